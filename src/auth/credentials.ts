@@ -1,0 +1,93 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Keys } from '../store/keys.js';
+
+/**
+ * Secrets (gauge keys, staff tokens) are shown once and stored only as SHA-256 hashes:
+ * they are long random strings, so a fast hash is enough and a lookup is one HGET.
+ */
+export type Role = 'admin' | 'duty' | 'leader' | 'gauge';
+export const STAFF_ROLES: readonly Role[] = ['admin', 'duty', 'leader'];
+
+export interface Principal {
+  role: Role;
+  /** Credential id (`bootstrap` for FANGXUN_ADMIN_TOKEN). */
+  id: string;
+  personId?: string;
+  /** Gauge keys: the stations the key may post for, or ['*']. */
+  stations?: string[];
+}
+
+export interface GaugeKeyRecord {
+  id: string;
+  name: string;
+  stations: string[];
+  createdAt: string;
+  /** First characters of the key, so a person can tell keys apart. */
+  hint: string;
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+function newSecret(prefix: string): string {
+  return `${prefix}_${randomBytes(24).toString('base64url')}`;
+}
+
+export function canPostFor(principal: Principal, stationId: string): boolean {
+  if (principal.role !== 'gauge') return principal.role === 'admin';
+  return principal.stations?.includes('*') === true || principal.stations?.includes(stationId) === true;
+}
+
+export class CredentialStore {
+  private readonly adminHash: Buffer | null;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    adminToken: string | undefined,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.adminHash = adminToken ? Buffer.from(hashSecret(adminToken), 'hex') : null;
+  }
+
+  async resolve(secret: string): Promise<Principal | null> {
+    if (!secret) return null;
+    const hash = hashSecret(secret);
+    if (this.adminHash && timingSafeEqual(this.adminHash, Buffer.from(hash, 'hex'))) return { role: 'admin', id: 'bootstrap' };
+    const json = await this.redis.hget(this.keys.credentials(), hash);
+    return json ? (JSON.parse(json) as Principal) : null;
+  }
+
+  async createGaugeKey(name: string, stations: string[]): Promise<{ id: string; key: string; record: GaugeKeyRecord }> {
+    const id = `gk_${randomBytes(6).toString('hex')}`;
+    const key = newSecret('fxg');
+    const record: GaugeKeyRecord = { id, name, stations, createdAt: new Date(this.now()).toISOString(), hint: key.slice(0, 8) };
+    const principal: Principal = { role: 'gauge', id, stations };
+    await this.redis
+      .multi()
+      .hset(this.keys.credentials(), hashSecret(key), JSON.stringify(principal))
+      .hset(this.keys.gaugeKeys(), id, JSON.stringify({ ...record, hash: hashSecret(key) }))
+      .exec();
+    return { id, key, record };
+  }
+
+  async listGaugeKeys(): Promise<GaugeKeyRecord[]> {
+    const values = await this.redis.hvals(this.keys.gaugeKeys());
+    return values
+      .map((v) => {
+        const { hash: _hash, ...record } = JSON.parse(v) as GaugeKeyRecord & { hash: string };
+        return record;
+      })
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async revokeGaugeKey(id: string): Promise<boolean> {
+    const json = await this.redis.hget(this.keys.gaugeKeys(), id);
+    if (!json) return false;
+    const { hash } = JSON.parse(json) as { hash: string };
+    await this.redis.multi().hdel(this.keys.credentials(), hash).hdel(this.keys.gaugeKeys(), id).exec();
+    return true;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * npm run import -- FILE [FILE…]
+ * Upserts townships, stations, people, assignments and shifts from YAML or JSON files
+ * into the Redis at REDIS_URL. All or nothing per file; problems are listed with their
+ * path and line.
+ */
+import { existsSync } from 'node:fs';
+import { loadConfig } from '../config/load.js';
+import { describeIssues } from '../lib/issues.js';
+import { importDatasetFile } from '../reference/file.js';
+import { createLogger, createRuntime } from '../runtime.js';
+
+const files = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+if (files.length === 0) {
+  console.error('usage: npm run import -- FILE [FILE…]   (YAML or JSON dataset; see README "Reference data")');
+  process.exit(2);
+}
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const runtime = await createRuntime({ config: loadConfig(), redisUrl, log: createLogger('warn') }).catch((err: unknown) => {
+  console.error(`Cannot reach Redis at ${redisUrl}: ${(err as Error).message}. Start the service (npm start) or set REDIS_URL.`);
+  process.exit(1);
+});
+let failed = false;
+for (const file of files) {
+  if (!existsSync(file)) {
+    console.error(`${file}: no such file`);
+    failed = true;
+    continue;
+  }
+  const result = await importDatasetFile(runtime.services.reference, file);
+  if (!result.ok) {
+    failed = true;
+    console.error(`${file}: nothing imported, ${result.issues.length} problem(s):\n  ${describeIssues(result.issues, '\n  ')}`);
+    continue;
+  }
+  const summary = Object.entries(result.counts)
+    .map(([c, n]) => `${c} +${n.created} ~${n.updated} =${n.unchanged}`)
+    .join(', ');
+  console.log(`${file}: imported (${summary}); ${result.dirtyStations} station(s) queued for evaluation`);
+}
+await runtime.close();
+process.exit(failed ? 1 : 0);

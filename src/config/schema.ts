@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { LEVELS } from '../domain/levels.js';
+import { parseDuration } from '../domain/duration.js';
+import { isValidTimeZone } from '../domain/hydroDay.js';
+import { RAIN_WINDOWS, RESERVOIR_THRESHOLDS, RIVER_THRESHOLDS } from '../domain/rules.js';
+
+/** zod schemas of everything under config/. Shapes here are the contract of the files. */
+export const levelSchema = z.enum(LEVELS, { error: `level must be one of ${LEVELS.join(', ')}` });
+
+export const durationSchema = z
+  .string()
+  .refine((s) => parseDuration(s) !== null, { message: 'duration must look like 30s, 15m, 2h or 1d' })
+  .transform((s) => parseDuration(s)!);
+
+export const rainfallRuleSchema = z.strictObject({
+  window: z.enum(RAIN_WINDOWS, { error: `window must be one of ${RAIN_WINDOWS.join(' ')}` }),
+  mm: z.number().positive(),
+  level: levelSchema,
+});
+
+const waterRule = <T extends readonly [string, ...string[]]>(names: T) =>
+  z.strictObject({
+    over: z.enum(names, { error: `over must be one of ${names.join(', ')}` }),
+    by: z.number().default(0),
+    level: levelSchema,
+  });
+
+export const riverRuleSchema = waterRule(RIVER_THRESHOLDS);
+export const reservoirRuleSchema = waterRule(RESERVOIR_THRESHOLDS);
+export const riseRuleSchema = z.strictObject({ mPerHour: z.number().positive(), raiseBy: z.number().int().min(1).max(3).default(1) });
+
+/** A rules block on a station or township: each category present replaces the default. */
+export const ruleOverridesSchema = z.strictObject({
+  rainfall: z.array(rainfallRuleSchema).optional(),
+  river: z.array(riverRuleSchema).optional(),
+  reservoir: z.array(reservoirRuleSchema).optional(),
+  rise: riseRuleSchema.nullable().optional(),
+});
+
+export const townshipPolicySchema = z.strictObject({
+  aggregate: z.enum(['max', 'mean']).default('max'),
+  minStations: z.partialRecord(levelSchema, z.number().int().min(1)).default({}),
+});
+
+export const levelsConfigSchema = z.strictObject({
+  timezone: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine(isValidTimeZone, { message: 'timezone must be an IANA zone such as Asia/Shanghai' }),
+  dayStartHour: z.number().int().min(0).max(23).default(8),
+  rainfall: z.array(rainfallRuleSchema),
+  river: z.array(riverRuleSchema).default([]),
+  reservoir: z.array(reservoirRuleSchema).default([]),
+  rise: riseRuleSchema.nullable().default(null),
+  township: townshipPolicySchema.default({ aggregate: 'max', minStations: {} }),
+});
+
+export const serviceConfigSchema = z.strictObject({
+  ingest: z
+    .strictObject({
+      /** Most readings in one POST. */
+      maxBatch: z.number().int().min(1).max(100_000).default(10_000),
+      /** Largest request body accepted, bytes. */
+      maxBodyBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+      /** Readings further than this in the future are refused. */
+      maxFuture: durationSchema.default(5 * 60_000),
+      /** Readings older than this are refused (gauges forward stored data after outages). */
+      maxAge: durationSchema.default(7 * 86_400_000),
+    })
+    .prefault({}),
+  evaluation: z
+    .strictObject({
+      /** Raw readings kept per station for the rolling windows; older ones move to the daily archive. */
+      hotRetention: durationSchema.default(26 * 3_600_000),
+      /** Stations taken per claim by one worker. */
+      claimBatch: z.number().int().min(1).max(5_000).default(500),
+      /** A claim not released within this is handed to another worker (crashed worker). */
+      claimLease: durationSchema.default(60_000),
+      /** Stations with rain or a level are re-evaluated this often so windows roll forward. */
+      refreshEvery: durationSchema.default(60_000),
+      /** Safety sweep for dirty stations whose wake-up was lost. */
+      sweepEvery: durationSchema.default(1_000),
+      concurrency: z.number().int().min(1).max(64).default(2),
+    })
+    .prefault({}),
+  archive: z
+    .strictObject({
+      /** How long the per-day archive of raw readings is kept. */
+      keep: durationSchema.default(400 * 86_400_000),
+    })
+    .prefault({}),
+});
+
+export type LevelsConfig = z.infer<typeof levelsConfigSchema>;
+export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
+export type TownshipPolicyConfig = z.infer<typeof townshipPolicySchema>;

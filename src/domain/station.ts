@@ -1,0 +1,214 @@
+import { maxLevel, raiseLevel, levelRank, type Level, type MaybeLevel } from './levels.js';
+import { hydroDayOf, monthDay } from './hydroDay.js';
+import {
+  RAIN_WINDOWS,
+  WINDOW_MS,
+  type RainWindow,
+  type RuleSet,
+  type ThresholdName,
+  type RiverThreshold,
+  type ReservoirThreshold,
+} from './rules.js';
+
+export type StationKind = 'rain' | 'river' | 'reservoir';
+
+/** A seasonal flood-limit level (汛限水位): applies from MM-DD to MM-DD inclusive. */
+export interface SeasonalLevel {
+  from: string;
+  to: string;
+  level: number;
+}
+
+export interface StationThresholds {
+  warning?: number; // 警戒水位
+  guarantee?: number; // 保证水位
+  record?: number; // 历史最高水位
+  floodLimit?: number | SeasonalLevel[]; // 汛限水位
+  design?: number; // 设计洪水位
+  check?: number; // 校核洪水位
+}
+
+/** One stored observation. `t` is epoch ms of observedAt. */
+export interface Sample {
+  t: number;
+  rain: number | null;
+  level: number | null;
+}
+
+export interface Calendar {
+  timeZone: string;
+  dayStartHour: number;
+}
+
+export type RainfallReason = { kind: 'rainfall'; window: RainWindow; value: number; limit: number; level: Level };
+export type WaterReason = {
+  kind: 'river' | 'reservoir';
+  threshold: ThresholdName;
+  by: number;
+  value: number;
+  limit: number;
+  level: Level;
+};
+export type RiseReason = { kind: 'rise'; value: number; limit: number; level: Level };
+export type Reason = RainfallReason | WaterReason | RiseReason;
+
+export type RainfallWindows = Record<RainWindow, number>;
+
+export interface WaterLevelState {
+  value: number;
+  observedAt: number;
+  /** Signed metres above each threshold that applies (negative = below). */
+  excess: Partial<Record<ThresholdName, number>>;
+  /** Rate of rise over the last hour, m/h (涨率); null without an earlier level. */
+  risePerHour: number | null;
+}
+
+export interface StationEvaluation {
+  asOf: number;
+  latest: Sample | null;
+  rainfall: RainfallWindows;
+  /** True when any rainfall was reported within the last 24 h (counts toward township means). */
+  reportsRain: boolean;
+  waterLevel: WaterLevelState | null;
+  rainLevel: MaybeLevel;
+  waterLevelLevel: MaybeLevel;
+  level: MaybeLevel;
+  reasons: Reason[];
+}
+
+const round = (x: number, digits = 2) => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+
+/** Rain in each window ending at `asOf`: observations in (asOf - length, asOf]. */
+export function rainfallWindows(samples: readonly Sample[], asOf: number, cal: Calendar): RainfallWindows {
+  const day = hydroDayOf(asOf, cal.timeZone, cal.dayStartHour);
+  const out = Object.fromEntries(RAIN_WINDOWS.map((w) => [w, 0])) as RainfallWindows;
+  for (const s of samples) {
+    if (s.rain === null || s.t > asOf) continue;
+    const age = asOf - s.t;
+    for (const w of RAIN_WINDOWS) {
+      if (w === 'day') {
+        if (s.t > day.start) out.day += s.rain;
+      } else if (age < WINDOW_MS[w]) {
+        out[w] += s.rain;
+      }
+    }
+  }
+  for (const w of RAIN_WINDOWS) out[w] = round(out[w], 1);
+  return out;
+}
+
+/** The flood-limit level that applies on instant t (seasonal tables may wrap the new year). */
+export function floodLimitAt(floodLimit: StationThresholds['floodLimit'], t: number, cal: Calendar): number | undefined {
+  if (floodLimit === undefined || typeof floodLimit === 'number') return floodLimit;
+  const md = monthDay(t, cal.timeZone);
+  for (const season of floodLimit) {
+    const inSeason = season.from <= season.to ? md >= season.from && md <= season.to : md >= season.from || md <= season.to;
+    if (inSeason) return season.level;
+  }
+  return undefined;
+}
+
+/** The thresholds in force at instant t, for the station's kind. */
+export function thresholdsAt(kind: StationKind, th: StationThresholds, t: number, cal: Calendar): Partial<Record<ThresholdName, number>> {
+  if (kind === 'river') return pickDefined({ warning: th.warning, guarantee: th.guarantee, record: th.record });
+  if (kind === 'reservoir') {
+    return pickDefined({ floodLimit: floodLimitAt(th.floodLimit, t, cal), design: th.design, check: th.check });
+  }
+  return {};
+}
+
+function pickDefined<T extends string>(o: Record<T, number | undefined>): Partial<Record<T, number>> {
+  const out: Partial<Record<T, number>> = {};
+  for (const [k, v] of Object.entries(o) as Array<[T, number | undefined]>) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** Latest water level at or before asOf, its excess over each threshold, and its rate of rise. */
+export function waterLevelState(
+  samples: readonly Sample[],
+  kind: StationKind,
+  th: StationThresholds,
+  asOf: number,
+  cal: Calendar,
+): WaterLevelState | null {
+  const levels = samples.filter((s): s is Sample & { level: number } => s.level !== null && s.t <= asOf);
+  const latest = levels.at(-1);
+  if (!latest) return null;
+  const excess: Partial<Record<ThresholdName, number>> = {};
+  for (const [name, value] of Object.entries(thresholdsAt(kind, th, latest.t, cal)) as Array<[ThresholdName, number]>) {
+    excess[name] = round(latest.level - value);
+  }
+  // Rate of rise: against the earliest level within the hour before the latest one.
+  const earlier = levels.find((s) => s.t >= latest.t - 3_600_000 && s.t < latest.t);
+  const risePerHour = earlier ? round((latest.level - earlier.level) / ((latest.t - earlier.t) / 3_600_000), 3) : null;
+  return { value: latest.level, observedAt: latest.t, excess, risePerHour };
+}
+
+/**
+ * A station's state and level as of `asOf` from its samples (sorted by t).
+ * Pure: the same samples, station and rules always give the same answer.
+ */
+export function evaluateStation(
+  samples: readonly Sample[],
+  station: { kind: StationKind; thresholds?: StationThresholds },
+  rules: RuleSet,
+  asOf: number,
+  cal: Calendar,
+): StationEvaluation {
+  const visible = samples.filter((s) => s.t <= asOf);
+  const rainfall = rainfallWindows(visible, asOf, cal);
+  const reasons: Reason[] = [];
+
+  let rainLevel: MaybeLevel = null;
+  for (const rule of rules.rainfall) {
+    const value = rainfall[rule.window];
+    if (value >= rule.mm) {
+      reasons.push({ kind: 'rainfall', window: rule.window, value, limit: rule.mm, level: rule.level });
+      rainLevel = maxLevel(rainLevel, rule.level);
+    }
+  }
+
+  const th = station.thresholds ?? {};
+  const water = station.kind === 'rain' ? null : waterLevelState(visible, station.kind, th, asOf, cal);
+  let waterLevelLevel: MaybeLevel = null;
+  if (water) {
+    const waterRules: Array<{ over: RiverThreshold | ReservoirThreshold; by: number; level: Level }> =
+      station.kind === 'river' ? rules.river : rules.reservoir;
+    const inForce = thresholdsAt(station.kind, th, water.observedAt, cal);
+    for (const rule of waterRules) {
+      const base = inForce[rule.over];
+      if (base === undefined) continue;
+      const limit = round(base + rule.by, 3);
+      if (water.value >= limit) {
+        reasons.push({ kind: station.kind as 'river' | 'reservoir', threshold: rule.over, by: rule.by, value: water.value, limit, level: rule.level });
+        waterLevelLevel = maxLevel(waterLevelLevel, rule.level);
+      }
+    }
+    if (rules.rise && waterLevelLevel && water.risePerHour !== null && water.risePerHour >= rules.rise.mPerHour) {
+      const raised = raiseLevel(waterLevelLevel, rules.rise.raiseBy);
+      if (raised !== waterLevelLevel && raised) {
+        reasons.push({ kind: 'rise', value: water.risePerHour, limit: rules.rise.mPerHour, level: raised });
+        waterLevelLevel = raised;
+      }
+    }
+  }
+
+  const level = maxLevel(rainLevel, waterLevelLevel);
+  reasons.sort((a, b) => levelRank(b.level) - levelRank(a.level));
+  const dayAgo = asOf - WINDOW_MS['24h'];
+  return {
+    asOf,
+    latest: visible.at(-1) ?? null,
+    rainfall,
+    reportsRain: visible.some((s) => s.rain !== null && s.t > dayAgo),
+    waterLevel: water,
+    rainLevel,
+    waterLevelLevel,
+    level,
+    reasons,
+  };
+}
+

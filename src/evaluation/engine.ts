@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/load.js';
+import type { Keys } from '../store/keys.js';
+import type { ScriptedRedis } from '../store/scripts.js';
+import type { ReferenceSnapshot, ReferenceStore } from '../reference/store.js';
+import { commitStations, loadStations, type StationCommit } from '../store/readings.js';
+import { evaluateStation, type Calendar, type StationEvaluation } from '../domain/station.js';
+import { resolveRules, type RuleSet } from '../domain/rules.js';
+import { evaluateTownship, type StationInput, type TownshipEvaluation, type TownshipPolicy } from '../domain/township.js';
+import type { MaybeLevel } from '../domain/levels.js';
+
+/**
+ * Evaluation: load what is due, apply the pure domain, record. Redis state is the truth;
+ * the dirty set says which stations have readings not yet evaluated, and claims with a
+ * lease make sure a crashed worker's stations are taken up again.
+ */
+export interface EngineContext {
+  redis: ScriptedRedis;
+  keys: Keys;
+  config: AppConfig;
+  reference: ReferenceStore;
+  now: () => number;
+  log: Logger;
+}
+
+/** What a station's stored state holds (JSON in its hash). */
+export interface StoredStationState extends StationEvaluation {
+  seq: number;
+}
+
+/** What a township's stored state holds. */
+export interface StoredTownshipState extends TownshipEvaluation {
+  evaluatedAt: number;
+}
+
+export interface LevelChange {
+  eventId: string;
+  townshipId: string;
+  at: number;
+  from: MaybeLevel;
+  to: MaybeLevel;
+}
+
+export interface EvaluationReport {
+  stations: number;
+  townships: number;
+  changes: LevelChange[];
+}
+
+export function calendarOf(config: AppConfig): Calendar {
+  return { timeZone: config.levels.timezone, dayStartHour: config.levels.dayStartHour };
+}
+
+export function defaultRules(config: AppConfig): RuleSet {
+  const { rainfall, river, reservoir, rise } = config.levels;
+  return { rainfall, river, reservoir, rise };
+}
+
+export function townshipPolicy(config: AppConfig, ref: ReferenceSnapshot, townshipId: string): TownshipPolicy {
+  const own = ref.townships.get(townshipId)?.aggregation;
+  return { ...config.levels.township, ...own, minStations: own?.minStations ?? config.levels.township.minStations };
+}
+
+/** Evaluates claimed stations until none is dirty (or `maxRounds` is reached). */
+export async function evaluateDirty(ctx: EngineContext, maxRounds = 100): Promise<EvaluationReport> {
+  const { redis, keys } = ctx;
+  const { claimBatch, claimLease } = ctx.config.service.evaluation;
+  const report: EvaluationReport = { stations: 0, townships: 0, changes: [] };
+  for (let round = 0; round < maxRounds; round++) {
+    const claimId = randomUUID();
+    const ids = await redis.fxClaim(keys.dirty(), keys.inflight(), ctx.now(), claimLease, claimBatch, claimId);
+    if (ids.length === 0) break;
+    const townshipIds = await evaluateStations(ctx, ids);
+    const changes = await recomputeTownships(ctx, townshipIds);
+    // Released only after the townships are recomputed: a crash before this hands the stations on.
+    await redis.zrem(keys.inflight(), ...ids.map((id) => `${id}|${claimId}`));
+    report.stations += ids.length;
+    report.townships += townshipIds.length;
+    report.changes.push(...changes);
+  }
+  return report;
+}
+
+/** Evaluates the given stations from their stored readings; returns their townships. */
+export async function evaluateStations(ctx: EngineContext, ids: readonly string[]): Promise<string[]> {
+  const { redis, keys, config } = ctx;
+  const ref = await ctx.reference.snapshot();
+  const snapshots = await loadStations(redis, keys, ids);
+  const now = ctx.now();
+  const cal = calendarOf(config);
+  const defaults = defaultRules(config);
+  const archiveBefore = Math.floor((now - config.service.evaluation.hotRetention) / 1000);
+  const commits: StationCommit[] = [];
+  const townships = new Set<string>();
+  for (const id of ids) {
+    const station = ref.stations.get(id);
+    const snap = snapshots.get(id);
+    if (!station || !snap) continue; // deleted station: nothing to evaluate
+    townships.add(station.townshipId);
+    const rules = resolveRules(defaults, ref.townships.get(station.townshipId)?.rules, station.rules);
+    const asOf = Math.max(now, snap.samples.at(-1)?.t ?? 0);
+    const evaluation = evaluateStation(snap.samples, station, rules, asOf, cal);
+    const state: StoredStationState = { ...evaluation, seq: snap.seq };
+    commits.push({
+      id,
+      seq: snap.seq,
+      asOf,
+      state: JSON.stringify(state),
+      active: evaluation.level !== null || evaluation.rainfall['24h'] > 0 || evaluation.rainfall.day > 0,
+      archive: snap.fields.filter((f) => Number(f) < archiveBefore),
+    });
+  }
+  if (commits.length > 0) await commitStations(redis, keys, commits, Math.ceil(config.service.archive.keep / 1000));
+  return [...townships];
+}
+
+/**
+ * Recomputes townships from their stations' stored states. Each computation takes a
+ * ticket (`want`) before reading; only a computation newer than the last one written is
+ * kept, so parallel workers never record a level from an older view.
+ */
+export async function recomputeTownships(ctx: EngineContext, townshipIds: readonly string[]): Promise<LevelChange[]> {
+  if (townshipIds.length === 0) return [];
+  const { redis, keys, config } = ctx;
+  const ref = await ctx.reference.snapshot();
+  const tickets = redis.pipeline();
+  for (const tid of townshipIds) tickets.hincrby(keys.township(tid), 'want', 1);
+  const ticketReplies = (await tickets.exec()) ?? [];
+
+  const reads = redis.pipeline();
+  const members = townshipIds.map((tid) => (ref.stationsByTownship.get(tid) ?? []).map((s) => s.id));
+  for (const ids of members) for (const id of ids) reads.hget(keys.station(id), 'state');
+  const stateReplies = (await reads.exec()) ?? [];
+
+  const now = ctx.now();
+  const defaults = defaultRules(config);
+  const commits = redis.pipeline() as ReturnType<ScriptedRedis['pipeline']> & { fxCommitTownship(...a: Array<string | number>): unknown };
+  const levels: MaybeLevel[] = [];
+  let k = 0;
+  townshipIds.forEach((tid, i) => {
+    const inputs: StationInput[] = [];
+    for (const id of members[i]!) {
+      const [err, json] = stateReplies[k++] ?? [];
+      if (err) throw err;
+      if (typeof json === 'string') inputs.push({ id, evaluation: JSON.parse(json) as StoredStationState });
+    }
+    const rules = resolveRules(defaults, ref.townships.get(tid)?.rules);
+    const evaluation = evaluateTownship(inputs, townshipPolicy(config, ref, tid), rules.rainfall);
+    const state: StoredTownshipState = { ...evaluation, evaluatedAt: now };
+    levels.push(evaluation.level);
+    const [tErr, want] = ticketReplies[i] ?? [];
+    if (tErr) throw tErr;
+    commits.fxCommitTownship(
+      keys.township(tid),
+      keys.townshipEvents(tid),
+      keys.levelEvents(),
+      Number(want),
+      evaluation.level ?? '',
+      JSON.stringify(state),
+      now,
+      JSON.stringify(evaluation.reasons),
+      tid,
+    );
+  });
+  const results = (await commits.exec()) ?? [];
+  const changes: LevelChange[] = [];
+  results.forEach(([err, reply], i) => {
+    if (err) throw err;
+    const [written, eventId, prev] = reply as [number, string, string];
+    if (Number(written) === 1 && eventId) {
+      changes.push({ eventId, townshipId: townshipIds[i]!, at: now, from: (prev || null) as MaybeLevel, to: levels[i] ?? null });
+    }
+  });
+  for (const c of changes) {
+    const t = ref.townships.get(c.townshipId);
+    ctx.log.info({ townshipId: c.townshipId, township: t?.name, from: c.from, to: c.to, eventId: c.eventId }, 'township level changed');
+  }
+  return changes;
+}
+
+/** Stations with rain in their windows or a level are marked for re-evaluation, so windows roll on. */
+export async function markActiveDirty(ctx: EngineContext): Promise<number> {
+  const ids = await ctx.redis.smembers(ctx.keys.active());
+  if (ids.length === 0) return 0;
+  const now = ctx.now();
+  const args: Array<string | number> = [];
+  for (const id of ids) args.push(now, id);
+  await ctx.redis.zadd(ctx.keys.dirty(), 'NX', ...args);
+  return ids.length;
+}

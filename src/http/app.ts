@@ -1,0 +1,55 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { HTTPException } from 'hono/http-exception';
+import type { Services } from '../services.js';
+import { authenticate, type AppEnv } from './auth.js';
+import { ApiError, sendError } from './errors.js';
+import { readingRoutes } from './routes/readings.js';
+import { stationRoutes } from './routes/stations.js';
+import { townshipRoutes } from './routes/townships.js';
+import { adminRoutes } from './routes/admin.js';
+
+/** The HTTP API. Thin: parse, authorise, call the service, shape the answer. */
+export function createApp(svc: Services): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', requestId());
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    if (c.res.status >= 500) {
+      svc.log.warn({ requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request failed');
+    }
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: svc.config.service.ingest.maxBodyBytes,
+      onError: (c) => sendError(c, 413, 'body_too_large', `The request body is larger than ${svc.config.service.ingest.maxBodyBytes} bytes; send smaller batches`),
+    }),
+  );
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  app.use('/v1/*', authenticate(svc));
+  app.route('/', readingRoutes(svc));
+  app.route('/', stationRoutes(svc));
+  app.route('/', townshipRoutes(svc));
+  app.route('/', adminRoutes(svc));
+
+  app.notFound((c) => sendError(c, 404, 'not_found', `No route ${c.req.method} ${c.req.path}`));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return sendError(c, err.status, err.code, err.message, err.details);
+    if (err instanceof HTTPException) return sendError(c, err.status, 'http_error', err.message || 'Request refused');
+    const unavailable = isRedisUnavailable(err);
+    svc.log.error({ err, requestId: c.get('requestId'), path: c.req.path }, unavailable ? 'Redis unavailable' : 'unhandled error');
+    if (unavailable) return sendError(c, 503, 'unavailable', 'The data store is not reachable right now; nothing was stored. Retry shortly.');
+    return sendError(c, 500, 'internal', 'Something went wrong on our side; the error is logged with this request id');
+  });
+  return app;
+}
+
+function isRedisUnavailable(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : '';
+  return /Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|Command timed out|max retries per request/i.test(message);
+}

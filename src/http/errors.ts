@@ -1,0 +1,55 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { z } from 'zod';
+import { zodIssues, type InputIssue } from '../lib/issues.js';
+
+/**
+ * One error shape for every 4xx/5xx: `{ "error": { "code", "message", "details" } }`.
+ * `message` says what to do; `details` lists problems with readable paths.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details: unknown = undefined,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function errorBody(code: string, message: string, details?: unknown, requestId?: string) {
+  return { error: { code, message, details: details ?? null, ...(requestId ? { requestId } : {}) } };
+}
+
+export function sendError(c: Context, status: ContentfulStatusCode, code: string, message: string, details?: unknown) {
+  return c.json(errorBody(code, message, details, c.get('requestId') as string | undefined), status);
+}
+
+export function validationError(error: z.ZodError, what = 'request body', prefix: PropertyKey[] = []): ApiError {
+  const details: InputIssue[] = zodIssues(error, prefix);
+  const first = details[0];
+  return new ApiError(400, 'validation_failed', `The ${what} is not valid: ${first ? `${first.path}: ${first.message}` : 'see details'}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`, details);
+}
+
+/** Reads a JSON body, with a 400 that says what is wrong when it is not JSON. */
+export async function readJson(c: Context): Promise<unknown> {
+  const type = c.req.header('content-type') ?? '';
+  if (type && !type.includes('json')) {
+    throw new ApiError(415, 'unsupported_media_type', `Send the body as JSON with Content-Type: application/json (got ${type})`);
+  }
+  const text = await c.req.text();
+  if (text.trim() === '') throw new ApiError(400, 'empty_body', 'The request body is empty; send a JSON document');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new ApiError(400, 'invalid_json', `The request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export async function parseJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  const result = schema.safeParse(await readJson(c));
+  if (!result.success) throw validationError(result.error);
+  return result.data;
+}

@@ -1,0 +1,75 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Services } from '../../services.js';
+import { requireRole, type AppEnv } from '../auth.js';
+import { ApiError, parseJson, readJson } from '../errors.js';
+import { checkYaml } from '../../config/load.js';
+
+const gaugeKeyBody = z.strictObject({
+  name: z.string().trim().min(1, 'name is required: say which gauge or gateway uses the key').max(200),
+  stations: z.array(z.string().min(1)).min(1, 'list the station ids the key may post for, or ["*"] for all'),
+});
+
+/** Admin routes of the foundation: dataset import, gauge keys, quarantine. */
+export function adminRoutes(svc: Services) {
+  const app = new Hono<AppEnv>();
+  app.use('/v1/admin/*', requireRole('admin'));
+
+  app.post('/v1/admin/import', async (c) => {
+    const type = c.req.header('content-type') ?? '';
+    let body: unknown;
+    if (/yaml/i.test(type)) {
+      const parsed = checkYaml(await c.req.text(), z.unknown());
+      if (!parsed.ok) throw new ApiError(400, 'invalid_yaml', 'The YAML body could not be read', parsed.issues);
+      body = parsed.data;
+    } else {
+      body = await readJson(c);
+    }
+    const result = await svc.reference.importDataset(body);
+    if (!result.ok) {
+      throw new ApiError(422, 'import_rejected', `Nothing was imported: ${result.issues.length} problem(s), first: ${result.issues[0]?.path}: ${result.issues[0]?.message}`, result.issues);
+    }
+    if (result.dirtyStations > 0) svc.kicker.kick();
+    return c.json(result);
+  });
+
+  app.post('/v1/admin/gauge-keys', async (c) => {
+    const body = await parseJson(c, gaugeKeyBody);
+    if (!body.stations.includes('*')) {
+      const ref = await svc.reference.snapshot();
+      const unknown = body.stations.filter((s) => !ref.stations.has(s));
+      if (unknown.length > 0) {
+        throw new ApiError(422, 'unknown_station', `Unknown station(s): ${unknown.join(', ')}`, unknown.map((s) => ({ path: 'stations', message: `unknown station "${s}"` })));
+      }
+    }
+    const { id, key, record } = await svc.credentials.createGaugeKey(body.name, body.stations);
+    svc.log.info({ gaugeKeyId: id, name: body.name }, 'gauge key created');
+    return c.json({ id, key, name: record.name, stations: record.stations, createdAt: record.createdAt }, 201);
+  });
+
+  app.get('/v1/admin/gauge-keys', async (c) => c.json(await svc.credentials.listGaugeKeys()));
+
+  app.delete('/v1/admin/gauge-keys/:id', async (c) => {
+    const revoked = await svc.credentials.revokeGaugeKey(c.req.param('id'));
+    if (!revoked) throw new ApiError(404, 'not_found', `No gauge key with id "${c.req.param('id')}"`);
+    svc.log.info({ gaugeKeyId: c.req.param('id') }, 'gauge key revoked');
+    return c.body(null, 204);
+  });
+
+  /** Readings refused for being outside their station's bounds, newest first. */
+  app.get('/v1/admin/quarantine', async (c) => {
+    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 1000);
+    const entries = await svc.redis.xrevrange(svc.keys.quarantine(), '+', '-', 'COUNT', limit);
+    const stationId = c.req.query('stationId');
+    return c.json(
+      entries
+        .map(([id, fields]) => {
+          const f: Record<string, string> = {};
+          for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+          return { id, stationId: f.stationId!, receivedAt: f.receivedAt!, reason: f.reason!, reading: JSON.parse(f.reading ?? 'null') as unknown };
+        })
+        .filter((e) => !stationId || e.stationId === stationId),
+    );
+  });
+  return app;
+}

@@ -1,0 +1,25 @@
+import { Hono } from 'hono';
+import type { Services } from '../../services.js';
+import { requireRole, type AppEnv } from '../auth.js';
+import { readJson, sendError } from '../errors.js';
+import { ingestReadings } from '../../ingest/readings.js';
+
+/** POST /v1/readings: gauges post one reading or a batch; 202 once stored. */
+export function readingRoutes(svc: Services) {
+  const app = new Hono<AppEnv>();
+  app.post('/v1/readings', requireRole('gauge', 'admin'), async (c) => {
+    const result = await ingestReadings(svc, c.get('principal')!, await readJson(c));
+    if (result.accepted + result.duplicates === 0) {
+      const first = result.rejected[0];
+      return sendError(
+        c,
+        422,
+        'no_reading_accepted',
+        `No reading was accepted${first ? `: ${result.rejected.length === 1 ? '' : `${result.rejected.length} refused, first: `}${first.error}` : ''}`,
+        { rejected: result.rejected },
+      );
+    }
+    return c.json(result, 202);
+  });
+  return app;
+}

@@ -1,0 +1,45 @@
+import { Hono } from 'hono';
+import type { Services } from '../../services.js';
+import { requireRole, type AppEnv } from '../auth.js';
+import { ApiError } from '../errors.js';
+import { stationView, type StationView } from '../views.js';
+import { calendarOf } from '../../evaluation/engine.js';
+import type { Station } from '../../reference/schema.js';
+import { STAFF_ROLES } from '../../auth/credentials.js';
+
+/** Stations' current state, read in one round trip. */
+export async function readStationViews(svc: Services, stations: readonly Station[]): Promise<StationView[]> {
+  if (stations.length === 0) return [];
+  const pipe = svc.redis.pipeline();
+  for (const s of stations) pipe.hmget(svc.keys.station(s.id), 'state', 'seq', 'eseq');
+  const replies = (await pipe.exec()) ?? [];
+  const cal = calendarOf(svc.config);
+  return stations.map((s, i) => {
+    const [err, values] = replies[i] ?? [];
+    if (err) throw err;
+    const [state = null, seq = null, eseq = null] = values as Array<string | null>;
+    return stationView(s, { state, seq, eseq }, cal);
+  });
+}
+
+export function stationRoutes(svc: Services) {
+  const app = new Hono<AppEnv>();
+  app.use('/v1/stations', requireRole(...STAFF_ROLES));
+  app.use('/v1/stations/*', requireRole(...STAFF_ROLES));
+
+  app.get('/v1/stations', async (c) => {
+    const ref = await svc.reference.snapshot();
+    const townshipId = c.req.query('townshipId');
+    const list = [...ref.stations.values()].filter((s) => !townshipId || s.townshipId === townshipId).sort((a, b) => a.id.localeCompare(b.id));
+    return c.json(await readStationViews(svc, list));
+  });
+
+  app.get('/v1/stations/:id', async (c) => {
+    const ref = await svc.reference.snapshot();
+    const station = ref.stations.get(c.req.param('id'));
+    if (!station) throw new ApiError(404, 'not_found', `No station with id "${c.req.param('id')}"; GET /v1/stations lists them`);
+    const [view] = await readStationViews(svc, [station]);
+    return c.json(view);
+  });
+  return app;
+}

@@ -1,0 +1,65 @@
+import { Hono } from 'hono';
+import type { Services } from '../../services.js';
+import { requireRole, type AppEnv } from '../auth.js';
+import { ApiError } from '../errors.js';
+import { townshipView } from '../views.js';
+import { readStationViews } from './stations.js';
+import { STAFF_ROLES } from '../../auth/credentials.js';
+import { localParts } from '../../domain/hydroDay.js';
+import type { ReferenceSnapshot } from '../../reference/store.js';
+
+function localDate(svc: Services): string {
+  const p = localParts(svc.now(), svc.config.levels.timezone);
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}
+
+async function readTownships(svc: Services, ref: ReferenceSnapshot, ids: string[]) {
+  const pipe = svc.redis.pipeline();
+  for (const id of ids) pipe.hmget(svc.keys.township(id), 'state', 'since');
+  const replies = (await pipe.exec()) ?? [];
+  const stationViews = await readStationViews(svc, ids.flatMap((id) => ref.stationsByTownship.get(id) ?? []));
+  const today = localDate(svc);
+  return ids.map((id, i) => {
+    const [err, values] = replies[i] ?? [];
+    if (err) throw err;
+    const [state = null, since = null] = values as Array<string | null>;
+    return townshipView(ref, id, { state, since }, stationViews.filter((s) => s.townshipId === id), today);
+  });
+}
+
+export function townshipRoutes(svc: Services) {
+  const app = new Hono<AppEnv>();
+  app.use('/v1/townships', requireRole(...STAFF_ROLES));
+  app.use('/v1/townships/*', requireRole(...STAFF_ROLES));
+
+  app.get('/v1/townships', async (c) => {
+    const ref = await svc.reference.snapshot();
+    const ids = [...ref.townships.keys()].sort();
+    return c.json(await readTownships(svc, ref, ids));
+  });
+
+  app.get('/v1/townships/:id', async (c) => {
+    const ref = await svc.reference.snapshot();
+    const id = c.req.param('id');
+    if (!ref.townships.has(id)) throw new ApiError(404, 'not_found', `No township with id "${id}"; GET /v1/townships lists them`);
+    const [view] = await readTownships(svc, ref, [id]);
+    return c.json(view);
+  });
+
+  /** The township's level changes, newest first. */
+  app.get('/v1/townships/:id/events', async (c) => {
+    const ref = await svc.reference.snapshot();
+    const id = c.req.param('id');
+    if (!ref.townships.has(id)) throw new ApiError(404, 'not_found', `No township with id "${id}"`);
+    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 1000);
+    const entries = await svc.redis.xrevrange(svc.keys.townshipEvents(id), '+', '-', 'COUNT', limit);
+    return c.json(
+      entries.map(([eventId, fields]) => {
+        const f: Record<string, string> = {};
+        for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+        return { id: eventId, townshipId: id, at: new Date(Number(f.at)).toISOString(), from: f.from || null, to: f.to || null, reasons: JSON.parse(f.reasons ?? '[]') as unknown };
+      }),
+    );
+  });
+  return app;
+}

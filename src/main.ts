@@ -1,0 +1,82 @@
+/**
+ * npm start: the whole service in one process (HTTP API, evaluation workers, schedulers)
+ * on PORT against REDIS_URL. With `--api`, the API only (workers run as `npm run worker`).
+ * When no Redis answers at a local REDIS_URL and redis-server is installed, a local one is
+ * started with its data under ./data (AOF on).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { serve } from '@hono/node-server';
+import { ConfigError, loadConfig } from './config/load.js';
+import { localTarget, pingRedis, redisServerInstalled, startRedisServer, type LocalRedis } from './infra/redisServer.js';
+import { importDatasetFile } from './reference/file.js';
+import { describeIssues } from './lib/issues.js';
+import { createLogger, createRuntime } from './runtime.js';
+
+const log = createLogger();
+const apiOnly = process.argv.includes('--api');
+const port = Number(process.env.PORT ?? 8080);
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+function fail(message: string): never {
+  console.error(`\nfangxun cannot start: ${message}\n`);
+  process.exit(1);
+}
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) fail(`bad config file\n  ${err.message}`);
+  throw err;
+}
+
+let localRedis: LocalRedis | null = null;
+if (!(await pingRedis(redisUrl))) {
+  const target = localTarget(redisUrl);
+  if (!target) fail(`no Redis answers at ${redisUrl}. Check REDIS_URL and that the server is up.`);
+  if (!redisServerInstalled()) {
+    fail(
+      `no Redis answers at ${redisUrl} and redis-server is not installed. Either:\n` +
+        `  docker compose up -d redis          # Redis 7 with AOF, as in production\n` +
+        `  sudo apt-get install redis-server   # then run npm start again; it starts one under ./data`,
+    );
+  }
+  const dir = process.env.FANGXUN_DATA_DIR ?? join(process.cwd(), 'data');
+  log.info({ port: target.port, dir }, 'no Redis answered; starting a local redis-server (AOF on)');
+  localRedis = await startRedisServer({ port: target.port, dir });
+}
+
+let adminToken = process.env.FANGXUN_ADMIN_TOKEN;
+if (!adminToken) {
+  adminToken = randomBytes(18).toString('base64url');
+  log.warn('FANGXUN_ADMIN_TOKEN is not set; an admin token for this run only was generated');
+  console.error(`\n  admin token for this run: ${adminToken}\n  (set FANGXUN_ADMIN_TOKEN to choose your own)\n`);
+}
+
+const runtime = await createRuntime({ config, redisUrl, adminToken, workers: !apiOnly, schedulers: true, log });
+
+const demo = join(config.dir, 'demo', 'ningguo.yaml');
+if (process.env.FANGXUN_DEMO !== '0' && existsSync(demo) && (await runtime.services.reference.isEmpty())) {
+  const result = await importDatasetFile(runtime.services.reference, demo);
+  if (result.ok) log.info({ file: demo, counts: result.counts }, 'empty database: demo data loaded');
+  else log.error({ file: demo }, `demo data not loaded: ${describeIssues(result.issues)}`);
+}
+
+const server = serve({ fetch: runtime.app.fetch, port }, (info) => {
+  log.info({ port: info.port, redisUrl, workers: !apiOnly }, `fangxun listening on http://127.0.0.1:${info.port}`);
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'shutting down');
+  server.close();
+  await runtime.close();
+  await localRedis?.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

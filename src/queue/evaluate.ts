@@ -1,0 +1,60 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/load.js';
+import type { Keys } from '../store/keys.js';
+
+/**
+ * The evaluation queue. Jobs carry no readings: readings and the dirty set are in Redis
+ * the moment a POST is answered, and a job only wakes a worker to evaluate what is dirty.
+ * - `kick`: sent after an ingest (coalesced per process, deduplicated in Redis);
+ * - `sweep`: a job scheduler, the safety net for a lost wake-up;
+ * - `refresh`: a job scheduler, re-evaluates stations with rain or a level so windows roll on.
+ */
+export const EVALUATE_QUEUE = 'evaluate';
+export const KICK_DEDUP_ID = 'evaluate-kick';
+
+export function createEvaluateQueue(connection: Redis, keys: Keys): Queue {
+  return new Queue(EVALUATE_QUEUE, {
+    connection,
+    prefix: keys.bullPrefix(),
+    defaultJobOptions: { removeOnComplete: 100, removeOnFail: 1_000, attempts: 5, backoff: { type: 'exponential', delay: 200 } },
+  });
+}
+
+export async function ensureEvaluationSchedulers(queue: Queue, config: AppConfig): Promise<void> {
+  const { sweepEvery, refreshEvery } = config.service.evaluation;
+  await queue.upsertJobScheduler('evaluate-sweep', { every: sweepEvery }, { name: 'sweep', opts: { removeOnComplete: 10, removeOnFail: 100 } });
+  await queue.upsertJobScheduler('evaluate-refresh', { every: refreshEvery }, { name: 'refresh', opts: { removeOnComplete: 10, removeOnFail: 100 } });
+}
+
+/**
+ * Coalesces wake-ups: at most one `kick` add per `delayMs` per process, however many
+ * requests arrive. A failed add is only logged: the sweep picks the stations up.
+ */
+export class EvaluationKicker {
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly queue: Queue,
+    private readonly log: Logger,
+    private readonly delayMs = 2,
+  ) {}
+
+  kick(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.queue.add('kick', {}, { deduplication: { id: KICK_DEDUP_ID } }).catch((err: unknown) => {
+        this.log.warn({ err }, 'evaluation wake-up not sent; the sweep will pick the readings up');
+      });
+    }, this.delayMs);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

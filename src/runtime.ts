@@ -1,0 +1,85 @@
+import { pino, type Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import type { Worker } from 'bullmq';
+import type { Hono } from 'hono';
+import type { AppConfig } from './config/load.js';
+import { Keys } from './store/keys.js';
+import { createRedis, waitReady } from './store/redis.js';
+import { withScripts } from './store/scripts.js';
+import { ReferenceStore } from './reference/store.js';
+import { CredentialStore } from './auth/credentials.js';
+import { createEvaluateQueue, ensureEvaluationSchedulers, EvaluationKicker } from './queue/evaluate.js';
+import { createApp } from './http/app.js';
+import type { AppEnv } from './http/auth.js';
+import type { Services } from './services.js';
+import type { EngineContext } from './evaluation/engine.js';
+import { createEvaluateWorker } from '../workers/evaluate.js';
+
+/**
+ * Wires one process: the API, the workers and the schedulers, or any subset of them
+ * (scale-out runs API and worker processes separately against one Redis).
+ */
+export interface RuntimeOptions {
+  config: AppConfig;
+  redisUrl: string;
+  /** Key prefix; one deployment per prefix (tests use their own). */
+  prefix?: string;
+  adminToken?: string;
+  workers?: boolean;
+  /** Upserts the job schedulers (sweep, refresh). Idempotent; any process may do it. */
+  schedulers?: boolean;
+  now?: () => number;
+  log?: Logger;
+}
+
+export interface Runtime {
+  services: Services;
+  app: Hono<AppEnv>;
+  workers: Worker[];
+  close(): Promise<void>;
+}
+
+export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
+  return pino({ level, base: { service: 'fangxun' } });
+}
+
+export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const log = opts.log ?? createLogger();
+  const now = opts.now ?? Date.now;
+  const keys = new Keys(opts.prefix ?? 'fx');
+  const connections: Redis[] = [];
+  const connect = (kind: 'api' | 'worker') => {
+    const c = createRedis(opts.redisUrl, kind);
+    c.on('error', (err) => log.debug({ err: err.message, kind }, 'redis connection error'));
+    connections.push(c);
+    return c;
+  };
+  const redis = withScripts(connect('api'));
+  await waitReady(redis);
+  const queueConnection = connect('api');
+  const queue = createEvaluateQueue(queueConnection, keys);
+  const kicker = new EvaluationKicker(queue, log);
+  const reference = new ReferenceStore(redis, keys, now);
+  const credentials = new CredentialStore(redis, keys, opts.adminToken, now);
+  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, now, log };
+
+  const workers: Worker[] = [];
+  if (opts.workers) {
+    const workerRedis = withScripts(connect('worker'));
+    const ctx: EngineContext = { redis: workerRedis, keys, config: opts.config, reference: new ReferenceStore(workerRedis, keys, now), now, log };
+    workers.push(createEvaluateWorker(ctx, connect('worker'), opts.config.service.evaluation.concurrency));
+  }
+  if (opts.schedulers) await ensureEvaluationSchedulers(queue, opts.config);
+
+  return {
+    services,
+    app: createApp(services),
+    workers,
+    async close() {
+      kicker.close();
+      await Promise.all(workers.map((w) => w.close()));
+      await queue.close();
+      for (const c of connections) c.disconnect();
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import type { Logger } from 'pino';
+import type { AppConfig } from './config/load.js';
+import type { Keys } from './store/keys.js';
+import type { ScriptedRedis } from './store/scripts.js';
+import type { ReferenceStore } from './reference/store.js';
+import type { CredentialStore } from './auth/credentials.js';
+
+/** What the HTTP adapters need, built once by the process (or by a test). */
+export interface Services {
+  config: AppConfig;
+  redis: ScriptedRedis;
+  keys: Keys;
+  reference: ReferenceStore;
+  credentials: CredentialStore;
+  /** Wakes the evaluation workers after an ingest. */
+  kicker: { kick(): void };
+  /** The one clock. */
+  now: () => number;
+  log: Logger;
+}

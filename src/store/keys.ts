@@ -1,0 +1,71 @@
+/**
+ * The one place Redis keys are built. Everything of one station shares the hash tag
+ * `{s:ID}` and everything of one township `{t:ID}`, so per-station and per-township
+ * multi-key steps stay in one slot on a Redis Cluster.
+ */
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  // Reference data (whole-collection hashes; small at county scale).
+  ref(collection: 'townships' | 'stations' | 'people' | 'assignments' | 'shifts'): string {
+    return `${this.prefix}:ref:${collection}`;
+  }
+  refVersion(): string {
+    return `${this.prefix}:ref:version`;
+  }
+
+  // Per station: meta + evaluated state (hash), raw readings (hash ts → value), daily archive.
+  station(id: string): string {
+    return `${this.prefix}:{s:${id}}`;
+  }
+  stationReadings(id: string): string {
+    return `${this.prefix}:{s:${id}}:r`;
+  }
+  /** Archive key base; the Lua scripts append `:<UTC day number>`. */
+  stationArchiveBase(id: string): string {
+    return `${this.prefix}:{s:${id}}:a`;
+  }
+
+  // Per township: state (hash) and its own level-change history (stream).
+  township(id: string): string {
+    return `${this.prefix}:{t:${id}}`;
+  }
+  townshipEvents(id: string): string {
+    return `${this.prefix}:{t:${id}}:events`;
+  }
+
+  /** Stations with readings not yet evaluated (zset: station → first marked, ms). */
+  dirty(): string {
+    return `${this.prefix}:eval:dirty`;
+  }
+  /** Claims by workers (zset: `station|claim` → lease expiry, ms). */
+  inflight(): string {
+    return `${this.prefix}:eval:inflight`;
+  }
+  /** Stations whose windows hold rain or who have a level: re-evaluated as time passes. */
+  active(): string {
+    return `${this.prefix}:eval:active`;
+  }
+
+  /** All township level changes, in order (stream), for the alerts work to consume. */
+  levelEvents(): string {
+    return `${this.prefix}:events:level`;
+  }
+  /** Readings refused for being outside the station's plausible bounds (stream). */
+  quarantine(): string {
+    return `${this.prefix}:quarantine`;
+  }
+
+  // Credentials: sha256(secret) → principal; gauge key records.
+  credentials(): string {
+    return `${this.prefix}:auth:credentials`;
+  }
+  gaugeKeys(): string {
+    return `${this.prefix}:auth:gauge-keys`;
+  }
+
+  /** BullMQ prefix for this deployment's queues. */
+  bullPrefix(): string {
+    return `${this.prefix}:bull`;
+  }
+}

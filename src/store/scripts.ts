@@ -1,0 +1,148 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Lua steps that must be atomic. Each touches one station's or one township's keys
+ * (one hash tag), plus the shared evaluation sets where noted.
+ */
+
+/**
+ * Stores readings of one station. Per reading: 0 new, 1 duplicate (same value),
+ * 2 conflict (different value; the first stands), each followed by the stored value.
+ * Readings older than the hot window are checked against the daily archive too.
+ * KEYS: readings, station, dirty. ARGV: now, stationId, hotCutoffSec, archiveBase, (ts, value)…
+ */
+const INGEST = `
+local cutoff = tonumber(ARGV[3])
+local out = {}
+local added = 0
+for i = 5, #ARGV, 2 do
+  local ts, v = ARGV[i], ARGV[i + 1]
+  local existing = redis.call('HGET', KEYS[1], ts)
+  if not existing and tonumber(ts) < cutoff then
+    local arch = redis.call('GET', ARGV[4] .. ':' .. math.floor(tonumber(ts) / 86400))
+    if arch then
+      local s, e = string.find(arch, ';' .. ts .. '=', 1, true)
+      if s then
+        local stop = string.find(arch, ';', e + 1, true)
+        existing = string.sub(arch, e + 1, (stop or (#arch + 1)) - 1)
+      end
+    end
+  end
+  if existing then
+    out[#out + 1] = (existing == v) and 1 or 2
+    out[#out + 1] = existing
+  else
+    redis.call('HSET', KEYS[1], ts, v)
+    added = added + 1
+    out[#out + 1] = 0
+    out[#out + 1] = ''
+  end
+end
+if added > 0 then
+  redis.call('HINCRBY', KEYS[2], 'seq', added)
+  redis.call('HSET', KEYS[2], 'receivedAt', ARGV[1])
+  redis.call('ZADD', KEYS[3], 'NX', ARGV[1], ARGV[2])
+end
+return out
+`;
+
+/** A consistent snapshot of one station: { seq, ts1, v1, ts2, v2, … }. KEYS: readings, station. */
+const LOAD_STATION = `
+local seq = redis.call('HGET', KEYS[2], 'seq') or '0'
+local all = redis.call('HGETALL', KEYS[1])
+table.insert(all, 1, seq)
+return all
+`;
+
+/**
+ * Writes a station's evaluated state unless a newer one is there (by readings seq, then
+ * asOf), keeps the active set in step, and moves readings past the hot window to the
+ * daily archive. KEYS: station, readings, active.
+ * ARGV: seq, asOf, state, active(0|1), stationId, archiveBase, archiveTtlSec, ts-to-archive…
+ */
+const COMMIT_STATION = `
+local seq, asOf = tonumber(ARGV[1]), tonumber(ARGV[2])
+local cur = redis.call('HMGET', KEYS[1], 'eseq', 'easof')
+local cseq, casof = tonumber(cur[1]) or -1, tonumber(cur[2]) or -1
+if seq < cseq or (seq == cseq and asOf < casof) then return 0 end
+redis.call('HSET', KEYS[1], 'eseq', seq, 'easof', asOf, 'state', ARGV[3])
+if ARGV[4] == '1' then redis.call('SADD', KEYS[3], ARGV[5]) else redis.call('SREM', KEYS[3], ARGV[5]) end
+for i = 8, #ARGV do
+  local ts = ARGV[i]
+  local v = redis.call('HGET', KEYS[2], ts)
+  if v then
+    local key = ARGV[6] .. ':' .. math.floor(tonumber(ts) / 86400)
+    redis.call('APPEND', key, ';' .. ts .. '=' .. v)
+    redis.call('EXPIRE', key, ARGV[7])
+    redis.call('HDEL', KEYS[2], ts)
+  end
+end
+return 1
+`;
+
+/**
+ * Writes a township's level if this computation is the newest (its ticket `want` is above
+ * the last one written) and records a level change as an event, in the township's own
+ * history and in the global stream. KEYS: township, township events, level events.
+ * ARGV: want, level ('' = none), state, now, reasons, townshipId.
+ * Returns { written(0|1), eventId|'', previousLevel }.
+ */
+const COMMIT_TOWNSHIP = `
+local want = tonumber(ARGV[1])
+local done = tonumber(redis.call('HGET', KEYS[1], 'done') or '-1')
+if want <= done then return {0, '', ''} end
+local prev = redis.call('HGET', KEYS[1], 'level') or ''
+redis.call('HSET', KEYS[1], 'done', want, 'state', ARGV[3], 'level', ARGV[2], 'evaluatedAt', ARGV[4])
+if prev == ARGV[2] then return {1, '', prev} end
+redis.call('HSET', KEYS[1], 'since', ARGV[4])
+local id = redis.call('XADD', KEYS[2], '*', 'townshipId', ARGV[6], 'at', ARGV[4], 'from', prev, 'to', ARGV[2], 'reasons', ARGV[5])
+redis.call('XADD', KEYS[3], '*', 'townshipId', ARGV[6], 'at', ARGV[4], 'from', prev, 'to', ARGV[2], 'reasons', ARGV[5], 'townshipEventId', id)
+return {1, id, prev}
+`;
+
+/**
+ * Hands up to N dirty stations to one worker, with a lease. Expired leases (a worker died)
+ * go back to dirty first. KEYS: dirty, inflight. ARGV: now, leaseMs, n, claimId.
+ */
+const CLAIM = `
+local now = tonumber(ARGV[1])
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)
+for _, member in ipairs(expired) do
+  local station = string.match(member, '^(.*)|[^|]*$')
+  redis.call('ZADD', KEYS[1], 'NX', now, station)
+  redis.call('ZREM', KEYS[2], member)
+end
+local popped = redis.call('ZPOPMIN', KEYS[1], tonumber(ARGV[3]))
+local out = {}
+for i = 1, #popped, 2 do
+  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), popped[i] .. '|' .. ARGV[4])
+  out[#out + 1] = popped[i]
+end
+return out
+`;
+
+export interface FangxunScripts {
+  fxIngest(readings: string, station: string, dirty: string, ...argv: Array<string | number>): Promise<Array<number | string>>;
+  fxLoadStation(readings: string, station: string): Promise<string[]>;
+  fxCommitStation(station: string, readings: string, active: string, ...argv: Array<string | number>): Promise<number>;
+  fxCommitTownship(township: string, events: string, levelEvents: string, ...argv: Array<string | number>): Promise<[number, string, string]>;
+  fxClaim(dirty: string, inflight: string, ...argv: Array<string | number>): Promise<string[]>;
+}
+
+export type ScriptedRedis = Redis & FangxunScripts;
+
+const SCRIPTS = {
+  fxIngest: { numberOfKeys: 3, lua: INGEST },
+  fxLoadStation: { numberOfKeys: 2, lua: LOAD_STATION },
+  fxCommitStation: { numberOfKeys: 3, lua: COMMIT_STATION },
+  fxCommitTownship: { numberOfKeys: 3, lua: COMMIT_TOWNSHIP },
+  fxClaim: { numberOfKeys: 2, lua: CLAIM },
+} as const;
+
+/** Registers the scripts on a connection (EVALSHA, falling back to EVAL once per script). */
+export function withScripts(redis: Redis): ScriptedRedis {
+  for (const [name, { numberOfKeys, lua }] of Object.entries(SCRIPTS)) {
+    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
+  }
+  return redis as ScriptedRedis;
+}

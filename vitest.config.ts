@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+import SummaryLineReporter from './test/reporter.js';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/globalSetup.ts'],
+    reporters: ['default', new SummaryLineReporter()],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+  },
+});
