@@ -24,6 +24,7 @@ export function errorBody(code: string, message: string, details?: unknown, requ
 }
 
 export function sendError(c: Context, status: ContentfulStatusCode, code: string, message: string, details?: unknown) {
+  if (status === 401) c.header('WWW-Authenticate', code === 'unauthorized' && c.req.header('authorization') ? 'Bearer error="invalid_token"' : 'Bearer');
   return c.json(errorBody(code, message, details, c.get('requestId') as string | undefined), status);
 }
 
