@@ -22,7 +22,7 @@ import { createEvaluateWorker } from '../workers/evaluate.js';
 export interface RuntimeOptions {
   config: AppConfig;
   redisUrl: string;
-  /** Key prefix; one deployment per prefix (tests use their own). */
+  /** Key prefix; one deployment per prefix (tests use their own). Default: FANGXUN_KEY_PREFIX or `fx`. */
   prefix?: string;
   adminToken?: string;
   workers?: boolean;
@@ -46,7 +46,7 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
 export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const log = opts.log ?? createLogger();
   const now = opts.now ?? Date.now;
-  const keys = new Keys(opts.prefix ?? 'fx');
+  const keys = new Keys(opts.prefix ?? process.env.FANGXUN_KEY_PREFIX ?? 'fx');
   const connections: Redis[] = [];
   const connect = (kind: 'api' | 'worker') => {
     const c = createRedis(opts.redisUrl, kind);

@@ -4,11 +4,17 @@ import type { Services } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson, readJson } from '../errors.js';
 import { checkYaml } from '../../config/load.js';
+import { datasetSchema } from '../../reference/schema.js';
+import { describeIssues, type InputIssue } from '../../lib/issues.js';
 
 const gaugeKeyBody = z.strictObject({
   name: z.string().trim().min(1, 'name is required: say which gauge or gateway uses the key').max(200),
   stations: z.array(z.string().min(1)).min(1, 'list the station ids the key may post for, or ["*"] for all'),
 });
+
+function rejected(issues: InputIssue[]) {
+  return new ApiError(422, 'import_rejected', `Nothing was imported: ${issues.length} problem(s), first: ${describeIssues(issues.slice(0, 1))}`, issues);
+}
 
 /** Admin routes of the foundation: dataset import, gauge keys, quarantine. */
 export function adminRoutes(svc: Services) {
@@ -19,15 +25,19 @@ export function adminRoutes(svc: Services) {
     const type = c.req.header('content-type') ?? '';
     let body: unknown;
     if (/yaml/i.test(type)) {
-      const parsed = checkYaml(await c.req.text(), z.unknown());
-      if (!parsed.ok) throw new ApiError(400, 'invalid_yaml', 'The YAML body could not be read', parsed.issues);
-      body = parsed.data;
+      const text = await c.req.text();
+      const syntax = checkYaml(text, z.unknown());
+      if (!syntax.ok) throw new ApiError(400, 'invalid_yaml', `The YAML body could not be read: ${describeIssues(syntax.issues)}`, syntax.issues);
+      // Checked against the dataset schema here so problems carry their line numbers.
+      const shaped = checkYaml(text, datasetSchema);
+      if (!shaped.ok) throw rejected(shaped.issues);
+      body = shaped.data;
     } else {
       body = await readJson(c);
     }
     const result = await svc.reference.importDataset(body);
     if (!result.ok) {
-      throw new ApiError(422, 'import_rejected', `Nothing was imported: ${result.issues.length} problem(s), first: ${result.issues[0]?.path}: ${result.issues[0]?.message}`, result.issues);
+      throw rejected(result.issues);
     }
     if (result.dirtyStations > 0) svc.kicker.kick();
     return c.json(result);
