@@ -106,7 +106,7 @@ export const MIN = 60_000;
 export const HOUR = 3_600_000;
 
 /** A small dataset: one township with a rain gauge, a river station and a reservoir. */
-export function smallDataset(): DatasetInput {
+export function smallDataset(): Required<DatasetInput> {
   return {
     townships: [
       { id: '341881001', name: '西津街道', commandPost: { lat: 30.63, lon: 118.98 } },
