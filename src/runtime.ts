@@ -14,6 +14,10 @@ import type { AppEnv } from './http/auth.js';
 import type { Services } from './services.js';
 import type { EngineContext } from './evaluation/engine.js';
 import { createEvaluateWorker } from '../workers/evaluate.js';
+import { AlertService } from './alerts/service.js';
+import { LinkSigner } from './alerts/links.js';
+import { BullAlertScheduler, createAlertsQueue, createAlertsWorker, ensureAlertSchedulers } from './queue/alerts.js';
+import type { Channel } from './channels/types.js';
 
 /**
  * Wires one process: the API, the workers and the schedulers, or any subset of them
@@ -30,6 +34,8 @@ export interface RuntimeOptions {
   schedulers?: boolean;
   now?: () => number;
   log?: Logger;
+  /** Notification channels by name (see src/channels). */
+  channels?: Map<string, Channel>;
 }
 
 export interface Runtime {
@@ -61,15 +67,36 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const kicker = new EvaluationKicker(queue, log);
   const reference = new ReferenceStore(redis, keys, now);
   const credentials = new CredentialStore(redis, keys, opts.adminToken, now);
-  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, now, log };
+  const alertsQueue = createAlertsQueue(queueConnection, keys);
+  const scheduler = new BullAlertScheduler(alertsQueue, opts.config, now);
+  const links = await LinkSigner.create(redis, keys);
+  const channels = opts.channels ?? new Map<string, Channel>();
+  const alerts = new AlertService({ redis, keys, config: opts.config, reference, channels, links, scheduler, now, log });
+  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, links, now, log };
 
   const workers: Worker[] = [];
   if (opts.workers) {
     const workerRedis = withScripts(connect('worker'));
-    const ctx: EngineContext = { redis: workerRedis, keys, config: opts.config, reference: new ReferenceStore(workerRedis, keys, now), now, log };
+    const workerReference = new ReferenceStore(workerRedis, keys, now);
+    const workerAlerts = new AlertService({ redis: workerRedis, keys, config: opts.config, reference: workerReference, channels, links, scheduler, now, log });
+    const ctx: EngineContext = {
+      redis: workerRedis,
+      keys,
+      config: opts.config,
+      reference: workerReference,
+      now,
+      log,
+      onLevelChanges: async (townshipIds) => {
+        for (const tid of townshipIds) await workerAlerts.reconcile(tid);
+      },
+    };
     workers.push(createEvaluateWorker(ctx, connect('worker'), opts.config.service.evaluation.concurrency));
+    workers.push(createAlertsWorker(workerAlerts, scheduler, connect('worker'), keys, opts.config, log));
   }
-  if (opts.schedulers) await ensureEvaluationSchedulers(queue, opts.config);
+  if (opts.schedulers) {
+    await ensureEvaluationSchedulers(queue, opts.config);
+    await ensureAlertSchedulers(alertsQueue, opts.config);
+  }
 
   return {
     services,
@@ -79,6 +106,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       kicker.close();
       await Promise.all(workers.map((w) => w.close()));
       await queue.close();
+      await alertsQueue.close();
       for (const c of connections) c.disconnect();
     },
   };

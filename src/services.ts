@@ -4,6 +4,8 @@ import type { Keys } from './store/keys.js';
 import type { ScriptedRedis } from './store/scripts.js';
 import type { ReferenceStore } from './reference/store.js';
 import type { CredentialStore } from './auth/credentials.js';
+import type { AlertService } from './alerts/service.js';
+import type { LinkSigner } from './alerts/links.js';
 
 /** What the HTTP adapters need, built once by the process (or by a test). */
 export interface Services {
@@ -14,6 +16,8 @@ export interface Services {
   credentials: CredentialStore;
   /** Wakes the evaluation workers after an ingest. */
   kicker: { kick(): void };
+  alerts: AlertService;
+  links: LinkSigner;
   /** The one clock. */
   now: () => number;
   log: Logger;

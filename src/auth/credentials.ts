@@ -27,6 +27,15 @@ export interface GaugeKeyRecord {
   hint: string;
 }
 
+export interface TokenRecord {
+  id: string;
+  role: Exclude<Role, 'gauge'>;
+  personId: string | null;
+  name: string | null;
+  createdAt: string;
+  hint: string;
+}
+
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
@@ -71,6 +80,38 @@ export class CredentialStore {
       .hset(this.keys.gaugeKeys(), id, JSON.stringify({ ...record, hash: hashSecret(key) }))
       .exec();
     return { id, key, record };
+  }
+
+  /** A staff token (admin, duty, leader); leader tokens belong to one person. */
+  async createToken(role: Exclude<Role, 'gauge'>, personId?: string, name?: string): Promise<{ id: string; token: string; record: TokenRecord }> {
+    const id = `tk_${randomBytes(6).toString('hex')}`;
+    const token = newSecret('fxt');
+    const record: TokenRecord = { id, role, personId: personId ?? null, name: name ?? null, createdAt: new Date(this.now()).toISOString(), hint: token.slice(0, 8) };
+    const principal: Principal = { role, id, ...(personId ? { personId } : {}) };
+    await this.redis
+      .multi()
+      .hset(this.keys.credentials(), hashSecret(token), JSON.stringify(principal))
+      .hset(this.keys.tokens(), id, JSON.stringify({ ...record, hash: hashSecret(token) }))
+      .exec();
+    return { id, token, record };
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    const values = await this.redis.hvals(this.keys.tokens());
+    return values
+      .map((v) => {
+        const { hash: _hash, ...record } = JSON.parse(v) as TokenRecord & { hash: string };
+        return record;
+      })
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async revokeToken(id: string): Promise<boolean> {
+    const json = await this.redis.hget(this.keys.tokens(), id);
+    if (!json) return false;
+    const { hash } = JSON.parse(json) as { hash: string };
+    await this.redis.multi().hdel(this.keys.credentials(), hash).hdel(this.keys.tokens(), id).exec();
+    return true;
   }
 
   async listGaugeKeys(): Promise<GaugeKeyRecord[]> {

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
 import { describeIssues, zodIssues, type InputIssue } from '../lib/issues.js';
+import { policySchema, type Policy } from './policy.js';
 import { levelsConfigSchema, serviceConfigSchema, type LevelsConfig, type ServiceConfig } from './schema.js';
 
 /** A config file that cannot be used; the message names the file, the path inside it and the problem. */
@@ -20,6 +21,7 @@ export interface AppConfig {
   dir: string;
   levels: LevelsConfig;
   service: ServiceConfig;
+  policy: Policy;
 }
 
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -75,5 +77,6 @@ export function loadConfig(dir = configDir()): AppConfig {
     dir,
     levels: loadFile(dir, 'levels.yaml', levelsConfigSchema, true),
     service: loadFile(dir, 'service.yaml', serviceConfigSchema, false),
+    policy: loadFile(dir, 'policy.yaml', policySchema, true),
   };
 }

@@ -22,6 +22,8 @@ export interface EngineContext {
   reference: ReferenceStore;
   now: () => number;
   log: Logger;
+  /** Told of townships whose level changed (the alerts work reconciles them at once). */
+  onLevelChanges?: (townshipIds: string[]) => Promise<void>;
 }
 
 /** What a station's stored state holds (JSON in its hash). */
@@ -78,6 +80,10 @@ export async function evaluateDirty(ctx: EngineContext, maxRounds = 100): Promis
     report.stations += ids.length;
     report.townships += townshipIds.length;
     report.changes.push(...changes);
+    if (changes.length > 0 && ctx.onLevelChanges) {
+      // A lost notification here is caught by the alerts sweep; the level is already stored.
+      await ctx.onLevelChanges(changes.map((c) => c.townshipId)).catch((err: unknown) => ctx.log.warn({ err }, 'level change not handed to alerts; the sweep will'));
+    }
   }
   return report;
 }

@@ -9,6 +9,8 @@ import { readingRoutes } from './routes/readings.js';
 import { stationRoutes } from './routes/stations.js';
 import { townshipRoutes } from './routes/townships.js';
 import { adminRoutes } from './routes/admin.js';
+import { alertRoutes } from './routes/alerts.js';
+import { answerRoutes } from './routes/answer.js';
 
 /** The HTTP API. Thin: parse, authorise, call the service, shape the answer. */
 export function createApp(svc: Services): Hono<AppEnv> {
@@ -36,6 +38,8 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.route('/', stationRoutes(svc));
   app.route('/', townshipRoutes(svc));
   app.route('/', adminRoutes(svc));
+  app.route('/', alertRoutes(svc));
+  app.route('/', answerRoutes(svc));
 
   app.notFound((c) => sendError(c, 404, 'not_found', `No route ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

@@ -34,6 +34,24 @@ export class Keys {
     return `${this.prefix}:{t:${id}}:events`;
   }
 
+  // Alerts live in their township's slot: the open-alert pointer and the alert commit together.
+  /** Alert ids are `<townshipId>~<n>`; `~` never occurs in a township id. */
+  alert(alertId: string): string {
+    const tid = alertId.slice(0, alertId.lastIndexOf('~'));
+    return `${this.prefix}:{t:${tid}}:alert:${alertId}`;
+  }
+  townshipAlerts(townshipId: string): string {
+    return `${this.prefix}:{t:${townshipId}}:alerts`;
+  }
+  /** Accountability ledger of one township (stream). */
+  townshipLedger(townshipId: string): string {
+    return `${this.prefix}:{t:${townshipId}}:ledger`;
+  }
+  /** Secret for signing personal ack links (generated once when not configured). */
+  linkSecret(): string {
+    return `${this.prefix}:secret:links`;
+  }
+
   /** Stations with readings not yet evaluated (zset: station → first marked, ms). */
   dirty(): string {
     return `${this.prefix}:eval:dirty`;
@@ -59,6 +77,9 @@ export class Keys {
   // Credentials: sha256(secret) → principal; gauge key records.
   credentials(): string {
     return `${this.prefix}:auth:credentials`;
+  }
+  tokens(): string {
+    return `${this.prefix}:auth:tokens`;
   }
   gaugeKeys(): string {
     return `${this.prefix}:auth:gauge-keys`;

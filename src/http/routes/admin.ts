@@ -12,6 +12,14 @@ const gaugeKeyBody = z.strictObject({
   stations: z.array(z.string().min(1)).min(1, 'list the station ids the key may post for, or ["*"] for all'),
 });
 
+const tokenBody = z
+  .strictObject({
+    role: z.enum(['admin', 'duty', 'leader'], { error: 'role must be admin, duty or leader' }),
+    personId: z.string().min(1).optional(),
+    name: z.string().trim().max(200).optional(),
+  })
+  .refine((b) => b.role !== 'leader' || b.personId, { message: 'a leader token belongs to one person: give personId', path: ['personId'] });
+
 function rejected(issues: InputIssue[]) {
   return new ApiError(422, 'import_rejected', `Nothing was imported: ${issues.length} problem(s), first: ${describeIssues(issues.slice(0, 1))}`, issues);
 }
@@ -55,6 +63,26 @@ export function adminRoutes(svc: Services) {
     const { id, key, record } = await svc.credentials.createGaugeKey(body.name, body.stations);
     svc.log.info({ gaugeKeyId: id, name: body.name }, 'gauge key created');
     return c.json({ id, key, name: record.name, stations: record.stations, createdAt: record.createdAt }, 201);
+  });
+
+  app.post('/v1/admin/tokens', async (c) => {
+    const body = await parseJson(c, tokenBody);
+    if (body.personId) {
+      const ref = await svc.reference.snapshot();
+      if (!ref.people.has(body.personId)) throw new ApiError(422, 'unknown_person', `No person with id "${body.personId}"; import or create the person first`);
+    }
+    const { id, token, record } = await svc.credentials.createToken(body.role, body.personId, body.name);
+    svc.log.info({ tokenId: id, role: body.role, personId: body.personId }, 'token created');
+    return c.json({ ...record, token }, 201);
+  });
+
+  app.get('/v1/admin/tokens', async (c) => c.json(await svc.credentials.listTokens()));
+
+  app.delete('/v1/admin/tokens/:id', async (c) => {
+    const revoked = await svc.credentials.revokeToken(c.req.param('id'));
+    if (!revoked) throw new ApiError(404, 'not_found', `No token with id "${c.req.param('id')}"`);
+    svc.log.info({ tokenId: c.req.param('id') }, 'token revoked');
+    return c.body(null, 204);
   });
 
   app.get('/v1/admin/gauge-keys', async (c) => c.json(await svc.credentials.listGaugeKeys()));

@@ -1,0 +1,111 @@
+import type { LedgerEntry } from '../domain/alerts.js';
+
+/**
+ * The accountability ledger (问责台账): every missed or late answer and arrival, and per
+ * person the time they take to answer. Pure functions over ledger entries.
+ */
+export interface PersonSummary {
+  personId: string;
+  name: string;
+  acks: number;
+  medianAckSeconds: number | null;
+  p90AckSeconds: number | null;
+  missedAcks: number;
+  lateAcks: number;
+  missedArrivals: number;
+  lateArrivals: number;
+}
+
+export interface AccountabilityReport {
+  from: string | null;
+  to: string | null;
+  entries: Array<{
+    type: LedgerEntry['type'];
+    alertId: string;
+    townshipId: string;
+    township: string;
+    personId: string;
+    name: string;
+    role: string;
+    level: string | null;
+    notifiedAt: string | null;
+    deadline: string | null;
+    actual: string | null;
+    lateSeconds: number | null;
+  }>;
+  people: PersonSummary[];
+}
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1]!;
+}
+
+export function accountabilityReport(
+  ledger: readonly LedgerEntry[],
+  range: { from?: number; to?: number },
+  personName: (id: string) => string,
+  townshipName: (id: string) => string,
+): AccountabilityReport {
+  const inRange = ledger.filter((e) => (range.from === undefined || e.at >= range.from) && (range.to === undefined || e.at <= range.to));
+  const misses = inRange.filter((e) => e.type !== 'ack' && e.type !== 'arrive');
+  const people = new Map<string, { ackTimes: number[]; s: PersonSummary }>();
+  for (const e of inRange) {
+    let p = people.get(e.personId);
+    if (!p) {
+      p = {
+        ackTimes: [],
+        s: { personId: e.personId, name: personName(e.personId), acks: 0, medianAckSeconds: null, p90AckSeconds: null, missedAcks: 0, lateAcks: 0, missedArrivals: 0, lateArrivals: 0 },
+      };
+      people.set(e.personId, p);
+    }
+    if ((e.type === 'ack' || e.type === 'ack-late') && e.actual !== null && e.notifiedAt !== null) {
+      p.s.acks++;
+      p.ackTimes.push(Math.round((e.actual - e.notifiedAt) / 1000));
+    }
+    if (e.type === 'ack-missed') p.s.missedAcks++;
+    if (e.type === 'ack-late') p.s.lateAcks++;
+    if (e.type === 'arrive-missed') p.s.missedArrivals++;
+    if (e.type === 'arrive-late') p.s.lateArrivals++;
+  }
+  for (const p of people.values()) {
+    const sorted = p.ackTimes.sort((a, b) => a - b);
+    p.s.medianAckSeconds = percentile(sorted, 50);
+    p.s.p90AckSeconds = percentile(sorted, 90);
+  }
+  return {
+    from: range.from !== undefined ? iso(range.from) : null,
+    to: range.to !== undefined ? iso(range.to) : null,
+    entries: misses.map((e) => ({
+      type: e.type,
+      alertId: e.alertId,
+      townshipId: e.townshipId,
+      township: townshipName(e.townshipId),
+      personId: e.personId,
+      name: personName(e.personId),
+      role: e.role,
+      level: e.level,
+      notifiedAt: iso(e.notifiedAt),
+      deadline: iso(e.deadline),
+      actual: iso(e.actual),
+      lateSeconds: e.actual !== null && e.deadline !== null ? Math.round((e.actual - e.deadline) / 1000) : null,
+    })),
+    people: [...people.values()].map((p) => p.s).sort((a, b) => b.missedAcks + b.lateAcks - (a.missedAcks + a.lateAcks) || a.personId.localeCompare(b.personId)),
+  };
+}
+
+const csvCell = (v: unknown) => {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+};
+
+/** The ledger entries as CSV (UTF-8 with BOM, so spreadsheet programs show the Chinese). */
+export function reportCsv(r: AccountabilityReport): string {
+  const header = ['类型 type', '预警 alertId', '乡镇 township', '人员 name', 'personId', '角色 role', '级别 level', '通知时间 notifiedAt', '时限 deadline', '实际 actual', '超时秒 lateSeconds'];
+  const rows = r.entries.map((e) => [e.type, e.alertId, e.township, e.name, e.personId, e.role, e.level, e.notifiedAt, e.deadline, e.actual, e.lateSeconds]);
+  return '\uFEFF' + [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}

@@ -1,0 +1,352 @@
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/load.js';
+import type { ReferenceSnapshot, ReferenceStore } from '../reference/store.js';
+import type { Keys } from '../store/keys.js';
+import type { ScriptedRedis } from '../store/scripts.js';
+import type { Channel } from '../channels/types.js';
+import type { RecipientRole } from '../config/policy.js';
+import type { StoredTownshipState } from '../evaluation/engine.js';
+import type { Level } from '../domain/levels.js';
+import {
+  acknowledge,
+  applyComputedLevel,
+  arrive,
+  declareLevel,
+  loweringDue,
+  openAlert,
+  pendingTimers,
+  resolveAlert,
+  runEscalation,
+  type Alert,
+  type AlertContext,
+  type AlertMessage,
+  type Delivery,
+  type Effects,
+  type Person,
+  type Timer,
+} from '../domain/alerts.js';
+import { AlertStore } from './store.js';
+import { LinkSigner } from './links.js';
+import { renderMessage } from './render.js';
+
+/**
+ * The alert adapter: reads what the domain needs (township levels, who holds each role),
+ * applies the pure transitions under an optimistic lock, and hands the effects to the
+ * scheduler (BullMQ). Every effect can be rebuilt from the stored alert by `sweep`, so a
+ * crash between the commit and the scheduling delays a step by at most one sweep, and
+ * never runs it twice: each step is marked on the alert in the same commit that runs it.
+ */
+export interface AlertScheduler {
+  deliver(alertId: string, message: AlertMessage, contactStep?: number): Promise<void>;
+  timer(timer: Timer): Promise<void>;
+  /** Re-checks a township at `at` (the end of a clear period). */
+  reconcileAt(townshipId: string, at: number, key: string): Promise<void>;
+}
+
+export interface AlertServiceDeps {
+  redis: ScriptedRedis;
+  keys: Keys;
+  config: AppConfig;
+  reference: ReferenceStore;
+  channels: Map<string, Channel>;
+  links: LinkSigner;
+  scheduler: AlertScheduler;
+  now: () => number;
+  log: Logger;
+}
+
+export class AlertError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'not_open' | 'not_recipient' | 'conflict',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const EFFECTS_NONE: Effects = { messages: [], timers: [], ledger: [], cancelled: [] };
+
+function isCurrent(from: string | undefined, to: string | undefined, date: string) {
+  return (!from || from <= date) && (!to || to >= date);
+}
+
+export function maskAddress(channel: string, to: string): string {
+  if (channel === 'sms' || /^\+?\d{7,}$/.test(to)) return to.length > 7 ? `${to.slice(0, to.length - 8)}****${to.slice(-4)}` : '****';
+  if (channel === 'email') return to.replace(/^(.).*(@.*)$/, '$1***$2');
+  try {
+    const u = new URL(to);
+    return `${u.protocol}//${u.host}/…`;
+  } catch {
+    return to.length > 6 ? `${to.slice(0, 3)}…${to.slice(-2)}` : '…';
+  }
+}
+
+export class AlertService {
+  readonly store: AlertStore;
+
+  constructor(private readonly d: AlertServiceDeps) {
+    this.store = new AlertStore(d.redis, d.keys);
+  }
+
+  private get policy() {
+    return this.d.config.policy;
+  }
+
+  /** Who holds each role for a township at `now`, from the reference data. */
+  context(ref: ReferenceSnapshot, townshipId: string, now = this.d.now()): AlertContext {
+    const date = localDate(now, this.d.config.levels.timezone);
+    const person = (id: string): Person => ({ id, name: ref.people.get(id)?.name ?? id });
+    const shift = ref.shifts.filter((s) => Date.parse(s.start) <= now && now < Date.parse(s.end));
+    const whoIs = (role: RecipientRole): Person[] => {
+      switch (role) {
+        case 'liaison-leader':
+        case 'township-head':
+        case 'object-keeper':
+          return ref.assignments.filter((a) => a.townshipId === townshipId && a.role === role && isCurrent(a.from, a.to, date) && ref.people.has(a.personId)).map((a) => person(a.personId));
+        case 'duty-officer':
+          return unique(shift.flatMap((s) => s.officerIds)).map(person);
+        case 'shift-leader':
+          return unique(shift.map((s) => s.leaderId)).map(person);
+        case 'commander':
+          return [...ref.people.values()].filter((p) => p.cityRoles.includes('commander')).map((p) => person(p.id));
+      }
+    };
+    return { now, policy: this.policy, whoIs };
+  }
+
+  /**
+   * Reads the alert, applies `fn`, commits if nobody changed it meanwhile (else retries
+   * from a fresh read), then schedules the effects.
+   */
+  async update<T>(alertId: string, fn: (alert: Alert, ctx: AlertContext) => { result: T; effects: Effects; changed: boolean }): Promise<{ alert: Alert; result: T }> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const stored = await this.store.get(alertId);
+      if (!stored) throw new AlertError('not_found', `No alert with id "${alertId}"`);
+      const ref = await this.d.reference.snapshot();
+      const ctx = this.context(ref, stored.alert.townshipId);
+      const { result, effects, changed } = fn(stored.alert, ctx);
+      if (!changed) return { alert: stored.alert, result };
+      const outcome = await this.store.commit(stored.alert, stored.version, effects.ledger);
+      if (outcome === 'ok') {
+        await this.schedule(stored.alert, effects);
+        return { alert: stored.alert, result };
+      }
+    }
+    throw new AlertError('conflict', `Alert ${alertId} is changing too fast; try again`);
+  }
+
+  private async schedule(alert: Alert, fx: Effects): Promise<void> {
+    const jobs: Array<Promise<void>> = [];
+    for (const m of fx.messages) jobs.push(this.d.scheduler.deliver(alert.id, m));
+    for (const t of fx.timers) jobs.push(this.d.scheduler.timer(t));
+    const due = loweringDue(alert, this.policy);
+    if (due !== null && alert.lowering) jobs.push(this.d.scheduler.reconcileAt(alert.townshipId, due, `${alert.id}:${alert.lowering.since}`));
+    const results = await Promise.allSettled(jobs);
+    for (const r of results) {
+      // The alert is committed; the sweep rebuilds what could not be scheduled.
+      if (r.status === 'rejected') this.d.log.warn({ err: r.reason, alertId: alert.id }, 'alert effect not scheduled; the sweep will retry');
+    }
+  }
+
+  /** Brings a township's alert in line with the level its readings justify now. */
+  async reconcile(townshipId: string): Promise<Alert | null> {
+    const [stateJson] = await this.d.redis.hmget(this.d.keys.township(townshipId), 'state');
+    const state = stateJson ? (JSON.parse(stateJson) as StoredTownshipState) : null;
+    const level = state?.level ?? null;
+    const reasons = state?.reasons ?? [];
+    const openId = await this.store.openAlertId(townshipId);
+    if (openId) {
+      const { alert } = await this.update(openId, (alert, ctx) => {
+        const before = JSON.stringify(alert);
+        const effects = applyComputedLevel(alert, level, reasons, ctx);
+        return { result: null, effects, changed: JSON.stringify(alert) !== before };
+      });
+      return alert;
+    }
+    if (level === null) return null;
+    return this.open(townshipId, level, reasons, null);
+  }
+
+  private async open(townshipId: string, level: Level, reasons: StoredTownshipState['reasons'], declared: Alert['declared']): Promise<Alert> {
+    const ref = await this.d.reference.snapshot();
+    if (!ref.townships.has(townshipId)) throw new AlertError('not_found', `No township with id "${townshipId}"`);
+    const id = await this.store.newAlertId(townshipId);
+    const { alert, effects } = openAlert(id, townshipId, level, reasons, this.context(ref, townshipId), declared);
+    const outcome = await this.store.commit(alert, null, effects.ledger);
+    if (outcome === 'ok') {
+      this.d.log.info({ alertId: id, townshipId, level, declared: declared?.notice }, 'alert opened');
+      await this.schedule(alert, effects);
+      return alert;
+    }
+    // Another worker opened it first: apply to that one instead.
+    const openId = await this.store.openAlertId(townshipId);
+    if (!openId) throw new AlertError('conflict', `Could not open an alert for township ${townshipId}; try again`);
+    const { alert: existing } = await this.update(openId, (a, ctx) => {
+      const before = JSON.stringify(a);
+      const fx = declared ? declareLevel(a, declared, ctx) : applyComputedLevel(a, level, reasons, ctx);
+      return { result: null, effects: fx, changed: JSON.stringify(a) !== before };
+    });
+    return existing;
+  }
+
+  /** The HQ declares a level by hand; opens or raises the alert exactly as readings would. */
+  async declare(townshipId: string, d: { level: Level; notice: string; reason: string }, by: string): Promise<Alert> {
+    const declaration = { ...d, by, at: this.d.now() };
+    const openId = await this.store.openAlertId(townshipId);
+    if (!openId) {
+      const [stateJson] = await this.d.redis.hmget(this.d.keys.township(townshipId), 'state');
+      const reasons = stateJson ? (JSON.parse(stateJson) as StoredTownshipState).reasons : [];
+      return this.open(townshipId, d.level, reasons, declaration);
+    }
+    const { alert } = await this.update(openId, (alert, ctx) => ({ result: null, effects: declareLevel(alert, declaration, ctx), changed: true }));
+    return alert;
+  }
+
+  async acknowledge(alertId: string, personId: string, via: string, opts: { by?: string; note?: string } = {}) {
+    const { alert, result } = await this.update(alertId, (alert, ctx) => {
+      const r = acknowledge(alert, personId, via, ctx, opts);
+      return { result: r.outcome, effects: r.effects, changed: r.outcome === 'acked' };
+    });
+    if (result === 'not-open') throw new AlertError('not_open', `Alert ${alertId} is resolved; nothing to acknowledge`);
+    if (result === 'not-recipient') throw new AlertError('not_recipient', `Person ${personId} was not notified by alert ${alertId}`);
+    return { alert, outcome: result };
+  }
+
+  async arrive(alertId: string, personId: string, where: { lat: number; lon: number } | null) {
+    const ref = await this.d.reference.snapshot();
+    const { alert, result } = await this.update(alertId, (alert, ctx) => {
+      const post = ref.townships.get(alert.townshipId)?.commandPost ?? null;
+      const r = arrive(alert, personId, ctx, where, post ? { lat: post.lat, lon: post.lon } : null);
+      return { result: r.outcome, effects: r.effects, changed: r.outcome === 'arrived' };
+    });
+    if (result === 'not-open') throw new AlertError('not_open', `Alert ${alertId} is resolved`);
+    if (result === 'not-recipient') throw new AlertError('not_recipient', `Person ${personId} was not notified by alert ${alertId}`);
+    return { alert, outcome: result };
+  }
+
+  async resolve(alertId: string, by: string, reason: string): Promise<Alert> {
+    const { alert, result } = await this.update(alertId, (alert, ctx) => {
+      if (alert.status !== 'open') return { result: false, effects: EFFECTS_NONE, changed: false };
+      return { result: true, effects: resolveAlert(alert, by, reason, ctx), changed: true };
+    });
+    if (!result) throw new AlertError('not_open', `Alert ${alertId} is already resolved`);
+    this.d.log.info({ alertId, by }, 'alert resolved');
+    return alert;
+  }
+
+  /** A deadline timer fired: run the escalation step if it still applies. */
+  async onTimer(t: Pick<Timer, 'alertId' | 'personId' | 'kind' | 'epoch' | 'step'>): Promise<boolean> {
+    try {
+      const { result } = await this.update(t.alertId, (alert, ctx) => {
+        const r = runEscalation(alert, t, ctx);
+        return { result: r.ran, effects: r.effects, changed: r.ran };
+      });
+      if (result) this.d.log.info({ ...t }, 'escalation step ran');
+      return result;
+    } catch (err) {
+      if (err instanceof AlertError && err.code === 'not_found') return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Sends one message on one of the person's contacts. Returns 'retry' when the attempt
+   * failed and may be retried on the same contact, 'next' when the caller should move on
+   * to the next contact, or 'done'.
+   */
+  async deliver(alertId: string, messageId: string, contactStep: number, attempt: number, lastAttempt: boolean): Promise<'done' | 'retry' | 'next'> {
+    const stored = await this.store.get(alertId);
+    if (!stored) return 'done';
+    const { alert } = stored;
+    const message = alert.messages[messageId];
+    if (!message || message.status !== 'pending') return 'done';
+    const ref = await this.d.reference.snapshot();
+    const person = ref.people.get(message.personId);
+    const contacts = (person?.contacts ?? []).filter((c) => this.d.channels.has(c.channel));
+    if (contactStep >= contacts.length) {
+      await this.recordDelivery(alertId, messageId, { channel: 'none', to: '', status: 'no-contact', error: contacts.length === 0 ? 'no usable contact for this person' : 'every contact failed', attempt }, 'failed');
+      return 'done';
+    }
+    const contact = contacts[(message.contactOffset + contactStep) % contacts.length]!;
+    const channel = this.d.channels.get(contact.channel)!;
+    const mobile = person?.contacts.find((c) => c.channel === 'sms')?.to ?? null;
+    const ackUrl = message.withLink
+      ? `${this.policy.publicUrl.replace(/\/$/, '')}/a/${this.d.links.sign({ alertId, personId: message.personId, expiresAt: this.d.now() + this.policy.linkTtl })}`
+      : null;
+    const township = ref.townships.get(alert.townshipId);
+    const outbound = renderMessage({
+      alert,
+      message,
+      person: { id: message.personId, name: person?.name ?? message.personId, mobile },
+      townshipName: township?.name ?? alert.townshipId,
+      stationName: (id) => ref.stations.get(id)?.name ?? id,
+      ackUrl,
+      timeZone: this.d.config.levels.timezone,
+      sender: this.policy.sender,
+      about: message.aboutPersonId ? alert.recipients.find((r) => r.personId === message.aboutPersonId) ?? null : null,
+    });
+    const result = await channel.send(contact.to, outbound, AbortSignal.timeout(30_000));
+    const base = { channel: contact.channel, to: maskAddress(contact.channel, contact.to), attempt, provider: result.provider };
+    if (result.ok) {
+      await this.recordDelivery(alertId, messageId, { ...base, status: 'sent' }, 'sent');
+      return 'done';
+    }
+    const error = result.tried && result.tried.length > 1 ? result.tried.map((t) => `${t.provider}: ${t.ok ? 'ok' : t.error}`).join('; ') : result.error;
+    const willRetry = result.retryable && !lastAttempt;
+    await this.recordDelivery(alertId, messageId, { ...base, status: willRetry ? 'retrying' : 'failed', error: error ?? 'failed' }, null);
+    return willRetry ? 'retry' : 'next';
+  }
+
+  private async recordDelivery(alertId: string, messageId: string, d: Omit<Delivery, 'messageId' | 'at'>, final: 'sent' | 'failed' | null): Promise<void> {
+    await this.update(alertId, (alert, ctx) => {
+      const m = alert.messages[messageId];
+      const r = m ? alert.recipients.find((x) => x.personId === m.personId) : undefined;
+      const delivery: Delivery = { ...d, messageId, at: ctx.now };
+      if (r) {
+        r.deliveries.push(delivery);
+        if (r.deliveries.length > 50) r.deliveries.splice(0, r.deliveries.length - 50);
+      }
+      if (m && final && m.status === 'pending') m.status = final;
+      if (final === 'failed' || d.status === 'failed') {
+        alert.timeline.push({ at: ctx.now, type: 'delivery-failed', personId: m?.personId, detail: { messageId, channel: d.channel, error: d.error } });
+      }
+      return { result: null, effects: EFFECTS_NONE, changed: true };
+    });
+  }
+
+  /** Rebuilds lost timers and undelivered messages from the stored alerts; re-checks every township. */
+  async sweep(): Promise<{ townships: number; timers: number; messages: number }> {
+    const ref = await this.d.reference.snapshot();
+    const townshipIds = [...ref.townships.keys()];
+    let timers = 0;
+    let messages = 0;
+    for (const tid of townshipIds) {
+      try {
+        await this.reconcile(tid);
+      } catch (err) {
+        this.d.log.error({ err, townshipId: tid }, 'alert reconcile failed');
+      }
+    }
+    const open = await this.store.openAlertIds(townshipIds);
+    for (const alert of await this.store.getMany([...open.values()])) {
+      for (const t of pendingTimers(alert, this.policy)) {
+        await this.d.scheduler.timer(t);
+        timers++;
+      }
+      for (const m of Object.values(alert.messages)) {
+        if (m.status !== 'pending') continue;
+        await this.d.scheduler.deliver(alert.id, m);
+        messages++;
+      }
+    }
+    return { townships: townshipIds.length, timers, messages };
+  }
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+function localDate(t: number, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(t));
+}

@@ -1,0 +1,80 @@
+import { LEVEL_LABEL, type MaybeLevel } from './levels.js';
+import type { TownshipReason } from './township.js';
+
+/**
+ * How evidence and levels are written for the people who read the messages: the office's
+ * own wording ("超警戒 0.32 米", "3小时降雨 104 毫米"). Pure text, no I/O.
+ */
+const WINDOW_WORDS: Record<string, string> = {
+  '10m': '10分钟',
+  '30m': '30分钟',
+  '1h': '1小时',
+  '3h': '3小时',
+  '6h': '6小时',
+  '12h': '12小时',
+  '24h': '24小时',
+  day: '日',
+};
+const THRESHOLD_WORDS: Record<string, string> = {
+  warning: '警戒',
+  guarantee: '保证',
+  record: '历史最高',
+  floodLimit: '汛限',
+  design: '设计洪水位',
+  check: '校核洪水位',
+};
+
+export function levelText(level: MaybeLevel): string {
+  if (!level) return '无响应';
+  const l = LEVEL_LABEL[level];
+  return `${l.numeral}(${l.colour})`;
+}
+
+const num = (x: number, digits = 2) => String(Math.round(x * 10 ** digits) / 10 ** digits);
+
+/** One reason in the office's words, e.g. `西津河宁国站 超警戒 0.32 米（水位 35.82 米）`. */
+export function reasonText(r: TownshipReason | { kind: 'declared'; notice?: string }, stationName: (id: string) => string = (id) => id): string {
+  switch (r.kind) {
+    case 'rainfall':
+      return `${stationName(r.stationId)} ${WINDOW_WORDS[r.window] ?? r.window}降雨 ${num(r.value, 1)} 毫米`;
+    case 'rainfall-mean':
+      return `面雨量 ${WINDOW_WORDS[r.window] ?? r.window}降雨 ${num(r.value, 1)} 毫米`;
+    case 'river':
+    case 'reservoir': {
+      const name = THRESHOLD_WORDS[r.threshold] ?? r.threshold;
+      const over = r.value - (r.limit - r.by);
+      const amount = Math.abs(over) < 0.005 ? '' : ` ${num(over)} 米`;
+      return `${stationName(r.stationId)} 超${name}${amount}（水位 ${num(r.value)} 米）`;
+    }
+    case 'rise':
+      return `${stationName(r.stationId)} 涨率 ${num(r.value)} 米/小时`;
+    case 'declared':
+      return `防指宣布${r.notice ? `（${r.notice}）` : ''}`;
+  }
+}
+
+/** Up to `max` reasons, joined for a message. */
+export function evidenceText(reasons: readonly TownshipReason[], stationName: (id: string) => string, max = 3): string {
+  if (reasons.length === 0) return '';
+  const shown = reasons.slice(0, max).map((r) => reasonText(r, stationName));
+  return shown.join('；') + (reasons.length > max ? ` 等${reasons.length}项` : '');
+}
+
+/** Local time for messages: `07月05日 14:32` in the configured zone. */
+export function localTimeText(t: number, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(new Date(t))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.month}月${parts.day}日 ${parts.hour}:${parts.minute}`;
+}
+
+export const ROLE_WORDS: Record<string, string> = {
+  'liaison-leader': '联系市领导',
+  'township-head': '乡镇(街道)主要负责人',
+  'object-keeper': '包保责任人',
+  'duty-officer': '值班员',
+  'shift-leader': '带班领导',
+  commander: '指挥长',
+};

@@ -1,0 +1,225 @@
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { Services } from '../../services.js';
+import { requireRole, type AppEnv } from '../auth.js';
+import { ApiError, parseJson, validationError } from '../errors.js';
+import { STAFF_ROLES, type Principal } from '../../auth/credentials.js';
+import { AlertError } from '../../alerts/service.js';
+import { LEVELS } from '../../domain/levels.js';
+import type { Alert } from '../../domain/alerts.js';
+import { accountabilityReport, reportCsv } from '../../alerts/report.js';
+
+/** JSON of an alert. Field names are the contract; times are ISO 8601. */
+const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
+
+export function alertView(a: Alert) {
+  return {
+    id: a.id,
+    townshipId: a.townshipId,
+    level: a.level,
+    computedLevel: a.computedLevel,
+    status: a.status,
+    openedAt: iso(a.openedAt),
+    raisedAt: iso(a.raisedAt),
+    declared: a.declared ? { ...a.declared, at: iso(a.declared.at) } : null,
+    reasons: a.reasons,
+    lowering: a.lowering ? { since: iso(a.lowering.since) } : null,
+    resolvedAt: iso(a.resolvedAt),
+    resolvedBy: a.resolvedBy,
+    resolveReason: a.resolveReason,
+    recipients: a.recipients.map((r) => ({
+      personId: r.personId,
+      name: r.name,
+      role: r.role,
+      mustAck: r.mustAck,
+      notifiedAt: iso(r.notifiedAt),
+      notifiedLevel: r.notifiedLevel,
+      deliveries: r.deliveries.map((d) => ({ channel: d.channel, to: d.to, status: d.status, at: iso(d.at), attempt: d.attempt, provider: d.provider ?? null, error: d.error ?? null, messageId: d.messageId })),
+      ackDeadline: iso(r.ackDeadline),
+      ackedAt: iso(r.ackedAt),
+      ackVia: r.ackVia,
+      onBehalfOf: r.onBehalfOf,
+      ackNote: r.ackNote,
+      arriveDeadline: iso(r.arriveDeadline),
+      arrivedAt: iso(r.arrivedAt),
+      distanceM: r.distanceM,
+      farFromPost: r.farFromPost,
+      escalations: r.escalations.map((e) => ({ ...e, at: iso(e.at) })),
+    })),
+    messages: Object.values(a.messages).map((m) => ({ id: m.id, personId: m.personId, kind: m.kind, level: m.level, status: m.status, aboutPersonId: m.aboutPersonId, createdAt: iso(m.createdAt) })),
+    timeline: a.timeline.map((t) => ({ ...t, at: iso(t.at) })),
+  };
+}
+
+export function alertErrorToApi(err: unknown): never {
+  if (err instanceof AlertError) {
+    const status = err.code === 'not_found' ? 404 : err.code === 'conflict' ? 409 : err.code === 'not_recipient' ? 403 : 409;
+    throw new ApiError(status, err.code === 'not_open' ? 'alert_not_open' : err.code, err.message);
+  }
+  throw err;
+}
+
+const ackBody = z
+  .strictObject({
+    onBehalfOf: z.string().min(1).optional(),
+    note: z.string().trim().max(500).optional(),
+  })
+  .default({});
+const arriveBody = z
+  .strictObject({
+    lat: z.number().min(-90).max(90).optional(),
+    lon: z.number().min(-180).max(180).optional(),
+    personId: z.string().min(1).optional(),
+  })
+  .refine((b) => (b.lat === undefined) === (b.lon === undefined), { message: 'give both lat and lon, or neither' })
+  .default({});
+const resolveBody = z.strictObject({ reason: z.string().trim().min(2, 'say why the response is ended (解除原因)').max(500) });
+const declareBody = z.strictObject({
+  level: z.enum(LEVELS, { error: `level must be one of ${LEVELS.join(', ')}` }),
+  notice: z.string().trim().min(1, 'give the notice number, e.g. 宁防指〔2026〕3号').max(100),
+  reason: z.string().trim().min(1, 'give the reason').max(1000),
+});
+const smsBody = z.strictObject({ from: z.string().trim().min(5), text: z.string().max(500) });
+
+/** A JSON body that may be left out entirely (then the schema's default applies). */
+async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  const text = await c.req.text();
+  let value: unknown;
+  if (text.trim() !== '') {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new ApiError(400, 'invalid_json', 'The body is not valid JSON; send a JSON object or no body');
+    }
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationError(result.error);
+  return result.data;
+}
+
+function actor(p: Principal): string {
+  return p.personId ?? `${p.role}:${p.id}`;
+}
+
+export function alertRoutes(svc: Services) {
+  const app = new Hono<AppEnv>();
+  app.use('/v1/alerts', requireRole(...STAFF_ROLES));
+  app.use('/v1/alerts/*', requireRole(...STAFF_ROLES));
+
+  const load = async (c: Context<AppEnv>) => {
+    const stored = await svc.alerts.store.get(c.req.param('id') ?? '');
+    if (!stored) throw new ApiError(404, 'not_found', `No alert with id "${c.req.param('id')}"; GET /v1/alerts lists them`);
+    const p = c.get('principal')!;
+    // A leader sees and answers only the alerts that notified them.
+    if (p.role === 'leader' && !stored.alert.recipients.some((r) => r.personId === p.personId)) {
+      throw new ApiError(404, 'not_found', `No alert with id "${c.req.param('id')}" for you`);
+    }
+    return stored.alert;
+  };
+
+  app.get('/v1/alerts', async (c) => {
+    const status = c.req.query('status');
+    if (status && status !== 'open' && status !== 'resolved') throw new ApiError(400, 'validation_failed', 'status must be open or resolved');
+    const townshipId = c.req.query('townshipId');
+    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 200) || 200, 1), 1000);
+    const ref = await svc.reference.snapshot();
+    const townships = townshipId ? [townshipId] : [...ref.townships.keys()];
+    const ids = await svc.alerts.store.list(townships, limit);
+    const p = c.get('principal')!;
+    const alerts = (await svc.alerts.store.getMany(ids)).filter(
+      (a) => (!status || a.status === status) && (p.role !== 'leader' || a.recipients.some((r) => r.personId === p.personId)),
+    );
+    return c.json(alerts.map(alertView));
+  });
+
+  app.get('/v1/alerts/:id', async (c) => c.json(alertView(await load(c))));
+
+  app.post('/v1/alerts/:id/ack', async (c) => {
+    const alert = await load(c);
+    const body = await readBody(c, ackBody);
+    const p = c.get('principal')!;
+    let personId: string;
+    if (body.onBehalfOf) {
+      if (p.role === 'leader') throw new ApiError(403, 'forbidden', 'Only duty officers and admins acknowledge on behalf of someone');
+      personId = body.onBehalfOf;
+    } else if (p.personId) {
+      personId = p.personId;
+    } else {
+      throw new ApiError(400, 'validation_failed', 'This token belongs to no person: give onBehalfOf (the person you answer for) and a note');
+    }
+    const res = await svc.alerts.acknowledge(alert.id, personId, body.onBehalfOf ? 'duty-room' : 'api', { by: body.onBehalfOf ? actor(p) : undefined, note: body.note }).catch(alertErrorToApi);
+    return c.json({ outcome: res.outcome, alert: alertView(res.alert) });
+  });
+
+  app.post('/v1/alerts/:id/arrive', async (c) => {
+    const alert = await load(c);
+    const body = await readBody(c, arriveBody);
+    const p = c.get('principal')!;
+    const personId = body.personId && p.role !== 'leader' ? body.personId : p.personId;
+    if (!personId) throw new ApiError(400, 'validation_failed', 'This token belongs to no person: give personId');
+    const where = body.lat !== undefined && body.lon !== undefined ? { lat: body.lat, lon: body.lon } : null;
+    const res = await svc.alerts.arrive(alert.id, personId, where).catch(alertErrorToApi);
+    const r = res.alert.recipients.find((x) => x.personId === personId);
+    return c.json({ outcome: res.outcome, arrivedAt: iso(r?.arrivedAt), distanceM: r?.distanceM ?? null, farFromPost: r?.farFromPost ?? null, alert: alertView(res.alert) });
+  });
+
+  app.post('/v1/alerts/:id/resolve', requireRole('duty', 'admin'), async (c) => {
+    const alert = await load(c);
+    const body = await parseJson(c, resolveBody);
+    const resolved = await svc.alerts.resolve(alert.id, actor(c.get('principal')!), body.reason).catch(alertErrorToApi);
+    return c.json(alertView(resolved));
+  });
+
+  app.post('/v1/townships/:id/declare', requireRole('duty', 'admin'), async (c) => {
+    const ref = await svc.reference.snapshot();
+    const tid = c.req.param('id');
+    if (!ref.townships.has(tid)) throw new ApiError(404, 'not_found', `No township with id "${tid}"`);
+    const body = await parseJson(c, declareBody);
+    const alert = await svc.alerts.declare(tid, body, actor(c.get('principal')!)).catch(alertErrorToApi);
+    return c.json(alertView(alert), 201);
+  });
+
+  /** An SMS reply: "1" or "收到" acknowledges that phone's newest open alert. */
+  app.post('/v1/inbound/sms', requireRole('duty', 'admin'), async (c) => {
+    const body = await parseJson(c, smsBody);
+    const text = body.text.trim().replace(/[。.!！\s]/g, '');
+    const normal = (n: string) => n.replace(/[^\d]/g, '').replace(/^86(?=1\d{10}$)/, '');
+    if (!['1', '收到', '确认', '收到确认'].includes(text)) {
+      return c.json({ acknowledged: false, reply: '未识别的回复。回复“1”或“收到”确认防汛叫应消息。' });
+    }
+    const ref = await svc.reference.snapshot();
+    const people = [...ref.people.values()].filter((p) => p.contacts.some((ct) => ct.channel === 'sms' && normal(ct.to) === normal(body.from)));
+    if (people.length === 0) return c.json({ acknowledged: false, reply: '本号码未登记为防汛责任人，无法确认。' });
+    const open = await svc.alerts.store.openAlertIds([...ref.townships.keys()]);
+    const alerts = (await svc.alerts.store.getMany([...open.values()]))
+      .flatMap((a) => people.flatMap((p) => a.recipients.filter((r) => r.personId === p.id && r.ackedAt === null && r.notifiedAt !== null).map((r) => ({ a, r }))))
+      .sort((x, y) => (y.r.notifiedAt ?? 0) - (x.r.notifiedAt ?? 0));
+    const newest = alerts[0];
+    if (!newest) return c.json({ acknowledged: false, reply: '您目前没有待确认的防汛叫应消息。' });
+    await svc.alerts.acknowledge(newest.a.id, newest.r.personId, 'sms-reply').catch(alertErrorToApi);
+    const name = ref.townships.get(newest.a.townshipId)?.name ?? newest.a.townshipId;
+    return c.json({ acknowledged: true, alertId: newest.a.id, personId: newest.r.personId, reply: `已确认：${name}防汛应急响应。请尽快赶赴指挥部到岗。` });
+  });
+
+  app.get('/v1/reports/accountability', requireRole('duty', 'admin'), async (c) => {
+    const from = c.req.query('from');
+    const to = c.req.query('to');
+    const parse = (v: string | undefined, name: string) => {
+      if (!v) return undefined;
+      const t = Date.parse(v);
+      if (Number.isNaN(t)) throw new ApiError(400, 'validation_failed', `${name} must be an ISO 8601 date or time, e.g. 2026-07-01 or 2026-07-01T08:00:00+08:00`);
+      return t;
+    };
+    const ref = await svc.reference.snapshot();
+    const entries = await svc.alerts.store.ledger([...ref.townships.keys()]);
+    const report = accountabilityReport(entries, { from: parse(from, 'from'), to: parse(to, 'to') }, (id) => ref.people.get(id)?.name ?? id, (id) => ref.townships.get(id)?.name ?? id);
+    if ((c.req.header('accept') ?? '').includes('text/csv')) {
+      c.header('Content-Type', 'text/csv; charset=utf-8');
+      c.header('Content-Disposition', 'attachment; filename="accountability.csv"');
+      return c.body(reportCsv(report));
+    }
+    return c.json(report);
+  });
+
+  return app;
+}

@@ -1,0 +1,112 @@
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/load.js';
+import type { Keys } from '../store/keys.js';
+import type { AlertMessage, Timer } from '../domain/alerts.js';
+import type { AlertScheduler, AlertService } from '../alerts/service.js';
+
+/**
+ * The alerts queue. Every job has a deterministic id, so scheduling the same thing twice
+ * (a retry, the sweep, a second worker) adds it once; every handler re-reads the alert and
+ * does nothing when its step no longer applies.
+ * - `deliver` {alertId, messageId, contactStep}: one message on one contact, retried with backoff;
+ * - `deadline` {alertId, personId, kind, epoch, step}: a delayed escalation step;
+ * - `reconcile` {townshipId}: re-checks a township (level changes, end of a clear period);
+ * - `sweep`: a job scheduler that rebuilds lost timers and undelivered messages.
+ */
+export const ALERTS_QUEUE = 'alerts';
+const LEVEL_PRIORITY: Record<string, number> = { I: 1, II: 1, III: 2, IV: 3 };
+
+/** BullMQ custom ids may not contain ':'. */
+const jobId = (...parts: Array<string | number>) => parts.join('|').replaceAll(':', '!');
+
+export function createAlertsQueue(connection: Redis, keys: Keys): Queue {
+  return new Queue(ALERTS_QUEUE, {
+    connection,
+    prefix: keys.bullPrefix(),
+    defaultJobOptions: { removeOnComplete: { age: 3_600, count: 10_000 }, removeOnFail: { age: 86_400 } },
+  });
+}
+
+export class BullAlertScheduler implements AlertScheduler {
+  constructor(
+    private readonly queue: Queue,
+    private readonly config: AppConfig,
+    private readonly now: () => number,
+  ) {}
+
+  async deliver(alertId: string, m: AlertMessage, contactStep = 0): Promise<void> {
+    const { attempts, backoff } = this.config.policy.delivery;
+    await this.queue.add(
+      'deliver',
+      { alertId, messageId: m.id, contactStep },
+      {
+        jobId: jobId('msg', m.id, contactStep),
+        attempts,
+        backoff: { type: 'exponential', delay: backoff },
+        // Ⅱ and Ⅰ go first: nothing bundles or throttles them.
+        priority: LEVEL_PRIORITY[m.level ?? 'IV'] ?? 3,
+      },
+    );
+  }
+
+  async timer(t: Timer): Promise<void> {
+    await this.queue.add(
+      'deadline',
+      { alertId: t.alertId, personId: t.personId, kind: t.kind, epoch: t.epoch, step: t.step },
+      { jobId: jobId('dl', t.alertId, t.personId, t.kind, t.epoch, t.step), delay: Math.max(0, t.due - this.now()), attempts: 5, backoff: { type: 'exponential', delay: 500 } },
+    );
+  }
+
+  async reconcileAt(townshipId: string, at: number, key: string): Promise<void> {
+    await this.queue.add('reconcile', { townshipId }, { jobId: jobId('rc', key), delay: Math.max(0, at - this.now()) + 10, attempts: 5, backoff: { type: 'exponential', delay: 500 } });
+  }
+
+  /** A level changed: reconcile now (not deduplicated: each change is worth a look). */
+  async reconcileNow(townshipIds: readonly string[]): Promise<void> {
+    await this.queue.addBulk(townshipIds.map((townshipId) => ({ name: 'reconcile', data: { townshipId }, opts: { priority: 1, attempts: 5, backoff: { type: 'exponential', delay: 200 } } })));
+  }
+}
+
+export async function ensureAlertSchedulers(queue: Queue, config: AppConfig): Promise<void> {
+  await queue.upsertJobScheduler('alerts-sweep', { every: config.policy.sweepEvery }, { name: 'sweep', opts: { removeOnComplete: 10, removeOnFail: 100 } });
+}
+
+export function createAlertsWorker(alerts: AlertService, scheduler: BullAlertScheduler, connection: Redis, keys: Keys, config: AppConfig, log: Logger): Worker {
+  const worker = new Worker(
+    ALERTS_QUEUE,
+    async (job: Job) => {
+      switch (job.name) {
+        case 'deliver': {
+          const { alertId, messageId, contactStep } = job.data as { alertId: string; messageId: string; contactStep: number };
+          const attempt = job.attemptsMade + 1;
+          const last = attempt >= (job.opts.attempts ?? 1);
+          const outcome = await alerts.deliver(alertId, messageId, contactStep, attempt, last);
+          if (outcome === 'retry') throw new Error(`delivery of ${messageId} failed; retrying`);
+          if (outcome === 'next') {
+            const stored = await alerts.store.get(alertId);
+            const m = stored?.alert.messages[messageId];
+            if (m && m.status === 'pending') await scheduler.deliver(alertId, m, contactStep + 1);
+          }
+          return outcome;
+        }
+        case 'deadline':
+          return alerts.onTimer(job.data as Timer);
+        case 'reconcile':
+          await alerts.reconcile((job.data as { townshipId: string }).townshipId);
+          return true;
+        case 'sweep':
+          return alerts.sweep();
+        default:
+          throw new Error(`unknown alerts job ${job.name}`);
+      }
+    },
+    { connection, prefix: keys.bullPrefix(), concurrency: config.policy.delivery.concurrency },
+  );
+  worker.on('failed', (job, err) => {
+    if (job?.name !== 'deliver') log.error({ err, jobId: job?.id, job: job?.name }, 'alerts job failed');
+  });
+  worker.on('error', (err) => log.error({ err }, 'alerts worker error'));
+  return worker;
+}
