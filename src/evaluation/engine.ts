@@ -91,7 +91,9 @@ export async function evaluateDirty(ctx: EngineContext, maxRounds = 100): Promis
 /** Evaluates the given stations from their stored readings; returns their townships. */
 export async function evaluateStations(ctx: EngineContext, ids: readonly string[]): Promise<string[]> {
   const { redis, keys, config } = ctx;
-  const ref = await ctx.reference.snapshot();
+  let ref = await ctx.reference.snapshot();
+  // A station imported a moment ago by another process must not be dropped as unknown.
+  if (ids.some((id) => !ref.stations.has(id))) ref = await ctx.reference.snapshot({ fresh: true });
   const snapshots = await loadStations(redis, keys, ids);
   const now = ctx.now();
   const cal = calendarOf(config);

@@ -75,7 +75,10 @@ export function entriesOf(body: unknown, maxBatch: number): unknown[] {
 export async function ingestReadings(svc: Services, principal: Principal, body: unknown): Promise<IngestResult> {
   const { config, keys } = svc;
   const entries = entriesOf(body, config.service.ingest.maxBatch);
-  const ref = await svc.reference.snapshot();
+  let ref = await svc.reference.snapshot();
+  if (entries.some((e) => typeof (e as { stationId?: unknown } | null)?.stationId === 'string' && !ref.stations.has((e as { stationId: string }).stationId))) {
+    ref = await svc.reference.snapshot({ fresh: true }); // imported a moment ago, maybe by another process
+  }
   const now = svc.now();
   const rejected: Rejection[] = [];
   const quarantined: Array<{ stationId: string; reading: ReadingInput; reason: string }> = [];

@@ -59,9 +59,13 @@ export class ReferenceStore {
     this.checkedAt = 0;
   }
 
-  async snapshot(): Promise<ReferenceSnapshot> {
+  /**
+   * The reference data, re-checked against Redis at most every `recheckMs`; `fresh` checks
+   * now (one GET), for callers about to act on a record another process may just have written.
+   */
+  async snapshot(opts: { fresh?: boolean } = {}): Promise<ReferenceSnapshot> {
     const cached = this.snapshotCache;
-    if (cached && this.now() - this.checkedAt < this.recheckMs) return cached;
+    if (cached && !opts.fresh && this.now() - this.checkedAt < this.recheckMs) return cached;
     if (!this.loading) {
       this.loading = this.refresh().finally(() => {
         this.loading = null;
