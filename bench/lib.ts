@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startRedisServer, type LocalRedis } from '../src/infra/redisServer.js';
+
+/** Shared pieces of the benchmarks: a Redis on a free port, the service as a child process. */
+export interface BenchEnv {
+  redis: LocalRedis;
+  url: string;
+  token: string;
+  service: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startBenchService(opts: { workers?: boolean; env?: Record<string, string> } = {}): Promise<BenchEnv> {
+  const dir = mkdtempSync(join(tmpdir(), 'fangxun-bench-'));
+  const redis = await startRedisServer({ port: await freePort(), dir });
+  const port = await freePort();
+  const token = 'bench-admin-token';
+  const args = ['--import', 'tsx', 'src/main.ts', ...(opts.workers === false ? ['--api'] : [])];
+  const service = spawn(process.execPath, args, {
+    env: { ...process.env, PORT: String(port), REDIS_URL: redis.url, FANGXUN_ADMIN_TOKEN: token, FANGXUN_DEMO: '0', LOG_LEVEL: 'warn', ...opts.env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error('service did not start within 30 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    redis,
+    url,
+    token,
+    service,
+    async stop() {
+      service.kill('SIGTERM');
+      await new Promise((r) => service.once('exit', r));
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function api(env: BenchEnv, method: string, path: string, body?: unknown, token = env.token): Promise<any> {
+  const res = await fetch(`${env.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** A dataset of `n` rain stations spread over 20 townships. */
+export function benchDataset(n: number) {
+  const townships = Array.from({ length: 20 }, (_, i) => ({ id: `T${i}`, name: `测试镇${i}` }));
+  const stations = Array.from({ length: n }, (_, i) => ({ id: `S${i}`, name: `测试站${i}`, kind: 'rain' as const, townshipId: `T${i % 20}` }));
+  return { townships, stations };
+}
+
+export function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
