@@ -18,6 +18,7 @@ import { AlertService } from './alerts/service.js';
 import { LinkSigner } from './alerts/links.js';
 import { BullAlertScheduler, createAlertsQueue, createAlertsWorker, ensureAlertSchedulers } from './queue/alerts.js';
 import type { Channel } from './channels/types.js';
+import { drillChannels } from './channels/outbox.js';
 
 /**
  * Wires one process: the API, the workers and the schedulers, or any subset of them
@@ -36,6 +37,8 @@ export interface RuntimeOptions {
   log?: Logger;
   /** Notification channels by name (see src/channels). */
   channels?: Map<string, Channel>;
+  /** Drill mode: every message goes to the outbox (GET /v1/admin/outbox), none to a provider. */
+  drill?: boolean;
 }
 
 export interface Runtime {
@@ -70,7 +73,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const alertsQueue = createAlertsQueue(queueConnection, keys);
   const scheduler = new BullAlertScheduler(alertsQueue, opts.config, now);
   const links = await LinkSigner.create(redis, keys);
-  const channels = opts.channels ?? new Map<string, Channel>();
+  const channels = opts.drill ? drillChannels(redis, keys.outbox(), now) : (opts.channels ?? new Map<string, Channel>());
   const alerts = new AlertService({ redis, keys, config: opts.config, reference, channels, links, scheduler, now, log });
   const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, links, now, log };
 

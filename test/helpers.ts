@@ -6,6 +6,7 @@ import { createRuntime, type Runtime } from '../src/runtime.js';
 import { evaluateDirty, type EngineContext } from '../src/evaluation/engine.js';
 import { ReferenceStore } from '../src/reference/store.js';
 import type { DatasetInput } from '../src/reference/schema.js';
+import type { Channel } from '../src/channels/types.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
@@ -29,14 +30,18 @@ export interface TestService {
 }
 
 /** A service on the test Redis under its own key prefix, so test files never see each other. */
-export async function startService(opts: { config?: AppConfig; workers?: boolean; now?: () => number } = {}): Promise<TestService> {
+export async function startService(
+  opts: { config?: AppConfig; workers?: boolean; now?: () => number; prefix?: string; drill?: boolean; channels?: Map<string, Channel> } = {},
+): Promise<TestService> {
   const config = opts.config ?? testConfig();
   const now = opts.now ?? Date.now;
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const runtime = await createRuntime({
     config,
     redisUrl: inject('redisUrl'),
-    prefix: `t-${randomUUID().slice(0, 8)}`,
+    prefix: opts.prefix ?? `t-${randomUUID().slice(0, 8)}`,
+    drill: opts.drill,
+    channels: opts.channels,
     adminToken: ADMIN_TOKEN,
     workers: opts.workers ?? false,
     schedulers: opts.workers ?? false,
@@ -139,4 +144,31 @@ export function smallDataset(): Required<DatasetInput> {
     assignments: [{ townshipId: '341881001', personId: 'p-a', role: 'liaison-leader' }],
     shifts: [],
   };
+}
+
+/**
+ * People for the alert tests: each reachable by webhook at `${hookBase}/<personId>`
+ * (and some by SMS), a shift covering `now`, a commander.
+ */
+export function alertDataset(hookBase: string, now = Date.now()): Required<DatasetInput> {
+  const data = smallDataset();
+  const hook = (id: string) => ({ channel: 'webhook' as const, to: `${hookBase}/${id}` });
+  data.people = [
+    { id: 'p-lead', name: '市领导甲', title: '副市长', contacts: [hook('p-lead'), { channel: 'sms', to: '+8613800000001' }] },
+    { id: 'p-head', name: '西津街道主任', contacts: [hook('p-head'), { channel: 'sms', to: '+8613800000002' }] },
+    { id: 'p-duty', name: '值班员乙', contacts: [hook('p-duty')] },
+    { id: 'p-shift', name: '带班领导丙', contacts: [hook('p-shift')] },
+    { id: 'p-cmd', name: '指挥长丁', cityRoles: ['commander'], contacts: [hook('p-cmd')] },
+    { id: 'p-port', name: '港口镇镇长', contacts: [hook('p-port')] },
+  ];
+  data.assignments = [
+    { townshipId: '341881001', personId: 'p-lead', role: 'liaison-leader' },
+    { townshipId: '341881001', personId: 'p-head', role: 'township-head' },
+    { townshipId: '341881100', personId: 'p-port', role: 'township-head' },
+    { townshipId: '341881100', personId: 'p-lead', role: 'liaison-leader' },
+  ];
+  data.shifts = [
+    { id: 'shift-now', start: new Date(now - HOUR).toISOString(), end: new Date(now + 24 * HOUR).toISOString(), leaderId: 'p-shift', officerIds: ['p-duty'], phone: '0563-4012345' },
+  ];
+  return data;
 }

@@ -30,6 +30,9 @@ import { LinkSigner } from './links.js';
 import { renderMessage } from './render.js';
 
 /**
+ * (Alert work reads the reference data fresh, one GET of its version per step: it is low
+ * volume, and a person or shift changed a moment ago in another process must count.)
+ *
  * The alert adapter: reads what the domain needs (township levels, who holds each role),
  * applies the pure transitions under an optimistic lock, and hands the effects to the
  * scheduler (BullMQ). Every effect can be rebuilt from the stored alert by `sweep`, so a
@@ -122,7 +125,7 @@ export class AlertService {
     for (let attempt = 0; attempt < 20; attempt++) {
       const stored = await this.store.get(alertId);
       if (!stored) throw new AlertError('not_found', `No alert with id "${alertId}"`);
-      const ref = await this.d.reference.snapshot();
+      const ref = await this.d.reference.snapshot({ fresh: true });
       const ctx = this.context(ref, stored.alert.townshipId);
       const { result, effects, changed } = fn(stored.alert, ctx);
       if (!changed) return { alert: stored.alert, result };
@@ -168,7 +171,7 @@ export class AlertService {
   }
 
   private async open(townshipId: string, level: Level, reasons: StoredTownshipState['reasons'], declared: Alert['declared']): Promise<Alert> {
-    const ref = await this.d.reference.snapshot();
+    const ref = await this.d.reference.snapshot({ fresh: true });
     if (!ref.townships.has(townshipId)) throw new AlertError('not_found', `No township with id "${townshipId}"`);
     const id = await this.store.newAlertId(townshipId);
     const { alert, effects } = openAlert(id, townshipId, level, reasons, this.context(ref, townshipId), declared);
@@ -213,7 +216,7 @@ export class AlertService {
   }
 
   async arrive(alertId: string, personId: string, where: { lat: number; lon: number } | null) {
-    const ref = await this.d.reference.snapshot();
+    const ref = await this.d.reference.snapshot({ fresh: true });
     const { alert, result } = await this.update(alertId, (alert, ctx) => {
       const post = ref.townships.get(alert.townshipId)?.commandPost ?? null;
       const r = arrive(alert, personId, ctx, where, post ? { lat: post.lat, lon: post.lon } : null);
@@ -260,7 +263,7 @@ export class AlertService {
     const { alert } = stored;
     const message = alert.messages[messageId];
     if (!message || message.status !== 'pending') return 'done';
-    const ref = await this.d.reference.snapshot();
+    const ref = await this.d.reference.snapshot({ fresh: true });
     const person = ref.people.get(message.personId);
     const contacts = (person?.contacts ?? []).filter((c) => this.d.channels.has(c.channel));
     if (contactStep >= contacts.length) {
@@ -316,7 +319,7 @@ export class AlertService {
 
   /** Rebuilds lost timers and undelivered messages from the stored alerts; re-checks every township. */
   async sweep(): Promise<{ townships: number; timers: number; messages: number }> {
-    const ref = await this.d.reference.snapshot();
+    const ref = await this.d.reference.snapshot({ fresh: true });
     const townshipIds = [...ref.townships.keys()];
     let timers = 0;
     let messages = 0;

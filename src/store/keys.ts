@@ -47,6 +47,14 @@ export class Keys {
   townshipLedger(townshipId: string): string {
     return `${this.prefix}:{t:${townshipId}}:ledger`;
   }
+  /** Messages of drill mode (stream). */
+  outbox(): string {
+    return `${this.prefix}:outbox`;
+  }
+  /** Set when the demo data seeded this database (the service then runs in drill mode). */
+  demoMarker(): string {
+    return `${this.prefix}:demo`;
+  }
   /** Secret for signing personal ack links (generated once when not configured). */
   linkSecret(): string {
     return `${this.prefix}:secret:links`;

@@ -94,6 +94,23 @@ export function adminRoutes(svc: Services) {
     return c.body(null, 204);
   });
 
+  /** Drill mode: the messages that would have gone out, newest first. */
+  app.get('/v1/admin/outbox', async (c) => {
+    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 1000);
+    const entries = await svc.redis.xrevrange(svc.keys.outbox(), '+', '-', 'COUNT', limit);
+    const personId = c.req.query('personId');
+    return c.json(
+      entries
+        .map(([id, fields]) => {
+          const f: Record<string, string> = {};
+          for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+          const message = JSON.parse(f.message ?? '{}') as { personId?: string } & Record<string, unknown>;
+          return { id, at: new Date(Number(f.at)).toISOString(), channel: f.channel!, to: f.to!, ...message };
+        })
+        .filter((e) => !personId || e.personId === personId),
+    );
+  });
+
   /** Readings refused for being outside their station's bounds, newest first. */
   app.get('/v1/admin/quarantine', async (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 1000);

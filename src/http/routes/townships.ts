@@ -15,15 +15,15 @@ function localDate(svc: Services): string {
 
 async function readTownships(svc: Services, ref: ReferenceSnapshot, ids: string[]) {
   const pipe = svc.redis.pipeline();
-  for (const id of ids) pipe.hmget(svc.keys.township(id), 'state', 'since');
+  for (const id of ids) pipe.hmget(svc.keys.township(id), 'state', 'since', 'alert');
   const replies = (await pipe.exec()) ?? [];
   const stationViews = await readStationViews(svc, ids.flatMap((id) => ref.stationsByTownship.get(id) ?? []));
   const today = localDate(svc);
   return ids.map((id, i) => {
     const [err, values] = replies[i] ?? [];
     if (err) throw err;
-    const [state = null, since = null] = values as Array<string | null>;
-    return townshipView(ref, id, { state, since }, stationViews.filter((s) => s.townshipId === id), today);
+    const [state = null, since = null, alert = null] = values as Array<string | null>;
+    return { ...townshipView(ref, id, { state, since }, stationViews.filter((s) => s.townshipId === id), today), openAlertId: alert || null };
   });
 }
 
