@@ -47,6 +47,10 @@ export class Keys {
   townshipLedger(townshipId: string): string {
     return `${this.prefix}:{t:${townshipId}}:ledger`;
   }
+  /** Audit trail of admin changes (stream). */
+  audit(): string {
+    return `${this.prefix}:audit`;
+  }
   /** Messages of drill mode (stream). */
   outbox(): string {
     return `${this.prefix}:outbox`;
