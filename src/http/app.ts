@@ -10,6 +10,7 @@ import { stationRoutes } from './routes/stations.js';
 import { townshipRoutes } from './routes/townships.js';
 import { adminRoutes } from './routes/admin.js';
 import { alertRoutes } from './routes/alerts.js';
+import { referenceRoutes } from './routes/reference.js';
 import { answerRoutes } from './routes/answer.js';
 
 /** The HTTP API. Thin: parse, authorise, call the service, shape the answer. */
@@ -38,6 +39,7 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.route('/', stationRoutes(svc));
   app.route('/', townshipRoutes(svc));
   app.route('/', adminRoutes(svc));
+  app.route('/', referenceRoutes(svc));
   app.route('/', alertRoutes(svc));
   app.route('/', answerRoutes(svc));
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../store/keys.js';
+import { auditArgs } from '../audit/log.js';
 import { formatPath, zodIssues, type InputIssue } from '../lib/issues.js';
 import { datasetSchema, type Assignment, type Dataset, type Person, type Shift, type Station, type Township } from './schema.js';
 
@@ -119,7 +120,7 @@ export class ReferenceStore {
    * Upserts a dataset: all or nothing. Every problem is listed with its path
    * (`stations[3].townshipId`) before anything is written.
    */
-  async importDataset(input: unknown): Promise<ImportResult> {
+  async importDataset(input: unknown, audit?: { actor: string; role: string; action?: string; requestId?: string }): Promise<ImportResult> {
     const parsed = datasetSchema.safeParse(input);
     if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
     const data = parsed.data;
@@ -153,7 +154,26 @@ export class ReferenceStore {
 
     if (writes.length > 0) {
       const tx = this.redis.multi();
-      for (const [c, key, json] of writes) tx.hset(this.keys.ref(c), key, json);
+      const at = new Date(this.now()).toISOString();
+      for (const [c, key, json] of writes) {
+        tx.hset(this.keys.ref(c), key, json);
+        tx.hincrby(this.keys.refRecordVersions(c), key, 1);
+        if (audit) {
+          const before = existing[c].get(key);
+          tx.xadd(
+            ...auditArgs(this.keys, {
+              at,
+              actor: audit.actor,
+              role: audit.role,
+              action: audit.action ?? `${c}.import`,
+              target: `${c}/${key}`,
+              before: before ? (JSON.parse(before) as unknown) : null,
+              after: JSON.parse(json) as unknown,
+              requestId: audit.requestId,
+            }),
+          );
+        }
+      }
       tx.incr(this.keys.refVersion());
       const now = this.now();
       for (const id of dirty) tx.zadd(this.keys.dirty(), 'NX', now, id);

@@ -10,6 +10,10 @@ export class Keys {
   ref(collection: 'townships' | 'stations' | 'people' | 'assignments' | 'shifts'): string {
     return `${this.prefix}:ref:${collection}`;
   }
+  /** Per-record versions of a collection (hash id → n), for If-Match / `version`. */
+  refRecordVersions(collection: 'townships' | 'stations' | 'people' | 'assignments' | 'shifts'): string {
+    return `${this.prefix}:ref:${collection}:ver`;
+  }
   refVersion(): string {
     return `${this.prefix}:ref:version`;
   }

@@ -1,10 +1,11 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { Services } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson, readJson } from '../errors.js';
 import { checkYaml } from '../../config/load.js';
 import { datasetSchema } from '../../reference/schema.js';
+import { actorOf, auditArgs, readAudit } from '../../audit/log.js';
 import { describeIssues, type InputIssue } from '../../lib/issues.js';
 
 const gaugeKeyBody = z.strictObject({
@@ -28,6 +29,15 @@ function rejected(issues: InputIssue[]) {
 export function adminRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
   app.use('/v1/admin/*', requireRole('admin'));
+  const audit = (c: Context<AppEnv>, action: string, target: string, before: unknown, after: unknown) =>
+    svc.redis.xadd(...auditArgs(svc.keys, { at: new Date(svc.now()).toISOString(), ...actorOf(c.get('principal')), action, target, before, after, requestId: c.get('requestId') }));
+
+  /** Every admin change, newest first. */
+  app.get('/v1/admin/audit', async (c) => {
+    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 200) || 200, 1), 5000);
+    const entries = await readAudit(svc.redis, svc.keys, { limit, target: c.req.query('target'), action: c.req.query('action') });
+    return c.json(entries);
+  });
 
   app.post('/v1/admin/import', async (c) => {
     const type = c.req.header('content-type') ?? '';
@@ -43,7 +53,7 @@ export function adminRoutes(svc: Services) {
     } else {
       body = await readJson(c);
     }
-    const result = await svc.reference.importDataset(body);
+    const result = await svc.reference.importDataset(body, { ...actorOf(c.get('principal')), action: 'dataset.import', requestId: c.get('requestId') });
     if (!result.ok) {
       throw rejected(result.issues);
     }
@@ -62,6 +72,7 @@ export function adminRoutes(svc: Services) {
     }
     const { id, key, record } = await svc.credentials.createGaugeKey(body.name, body.stations);
     svc.log.info({ gaugeKeyId: id, name: body.name }, 'gauge key created');
+    await audit(c, 'gauge-keys.create', `gauge-keys/${id}`, null, record);
     return c.json({ id, key, name: record.name, stations: record.stations, createdAt: record.createdAt }, 201);
   });
 
@@ -73,6 +84,7 @@ export function adminRoutes(svc: Services) {
     }
     const { id, token, record } = await svc.credentials.createToken(body.role, body.personId, body.name);
     svc.log.info({ tokenId: id, role: body.role, personId: body.personId }, 'token created');
+    await audit(c, 'tokens.create', `tokens/${id}`, null, record);
     return c.json({ ...record, token }, 201);
   });
 
@@ -82,6 +94,7 @@ export function adminRoutes(svc: Services) {
     const revoked = await svc.credentials.revokeToken(c.req.param('id'));
     if (!revoked) throw new ApiError(404, 'not_found', `No token with id "${c.req.param('id')}"`);
     svc.log.info({ tokenId: c.req.param('id') }, 'token revoked');
+    await audit(c, 'tokens.revoke', `tokens/${c.req.param('id')}`, { id: c.req.param('id') }, null);
     return c.body(null, 204);
   });
 
@@ -91,6 +104,7 @@ export function adminRoutes(svc: Services) {
     const revoked = await svc.credentials.revokeGaugeKey(c.req.param('id'));
     if (!revoked) throw new ApiError(404, 'not_found', `No gauge key with id "${c.req.param('id')}"`);
     svc.log.info({ gaugeKeyId: c.req.param('id') }, 'gauge key revoked');
+    await audit(c, 'gauge-keys.revoke', `gauge-keys/${c.req.param('id')}`, { id: c.req.param('id') }, null);
     return c.body(null, 204);
   });
 
