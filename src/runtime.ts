@@ -19,6 +19,9 @@ import { LinkSigner } from './alerts/links.js';
 import { BullAlertScheduler, createAlertsQueue, createAlertsWorker, ensureAlertSchedulers } from './queue/alerts.js';
 import type { Channel } from './channels/types.js';
 import { drillChannels } from './channels/outbox.js';
+import { NoticeService } from './notices/service.js';
+import { DutyRunner } from './duties/runner.js';
+import { dutyJobs, RedisSlotLock, startDutySchedule } from './duties/cron.js';
 
 /**
  * Wires one process: the API, the workers and the schedulers, or any subset of them
@@ -37,6 +40,8 @@ export interface RuntimeOptions {
   log?: Logger;
   /** Notification channels by name (see src/channels). */
   channels?: Map<string, Channel>;
+  /** Runs the scheduled duties (daily report, reminders, stale-gauge check) with node-cron. */
+  cron?: boolean;
   /** Drill mode: every message goes to the outbox (GET /v1/admin/outbox), none to a provider. */
   drill?: boolean;
 }
@@ -75,7 +80,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const links = await LinkSigner.create(redis, keys);
   const channels = opts.drill ? drillChannels(redis, keys.outbox(), now) : (opts.channels ?? new Map<string, Channel>());
   const alerts = new AlertService({ redis, keys, config: opts.config, reference, channels, links, scheduler, now, log });
-  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, links, now, log };
+  const notices = new NoticeService({ redis, keys, reference, channels, queue: scheduler, now, log });
+  const duties = new DutyRunner({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, now, log });
+  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, links, notices, duties, now, log };
 
   const workers: Worker[] = [];
   if (opts.workers) {
@@ -94,12 +101,14 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       },
     };
     workers.push(createEvaluateWorker(ctx, connect('worker'), opts.config.service.evaluation.concurrency));
-    workers.push(createAlertsWorker(workerAlerts, scheduler, connect('worker'), keys, opts.config, log));
+    const workerNotices = new NoticeService({ redis: workerRedis, keys, reference: workerReference, channels, queue: scheduler, now, log });
+    workers.push(createAlertsWorker(workerAlerts, workerNotices, scheduler, connect('worker'), keys, opts.config, log));
   }
   if (opts.schedulers) {
     await ensureEvaluationSchedulers(queue, opts.config);
     await ensureAlertSchedulers(alertsQueue, opts.config);
   }
+  const cron = opts.cron ? startDutySchedule(dutyJobs(duties, opts.config), new RedisSlotLock(redis, keys), opts.config.levels.timezone, log) : null;
 
   return {
     services,
@@ -107,6 +116,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     workers,
     async close() {
       kicker.close();
+      await cron?.stop();
       await Promise.all(workers.map((w) => w.close()));
       await queue.close();
       await alertsQueue.close();

@@ -6,6 +6,8 @@ import type { ReferenceStore } from './reference/store.js';
 import type { CredentialStore } from './auth/credentials.js';
 import type { AlertService } from './alerts/service.js';
 import type { LinkSigner } from './alerts/links.js';
+import type { NoticeService } from './notices/service.js';
+import type { DutyRunner } from './duties/runner.js';
 
 /** What the HTTP adapters need, built once by the process (or by a test). */
 export interface Services {
@@ -18,6 +20,8 @@ export interface Services {
   kicker: { kick(): void };
   alerts: AlertService;
   links: LinkSigner;
+  notices: NoticeService;
+  duties: DutyRunner;
   /** The one clock. */
   now: () => number;
   log: Logger;

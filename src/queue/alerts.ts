@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/load.js';
 import type { Keys } from '../store/keys.js';
 import type { AlertMessage, Timer } from '../domain/alerts.js';
 import type { AlertScheduler, AlertService } from '../alerts/service.js';
+import type { NoticeQueue, NoticeService } from '../notices/service.js';
 
 /**
  * The alerts queue. Every job has a deterministic id, so scheduling the same thing twice
@@ -12,6 +13,7 @@ import type { AlertScheduler, AlertService } from '../alerts/service.js';
  * does nothing when its step no longer applies.
  * - `deliver` {alertId, messageId, contactStep}: one message on one contact, retried with backoff;
  * - `deadline` {alertId, personId, kind, epoch, step}: a delayed escalation step;
+ * - `notice` {noticeId, personId, contactStep}: one notice to one person (daily report, reminders…);
  * - `reconcile` {townshipId}: re-checks a township (level changes, end of a clear period);
  * - `sweep`: a job scheduler that rebuilds lost timers and undelivered messages.
  */
@@ -29,7 +31,7 @@ export function createAlertsQueue(connection: Redis, keys: Keys): Queue {
   });
 }
 
-export class BullAlertScheduler implements AlertScheduler {
+export class BullAlertScheduler implements AlertScheduler, NoticeQueue {
   constructor(
     private readonly queue: Queue,
     private readonly config: AppConfig,
@@ -49,6 +51,11 @@ export class BullAlertScheduler implements AlertScheduler {
         priority: LEVEL_PRIORITY[m.level ?? 'IV'] ?? 3,
       },
     );
+  }
+
+  async notice(noticeId: string, personId: string, contactStep = 0): Promise<void> {
+    const { attempts, backoff } = this.config.policy.delivery;
+    await this.queue.add('notice', { noticeId, personId, contactStep }, { jobId: jobId('nt', noticeId, personId, contactStep), attempts, backoff: { type: 'exponential', delay: backoff }, priority: 3 });
   }
 
   async timer(t: Timer): Promise<void> {
@@ -73,7 +80,15 @@ export async function ensureAlertSchedulers(queue: Queue, config: AppConfig): Pr
   await queue.upsertJobScheduler('alerts-sweep', { every: config.policy.sweepEvery }, { name: 'sweep', opts: { removeOnComplete: 10, removeOnFail: 100 } });
 }
 
-export function createAlertsWorker(alerts: AlertService, scheduler: BullAlertScheduler, connection: Redis, keys: Keys, config: AppConfig, log: Logger): Worker {
+export function createAlertsWorker(
+  alerts: AlertService,
+  notices: NoticeService,
+  scheduler: BullAlertScheduler,
+  connection: Redis,
+  keys: Keys,
+  config: AppConfig,
+  log: Logger,
+): Worker {
   const worker = new Worker(
     ALERTS_QUEUE,
     async (job: Job) => {
@@ -91,6 +106,14 @@ export function createAlertsWorker(alerts: AlertService, scheduler: BullAlertSch
           }
           return outcome;
         }
+        case 'notice': {
+          const { noticeId, personId, contactStep } = job.data as { noticeId: string; personId: string; contactStep: number };
+          const attempt = job.attemptsMade + 1;
+          const outcome = await notices.deliver(noticeId, personId, contactStep, attempt, attempt >= (job.opts.attempts ?? 1));
+          if (outcome === 'retry') throw new Error(`notice ${noticeId} to ${personId} failed; retrying`);
+          if (outcome === 'next') await scheduler.notice(noticeId, personId, contactStep + 1);
+          return outcome;
+        }
         case 'deadline':
           return alerts.onTimer(job.data as Timer);
         case 'reconcile':
@@ -105,7 +128,7 @@ export function createAlertsWorker(alerts: AlertService, scheduler: BullAlertSch
     { connection, prefix: keys.bullPrefix(), concurrency: config.policy.delivery.concurrency },
   );
   worker.on('failed', (job, err) => {
-    if (job?.name !== 'deliver') log.error({ err, jobId: job?.id, job: job?.name }, 'alerts job failed');
+    if (job?.name !== 'deliver' && job?.name !== 'notice') log.error({ err, jobId: job?.id, job: job?.name }, 'alerts job failed');
   });
   worker.on('error', (err) => log.error({ err }, 'alerts worker error'));
   return worker;

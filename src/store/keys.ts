@@ -51,6 +51,29 @@ export class Keys {
   townshipLedger(townshipId: string): string {
     return `${this.prefix}:{t:${townshipId}}:ledger`;
   }
+  // Notices (daily report, reminders, gauge offline): doc + per-person deliveries, an index, dedup keys.
+  notice(id: string): string {
+    return `${this.prefix}:notice:${id}`;
+  }
+  noticeIndex(): string {
+    return `${this.prefix}:notices`;
+  }
+  noticeDedup(key: string): string {
+    return `${this.prefix}:notice-key:${key}`;
+  }
+  /** Silenced stations (hash id → { until, reason, by }). */
+  silences(): string {
+    return `${this.prefix}:silences`;
+  }
+  /** Stations currently reported offline (hash id → since, ms). */
+  offline(): string {
+    return `${this.prefix}:offline`;
+  }
+  /** Slot locks of scheduled duties (one firing per slot across instances). */
+  cronSlot(name: string, slot: string): string {
+    return `${this.prefix}:cron:${name}:${slot}`;
+  }
+
   /** Audit trail of admin changes (stream). */
   audit(): string {
     return `${this.prefix}:audit`;

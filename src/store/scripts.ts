@@ -43,6 +43,8 @@ if added > 0 then
   redis.call('HSET', KEYS[2], 'receivedAt', ARGV[1])
   redis.call('ZADD', KEYS[3], 'NX', ARGV[1], ARGV[2])
 end
+-- Any report, even a resent one, shows the gauge is alive (stale-gauge check).
+redis.call('HSET', KEYS[2], 'seenAt', ARGV[1])
 return out
 `;
 

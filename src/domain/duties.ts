@@ -1,0 +1,104 @@
+import { levelRank, type MaybeLevel } from './levels.js';
+import { levelText } from './wording.js';
+
+/**
+ * Scheduled duties as pure functions: which gauges went silent or came back, and the text
+ * of the 08:00 daily report (日报, or 零报告 when nothing happened).
+ */
+export interface StationSeen {
+  id: string;
+  intervalMinutes: number;
+  /** When the gauge last reported anything (ms), or null if it never did. */
+  seenAt: number | null;
+}
+
+/** A gauge is offline after max(3 × its interval, 30 min) without a report. */
+export function offlineAfterMs(intervalMinutes: number): number {
+  return Math.max(3 * intervalMinutes, 30) * 60_000;
+}
+
+export interface Silence {
+  until: number;
+  reason: string;
+  by: string;
+}
+
+export function staleCheck(
+  stations: readonly StationSeen[],
+  offline: ReadonlyMap<string, number>,
+  silences: ReadonlyMap<string, Silence>,
+  now: number,
+): { wentOffline: Array<{ id: string; seenAt: number }>; recovered: Array<{ id: string; offlineSince: number; seenAt: number }> } {
+  const wentOffline: Array<{ id: string; seenAt: number }> = [];
+  const recovered: Array<{ id: string; offlineSince: number; seenAt: number }> = [];
+  for (const s of stations) {
+    if (s.seenAt === null) continue; // never reported: not an outage yet
+    const silenced = (silences.get(s.id)?.until ?? 0) > now;
+    const silent = now - s.seenAt > offlineAfterMs(s.intervalMinutes);
+    const known = offline.get(s.id);
+    if (silent && known === undefined && !silenced) wentOffline.push({ id: s.id, seenAt: s.seenAt });
+    if (!silent && known !== undefined) recovered.push({ id: s.id, offlineSince: known, seenAt: s.seenAt });
+  }
+  return { wentOffline, recovered };
+}
+
+export interface DailyInput {
+  /** Label of the hydrological day, e.g. 2026-07-05 (runs 08:00 that day → 08:00 next day). */
+  date: string;
+  dayStartHour: number;
+  townships: Array<{
+    id: string;
+    name: string;
+    /** Mean of the day totals of its rain-reporting stations, mm. */
+    meanMm: number | null;
+    top: Array<{ name: string; mm: number }>;
+    highestLevel: MaybeLevel;
+  }>;
+  alerts: number;
+  acks: number;
+  medianAckSeconds: number | null;
+  missedAcks: number;
+  missedArrivals: number;
+}
+
+const mm = (x: number) => (Math.round(x * 10) / 10).toFixed(1);
+
+function duration(seconds: number): string {
+  if (seconds < 60) return `${seconds} 秒`;
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  return s ? `${m} 分 ${s} 秒` : `${m} 分钟`;
+}
+
+export function dailyReport(d: DailyInput): { title: string; text: string; zero: boolean } {
+  const [y, m, day] = d.date.split('-');
+  const next = new Date(Date.UTC(Number(y), Number(m) - 1, Number(day) + 1));
+  const h = String(d.dayStartHour).padStart(2, '0');
+  const span = `${y}年${m}月${day}日${h}时至${String(next.getUTCMonth() + 1).padStart(2, '0')}月${String(next.getUTCDate()).padStart(2, '0')}日${h}时`;
+  const rainy = d.townships.filter((t) => (t.meanMm ?? 0) > 0 || t.top.some((s) => s.mm > 0));
+  const levels = d.townships.filter((t) => t.highestLevel !== null).sort((a, b) => levelRank(b.highestLevel) - levelRank(a.highestLevel));
+  const title = `【防汛日报】${m}月${day}日`;
+  if (rainy.length === 0 && levels.length === 0 && d.alerts === 0) {
+    return { title, text: `${span}：全市无降雨，无应急响应，无预警。零报告。`, zero: true };
+  }
+  const lines = [`${span}：`];
+  const withMean = d.townships.filter((t) => t.meanMm !== null);
+  if (withMean.length > 0) {
+    const cityMean = withMean.reduce((s, t) => s + (t.meanMm ?? 0), 0) / withMean.length;
+    lines.push(`全市平均降雨 ${mm(cityMean)} 毫米。`);
+  }
+  for (const t of rainy.sort((a, b) => (b.meanMm ?? 0) - (a.meanMm ?? 0))) {
+    const top = t.top.filter((s) => s.mm > 0).slice(0, 3).map((s) => `${s.name} ${mm(s.mm)}`).join('、');
+    lines.push(`${t.name}：平均 ${mm(t.meanMm ?? 0)} 毫米${top ? `，最大 ${top} 毫米` : ''}。`);
+  }
+  if (levels.length > 0) lines.push(`最高响应：${levels.map((t) => `${t.name}${levelText(t.highestLevel)}`).join('；')}。`);
+  else lines.push('各乡镇均未达到应急响应标准。');
+  if (d.alerts > 0) {
+    lines.push(
+      `预警 ${d.alerts} 起，确认 ${d.acks} 人次${d.medianAckSeconds !== null ? `，确认用时中位数 ${duration(d.medianAckSeconds)}` : ''}；超时未确认 ${d.missedAcks} 人次，超时未到岗 ${d.missedArrivals} 人次。`,
+    );
+  } else {
+    lines.push('无预警。');
+  }
+  return { title, text: lines.join('\n'), zero: false };
+}

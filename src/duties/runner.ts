@@ -1,0 +1,195 @@
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/load.js';
+import type { Keys } from '../store/keys.js';
+import type { ScriptedRedis } from '../store/scripts.js';
+import type { ReferenceSnapshot, ReferenceStore } from '../reference/store.js';
+import type { AlertStore } from '../alerts/store.js';
+import type { NoticeService } from '../notices/service.js';
+import { loadStations } from '../store/readings.js';
+import { hydroDayOf } from '../domain/hydroDay.js';
+import { dailyReport, offlineAfterMs, staleCheck, type Silence } from '../domain/duties.js';
+import { maxLevel, type Level, type MaybeLevel } from '../domain/levels.js';
+import { localTimeText } from '../domain/wording.js';
+import { accountabilityReport } from '../alerts/report.js';
+import { findGaps } from '../roster/gaps.js';
+
+/**
+ * The scheduled duties, each safe to run from any instance at any time: what they send is
+ * deduplicated by a key (the day, the shift, the outage), so a second scheduler, a retry or
+ * a restart never sends it twice.
+ */
+export interface DutyDeps {
+  redis: ScriptedRedis;
+  keys: Keys;
+  config: AppConfig;
+  reference: ReferenceStore;
+  alerts: AlertStore;
+  notices: NoticeService;
+  now: () => number;
+  log: Logger;
+}
+
+function onShiftAt(ref: ReferenceSnapshot, t: number) {
+  return ref.shifts.filter((s) => Date.parse(s.start) <= t && t < Date.parse(s.end));
+}
+
+export class DutyRunner {
+  constructor(private readonly d: DutyDeps) {}
+
+  private dutyRoom(ref: ReferenceSnapshot, t: number): string[] {
+    return onShiftAt(ref, t).flatMap((s) => [...s.officerIds, s.leaderId]);
+  }
+
+  async silences(): Promise<Map<string, Silence>> {
+    const raw = await this.d.redis.hgetall(this.d.keys.silences());
+    return new Map(Object.entries(raw).map(([id, json]) => [id, JSON.parse(json) as Silence]));
+  }
+
+  /** Every minute: one notice per outage when a gauge goes silent, one when it is back. */
+  async staleGauges(): Promise<{ offline: string[]; recovered: string[] }> {
+    const { redis, keys } = this.d;
+    const ref = await this.d.reference.snapshot({ fresh: true });
+    const stations = [...ref.stations.values()];
+    const pipe = redis.pipeline();
+    for (const s of stations) pipe.hget(keys.station(s.id), 'seenAt');
+    const seen = ((await pipe.exec()) ?? []).map(([err, v]) => {
+      if (err) throw err;
+      return v ? Number(v) : null;
+    });
+    const offline = new Map(Object.entries(await redis.hgetall(keys.offline())).map(([id, since]) => [id, Number(since)]));
+    const now = this.d.now();
+    const result = staleCheck(
+      stations.map((s, i) => ({ id: s.id, intervalMinutes: s.intervalMinutes, seenAt: seen[i] ?? null })),
+      offline,
+      await this.silences(),
+      now,
+    );
+    const tz = this.d.config.levels.timezone;
+    const to = this.dutyRoom(ref, now);
+    for (const o of result.wentOffline) {
+      const s = ref.stations.get(o.id)!;
+      const township = ref.townships.get(s.townshipId)?.name ?? s.townshipId;
+      // Marked first: a crash after this and before the notice loses nothing, the dedup key is per outage.
+      await redis.hset(keys.offline(), o.id, String(o.seenAt));
+      await this.d.notices.send({
+        kind: 'gauge-offline',
+        key: `offline:${o.id}:${o.seenAt}`,
+        title: `【测站离线】${s.name}`,
+        text: `${township} ${s.name}（${s.id}）自${localTimeText(o.seenAt, tz)}起已超过 ${Math.round(offlineAfterMs(s.intervalMinutes) / 60_000)} 分钟未报数据，请核实测站状态。测站失联期间可能漏报雨情水情。`,
+        personIds: to,
+      });
+    }
+    for (const r of result.recovered) {
+      const s = ref.stations.get(r.id)!;
+      await redis.hdel(keys.offline(), r.id);
+      await this.d.notices.send({
+        kind: 'gauge-recovered',
+        key: `recovered:${r.id}:${r.offlineSince}`,
+        title: `【测站恢复】${s.name}`,
+        text: `${s.name}（${s.id}）已于${localTimeText(r.seenAt, tz)}恢复报送数据。`,
+        personIds: to,
+      });
+    }
+    return { offline: result.wentOffline.map((o) => o.id), recovered: result.recovered.map((r) => r.id) };
+  }
+
+  /** Every minute: remind the people of each shift starting within `before` (default 30 min), once. */
+  async shiftReminders(before = 30 * 60_000): Promise<number> {
+    const ref = await this.d.reference.snapshot({ fresh: true });
+    const now = this.d.now();
+    const tz = this.d.config.levels.timezone;
+    let sent = 0;
+    for (const s of ref.shifts) {
+      const start = Date.parse(s.start);
+      if (!(start > now && start - now <= before)) continue;
+      const name = (id: string) => ref.people.get(id)?.name ?? id;
+      const text =
+        `您将于${localTimeText(start, tz)}至${localTimeText(Date.parse(s.end), tz)}值班。` +
+        `带班领导：${name(s.leaderId)}；值班员：${s.officerIds.map(name).join('、')}` +
+        `${s.phone ? `；值班电话：${s.phone}` : ''}。请按时到岗交接班。`;
+      const notice = await this.d.notices.send({ kind: 'shift-reminder', key: `shift-reminder:${s.id}:${s.start}`, title: '【值班提醒】', text, personIds: [s.leaderId, ...s.officerIds] });
+      if (notice) sent++;
+    }
+    return sent;
+  }
+
+  /** 08:00: the report of the hydrological day that just ended (or 零报告). */
+  async dailyReport(): Promise<string | null> {
+    const { redis, keys, config } = this.d;
+    const ref = await this.d.reference.snapshot({ fresh: true });
+    const now = this.d.now();
+    const { timezone, dayStartHour } = config.levels;
+    const day = hydroDayOf(now - 60_000, timezone, dayStartHour); // the day that ended at (or just before) now
+    const stations = [...ref.stations.values()];
+    const samples = await loadStations(redis, keys, stations.map((s) => s.id));
+    const totals = new Map<string, number | null>();
+    for (const s of stations) {
+      const inDay = (samples.get(s.id)?.samples ?? []).filter((x) => x.t > day.start && x.t <= day.end && x.rain !== null);
+      totals.set(s.id, inDay.length ? inDay.reduce((sum, x) => sum + (x.rain ?? 0), 0) : null);
+    }
+    const townships = [];
+    for (const t of ref.townships.values()) {
+      const own = (ref.stationsByTownship.get(t.id) ?? []).filter((s) => totals.get(s.id) !== null && totals.get(s.id) !== undefined);
+      const meanMm = own.length ? own.reduce((sum, s) => sum + (totals.get(s.id) ?? 0), 0) / own.length : null;
+      const top = own.map((s) => ({ name: s.name, mm: totals.get(s.id) ?? 0 })).sort((a, b) => b.mm - a.mm);
+      townships.push({ id: t.id, name: t.name, meanMm, top, highestLevel: await this.highestLevel(t.id, day.start, day.end) });
+    }
+    const ledger = (await this.d.alerts.ledger([...ref.townships.keys()])).filter((e) => e.at > day.start && e.at <= day.end);
+    const report = accountabilityReport(ledger, {}, String, String);
+    const alertIds = await this.d.alerts.list([...ref.townships.keys()], 1000);
+    const opened = (await this.d.alerts.getMany(alertIds)).filter((a) => a.openedAt > day.start && a.openedAt <= day.end);
+    const acks = report.people.reduce((n, p) => n + p.acks, 0);
+    const ackTimes = ledger.filter((e) => (e.type === 'ack' || e.type === 'ack-late') && e.actual !== null && e.notifiedAt !== null).map((e) => Math.round((e.actual! - e.notifiedAt!) / 1000)).sort((a, b) => a - b);
+    const { title, text, zero } = dailyReport({
+      date: day.date,
+      dayStartHour,
+      townships,
+      alerts: opened.length,
+      acks,
+      medianAckSeconds: ackTimes.length ? ackTimes[Math.ceil(ackTimes.length / 2) - 1]! : null,
+      missedAcks: report.people.reduce((n, p) => n + p.missedAcks, 0),
+      missedArrivals: report.people.reduce((n, p) => n + p.missedArrivals, 0),
+    });
+    const to = this.dutyRoom(ref, now + 1);
+    const notice = await this.d.notices.send({ kind: 'daily-report', key: `daily-report:${day.date}`, title, text, personIds: to });
+    this.d.log.info({ day: day.date, zero, people: to.length, sent: Boolean(notice) }, 'daily report');
+    return notice ? text : null;
+  }
+
+  /** The highest level a township was at during (start, end]. */
+  private async highestLevel(townshipId: string, start: number, end: number): Promise<MaybeLevel> {
+    const events = await this.d.redis.xrange(this.d.keys.townshipEvents(townshipId), '-', '+');
+    let level: MaybeLevel = null;
+    let atStart: MaybeLevel = null;
+    for (const [, fields] of events) {
+      const f: Record<string, string> = {};
+      for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+      const at = Number(f.at);
+      const to = (f.to || null) as MaybeLevel;
+      if (at <= start) atStart = to;
+      else if (at <= end) level = maxLevel(level, to);
+    }
+    return maxLevel(level, atStart as Level | null);
+  }
+
+  /** Daily: gaps in the roster over the next 14 days, to the people with the city role `roster-admin`. */
+  async rosterGaps(days = 14): Promise<number> {
+    const ref = await this.d.reference.snapshot({ fresh: true });
+    const now = this.d.now();
+    const gaps = findGaps(ref.shifts, now, now + days * 86_400_000);
+    if (gaps.length === 0) return 0;
+    const tz = this.d.config.levels.timezone;
+    const admins = [...ref.people.values()].filter((p) => p.cityRoles.includes('roster-admin')).map((p) => p.id);
+    const words: Record<string, string> = { 'duty-officer': '值班员', 'shift-leader': '带班领导' };
+    const lines = gaps.slice(0, 20).map((g) => `${localTimeText(g.from, tz)} 至 ${localTimeText(g.to, tz)}：缺${g.missing.map((m) => words[m] ?? m).join('、')}`);
+    const date = new Date(now).toISOString().slice(0, 10);
+    await this.d.notices.send({
+      kind: 'roster-gaps',
+      key: `roster-gaps:${date}`,
+      title: '【值班表缺口】',
+      text: `未来 ${days} 天值班表有 ${gaps.length} 处缺口：\n${lines.join('\n')}${gaps.length > 20 ? '\n……' : ''}\n请及时补排（GET /v1/duty/gaps）。`,
+      personIds: admins,
+    });
+    return gaps.length;
+  }
+}

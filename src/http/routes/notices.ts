@@ -1,0 +1,82 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Services } from '../../services.js';
+import { requireRole, type AppEnv } from '../auth.js';
+import { ApiError, parseJson } from '../errors.js';
+import { actorOf, auditArgs } from '../../audit/log.js';
+import type { Silence } from '../../domain/duties.js';
+
+/**
+ * Notices (daily report, reminders, gauge offline/recovered) and the scheduled duties:
+ * read what went out, run a duty now, silence a broken station.
+ */
+const silenceBody = z.strictObject({
+  until: z.iso.datetime({ offset: true, error: 'until must be an ISO 8601 time with offset, e.g. 2026-07-10T08:00:00+08:00' }),
+  reason: z.string().trim().min(2, 'say why the station is silenced (e.g. 雷击损坏，待维修)').max(500),
+});
+
+export function noticeRoutes(svc: Services) {
+  const app = new Hono<AppEnv>();
+
+  app.get('/v1/notices', requireRole('duty', 'admin'), async (c) => {
+    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 50) || 50, 1), 500);
+    const list = await svc.notices.list(limit, c.req.query('kind'));
+    return c.json(list.map((n) => ({ ...n, createdAt: new Date(n.createdAt).toISOString() })));
+  });
+
+  app.get('/v1/notices/:id', requireRole('duty', 'admin'), async (c) => {
+    const n = await svc.notices.get(c.req.param('id'));
+    if (!n) throw new ApiError(404, 'not_found', `No notice "${c.req.param('id')}"`);
+    return c.json({ ...n, createdAt: new Date(n.createdAt).toISOString() });
+  });
+
+  const duties: Record<string, () => Promise<unknown>> = {
+    'daily-report': () => svc.duties.dailyReport(),
+    'stale-gauges': () => svc.duties.staleGauges(),
+    'shift-reminders': () => svc.duties.shiftReminders(),
+    'roster-gaps': () => svc.duties.rosterGaps(),
+  };
+
+  /** Runs a scheduled duty now (what it sends is still deduplicated per day, shift or outage). */
+  app.post('/v1/admin/duties/:name/run', requireRole('admin'), async (c) => {
+    const run = duties[c.req.param('name')];
+    if (!run) throw new ApiError(404, 'not_found', `No duty "${c.req.param('name')}"; duties: ${Object.keys(duties).join(', ')}`);
+    return c.json({ duty: c.req.param('name'), result: (await run()) ?? null });
+  });
+
+  app.get('/v1/admin/silences', requireRole('admin', 'duty'), async (c) => {
+    const all = await svc.duties.silences();
+    return c.json([...all].map(([stationId, s]) => ({ stationId, ...s, until: new Date(s.until).toISOString(), active: s.until > svc.now() })));
+  });
+
+  app.put('/v1/admin/stations/:id/silence', requireRole('admin'), async (c) => {
+    const id = c.req.param('id');
+    const ref = await svc.reference.snapshot({ fresh: true });
+    if (!ref.stations.has(id)) throw new ApiError(404, 'not_found', `No station "${id}"`);
+    const body = await parseJson(c, silenceBody);
+    const until = Date.parse(body.until);
+    if (until <= svc.now()) throw new ApiError(422, 'validation_failed', 'until is in the past; a silence must end in the future');
+    const silence: Silence = { until, reason: body.reason, by: actorOf(c.get('principal')).actor };
+    const before = await svc.redis.hget(svc.keys.silences(), id);
+    await svc.redis
+      .multi()
+      .hset(svc.keys.silences(), id, JSON.stringify(silence))
+      .xadd(...auditArgs(svc.keys, { at: new Date(svc.now()).toISOString(), ...actorOf(c.get('principal')), action: 'stations.silence', target: `stations/${id}`, before: before ? JSON.parse(before) : null, after: silence }))
+      .exec();
+    return c.json({ stationId: id, ...silence, until: new Date(until).toISOString() });
+  });
+
+  app.delete('/v1/admin/stations/:id/silence', requireRole('admin'), async (c) => {
+    const id = c.req.param('id');
+    const before = await svc.redis.hget(svc.keys.silences(), id);
+    if (!before) throw new ApiError(404, 'not_found', `Station "${id}" is not silenced`);
+    await svc.redis
+      .multi()
+      .hdel(svc.keys.silences(), id)
+      .xadd(...auditArgs(svc.keys, { at: new Date(svc.now()).toISOString(), ...actorOf(c.get('principal')), action: 'stations.unsilence', target: `stations/${id}`, before: JSON.parse(before), after: null }))
+      .exec();
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { startService, alertDataset, beijing, waitFor, testConfig, MIN, HOUR, type TestService } from './helpers.js';
+import { dailyReport, staleCheck } from '../src/domain/duties.js';
+import { fireSlot, RedisSlotLock, type DutyJob } from '../src/duties/cron.js';
+
+/** Scheduled duties: stale gauges, silences, shift reminders, the daily report, the slot lock. */
+const log = pino({ level: 'silent' });
+
+describe('stale-gauge check (pure)', () => {
+  const now = Date.parse('2026-07-05T12:00:00+08:00');
+  it('calls a gauge offline after max(3 × interval, 30 min), once per outage, and back when it reports', () => {
+    const stations = [
+      { id: 'a', intervalMinutes: 5, seenAt: now - 31 * MIN },
+      { id: 'b', intervalMinutes: 5, seenAt: now - 29 * MIN },
+      { id: 'c', intervalMinutes: 60, seenAt: now - 179 * MIN },
+      { id: 'd', intervalMinutes: 60, seenAt: now - 181 * MIN },
+      { id: 'e', intervalMinutes: 5, seenAt: null },
+    ];
+    const first = staleCheck(stations, new Map(), new Map(), now);
+    expect(first.wentOffline.map((o) => o.id)).toEqual(['a', 'd']);
+    const again = staleCheck(stations, new Map([['a', now - 31 * MIN], ['d', now - 181 * MIN]]), new Map(), now + MIN);
+    expect(again.wentOffline).toEqual([]);
+    const back = staleCheck([{ id: 'a', intervalMinutes: 5, seenAt: now + 2 * MIN }], new Map([['a', now - 31 * MIN]]), new Map(), now + 3 * MIN);
+    expect(back.recovered).toEqual([{ id: 'a', offlineSince: now - 31 * MIN, seenAt: now + 2 * MIN }]);
+    const silenced = staleCheck(stations, new Map(), new Map([['a', { until: now + HOUR, reason: '雷击损坏', by: 'admin' }]]), now);
+    expect(silenced.wentOffline.map((o) => o.id)).toEqual(['d']);
+  });
+
+  it('writes a 零报告 when nothing happened, and the figures when something did', () => {
+    const quiet = dailyReport({ date: '2026-07-05', dayStartHour: 8, townships: [{ id: 't', name: '西津街道', meanMm: 0, top: [], highestLevel: null }], alerts: 0, acks: 0, medianAckSeconds: null, missedAcks: 0, missedArrivals: 0 });
+    expect(quiet.zero).toBe(true);
+    expect(quiet.text).toBe('2026年07月05日08时至07月06日08时：全市无降雨，无应急响应，无预警。零报告。');
+    const storm = dailyReport({
+      date: '2026-07-31',
+      dayStartHour: 8,
+      townships: [
+        { id: 't', name: '西津街道', meanMm: 61.04, top: [{ name: '西津雨量站', mm: 114 }, { name: '西津第二雨量站', mm: 8.08 }], highestLevel: 'II' },
+        { id: 'u', name: '港口镇', meanMm: 12, top: [{ name: '港口雨量站', mm: 12 }], highestLevel: null },
+      ],
+      alerts: 1,
+      acks: 2,
+      medianAckSeconds: 200,
+      missedAcks: 1,
+      missedArrivals: 0,
+    });
+    expect(storm.zero).toBe(false);
+    expect(storm.text).toContain('2026年07月31日08时至08月01日08时：');
+    expect(storm.text).toContain('全市平均降雨 36.5 毫米。');
+    expect(storm.text).toContain('西津街道：平均 61.0 毫米，最大 西津雨量站 114.0、西津第二雨量站 8.1 毫米。');
+    expect(storm.text).toContain('最高响应：西津街道Ⅱ级(橙色)。');
+    expect(storm.text).toContain('预警 1 起，确认 2 人次，确认用时中位数 3 分 20 秒；超时未确认 1 人次');
+  });
+});
+
+describe('duties against Redis', () => {
+  let clock = Date.now();
+  let svc: TestService;
+  let key: string;
+  beforeAll(async () => {
+    svc = await startService({ config: testConfig((c) => (c.policy.delivery = { attempts: 1, backoff: 50, concurrency: 5 })), workers: true, drill: true, now: () => clock });
+    await svc.importData(alertDataset('http://hooks.test', clock));
+    key = await svc.gaugeKey();
+  });
+  afterAll(() => svc.close());
+  const outbox = async (personId: string) => (await svc.call('GET', `/v1/admin/outbox?personId=${personId}`)).body as Array<{ title: string; text: string }>;
+
+  it('tells the duty room once when a gauge goes silent, keeps quiet while silenced, and says when it is back', async () => {
+    const t0 = clock;
+    await svc.call('POST', '/v1/readings', { token: key, body: { readings: [{ stationId: 'R1', observedAt: beijing(t0 - MIN), rainfallMm: 0 }, { stationId: 'R2', observedAt: beijing(t0 - MIN), rainfallMm: 0 }] } });
+    clock = t0 + 31 * MIN;
+    const run = async () => (await svc.call('POST', '/v1/admin/duties/stale-gauges/run')).body.result;
+    // R2 is silenced (broken); its readings are still taken, its outage not announced.
+    const silence = await svc.call('PUT', '/v1/admin/stations/R2/silence', { body: { until: new Date(clock + 5 * HOUR).toISOString(), reason: '雷击损坏，待维修' } });
+    expect(silence.status).toBe(200);
+    expect(await run()).toEqual({ offline: ['R1'], recovered: [] });
+    expect(await run()).toEqual({ offline: [], recovered: [] }); // once per outage
+    const offline = await waitFor(async () => (await outbox('p-duty')).find((m) => m.title === '【测站离线】西津雨量站') ?? null, 5_000, 'the offline notice');
+    expect(offline.text).toContain('已超过 30 分钟未报数据');
+    expect((await outbox('p-shift')).some((m) => m.title === '【测站离线】西津雨量站')).toBe(true);
+    expect((await svc.call('GET', '/v1/admin/silences')).body).toEqual([expect.objectContaining({ stationId: 'R2', reason: '雷击损坏，待维修', active: true })]);
+    const r2 = await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'R2', observedAt: beijing(clock - MIN), rainfallMm: 0.5 } });
+    expect(r2.body.accepted).toBe(1);
+
+    // R1 reports again (a resent, duplicate report counts: the gauge is alive).
+    await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'R1', observedAt: beijing(t0 - MIN), rainfallMm: 0 } });
+    expect(await run()).toEqual({ offline: [], recovered: ['R1'] });
+    await waitFor(async () => (await outbox('p-duty')).find((m) => m.title === '【测站恢复】西津雨量站') ?? null, 5_000, 'the recovery notice');
+    const notices = (await svc.call('GET', '/v1/notices?kind=gauge-offline')).body;
+    expect(notices).toHaveLength(1);
+    expect(notices[0].personIds.sort()).toEqual(['p-duty', 'p-shift']);
+    expect((await svc.call('DELETE', '/v1/admin/stations/R2/silence')).status).toBe(204);
+    clock = t0;
+  });
+
+  it('reminds the people of a shift 30 minutes before it starts, once', async () => {
+    const start = new Date(clock + 20 * MIN).toISOString();
+    const end = new Date(clock + 24 * HOUR).toISOString();
+    await svc.importData({ shifts: [{ id: 'shift-next', start, end, leaderId: 'p-cmd', officerIds: ['p-head'], phone: '0563-4012345' }] } as never);
+    const first = (await svc.call('POST', '/v1/admin/duties/shift-reminders/run')).body.result;
+    expect(first).toBe(1);
+    expect((await svc.call('POST', '/v1/admin/duties/shift-reminders/run')).body.result).toBe(0);
+    const msg = await waitFor(async () => (await outbox('p-head')).find((m) => m.title === '【值班提醒】') ?? null, 5_000, 'the reminder');
+    expect(msg.text).toContain('带班领导：指挥长丁；值班员：西津街道主任；值班电话：0563-4012345');
+  });
+
+  it('sends the 08:00 daily report to the duty room, 零报告 on a quiet day, once per day', async () => {
+    const res = await svc.call('POST', '/v1/admin/duties/daily-report/run');
+    expect(res.status).toBe(200);
+    expect(typeof res.body.result).toBe('string');
+    expect((await svc.call('POST', '/v1/admin/duties/daily-report/run')).body.result).toBeNull();
+    const report = (await svc.call('GET', '/v1/notices?kind=daily-report')).body[0];
+    expect(report.title).toMatch(/^【防汛日报】\d\d月\d\d日$/);
+    expect(report.personIds).toEqual(expect.arrayContaining(['p-duty', 'p-shift']));
+    expect(await svc.call('POST', '/v1/admin/duties/nope/run')).toMatchObject({ status: 404 });
+  });
+});
+
+describe('cron slot lock', () => {
+  it('fires a slot once with two schedulers, and the next slot again', async () => {
+    const svc = await startService();
+    try {
+      const { redis, keys } = svc.runtime.services;
+      const a = new RedisSlotLock(redis, keys);
+      const b = new RedisSlotLock(redis, keys);
+      let runs = 0;
+      const job: DutyJob = { name: 'test-duty', expression: '* * * * *', holdMs: 60_000, run: async () => void runs++ };
+      const slot = new Date('2026-07-05T00:00:00Z');
+      const fired = await Promise.all([fireSlot(job, slot, a, log), fireSlot(job, slot, b, log), fireSlot(job, new Date(slot.getTime() + 500), b, log)]);
+      expect(fired.filter(Boolean)).toHaveLength(1);
+      expect(runs).toBe(1);
+      expect(await fireSlot(job, new Date(slot.getTime() + 60_000), b, log)).toBe(true);
+      expect(runs).toBe(2);
+      // The lock outlives the slot: it is not released when the run ends.
+      expect(await redis.pttl(keys.cronSlot('test-duty', slot.toISOString()))).toBeGreaterThan(50_000);
+    } finally {
+      await svc.close();
+    }
+  });
+});
