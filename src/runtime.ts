@@ -20,6 +20,7 @@ import { BullAlertScheduler, createAlertsQueue, createAlertsWorker, ensureAlertS
 import type { Channel } from './channels/types.js';
 import { drillChannels } from './channels/outbox.js';
 import { NoticeService } from './notices/service.js';
+import { Metrics } from './ops/metrics.js';
 import { DutyRunner } from './duties/runner.js';
 import { dutyJobs, RedisSlotLock, startDutySchedule } from './duties/cron.js';
 
@@ -82,7 +83,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const alerts = new AlertService({ redis, keys, config: opts.config, reference, channels, links, scheduler, now, log });
   const notices = new NoticeService({ redis, keys, reference, channels, queue: scheduler, now, log });
   const duties = new DutyRunner({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, now, log });
-  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, links, notices, duties, now, log };
+  const queues = [queue, alertsQueue];
+  const metrics = new Metrics({ redis, keys, reference, alerts: alerts.store, queues, now });
+  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, links, notices, duties, queues, metrics, now, log };
 
   const workers: Worker[] = [];
   if (opts.workers) {

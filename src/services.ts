@@ -8,6 +8,8 @@ import type { AlertService } from './alerts/service.js';
 import type { LinkSigner } from './alerts/links.js';
 import type { NoticeService } from './notices/service.js';
 import type { DutyRunner } from './duties/runner.js';
+import type { Queue } from 'bullmq';
+import type { Metrics } from './ops/metrics.js';
 
 /** What the HTTP adapters need, built once by the process (or by a test). */
 export interface Services {
@@ -22,6 +24,9 @@ export interface Services {
   links: LinkSigner;
   notices: NoticeService;
   duties: DutyRunner;
+  /** The BullMQ queues (for /readyz and /metrics). */
+  queues: Queue[];
+  metrics: Metrics;
   /** The one clock. */
   now: () => number;
   log: Logger;

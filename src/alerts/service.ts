@@ -301,6 +301,7 @@ export class AlertService {
   }
 
   private async recordDelivery(alertId: string, messageId: string, d: Omit<Delivery, 'messageId' | 'at'>, final: 'sent' | 'failed' | null): Promise<void> {
+    await this.d.redis.hincrby(this.d.keys.messageCounts(), `${d.channel}|${d.status}`, 1);
     await this.update(alertId, (alert, ctx) => {
       const m = alert.messages[messageId];
       const r = m ? alert.recipients.find((x) => x.personId === m.personId) : undefined;

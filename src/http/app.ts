@@ -13,6 +13,7 @@ import { alertRoutes } from './routes/alerts.js';
 import { noticeRoutes } from './routes/notices.js';
 import { referenceRoutes } from './routes/reference.js';
 import { answerRoutes } from './routes/answer.js';
+import { opsRoutes, securityHeaders } from './routes/ops.js';
 
 /** The HTTP API. Thin: parse, authorise, call the service, shape the answer. */
 export function createApp(svc: Services): Hono<AppEnv> {
@@ -21,10 +22,13 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
-    if (c.res.status >= 500) {
-      svc.log.warn({ requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request failed');
-    }
+    const seconds = (performance.now() - started) / 1000;
+    svc.metrics.requests.observe({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) }, seconds);
+    const line = { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) };
+    if (c.res.status >= 500) svc.log.warn(line, 'request failed');
+    else svc.log.debug(line, 'request');
   });
+  app.use('*', securityHeaders());
   app.use(
     '*',
     bodyLimit({
@@ -34,6 +38,7 @@ export function createApp(svc: Services): Hono<AppEnv> {
   );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.route('/', opsRoutes(svc));
 
   app.use('/v1/*', authenticate(svc));
   app.route('/', readingRoutes(svc));

@@ -93,7 +93,12 @@ export class NoticeService {
     const ref = await this.d.reference.snapshot({ fresh: true });
     const person = ref.people.get(personId);
     const contacts = (person?.contacts ?? []).filter((c) => this.d.channels.has(c.channel));
-    const record = (d: NoticeDelivery) => this.d.redis.hset(this.d.keys.notice(noticeId), `d:${personId}`, JSON.stringify([...mine, d].slice(-20)));
+    const record = (d: NoticeDelivery) =>
+      this.d.redis
+        .multi()
+        .hset(this.d.keys.notice(noticeId), `d:${personId}`, JSON.stringify([...mine, d].slice(-20)))
+        .hincrby(this.d.keys.messageCounts(), `${d.channel}|${d.status}`, 1)
+        .exec();
     if (contactStep >= contacts.length) {
       await record({ channel: 'none', to: '', status: 'no-contact', at: this.d.now(), attempt, error: contacts.length ? 'every contact failed' : 'no usable contact for this person' });
       return 'done';

@@ -61,6 +61,10 @@ export class Keys {
   noticeDedup(key: string): string {
     return `${this.prefix}:notice-key:${key}`;
   }
+  /** Delivery attempts by `channel|status` (hash of counters, for /metrics). */
+  messageCounts(): string {
+    return `${this.prefix}:metrics:messages`;
+  }
   /** Silenced stations (hash id → { until, reason, by }). */
   silences(): string {
     return `${this.prefix}:silences`;

@@ -9,6 +9,11 @@ export function readingRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
   app.post('/v1/readings', requireRole('gauge', 'admin'), async (c) => {
     const result = await ingestReadings(svc, c.get('principal')!, await readJson(c));
+    const quarantined = result.rejected.filter((r) => r.quarantined).length;
+    svc.metrics.readings.inc({ outcome: 'accepted' }, result.accepted);
+    svc.metrics.readings.inc({ outcome: 'duplicate' }, result.duplicates);
+    svc.metrics.readings.inc({ outcome: 'rejected' }, result.rejected.length - quarantined);
+    svc.metrics.readings.inc({ outcome: 'quarantined' }, quarantined);
     if (result.accepted + result.duplicates === 0) {
       const first = result.rejected[0];
       return sendError(

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { startService, smallDataset, beijing, waitFor } from './helpers.js';
+
+/** Operations surface: readiness, metrics, security headers. */
+describe('operations', () => {
+  it('is ready only when every queue has a worker; metrics count what happened', async () => {
+    const api = await startService();
+    try {
+      const notReady = await api.call('GET', '/readyz', { token: null });
+      expect(notReady.status).toBe(503);
+      expect(notReady.body.checks['queue:evaluate']).toEqual({ ok: false, detail: 'no worker is working this queue' });
+      expect(notReady.body.checks.redis.ok).toBe(true);
+
+      await api.importData(smallDataset());
+      const key = await api.gaugeKey();
+      await api.call('POST', '/v1/readings', { token: key, body: { readings: [{ stationId: 'R1', observedAt: beijing(Date.now() - 60_000), rainfallMm: 1 }, { stationId: 'NOPE', observedAt: beijing(Date.now()), rainfallMm: 1 }] } });
+      const metrics = await api.runtime.app.request('/metrics');
+      const text = await metrics.text();
+      expect(metrics.headers.get('content-type')).toMatch(/text\/plain/);
+      expect(text).toMatch(/fangxun_readings_total\{outcome="accepted"\} 1/);
+      expect(text).toMatch(/fangxun_readings_total\{outcome="rejected"\} 1/);
+      expect(text).toMatch(/fangxun_evaluation_lag_seconds \d/);
+      expect(text).toMatch(/fangxun_queue_jobs\{queue="evaluate",state="waiting"\}/);
+      expect(text).toMatch(/fangxun_alerts_open\{level="II"\} 0/);
+      expect(text).toMatch(/fangxun_http_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/v1\/readings",status="202"\}/);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('answers ready with workers running, and sets security headers', async () => {
+    const svc = await startService({ workers: true });
+    try {
+      const ready = await waitFor(async () => {
+        const r = await svc.call('GET', '/readyz', { token: null });
+        return r.status === 200 ? r : null;
+      }, 5_000, 'ready');
+      expect(ready.body.status).toBe('ready');
+      const res = await svc.call('GET', '/healthz', { token: null });
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    } finally {
+      await svc.close();
+    }
+  });
+});
