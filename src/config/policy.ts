@@ -37,6 +37,17 @@ export const policySchema = z
     publicUrl: z.string().url().default('http://127.0.0.1:8080'),
     /** Signature line of every message. */
     sender: z.string().min(1).default('防汛抗旱指挥部'),
+    /** CAP 1.2 export (GET /v1/alerts/:id/cap.xml): the issuing office, GB/T 35965.1 identifiers. */
+    cap: z
+      .strictObject({
+        /** 6-digit administrative division code (GB/T 2260) of the city. */
+        adminCode: z.string().regex(/^\d{6}$/, 'adminCode is the 6-digit GB/T 2260 code, e.g. 341881').default('341881'),
+        /** 3-digit organisation code (GB/T 4657) of the issuing office. */
+        organCode: z.string().regex(/^\d{3}$/).default('000'),
+        sender: z.string().min(1).default('fangxun@ningguo.invalid'),
+        senderName: z.string().min(1).default('宁国市防汛抗旱指挥部'),
+      })
+      .prefault({}),
     /** How long an ack link stays valid. */
     linkTtl: durationSchema.default(7 * 86_400_000),
     /** Rebuilds lost timers and undelivered messages from the alert state this often. */

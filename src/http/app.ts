@@ -10,6 +10,7 @@ import { stationRoutes } from './routes/stations.js';
 import { townshipRoutes } from './routes/townships.js';
 import { adminRoutes } from './routes/admin.js';
 import { alertRoutes } from './routes/alerts.js';
+import { capRoutes } from './routes/cap.js';
 import { noticeRoutes } from './routes/notices.js';
 import { referenceRoutes } from './routes/reference.js';
 import { answerRoutes } from './routes/answer.js';
@@ -46,6 +47,7 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.route('/', townshipRoutes(svc));
   app.route('/', adminRoutes(svc));
   app.route('/', referenceRoutes(svc));
+  app.route('/', capRoutes(svc));
   app.route('/', alertRoutes(svc));
   app.route('/', noticeRoutes(svc));
   app.route('/', answerRoutes(svc));

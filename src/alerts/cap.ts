@@ -1,0 +1,125 @@
+import type { Alert } from '../domain/alerts.js';
+import { LEVEL_LABEL, type Level } from '../domain/levels.js';
+import { evidenceText, levelText } from '../domain/wording.js';
+import type { Policy } from '../config/policy.js';
+
+/**
+ * CAP 1.2 (urn:oasis:names:tc:emergency:cap:1.2) for public warning systems. An alert is a
+ * series of CAP messages: `Alert` when it opens, `Update` on each level change, `Cancel` on
+ * resolve, each referencing the ones before. Identifiers follow GB/T 35965.1:
+ * ZZZZZZDDDUUUXX_YYYYMMDDhhmmss_N (office code, Beijing time of issue, sequence digit).
+ */
+export const CAP_NS = 'urn:oasis:names:tc:emergency:cap:1.2';
+
+const SEVERITY: Record<Level, 'Extreme' | 'Severe' | 'Moderate' | 'Minor'> = { I: 'Extreme', II: 'Severe', III: 'Moderate', IV: 'Minor' };
+
+export function xmlEscape(s: string): string {
+  return s.replace(/[<>&'"]/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[ch]!);
+}
+
+/** Beijing time: `2026-07-05T14:32:00+08:00` (CAP dateTime) and `20260705143200` (identifier). */
+function beijing(t: number): { cap: string; compact: string } {
+  const local = new Date(Math.floor(t / 1000) * 1000 + 8 * 3_600_000).toISOString().slice(0, 19);
+  return { cap: `${local}+08:00`, compact: local.replace(/[-T:]/g, '') };
+}
+
+export interface CapMessage {
+  identifier: string;
+  sent: string;
+  msgType: 'Alert' | 'Update' | 'Cancel';
+  level: Level;
+  at: number;
+}
+
+/** The CAP messages an alert has produced so far, oldest first. */
+export function capMessages(alert: Alert, cap: Policy['cap']): CapMessage[] {
+  const office = `${cap.adminCode}${cap.organCode}00000`;
+  const out: CapMessage[] = [];
+  const used = new Map<string, number>();
+  const add = (at: number, msgType: CapMessage['msgType'], level: Level) => {
+    const { cap: sent, compact } = beijing(at);
+    // Alert ids carry a per-township counter; the sequence digit keeps ids of one second apart.
+    const base = `${office}_${compact}`;
+    const n = used.get(base) ?? idDigit(alert.id);
+    used.set(base, n + 1);
+    out.push({ identifier: `${base}_${n % 10}`, sent, msgType, level, at });
+  };
+  let level: Level | null = null;
+  for (const e of alert.timeline) {
+    if (e.type === 'opened' && e.level) add(e.at, 'Alert', (level = e.level));
+    else if ((e.type === 'raised' || e.type === 'lowered') && e.level) add(e.at, 'Update', (level = e.level));
+    else if (e.type === 'resolved') add(e.at, 'Cancel', level ?? alert.level);
+  }
+  return out;
+}
+
+/** A digit from the alert id, so alerts of different townships issued in the same second differ. */
+function idDigit(alertId: string): number {
+  let h = 0;
+  for (const ch of alertId) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return h % 10;
+}
+
+/** The latest CAP message of an alert as XML (with references to the earlier ones). */
+export function capXml(
+  alert: Alert,
+  township: { id: string; name: string; commandPost?: { lat: number; lon: number } | null },
+  stationName: (id: string) => string,
+  policy: Policy,
+  publicUrl: string,
+): string {
+  const messages = capMessages(alert, policy.cap);
+  const last = messages.at(-1)!;
+  const earlier = messages.slice(0, -1);
+  const lv = LEVEL_LABEL[last.level];
+  const evidence = evidenceText(alert.reasons, stationName, 5);
+  const headline = last.msgType === 'Cancel' ? `${township.name}防汛应急响应解除` : `${township.name}启动防汛${levelText(last.level)}应急响应`;
+  const description = [
+    last.msgType === 'Cancel' ? `${township.name}防汛应急响应已解除。${alert.resolveReason ? `原因：${alert.resolveReason}。` : ''}` : `${township.name}防汛应急响应${levelText(last.level)}。`,
+    alert.declared ? `依据${alert.declared.notice}：${alert.declared.reason}。` : '',
+    evidence && last.msgType !== 'Cancel' ? `雨情水情：${evidence}。` : '',
+  ]
+    .filter(Boolean)
+    .join('');
+  const refs = earlier.map((m) => `${policy.cap.sender},${m.identifier},${m.sent}`).join(' ');
+  const circle = township.commandPost ? `\n      <circle>${township.commandPost.lat},${township.commandPost.lon} 5</circle>` : '';
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="${CAP_NS}">
+  <identifier>${last.identifier}</identifier>
+  <sender>${xmlEscape(policy.cap.sender)}</sender>
+  <sent>${last.sent}</sent>
+  <status>Actual</status>
+  <msgType>${last.msgType}</msgType>
+  <scope>Public</scope>${refs ? `\n  <references>${xmlEscape(refs)}</references>` : ''}
+  <info>
+    <language>zh-CN</language>
+    <category>Met</category>
+    <event>防汛应急响应</event>
+    <responseType>${last.msgType === 'Cancel' ? 'AllClear' : 'Prepare'}</responseType>
+    <urgency>${last.msgType === 'Cancel' ? 'Past' : 'Immediate'}</urgency>
+    <severity>${last.msgType === 'Cancel' ? 'Minor' : SEVERITY[last.level]}</severity>
+    <certainty>Observed</certainty>
+    <eventCode>
+      <valueName>level</valueName>
+      <value>${last.level}</value>
+    </eventCode>
+    <eventCode>
+      <valueName>colour</valueName>
+      <value>${lv.colourEn}</value>
+    </eventCode>
+    <effective>${last.sent}</effective>
+    <senderName>${xmlEscape(policy.cap.senderName)}</senderName>
+    <headline>${xmlEscape(headline)}</headline>
+    <description>${xmlEscape(description)}</description>
+    <web>${xmlEscape(`${publicUrl.replace(/\/$/, '')}/v1/alerts/${encodeURIComponent(alert.id)}/cap.xml`)}</web>
+    <area>
+      <areaDesc>${xmlEscape(township.name)}</areaDesc>${circle}
+      <geocode>
+        <valueName>GB/T 2260</valueName>
+        <value>${xmlEscape(township.id)}</value>
+      </geocode>
+    </area>
+  </info>
+</alert>
+`;
+}

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { startService, alertDataset, beijing, waitFor, type TestService } from './helpers.js';
+
+/** CAP 1.2 export: Alert, Update on a level change, Cancel on resolve, each referencing the earlier. */
+let svc: TestService;
+beforeAll(async () => {
+  svc = await startService({ workers: true, drill: true });
+  await svc.importData(alertDataset('http://hooks.test'));
+});
+afterAll(() => svc.close());
+
+const parse = (xml: string) => new XMLParser({ ignoreAttributes: false }).parse(xml);
+const cap = async (id: string) => {
+  const res = await svc.runtime.app.request(`/v1/alerts/${encodeURIComponent(id)}/cap.xml`, { headers: { authorization: 'Bearer test-admin-token' } });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('application/cap+xml; charset=utf-8');
+  const xml = await res.text();
+  expect(XMLValidator.validate(xml)).toBe(true);
+  return parse(xml).alert;
+};
+
+describe('CAP 1.2', () => {
+  it('follows an alert from Alert to Update to Cancel', async () => {
+    const key = await svc.gaugeKey();
+    await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'W1', observedAt: beijing(Date.now() - 60_000), waterLevelM: 35.9 } });
+    const id = await waitFor(async () => (await svc.call('GET', '/v1/townships/341881001')).body.openAlertId, 5_000, 'the alert');
+    const first = await cap(id);
+    expect(first['@_xmlns']).toBe('urn:oasis:names:tc:emergency:cap:1.2');
+    expect(first.identifier).toMatch(/^34188100000000_\d{14}_\d$/);
+    expect(first.identifier).toHaveLength(31);
+    expect(first).toMatchObject({ status: 'Actual', msgType: 'Alert', scope: 'Public', sender: 'fangxun@ningguo.invalid' });
+    expect(first.sent).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/);
+    expect(first.info).toMatchObject({ language: 'zh-CN', event: '防汛应急响应', severity: 'Minor', urgency: 'Immediate', certainty: 'Observed' });
+    expect(first.info.headline).toBe('西津街道启动防汛Ⅳ级(蓝色)应急响应');
+    expect(first.info.area).toMatchObject({ areaDesc: '西津街道', geocode: { valueName: 'GB/T 2260', value: 341881001 } });
+    expect(first.references).toBeUndefined();
+
+    await new Promise((r) => setTimeout(r, 1_100)); // a new second, a new identifier
+    await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'W1', observedAt: beijing(Date.now() - 30_000), waterLevelM: 37.1 } });
+    await waitFor(async () => (await svc.call('GET', `/v1/alerts/${id}`)).body.level === 'II', 5_000, 'the raise');
+    const update = await cap(id);
+    expect(update).toMatchObject({ msgType: 'Update' });
+    expect(update.info.severity).toBe('Severe');
+    expect(update.references).toBe(`fangxun@ningguo.invalid,${first.identifier},${first.sent}`);
+
+    await new Promise((r) => setTimeout(r, 1_100));
+    await svc.call('POST', `/v1/alerts/${id}/resolve`, { body: { reason: '水位回落' } });
+    const cancel = await cap(id);
+    expect(cancel.msgType).toBe('Cancel');
+    expect(cancel.references.split(' ')).toHaveLength(2);
+    expect(cancel.info.description).toContain('水位回落');
+  });
+
+  it('lists open alerts in an Atom feed with their CAP inside', async () => {
+    await svc.call('POST', '/v1/townships/341881100/declare', { body: { level: 'III', notice: '宁防指〔2026〕5号', reason: '港口湾水库超汛限' } });
+    const res = await svc.runtime.app.request('/v1/cap/alerts.xml', { headers: { authorization: 'Bearer test-admin-token' } });
+    const xml = await res.text();
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const feed = parse(xml).feed;
+    const entries = [feed.entry].flat();
+    expect(entries).toHaveLength(1);
+    expect(entries[0].content.alert.info.description).toContain('宁防指〔2026〕5号');
+    expect((await svc.runtime.app.request('/v1/cap/alerts.xml')).status).toBe(401);
+  });
+});
