@@ -15,6 +15,7 @@ import { noticeRoutes } from './routes/notices.js';
 import { referenceRoutes } from './routes/reference.js';
 import { answerRoutes } from './routes/answer.js';
 import { opsRoutes, securityHeaders } from './routes/ops.js';
+import { docsRoutes } from './routes/docs.js';
 
 /** The HTTP API. Thin: parse, authorise, call the service, shape the answer. */
 export function createApp(svc: Services): Hono<AppEnv> {
@@ -40,6 +41,7 @@ export function createApp(svc: Services): Hono<AppEnv> {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.route('/', opsRoutes(svc));
+  app.route('/', docsRoutes(svc));
 
   app.use('/v1/*', authenticate(svc));
   app.route('/', readingRoutes(svc));

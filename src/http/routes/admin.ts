@@ -8,12 +8,12 @@ import { datasetSchema } from '../../reference/schema.js';
 import { actorOf, auditArgs, readAudit } from '../../audit/log.js';
 import { describeIssues, type InputIssue } from '../../lib/issues.js';
 
-const gaugeKeyBody = z.strictObject({
+export const gaugeKeyBody = z.strictObject({
   name: z.string().trim().min(1, 'name is required: say which gauge or gateway uses the key').max(200),
   stations: z.array(z.string().min(1)).min(1, 'list the station ids the key may post for, or ["*"] for all'),
 });
 
-const tokenBody = z
+export const tokenBody = z
   .strictObject({
     role: z.enum(['admin', 'duty', 'leader'], { error: 'role must be admin, duty or leader' }),
     personId: z.string().min(1).optional(),

@@ -59,13 +59,13 @@ export function alertErrorToApi(err: unknown): never {
   throw err;
 }
 
-const ackBody = z
+export const ackBody = z
   .strictObject({
     onBehalfOf: z.string().min(1).optional(),
     note: z.string().trim().max(500).optional(),
   })
   .default({});
-const arriveBody = z
+export const arriveBody = z
   .strictObject({
     lat: z.number().min(-90).max(90).optional(),
     lon: z.number().min(-180).max(180).optional(),
@@ -73,13 +73,13 @@ const arriveBody = z
   })
   .refine((b) => (b.lat === undefined) === (b.lon === undefined), { message: 'give both lat and lon, or neither' })
   .default({});
-const resolveBody = z.strictObject({ reason: z.string().trim().min(2, 'say why the response is ended (解除原因)').max(500) });
-const declareBody = z.strictObject({
+export const resolveBody = z.strictObject({ reason: z.string().trim().min(2, 'say why the response is ended (解除原因)').max(500) });
+export const declareBody = z.strictObject({
   level: z.enum(LEVELS, { error: `level must be one of ${LEVELS.join(', ')}` }),
   notice: z.string().trim().min(1, 'give the notice number, e.g. 宁防指〔2026〕3号').max(100),
   reason: z.string().trim().min(1, 'give the reason').max(1000),
 });
-const smsBody = z.strictObject({ from: z.string().trim().min(5), text: z.string().max(500) });
+export const smsBody = z.strictObject({ from: z.string().trim().min(5), text: z.string().max(500) });
 
 /** A JSON body that may be left out entirely (then the schema's default applies). */
 async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {

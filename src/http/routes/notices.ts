@@ -10,7 +10,7 @@ import type { Silence } from '../../domain/duties.js';
  * Notices (daily report, reminders, gauge offline/recovered) and the scheduled duties:
  * read what went out, run a duty now, silence a broken station.
  */
-const silenceBody = z.strictObject({
+export const silenceBody = z.strictObject({
   until: z.iso.datetime({ offset: true, error: 'until must be an ISO 8601 time with offset, e.g. 2026-07-10T08:00:00+08:00' }),
   reason: z.string().trim().min(2, 'say why the station is silenced (e.g. 雷击损坏，待维修)').max(500),
 });
