@@ -28,18 +28,20 @@ function rejected(issues: InputIssue[]) {
 /** Admin routes of the foundation: dataset import, gauge keys, quarantine. */
 export function adminRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
-  app.use('/v1/admin/*', requireRole('admin'));
+  // Safety net for everything under /v1/admin: office staff only. Each route states its own role too.
+  app.use('/v1/admin/*', requireRole('admin', 'duty'));
+  const admin = requireRole('admin');
   const audit = (c: Context<AppEnv>, action: string, target: string, before: unknown, after: unknown) =>
     svc.redis.xadd(...auditArgs(svc.keys, { at: new Date(svc.now()).toISOString(), ...actorOf(c.get('principal')), action, target, before, after, requestId: c.get('requestId') }));
 
   /** Every admin change, newest first. */
-  app.get('/v1/admin/audit', async (c) => {
+  app.get('/v1/admin/audit', admin, async (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 200) || 200, 1), 5000);
     const entries = await readAudit(svc.redis, svc.keys, { limit, target: c.req.query('target'), action: c.req.query('action') });
     return c.json(entries);
   });
 
-  app.post('/v1/admin/import', async (c) => {
+  app.post('/v1/admin/import', admin, async (c) => {
     const type = c.req.header('content-type') ?? '';
     let body: unknown;
     if (/yaml/i.test(type)) {
@@ -61,7 +63,7 @@ export function adminRoutes(svc: Services) {
     return c.json(result);
   });
 
-  app.post('/v1/admin/gauge-keys', async (c) => {
+  app.post('/v1/admin/gauge-keys', admin, async (c) => {
     const body = await parseJson(c, gaugeKeyBody);
     if (!body.stations.includes('*')) {
       const ref = await svc.reference.snapshot();
@@ -76,7 +78,7 @@ export function adminRoutes(svc: Services) {
     return c.json({ id, key, name: record.name, stations: record.stations, createdAt: record.createdAt }, 201);
   });
 
-  app.post('/v1/admin/tokens', async (c) => {
+  app.post('/v1/admin/tokens', admin, async (c) => {
     const body = await parseJson(c, tokenBody);
     if (body.personId) {
       const ref = await svc.reference.snapshot();
@@ -88,9 +90,9 @@ export function adminRoutes(svc: Services) {
     return c.json({ ...record, token }, 201);
   });
 
-  app.get('/v1/admin/tokens', async (c) => c.json(await svc.credentials.listTokens()));
+  app.get('/v1/admin/tokens', admin, async (c) => c.json(await svc.credentials.listTokens()));
 
-  app.delete('/v1/admin/tokens/:id', async (c) => {
+  app.delete('/v1/admin/tokens/:id', admin, async (c) => {
     const revoked = await svc.credentials.revokeToken(c.req.param('id'));
     if (!revoked) throw new ApiError(404, 'not_found', `No token with id "${c.req.param('id')}"`);
     svc.log.info({ tokenId: c.req.param('id') }, 'token revoked');
@@ -98,9 +100,9 @@ export function adminRoutes(svc: Services) {
     return c.body(null, 204);
   });
 
-  app.get('/v1/admin/gauge-keys', async (c) => c.json(await svc.credentials.listGaugeKeys()));
+  app.get('/v1/admin/gauge-keys', admin, async (c) => c.json(await svc.credentials.listGaugeKeys()));
 
-  app.delete('/v1/admin/gauge-keys/:id', async (c) => {
+  app.delete('/v1/admin/gauge-keys/:id', admin, async (c) => {
     const revoked = await svc.credentials.revokeGaugeKey(c.req.param('id'));
     if (!revoked) throw new ApiError(404, 'not_found', `No gauge key with id "${c.req.param('id')}"`);
     svc.log.info({ gaugeKeyId: c.req.param('id') }, 'gauge key revoked');
@@ -109,7 +111,7 @@ export function adminRoutes(svc: Services) {
   });
 
   /** Drill mode: the messages that would have gone out, newest first. */
-  app.get('/v1/admin/outbox', async (c) => {
+  app.get('/v1/admin/outbox', admin, async (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 1000);
     const entries = await svc.redis.xrevrange(svc.keys.outbox(), '+', '-', 'COUNT', limit);
     const personId = c.req.query('personId');
@@ -126,7 +128,7 @@ export function adminRoutes(svc: Services) {
   });
 
   /** Readings refused for being outside their station's bounds, newest first. */
-  app.get('/v1/admin/quarantine', async (c) => {
+  app.get('/v1/admin/quarantine', admin, async (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 1000);
     const entries = await svc.redis.xrevrange(svc.keys.quarantine(), '+', '-', 'COUNT', limit);
     const stationId = c.req.query('stationId');

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { startService, alertDataset, type TestService } from './helpers.js';
+import { OPERATIONS } from '../src/http/openapi.js';
+
+/**
+ * Every route × every kind of caller: 401 without a valid token, 403 with the wrong role,
+ * through with the right one (the role table in the OpenAPI document is the contract, and
+ * the OpenAPI test makes sure it lists every route). Then random bodies and queries at
+ * every endpoint: never a 5xx, always the error shape.
+ */
+let svc: TestService;
+const tokens: Record<string, string | null> = { none: null };
+beforeAll(async () => {
+  svc = await startService();
+  await svc.importData(alertDataset('http://hooks.test'));
+  tokens.gauge = await svc.gaugeKey();
+  for (const role of ['duty', 'leader', 'admin'] as const) {
+    const res = await svc.call('POST', '/v1/admin/tokens', { body: { role, personId: 'p-lead' } });
+    tokens[role] = res.body.token;
+  }
+});
+afterAll(() => svc.close());
+
+const concrete = (path: string) => path.replace(/\{(\w+)\}/g, 'x-unknown');
+
+// Answer links carry their own signed token in the path (tested in the alert tests);
+// /readyz answers 503 by design when no worker runs.
+const TABLE = OPERATIONS.filter((o) => !o.path.startsWith('/a/'));
+const NOT_SHAPED = new Set(['/readyz', '/metrics']);
+
+describe('route × role table', () => {
+  for (const op of TABLE) {
+    it(`${op.method.toUpperCase()} ${op.path}`, async () => {
+      for (const caller of ['none', 'gauge', 'leader', 'duty', 'admin']) {
+        const allowed = op.roles.includes('none') || op.roles.includes(caller as never);
+        const res = await svc.call(op.method.toUpperCase(), concrete(op.path), { token: tokens[caller], body: op.body ? {} : undefined });
+        if (allowed) expect([401, 403], `${caller} should get through`).not.toContain(res.status);
+        else expect(res.status, `${caller} must be refused`).toBe(caller === 'none' ? 401 : 403);
+        if (res.status >= 400 && !NOT_SHAPED.has(op.path)) {
+          expect(res.body.error, `${caller}: error shape`).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+        }
+      }
+    });
+  }
+
+  it('refuses forged, malformed and revoked tokens alike', async () => {
+    for (const bad of ['fxt_forged', 'Bearer', '', 'x'.repeat(5000)]) {
+      expect((await svc.call('GET', '/v1/townships', { token: bad || null })).status).toBe(401);
+    }
+  });
+});
+
+describe('bad input never gives a 5xx', () => {
+  const withBodies = OPERATIONS.filter((o) => o.method !== 'get' && !o.path.startsWith('/a/'));
+  it('random JSON bodies at every endpoint that takes one', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...withBodies), fc.jsonValue({ maxDepth: 3 }), async (op, body) => {
+        const res = await svc.call(op.method.toUpperCase(), concrete(op.path).replace('x-unknown', '341881001'), { token: tokens.admin, body });
+        expect(res.status).toBeLessThan(500);
+        if (res.status >= 400) expect(res.body.error).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('random raw bodies and content types', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...withBodies),
+        fc.string({ maxLength: 200 }),
+        fc.constantFrom('application/json', 'text/plain', 'application/yaml', 'text/csv', 'application/x-www-form-urlencoded'),
+        async (op, raw, contentType) => {
+          const res = await svc.call(op.method.toUpperCase(), concrete(op.path), { token: tokens.admin, raw, contentType });
+          expect(res.status).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('random query strings at every GET', async () => {
+    const gets = OPERATIONS.filter((o) => o.method === 'get' && !o.path.includes('{token}') && !NOT_SHAPED.has(o.path));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...gets), fc.dictionary(fc.constantFrom('limit', 'from', 'to', 'status', 'townshipId', 'kind', 'stationId', 'target'), fc.string({ maxLength: 30 })), async (op, query) => {
+        const qs = new URLSearchParams(query).toString();
+        const res = await svc.call('GET', `${concrete(op.path)}?${qs}`, { token: tokens.admin });
+        expect(res.status).toBeLessThan(500);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
