@@ -44,3 +44,30 @@ describe('operations', () => {
     }
   });
 });
+
+describe('rate limits', () => {
+  it('answers 429 with Retry-After per key, without slowing other keys', async () => {
+    const { testConfig } = await import('./helpers.js');
+    const svc = await startService({ config: testConfig((c) => (c.service.rateLimit = { gauge: 5, staff: 1000, anonymous: 2 })) });
+    try {
+      await svc.importData(smallDataset());
+      const a = await svc.gaugeKey();
+      const b = await svc.gaugeKey();
+      const post = (key: string, i: number) => svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'R1', observedAt: beijing(Date.now() - i * 1000), rainfallMm: 0 } });
+      const statuses = [];
+      for (let i = 0; i < 7; i++) statuses.push((await post(a, i)).status);
+      expect(statuses.slice(0, 5)).toEqual([202, 202, 202, 202, 202]);
+      const limited = await post(a, 10);
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(limited.body.error.code).toBe('rate_limited');
+      expect((await post(b, 20)).status).toBe(202);
+      // Anonymous callers (answer links) are limited per address.
+      const anon = [];
+      for (let i = 0; i < 3; i++) anon.push((await svc.call('GET', '/a/nope.nope', { token: null })).status);
+      expect(anon).toEqual([404, 404, 429]);
+    } finally {
+      await svc.close();
+    }
+  });
+});

@@ -83,6 +83,16 @@ export const serviceConfigSchema = z.strictObject({
       concurrency: z.number().int().min(1).max(64).default(2),
     })
     .prefault({}),
+  rateLimit: z
+    .strictObject({
+      /** Requests per minute per gauge key, per API process (a batch counts once). 0 = no limit. */
+      gauge: z.number().int().min(0).default(600),
+      /** Requests per minute per staff token, per API process. 0 = no limit. */
+      staff: z.number().int().min(0).default(1_200),
+      /** Requests per minute per client address without a valid token (login pages, answer links). */
+      anonymous: z.number().int().min(0).default(300),
+    })
+    .prefault({}),
   archive: z
     .strictObject({
       /** How long the per-day archive of raw readings is kept. */

@@ -16,6 +16,7 @@ import { referenceRoutes } from './routes/reference.js';
 import { answerRoutes } from './routes/answer.js';
 import { opsRoutes, securityHeaders } from './routes/ops.js';
 import { docsRoutes } from './routes/docs.js';
+import { rateLimit } from './rateLimit.js';
 
 /** The HTTP API. Thin: parse, authorise, call the service, shape the answer. */
 export function createApp(svc: Services): Hono<AppEnv> {
@@ -44,6 +45,8 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.route('/', docsRoutes(svc));
 
   app.use('/v1/*', authenticate(svc));
+  app.use('/v1/*', rateLimit(svc.config.service.rateLimit));
+  app.use('/a/*', rateLimit(svc.config.service.rateLimit));
   app.route('/', readingRoutes(svc));
   app.route('/', stationRoutes(svc));
   app.route('/', townshipRoutes(svc));
