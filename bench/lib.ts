@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startRedisServer, type LocalRedis } from '../src/infra/redisServer.js';
@@ -13,14 +14,25 @@ export interface BenchEnv {
   stop(): Promise<void>;
 }
 
-export async function startBenchService(opts: { workers?: boolean; env?: Record<string, string> } = {}): Promise<BenchEnv> {
+/** The repo's config with rate limits off (a benchmark is one very busy client) and any overrides. */
+export function benchConfigDir(dir: string, service: Record<string, unknown> = {}): string {
+  const out = join(dir, 'config');
+  mkdirSync(out, { recursive: true });
+  for (const f of readdirSync('config')) if (f.endsWith('.yaml')) copyFileSync(join('config', f), join(out, f));
+  const doc = (parse(readFileSync(join(out, 'service.yaml'), 'utf8')) ?? {}) as Record<string, unknown>;
+  writeFileSync(join(out, 'service.yaml'), stringify({ ...doc, rateLimit: { gauge: 0, staff: 0, anonymous: 0 }, ...service }));
+  return out;
+}
+
+export async function startBenchService(opts: { workers?: boolean; env?: Record<string, string>; service?: Record<string, unknown> } = {}): Promise<BenchEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'fangxun-bench-'));
+  const configDir = benchConfigDir(dir, opts.service);
   const redis = await startRedisServer({ port: await freePort(), dir });
   const port = await freePort();
   const token = 'bench-admin-token';
   const args = ['--import', 'tsx', 'src/main.ts', ...(opts.workers === false ? ['--api'] : [])];
   const service = spawn(process.execPath, args, {
-    env: { ...process.env, PORT: String(port), REDIS_URL: redis.url, FANGXUN_ADMIN_TOKEN: token, FANGXUN_DEMO: '0', LOG_LEVEL: 'warn', ...opts.env },
+    env: { ...process.env, PORT: String(port), REDIS_URL: redis.url, FANGXUN_ADMIN_TOKEN: token, FANGXUN_DEMO: '0', FANGXUN_CONFIG_DIR: configDir, LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
