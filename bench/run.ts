@@ -1,0 +1,126 @@
+/**
+ * npm run bench [-- --quick]: the performance figures of issue 7, each beside a baseline
+ * measured in the same run on the same machine, and its target.
+ *   P1 single-reading POSTs/s (c=50) vs a bare Hono handler
+ *   P2 readings/s end to end from batches vs one BullMQ job per reading
+ */
+import { spawn } from 'node:child_process';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { api, benchDataset, fmt, startBenchService } from './lib.js';
+import { naivePipeline } from './naive-pipeline.js';
+import { freePort } from '../src/infra/redisServer.js';
+
+const quick = process.argv.includes('--quick');
+const only = process.argv.find((a) => /^P\d$/.test(a));
+const STATIONS = 2_000;
+const rows: Array<{ id: string; what: string; value: string; baseline: string; ratio: string; target: string; ok: boolean }> = [];
+
+function report(row: (typeof rows)[number]) {
+  rows.push(row);
+  console.log(`${row.id}  ${row.what}: ${row.value}  | baseline ${row.baseline}  | ratio ${row.ratio}  | target ${row.target}  ${row.ok ? 'MET' : 'NOT MET'}`);
+}
+
+async function cannon(url: string, token: string | null, seconds: number, body: () => unknown) {
+  return autocannon({
+    url,
+    method: 'POST',
+    connections: 50,
+    duration: seconds,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+    requests: [{ setupRequest: (req: any) => ({ ...req, body: JSON.stringify(body()) }) }],
+  });
+}
+
+async function p1() {
+  const seconds = quick ? 5 : 10;
+  // Baseline first, alone on the machine.
+  const port = await freePort();
+  const baseline = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-server.ts'], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 1_500));
+  const reading = () => ({ stationId: 'S1', observedAt: new Date().toISOString(), rainfallMm: 0.5 });
+  await cannon(`http://127.0.0.1:${port}/v1/readings`, null, 1, reading); // warm-up
+  const base = await cannon(`http://127.0.0.1:${port}/v1/readings`, null, seconds, reading);
+  baseline.kill();
+
+  const env = await startBenchService();
+  try {
+    await api(env, 'POST', '/v1/admin/import', benchDataset(STATIONS));
+    const { key } = await api(env, 'POST', '/v1/admin/gauge-keys', { name: 'bench', stations: ['*'] });
+    const t0 = Date.now() - 6 * 3_600_000;
+    let n = 0;
+    const next = () => {
+      const i = n++;
+      return { stationId: `S${i % STATIONS}`, observedAt: new Date(t0 + Math.floor(i / STATIONS) * 1000).toISOString(), rainfallMm: 0.5 };
+    };
+    await cannon(`${env.url}/v1/readings`, key, 1, next);
+    const r = await cannon(`${env.url}/v1/readings`, key, seconds, next);
+    const ratio = r.requests.average / base.requests.average;
+    report({
+      id: 'P1',
+      what: 'single-reading POSTs/s, c=50',
+      value: `${fmt(r.requests.average)}/s p99 ${r.latency.p99} ms (non-2xx ${r.non2xx})`,
+      baseline: `${fmt(base.requests.average)}/s p99 ${base.latency.p99} ms`,
+      ratio: `${ratio.toFixed(2)}×`,
+      target: '≥ 0.8×, p99 ≤ 25 ms',
+      ok: ratio >= 0.8 && r.latency.p99 <= 25 && r.non2xx === 0,
+    });
+  } finally {
+    await env.stop();
+  }
+}
+
+async function p2() {
+  const total = quick ? 200_000 : 1_000_000;
+  const batch = 1_000;
+  const env = await startBenchService();
+  try {
+    await api(env, 'POST', '/v1/admin/import', benchDataset(STATIONS));
+    const { key } = await api(env, 'POST', '/v1/admin/gauge-keys', { name: 'bench', stations: ['*'] });
+    const redis = new Redis(env.redis.url);
+    const t0 = Date.now() - 20 * 3_600_000;
+    let sent = 0;
+    const started = performance.now();
+    const poster = async () => {
+      for (;;) {
+        const from = sent;
+        if (from >= total) return;
+        sent += batch;
+        const readings = Array.from({ length: Math.min(batch, total - from) }, (_, j) => {
+          const i = from + j;
+          return { stationId: `S${i % STATIONS}`, observedAt: new Date(t0 + Math.floor(i / STATIONS) * 10_000).toISOString(), rainfallMm: 0.2 };
+        });
+        await api(env, 'POST', '/v1/readings', { readings }, key);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, poster));
+    const accepted = performance.now();
+    // Evaluated: nothing dirty, nothing claimed.
+    for (;;) {
+      const [dirty, inflight] = await Promise.all([redis.zcard('fx:eval:dirty'), redis.zcard('fx:eval:inflight')]);
+      if (dirty === 0 && inflight === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const rate = total / seconds;
+    redis.disconnect();
+    const naive = await naivePipeline(env.redis.url, quick ? 50_000 : 200_000);
+    report({
+      id: 'P2',
+      what: `readings/s end to end (${fmt(total)} readings in batches of ${batch}; accepted in ${((accepted - started) / 1000).toFixed(1)} s)`,
+      value: `${fmt(rate)}/s`,
+      baseline: `${fmt(naive)}/s (one BullMQ job per reading)`,
+      ratio: `${(rate / naive).toFixed(1)}×`,
+      target: '≥ 50,000/s and ≥ 5×',
+      ok: rate >= 50_000 && rate / naive >= 5,
+    });
+  } finally {
+    await env.stop();
+  }
+}
+
+const runs: Record<string, () => Promise<void>> = { P1: p1, P2: p2 };
+for (const [id, run] of Object.entries(runs)) if (!only || only === id) await run();
+console.log('\nsummary');
+for (const r of rows) console.log(`${r.id}: ${r.value} vs ${r.baseline} → ${r.ratio}; target ${r.target}: ${r.ok ? 'MET' : 'NOT MET'}`);
+process.exit(0);
