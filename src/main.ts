@@ -13,6 +13,11 @@ import { localTarget, pingRedis, redisServerInstalled, startRedisServer, type Lo
 import { importDatasetFile } from './reference/file.js';
 import { describeIssues } from './lib/issues.js';
 import { createLogger, createRuntime } from './runtime.js';
+import { Keys } from './store/keys.js';
+import { createRedis, waitReady } from './store/redis.js';
+import { withScripts } from './store/scripts.js';
+import { ReferenceStore } from './reference/store.js';
+import { loadChannels } from './channels/load.js';
 
 const log = createLogger();
 const apiOnly = process.argv.includes('--api');
@@ -55,14 +60,23 @@ if (!adminToken) {
   console.error(`\n  admin token for this run: ${adminToken}\n  (set FANGXUN_ADMIN_TOKEN to choose your own)\n`);
 }
 
-const runtime = await createRuntime({ config, redisUrl, adminToken, workers: !apiOnly, schedulers: true, log });
-
+// The demo data goes into an empty database before anything runs, and marks it as a demo
+// database: messages then go to the drill outbox (GET /v1/admin/outbox), never to a provider.
 const demo = join(config.dir, 'demo', 'ningguo.yaml');
-if (process.env.FANGXUN_DEMO !== '0' && existsSync(demo) && (await runtime.services.reference.isEmpty())) {
-  const result = await importDatasetFile(runtime.services.reference, demo);
-  if (result.ok) log.info({ file: demo, counts: result.counts }, 'empty database: demo data loaded');
-  else log.error({ file: demo }, `demo data not loaded: ${describeIssues(result.issues)}`);
+const keys = new Keys(process.env.FANGXUN_KEY_PREFIX ?? 'fx');
+const probe = withScripts(createRedis(redisUrl, 'api'));
+await waitReady(probe);
+const reference = new ReferenceStore(probe, keys);
+if (process.env.FANGXUN_DEMO !== '0' && existsSync(demo) && (await reference.isEmpty())) {
+  const result = await importDatasetFile(reference, demo);
+  if (result.ok) {
+    await probe.set(keys.demoMarker(), new Date().toISOString());
+    log.info({ file: demo, counts: result.counts }, 'empty database: demo data loaded (drill mode: messages go to GET /v1/admin/outbox)');
+  } else log.error({ file: demo }, `demo data not loaded: ${describeIssues(result.issues)}`);
 }
+probe.disconnect();
+
+const runtime = await createRuntime({ config, redisUrl, adminToken, workers: !apiOnly, schedulers: true, cron: true, log, channels: loadChannels(config.channels, log) });
 
 const server = serve({ fetch: runtime.app.fetch, port }, (info) => {
   log.info({ port: info.port, redisUrl, workers: !apiOnly }, `fangxun listening on http://127.0.0.1:${info.port}`);

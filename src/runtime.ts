@@ -79,7 +79,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const alertsQueue = createAlertsQueue(queueConnection, keys);
   const scheduler = new BullAlertScheduler(alertsQueue, opts.config, now);
   const links = await LinkSigner.create(redis, keys);
-  const channels = opts.drill ? drillChannels(redis, keys.outbox(), now) : (opts.channels ?? new Map<string, Channel>());
+  // Drill mode: as asked, else FANGXUN_DRILL, else on when the demo data seeded this database.
+  const drill = opts.drill ?? (process.env.FANGXUN_DRILL ? process.env.FANGXUN_DRILL !== '0' : (await redis.exists(keys.demoMarker())) === 1);
+  if (drill && opts.drill === undefined) log.warn('drill mode (演练模式): no message leaves the service; read them at GET /v1/admin/outbox (FANGXUN_DRILL=0 to turn off)');
+  const channels = drill ? drillChannels(redis, keys.outbox(), now) : (opts.channels ?? new Map<string, Channel>());
   const alerts = new AlertService({ redis, keys, config: opts.config, reference, channels, links, scheduler, now, log });
   const notices = new NoticeService({ redis, keys, reference, channels, queue: scheduler, now, log });
   const duties = new DutyRunner({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, now, log });

@@ -315,3 +315,51 @@ describe('answering', () => {
     expect((await svc.call('GET', '/v1/alerts?status=resolved')).body.map((a: any) => a.id)).toEqual([alertId]);
   });
 });
+
+describe('delivery through real channels', () => {
+  it('retries a failing provider, fails over to the next contact and provider, and shows it all on the alert', async () => {
+    const { startFakeProviders, FAKE_SECRETS } = await import('./support/fakeProviders.js');
+    const { WebhookChannel } = await import('../src/channels/webhook.js');
+    const { AliyunSms, HttpSms, SmsChannel } = await import('../src/channels/sms.js');
+    const fake = await startFakeProviders();
+    try {
+      const channels = new Map<string, import('../src/channels/types.js').Channel>([
+        ['webhook', new WebhookChannel(FAKE_SECRETS.webhook, 1_000)],
+        [
+          'sms',
+          new SmsChannel([
+            new AliyunSms('aliyun', { baseUrl: fake.url, regionId: 'cn-hangzhou', accessKeyId: FAKE_SECRETS.aliyunId, accessKeySecret: FAKE_SECRETS.aliyunSecret, signName: '宁国防汛', templateCode: 'SMS_1' }, 1_000),
+            new HttpSms('gateway', `${fake.url}/sms`, FAKE_SECRETS.smsToken, 1_000),
+          ]),
+        ],
+      ]);
+      const svc = await start({ config: alertConfig((c) => (c.policy.levels.IV.ackWithin = 60_000)), drill: false, channels });
+      await svc.importData(alertDataset(`${fake.url}/hook`));
+      const key = await svc.gaugeKey();
+      // Every webhook fails (500) and Aliyun is down: webhook is retried, then SMS is used,
+      // where Aliyun fails and the gateway carries it.
+      fake.failNext('hook', '500', 1_000);
+      fake.failNext('aliyun', '500', 1_000);
+      await svc.call('POST', '/v1/readings', { token: key, body: { readings: riverAt(35.8) } });
+      const alertId = await waitFor(async () => (await svc.call('GET', '/v1/townships/341881001')).body.openAlertId, 5_000, 'the alert');
+      const done = await waitFor(async () => {
+        const a = (await svc.call('GET', `/v1/alerts/${alertId}`)).body;
+        const lead = a.recipients.find((r: any) => r.personId === 'p-lead');
+        const duty = a.recipients.find((r: any) => r.personId === 'p-duty');
+        return lead.deliveries.some((d: any) => d.status === 'sent') && duty.deliveries.some((d: any) => d.status === 'no-contact') ? a : null;
+      }, 10_000, 'fail-over to SMS');
+      const lead = done.recipients.find((r: any) => r.personId === 'p-lead');
+      expect(lead.deliveries.map((d: any) => `${d.channel}:${d.status}`)).toEqual(['webhook:retrying', 'webhook:failed', 'sms:sent']);
+      expect(lead.deliveries[0].error).toMatch(/^HTTP 500/);
+      expect(lead.deliveries[2].provider).toBe('gateway');
+      expect(lead.deliveries[2].to).toBe('+86138****0001'); // never the full number
+      expect(fake.of('sms').some((r) => r.json?.phone === '+8613800000001' && r.json.text.includes('确认链接：http://fangxun.test/a/'))).toBe(true);
+      // The duty officer has only a webhook: the failure is on the alert for the duty room to see.
+      expect(done.timeline.some((t: any) => t.type === 'delivery-failed' && t.personId === 'p-duty')).toBe(true);
+      // Signatures were right on every attempt the providers saw.
+      expect(fake.received.filter((r) => !r.ok)).toEqual([]);
+    } finally {
+      await fake.close();
+    }
+  });
+});

@@ -4,6 +4,7 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
 import { describeIssues, zodIssues, type InputIssue } from '../lib/issues.js';
 import { policySchema, type Policy } from './policy.js';
+import { channelsConfigSchema, type ChannelsConfig } from '../channels/config.js';
 import { levelsConfigSchema, serviceConfigSchema, type LevelsConfig, type ServiceConfig } from './schema.js';
 
 /** A config file that cannot be used; the message names the file, the path inside it and the problem. */
@@ -22,6 +23,7 @@ export interface AppConfig {
   levels: LevelsConfig;
   service: ServiceConfig;
   policy: Policy;
+  channels: ChannelsConfig;
 }
 
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -78,5 +80,6 @@ export function loadConfig(dir = configDir()): AppConfig {
     levels: loadFile(dir, 'levels.yaml', levelsConfigSchema, true),
     service: loadFile(dir, 'service.yaml', serviceConfigSchema, false),
     policy: loadFile(dir, 'policy.yaml', policySchema, true),
+    channels: loadFile(dir, 'channels.yaml', channelsConfigSchema, false),
   };
 }

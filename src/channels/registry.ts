@@ -1,0 +1,47 @@
+import type { Channel } from './types.js';
+import type { ChannelsConfig } from './config.js';
+import type { FetchLike } from './http.js';
+import { WebhookChannel } from './webhook.js';
+import { WecomChannel } from './wecom.js';
+import { DingtalkChannel } from './dingtalk.js';
+import { AliyunSms, HttpSms, SmsChannel, type SmsProvider } from './sms.js';
+import { EmailChannel } from './email.js';
+
+/**
+ * The configured channels by name. A channel whose secrets are missing from the environment
+ * is left out with a warning (its contacts are skipped, the next contact is used), never a
+ * crash: a missing SMS key must not stop the webhook from working.
+ */
+export function createChannels(cfg: ChannelsConfig, env: NodeJS.ProcessEnv, warn: (msg: string) => void, fetchImpl: FetchLike = fetch): Map<string, Channel> {
+  const out = new Map<string, Channel>();
+  const need = (name: string | undefined, what: string) => {
+    const v = name ? env[name] : undefined;
+    if (name && !v) warn(`${what}: environment variable ${name} is not set`);
+    return v;
+  };
+  if (cfg.webhook.enabled) {
+    const secret = env[cfg.webhook.secretEnv];
+    if (!secret) warn(`webhook: ${cfg.webhook.secretEnv} is not set; webhooks are signed with an empty secret`);
+    out.set('webhook', new WebhookChannel(secret ?? '', cfg.webhook.timeout, fetchImpl));
+  }
+  if (cfg.wecom.enabled) out.set('wecom', new WecomChannel(cfg.wecom.baseUrl, cfg.wecom.timeout, fetchImpl));
+  if (cfg.dingtalk.enabled) {
+    const { secretEnv, secrets } = cfg.dingtalk;
+    out.set('dingtalk', new DingtalkChannel(cfg.dingtalk.baseUrl, (token) => env[secrets[token] ?? secretEnv ?? ''] || undefined, cfg.dingtalk.timeout, fetchImpl));
+  }
+  const providers: SmsProvider[] = [];
+  for (const p of cfg.sms.providers) {
+    if (p.type === 'aliyun') {
+      const id = need(p.accessKeyIdEnv, `sms provider ${p.name}`);
+      const secret = need(p.accessKeySecretEnv, `sms provider ${p.name}`);
+      if (id && secret) providers.push(new AliyunSms(p.name, { ...p, accessKeyId: id, accessKeySecret: secret }, cfg.sms.timeout, fetchImpl));
+    } else {
+      providers.push(new HttpSms(p.name, p.url, need(p.tokenEnv, `sms provider ${p.name}`), cfg.sms.timeout, fetchImpl));
+    }
+  }
+  if (providers.length > 0) out.set('sms', new SmsChannel(providers));
+  if (cfg.email.enabled) {
+    out.set('email', new EmailChannel({ ...cfg.email, user: need(cfg.email.userEnv, 'email'), pass: need(cfg.email.passEnv, 'email') }));
+  }
+  return out;
+}

@@ -1,0 +1,24 @@
+import { SMTPServer } from 'smtp-server';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import type { AddressInfo } from 'node:net';
+
+/** A local SMTP server (smtp-server) that keeps each message parsed (mailparser). */
+export async function startFakeSmtp(): Promise<{ port: number; messages: ParsedMail[]; close(): Promise<void> }> {
+  const messages: ParsedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onData(stream, _session, callback) {
+      simpleParser(stream)
+        .then((mail) => {
+          messages.push(mail);
+          callback();
+        })
+        .catch(callback);
+    },
+    logger: false,
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.server.address() as AddressInfo).port;
+  return { port, messages, close: () => new Promise((r) => server.close(() => r())) };
+}
