@@ -77,7 +77,7 @@ describe('duties against Redis', () => {
     expect(await run()).toEqual({ offline: [], recovered: [] }); // once per outage
     const offline = await waitFor(async () => (await outbox('p-duty')).find((m) => m.title === '【测站离线】西津雨量站') ?? null, 5_000, 'the offline notice');
     expect(offline.text).toContain('已超过 30 分钟未报数据');
-    expect((await outbox('p-shift')).some((m) => m.title === '【测站离线】西津雨量站')).toBe(true);
+    await waitFor(async () => (await outbox('p-shift')).some((m) => m.title === '【测站离线】西津雨量站'), 5_000, 'the shift leader told too');
     expect((await svc.call('GET', '/v1/admin/silences')).body).toEqual([expect.objectContaining({ stationId: 'R2', reason: '雷击损坏，待维修', active: true })]);
     const r2 = await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'R2', observedAt: beijing(clock - MIN), rainfallMm: 0.5 } });
     expect(r2.body.accepted).toBe(1);

@@ -96,39 +96,39 @@ export class CredentialStore {
     return { id, token, record };
   }
 
-  async listTokens(): Promise<TokenRecord[]> {
-    const values = await this.redis.hvals(this.keys.tokens());
+  listTokens(): Promise<TokenRecord[]> {
+    return this.listRecords<TokenRecord>(this.keys.tokens());
+  }
+
+  revokeToken(id: string): Promise<boolean> {
+    return this.revokeRecord(this.keys.tokens(), id);
+  }
+
+  listGaugeKeys(): Promise<GaugeKeyRecord[]> {
+    return this.listRecords<GaugeKeyRecord>(this.keys.gaugeKeys());
+  }
+
+  revokeGaugeKey(id: string): Promise<boolean> {
+    return this.revokeRecord(this.keys.gaugeKeys(), id);
+  }
+
+  /** Records of issued secrets, without their hashes, oldest first. */
+  private async listRecords<R extends { createdAt: string }>(key: string): Promise<R[]> {
+    const values = await this.redis.hvals(key);
     return values
       .map((v) => {
-        const { hash: _hash, ...record } = JSON.parse(v) as TokenRecord & { hash: string };
-        return record;
+        const { hash: _hash, ...record } = JSON.parse(v) as R & { hash: string };
+        return record as unknown as R;
       })
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
-  async revokeToken(id: string): Promise<boolean> {
-    const json = await this.redis.hget(this.keys.tokens(), id);
+  /** Revokes at once: the secret's hash leaves the credential table with its record. */
+  private async revokeRecord(key: string, id: string): Promise<boolean> {
+    const json = await this.redis.hget(key, id);
     if (!json) return false;
     const { hash } = JSON.parse(json) as { hash: string };
-    await this.redis.multi().hdel(this.keys.credentials(), hash).hdel(this.keys.tokens(), id).exec();
-    return true;
-  }
-
-  async listGaugeKeys(): Promise<GaugeKeyRecord[]> {
-    const values = await this.redis.hvals(this.keys.gaugeKeys());
-    return values
-      .map((v) => {
-        const { hash: _hash, ...record } = JSON.parse(v) as GaugeKeyRecord & { hash: string };
-        return record;
-      })
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  }
-
-  async revokeGaugeKey(id: string): Promise<boolean> {
-    const json = await this.redis.hget(this.keys.gaugeKeys(), id);
-    if (!json) return false;
-    const { hash } = JSON.parse(json) as { hash: string };
-    await this.redis.multi().hdel(this.keys.credentials(), hash).hdel(this.keys.gaugeKeys(), id).exec();
+    await this.redis.multi().hdel(this.keys.credentials(), hash).hdel(key, id).exec();
     return true;
   }
 }

@@ -12,6 +12,7 @@ import { maxLevel, type Level, type MaybeLevel } from '../domain/levels.js';
 import { localTimeText } from '../domain/wording.js';
 import { accountabilityReport } from '../alerts/report.js';
 import { findGaps } from '../roster/gaps.js';
+import { streamFields } from '../store/streams.js';
 
 /**
  * The scheduled duties, each safe to run from any instance at any time: what they send is
@@ -162,8 +163,7 @@ export class DutyRunner {
     let level: MaybeLevel = null;
     let atStart: MaybeLevel = null;
     for (const [, fields] of events) {
-      const f: Record<string, string> = {};
-      for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+      const f = streamFields(fields);
       const at = Number(f.at);
       const to = (f.to || null) as MaybeLevel;
       if (at <= start) atStart = to;

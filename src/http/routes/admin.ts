@@ -7,6 +7,7 @@ import { checkYaml } from '../../config/load.js';
 import { datasetSchema } from '../../reference/schema.js';
 import { actorOf, auditArgs, readAudit } from '../../audit/log.js';
 import { describeIssues, type InputIssue } from '../../lib/issues.js';
+import { limitParam, streamFields } from '../../store/streams.js';
 
 export const gaugeKeyBody = z.strictObject({
   name: z.string().trim().min(1, 'name is required: say which gauge or gateway uses the key').max(200),
@@ -36,7 +37,7 @@ export function adminRoutes(svc: Services) {
 
   /** Every admin change, newest first. */
   app.get('/v1/admin/audit', admin, async (c) => {
-    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 200) || 200, 1), 5000);
+    const limit = limitParam(c.req.query('limit'), 200, 5000);
     const entries = await readAudit(svc.redis, svc.keys, { limit, target: c.req.query('target'), action: c.req.query('action') });
     return c.json(entries);
   });
@@ -112,14 +113,13 @@ export function adminRoutes(svc: Services) {
 
   /** Drill mode: the messages that would have gone out, newest first. */
   app.get('/v1/admin/outbox', admin, async (c) => {
-    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 1000);
+    const limit = limitParam(c.req.query('limit'), 100, 1000);
     const entries = await svc.redis.xrevrange(svc.keys.outbox(), '+', '-', 'COUNT', limit);
     const personId = c.req.query('personId');
     return c.json(
       entries
         .map(([id, fields]) => {
-          const f: Record<string, string> = {};
-          for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+          const f = streamFields(fields);
           const message = JSON.parse(f.message ?? '{}') as { personId?: string } & Record<string, unknown>;
           return { id, at: new Date(Number(f.at)).toISOString(), channel: f.channel!, to: f.to!, ...message };
         })
@@ -129,14 +129,13 @@ export function adminRoutes(svc: Services) {
 
   /** Readings refused for being outside their station's bounds, newest first. */
   app.get('/v1/admin/quarantine', admin, async (c) => {
-    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 1000);
+    const limit = limitParam(c.req.query('limit'), 100, 1000);
     const entries = await svc.redis.xrevrange(svc.keys.quarantine(), '+', '-', 'COUNT', limit);
     const stationId = c.req.query('stationId');
     return c.json(
       entries
         .map(([id, fields]) => {
-          const f: Record<string, string> = {};
-          for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+          const f = streamFields(fields);
           return { id, stationId: f.stationId!, receivedAt: f.receivedAt!, reason: f.reason!, reading: JSON.parse(f.reading ?? 'null') as unknown };
         })
         .filter((e) => !stationId || e.stationId === stationId),

@@ -8,6 +8,7 @@ import { AlertError } from '../../alerts/service.js';
 import { LEVELS } from '../../domain/levels.js';
 import type { Alert } from '../../domain/alerts.js';
 import { accountabilityReport, reportCsv } from '../../alerts/report.js';
+import { limitParam } from '../../store/streams.js';
 
 /** JSON of an alert. Field names are the contract; times are ISO 8601. */
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
@@ -121,7 +122,7 @@ export function alertRoutes(svc: Services) {
     const status = c.req.query('status');
     if (status && status !== 'open' && status !== 'resolved') throw new ApiError(400, 'validation_failed', 'status must be open or resolved');
     const townshipId = c.req.query('townshipId');
-    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 200) || 200, 1), 1000);
+    const limit = limitParam(c.req.query('limit'), 200, 1000);
     const ref = await svc.reference.snapshot();
     const townships = townshipId ? [townshipId] : [...ref.townships.keys()];
     const ids = await svc.alerts.store.list(townships, limit);

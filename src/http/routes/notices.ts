@@ -5,6 +5,7 @@ import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson } from '../errors.js';
 import { actorOf, auditArgs } from '../../audit/log.js';
 import type { Silence } from '../../domain/duties.js';
+import { limitParam } from '../../store/streams.js';
 
 /**
  * Notices (daily report, reminders, gauge offline/recovered) and the scheduled duties:
@@ -19,7 +20,7 @@ export function noticeRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
 
   app.get('/v1/notices', requireRole('duty', 'admin'), async (c) => {
-    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 50) || 50, 1), 500);
+    const limit = limitParam(c.req.query('limit'), 50, 500);
     const list = await svc.notices.list(limit, c.req.query('kind'));
     return c.json(list.map((n) => ({ ...n, createdAt: new Date(n.createdAt).toISOString() })));
   });

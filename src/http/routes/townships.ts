@@ -7,6 +7,7 @@ import { readStationViews } from './stations.js';
 import { STAFF_ROLES } from '../../auth/credentials.js';
 import { localParts } from '../../domain/hydroDay.js';
 import type { ReferenceSnapshot } from '../../reference/store.js';
+import { limitParam, streamFields } from '../../store/streams.js';
 
 function localDate(svc: Services): string {
   const p = localParts(svc.now(), svc.config.levels.timezone);
@@ -51,12 +52,11 @@ export function townshipRoutes(svc: Services) {
     const ref = await svc.reference.snapshot();
     const id = c.req.param('id');
     if (!ref.townships.has(id)) throw new ApiError(404, 'not_found', `No township with id "${id}"`);
-    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 100) || 100, 1), 1000);
+    const limit = limitParam(c.req.query('limit'), 100, 1000);
     const entries = await svc.redis.xrevrange(svc.keys.townshipEvents(id), '+', '-', 'COUNT', limit);
     return c.json(
       entries.map(([eventId, fields]) => {
-        const f: Record<string, string> = {};
-        for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+        const f = streamFields(fields);
         return { id: eventId, townshipId: id, at: new Date(Number(f.at)).toISOString(), from: f.from || null, to: f.to || null, reasons: JSON.parse(f.reasons ?? '[]') as unknown };
       }),
     );
