@@ -24,13 +24,13 @@ export function benchConfigDir(dir: string, service: Record<string, unknown> = {
   return out;
 }
 
-export async function startBenchService(opts: { workers?: boolean; env?: Record<string, string>; service?: Record<string, unknown> } = {}): Promise<BenchEnv> {
+export async function startBenchService(opts: { workers?: boolean; env?: Record<string, string>; service?: Record<string, unknown>; nodeArgs?: string[] } = {}): Promise<BenchEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'fangxun-bench-'));
   const configDir = benchConfigDir(dir, opts.service);
   const redis = await startRedisServer({ port: await freePort(), dir });
   const port = await freePort();
   const token = 'bench-admin-token';
-  const args = ['--import', 'tsx', 'src/main.ts', ...(opts.workers === false ? ['--api'] : [])];
+  const args = [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts', ...(opts.workers === false ? ['--api'] : [])];
   const service = spawn(process.execPath, args, {
     env: { ...process.env, PORT: String(port), REDIS_URL: redis.url, FANGXUN_ADMIN_TOKEN: token, FANGXUN_DEMO: '0', FANGXUN_CONFIG_DIR: configDir, LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -46,26 +46,39 @@ export interface LocalParts {
   second: number;
 }
 
-export function localParts(t: number, timeZone: string): LocalParts {
+function partsFromFormatter(t: number, timeZone: string): LocalParts {
   const parts: Record<string, number> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(t))) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
   }
-  return {
-    year: parts.year!,
-    month: parts.month!,
-    day: parts.day!,
-    hour: parts.hour!,
-    minute: parts.minute!,
-    second: parts.second!,
-  };
+  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, second: parts.second! };
 }
+
+/**
+ * Zone offsets are multiples of 15 minutes and change only at quarter-hour instants, so the
+ * offset found at the start of a UTC quarter-hour holds for all of it: one Intl call per
+ * zone and quarter-hour instead of one per conversion (evaluation converts constantly).
+ */
+const QUARTER = 15 * 60_000;
+const offsets = new Map<string, number>();
 
 /** Offset of the zone from UTC at instant t, in ms (Asia/Shanghai: +8 h). */
 export function zoneOffset(t: number, timeZone: string): number {
-  const p = localParts(t, timeZone);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return asUtc - Math.floor(t / 1000) * 1000;
+  const bucket = Math.floor(t / QUARTER) * QUARTER;
+  const key = `${timeZone}|${bucket}`;
+  let off = offsets.get(key);
+  if (off === undefined) {
+    const p = partsFromFormatter(bucket, timeZone);
+    off = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - bucket;
+    if (offsets.size > 50_000) offsets.clear();
+    offsets.set(key, off);
+  }
+  return off;
+}
+
+export function localParts(t: number, timeZone: string): LocalParts {
+  const d = new Date(t + zoneOffset(t, timeZone));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
 }
 
 /** The instant at which local wall time (y, m, d, h:00) occurs in the zone. */
