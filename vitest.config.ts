@@ -4,6 +4,7 @@ import SummaryLineReporter from './test/reporter.js';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: ['test/chaos/**', 'node_modules/**'],
     globalSetup: ['test/globalSetup.ts'],
     reporters: ['default', new SummaryLineReporter()],
     testTimeout: 30_000,

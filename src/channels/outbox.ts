@@ -16,27 +16,34 @@ export class OutboxChannel implements Channel {
 
   async send(to: string, m: OutboundMessage): Promise<DeliveryResult> {
     try {
-      const id = await this.redis.xadd(
+      // Idempotent by message id: a retry after a crash between writing and recording the
+      // delivery finds the message already in the outbox and does not write it twice.
+      const id = (await this.redis.eval(
+        OUTBOX_ONCE,
+        2,
         this.key,
-        'MAXLEN',
-        '~',
-        '10000',
-        '*',
-        'at',
+        `${this.key}:sent`,
+        m.messageId,
         String(this.now()),
-        'channel',
         this.name,
-        'to',
         to,
-        'message',
         JSON.stringify({ messageId: m.messageId, alertId: m.alertId, personId: m.personId, personName: m.personName, role: m.role, title: m.title, text: m.text, ackUrl: m.ackUrl, deadline: m.deadline }),
-      );
-      return { ok: true, provider: 'outbox', providerMessageId: id ?? undefined, retryable: false };
+      )) as string;
+      return { ok: true, provider: 'outbox', providerMessageId: id, retryable: false };
     } catch (err) {
       return { ok: false, provider: 'outbox', error: (err as Error).message, retryable: true };
     }
   }
 }
+
+/** KEYS: outbox stream, sent hash. ARGV: messageId, at, channel, to, message JSON. */
+const OUTBOX_ONCE = `
+local prior = redis.call('HGET', KEYS[2], ARGV[1])
+if prior then return prior end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', '10000', '*', 'at', ARGV[2], 'channel', ARGV[3], 'to', ARGV[4], 'message', ARGV[5])
+redis.call('HSET', KEYS[2], ARGV[1], id)
+return id
+`;
 
 export const DRILL_CHANNELS: readonly ChannelName[] = ['sms', 'wecom', 'dingtalk', 'email', 'webhook'];
 
