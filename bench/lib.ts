@@ -14,19 +14,22 @@ export interface BenchEnv {
   stop(): Promise<void>;
 }
 
-/** The repo's config with rate limits off (a benchmark is one very busy client) and any overrides. */
-export function benchConfigDir(dir: string, service: Record<string, unknown> = {}): string {
+/** The repo's config with rate limits off (a benchmark is one very busy client) and overrides per file. */
+export function benchConfigDir(dir: string, patches: Record<string, Record<string, unknown>> = {}): string {
   const out = join(dir, 'config');
   mkdirSync(out, { recursive: true });
   for (const f of readdirSync('config')) if (f.endsWith('.yaml')) copyFileSync(join('config', f), join(out, f));
-  const doc = (parse(readFileSync(join(out, 'service.yaml'), 'utf8')) ?? {}) as Record<string, unknown>;
-  writeFileSync(join(out, 'service.yaml'), stringify({ ...doc, rateLimit: { gauge: 0, staff: 0, anonymous: 0 }, ...service }));
+  const all = { ...patches, 'service.yaml': { rateLimit: { gauge: 0, staff: 0, anonymous: 0 }, ...patches['service.yaml'] } };
+  for (const [file, patch] of Object.entries(all)) {
+    const doc = (parse(readFileSync(join(out, file), 'utf8')) ?? {}) as Record<string, unknown>;
+    writeFileSync(join(out, file), stringify({ ...doc, ...patch }));
+  }
   return out;
 }
 
-export async function startBenchService(opts: { workers?: boolean; env?: Record<string, string>; service?: Record<string, unknown>; nodeArgs?: string[] } = {}): Promise<BenchEnv> {
+export async function startBenchService(opts: { workers?: boolean; env?: Record<string, string>; config?: Record<string, Record<string, unknown>>; nodeArgs?: string[] } = {}): Promise<BenchEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'fangxun-bench-'));
-  const configDir = benchConfigDir(dir, opts.service);
+  const configDir = benchConfigDir(dir, opts.config);
   const redis = await startRedisServer({ port: await freePort(), dir });
   const port = await freePort();
   const token = 'bench-admin-token';

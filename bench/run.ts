@@ -3,12 +3,17 @@
  * measured in the same run on the same machine, and its target.
  *   P1 single-reading POSTs/s (c=50) vs a bare Hono handler
  *   P2 readings/s end to end from batches vs one BullMQ job per reading
+ *   P3 POST of a threshold-crossing reading → first message at a webhook sink (idle, loaded)
+ *   P4 lateness of escalation steps with many pending deadlines
+ *   P5 Redis memory per station with 24 h of data; backfill speed
+ * `npm run bench -- P3` runs one.
  */
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { api, benchDataset, fmt, startBenchService } from './lib.js';
 import { naivePipeline } from './naive-pipeline.js';
+import { alertLatency, escalationLateness, memoryAndBackfill } from './latency.js';
 import { freePort } from '../src/infra/redisServer.js';
 
 const quick = process.argv.includes('--quick');
@@ -119,7 +124,68 @@ async function p2() {
   }
 }
 
-const runs: Record<string, () => Promise<void>> = { P1: p1, P2: p2 };
+async function p3() {
+  const alerts = quick ? 200 : 300;
+  const idle = await alertLatency({ alerts, backgroundPerSecond: 0 });
+  report({
+    id: 'P3',
+    what: `POST of a threshold-crossing reading → first message at a webhook sink, ${idle.received}/${alerts} alerts, idle`,
+    value: `p50 ${idle.p50.toFixed(0)} ms, p99 ${idle.p99.toFixed(0)} ms`,
+    baseline: '—',
+    ratio: '—',
+    target: 'p99 ≤ 200 ms',
+    ok: idle.received === alerts && idle.p99 <= 200,
+  });
+  const busy = await alertLatency({ alerts, backgroundPerSecond: 10_000 });
+  report({
+    id: 'P3',
+    what: `same, under ${fmt(busy.backgroundRate)} readings/s of background load`,
+    value: `p50 ${busy.p50.toFixed(0)} ms, p99 ${busy.p99.toFixed(0)} ms`,
+    baseline: '—',
+    ratio: '—',
+    target: 'p99 ≤ 500 ms',
+    ok: busy.received === alerts && busy.p99 <= 500 && busy.backgroundRate >= 9_000,
+  });
+}
+
+async function p4() {
+  const r = await escalationLateness({ alerts: quick ? 500 : 1_000, perAlert: 10 });
+  report({
+    id: 'P4',
+    what: `lateness of the first escalation step, ${fmt(r.pending)} pending deadlines (${fmt(r.fired)} fired)`,
+    value: `p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms`,
+    baseline: '—',
+    ratio: '—',
+    target: 'p99 ≤ 250 ms (target stated for 10,000)',
+    ok: r.fired === r.pending && r.p99 <= 250,
+  });
+}
+
+async function p5() {
+  const stations = quick ? 2_000 : 10_000;
+  const r = await memoryAndBackfill({ stations, backfill: stations * 288, progress: (s) => console.log(s) });
+  const perMillion = (r.seconds / r.readings) * 1_000_000;
+  report({
+    id: 'P5',
+    what: `Redis memory per station, ${fmt(stations)} stations × 24 h of 5-minute data + state`,
+    value: `${fmt(r.bytesPerStation / 1024, 2)} KB/station`,
+    baseline: '—',
+    ratio: '—',
+    target: '≤ 8 KB per station',
+    ok: r.bytesPerStation <= 8 * 1024,
+  });
+  report({
+    id: 'P5',
+    what: `backfill of ${fmt(r.readings)} readings through the API, evaluated`,
+    value: `${r.seconds.toFixed(1)} s (${fmt(r.readings / r.seconds)}/s; 1,000,000 in ${perMillion.toFixed(1)} s)`,
+    baseline: '—',
+    ratio: '—',
+    target: '1,000,000 ≤ 60 s',
+    ok: perMillion <= 60,
+  });
+}
+
+const runs: Record<string, () => Promise<void>> = { P1: p1, P2: p2, P3: p3, P4: p4, P5: p5 };
 for (const [id, run] of Object.entries(runs)) if (!only || only === id) await run();
 console.log('\nsummary');
 for (const r of rows) console.log(`${r.id}: ${r.value} vs ${r.baseline} → ${r.ratio}; target ${r.target}: ${r.ok ? 'MET' : 'NOT MET'}`);
