@@ -48,6 +48,7 @@ export class ReferenceStore {
   private snapshotCache: ReferenceSnapshot | null = null;
   private checkedAt = 0;
   private loading: Promise<ReferenceSnapshot> | null = null;
+  private generation = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -56,8 +57,11 @@ export class ReferenceStore {
     private readonly recheckMs = 1_000,
   ) {}
 
+  /** After a write: the next snapshot() reads Redis again, even if a read was in flight. */
   invalidate(): void {
     this.checkedAt = 0;
+    this.loading = null;
+    this.generation++;
   }
 
   /**
@@ -68,17 +72,23 @@ export class ReferenceStore {
     const cached = this.snapshotCache;
     if (cached && !opts.fresh && this.now() - this.checkedAt < this.recheckMs) return cached;
     if (!this.loading) {
-      this.loading = this.refresh().finally(() => {
-        this.loading = null;
+      const loading: Promise<ReferenceSnapshot> = this.refresh(this.generation).finally(() => {
+        if (this.loading === loading) this.loading = null;
       });
+      this.loading = loading;
     }
     return this.loading;
   }
 
-  private async refresh(): Promise<ReferenceSnapshot> {
+  private async refresh(generation: number): Promise<ReferenceSnapshot> {
+    const started = this.now();
     const version = Number((await this.redis.get(this.keys.refVersion())) ?? 0);
-    this.checkedAt = this.now();
-    if (this.snapshotCache && this.snapshotCache.version === version) return this.snapshotCache;
+    // A read that an invalidate() overtook must not mark the cache as checked.
+    const current = () => generation === this.generation;
+    if (this.snapshotCache && this.snapshotCache.version === version) {
+      if (current()) this.checkedAt = started;
+      return this.snapshotCache;
+    }
     const pipeline = this.redis.multi();
     pipeline.get(this.keys.refVersion());
     for (const c of COLLECTIONS) pipeline.hvals(this.keys.ref(c));
@@ -100,7 +110,7 @@ export class ReferenceStore {
       stationsByTownship.set(s.townshipId, list);
     }
     const shifts = (values(4) as Shift[]).sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
-    this.snapshotCache = {
+    const snapshot: ReferenceSnapshot = {
       version: Number(v ?? 0),
       townships,
       stations,
@@ -109,7 +119,11 @@ export class ReferenceStore {
       shifts,
       stationsByTownship,
     };
-    return this.snapshotCache;
+    if (current()) {
+      this.snapshotCache = snapshot;
+      this.checkedAt = started;
+    }
+    return snapshot;
   }
 
   async isEmpty(): Promise<boolean> {

@@ -172,7 +172,7 @@ export function alertRoutes(svc: Services) {
   });
 
   app.post('/v1/townships/:id/declare', requireRole('duty', 'admin'), async (c) => {
-    const ref = await svc.reference.snapshot();
+    const ref = await svc.reference.snapshot({ fresh: true });
     const tid = c.req.param('id');
     if (!ref.townships.has(tid)) throw new ApiError(404, 'not_found', `No township with id "${tid}"`);
     const body = await parseJson(c, declareBody);
