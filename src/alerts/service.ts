@@ -17,6 +17,8 @@ import {
   pendingTimers,
   resolveAlert,
   runEscalation,
+  groupTimers,
+  type TimerGroup,
   type Alert,
   type AlertContext,
   type AlertMessage,
@@ -41,7 +43,7 @@ import { renderMessage } from './render.js';
  */
 export interface AlertScheduler {
   deliver(alertId: string, message: AlertMessage, contactStep?: number): Promise<void>;
-  timer(timer: Timer): Promise<void>;
+  timers(group: TimerGroup): Promise<void>;
   /** Re-checks a township at `at` (the end of a clear period). */
   reconcileAt(townshipId: string, at: number, key: string): Promise<void>;
 }
@@ -141,7 +143,7 @@ export class AlertService {
   private async schedule(alert: Alert, fx: Effects): Promise<void> {
     const jobs: Array<Promise<void>> = [];
     for (const m of fx.messages) jobs.push(this.d.scheduler.deliver(alert.id, m));
-    for (const t of fx.timers) jobs.push(this.d.scheduler.timer(t));
+    for (const g of groupTimers(fx.timers)) jobs.push(this.d.scheduler.timers(g));
     const due = loweringDue(alert, this.policy);
     if (due !== null && alert.lowering) jobs.push(this.d.scheduler.reconcileAt(alert.townshipId, due, `${alert.id}:${alert.lowering.since}`));
     const results = await Promise.allSettled(jobs);
@@ -237,17 +239,27 @@ export class AlertService {
     return alert;
   }
 
-  /** A deadline timer fired: run the escalation step if it still applies. */
-  async onTimer(t: Pick<Timer, 'alertId' | 'personId' | 'kind' | 'epoch' | 'step'>): Promise<boolean> {
+  /** Deadline timers fired: run each person's escalation step if it still applies, in one commit. */
+  async onTimers(g: Pick<TimerGroup, 'alertId' | 'kind' | 'epoch' | 'step' | 'personIds'>): Promise<number> {
     try {
-      const { result } = await this.update(t.alertId, (alert, ctx) => {
-        const r = runEscalation(alert, t, ctx);
-        return { result: r.ran, effects: r.effects, changed: r.ran };
+      const { result } = await this.update(g.alertId, (alert, ctx) => {
+        const effects: Effects = { messages: [], timers: [], ledger: [], cancelled: [] };
+        let ran = 0;
+        for (const personId of g.personIds) {
+          const r = runEscalation(alert, { personId, kind: g.kind, epoch: g.epoch, step: g.step }, ctx);
+          if (!r.ran) continue;
+          ran++;
+          effects.messages.push(...r.effects.messages);
+          effects.timers.push(...r.effects.timers);
+          effects.ledger.push(...r.effects.ledger);
+          effects.cancelled.push(...r.effects.cancelled);
+        }
+        return { result: ran, effects, changed: ran > 0 };
       });
-      if (result) this.d.log.info({ ...t }, 'escalation step ran');
+      if (result) this.d.log.info({ alertId: g.alertId, kind: g.kind, step: g.step, people: result }, 'escalation step ran');
       return result;
     } catch (err) {
-      if (err instanceof AlertError && err.code === 'not_found') return false;
+      if (err instanceof AlertError && err.code === 'not_found') return 0;
       throw err;
     }
   }
@@ -333,9 +345,9 @@ export class AlertService {
     }
     const open = await this.store.openAlertIds(townshipIds);
     for (const alert of await this.store.getMany([...open.values()])) {
-      for (const t of pendingTimers(alert, this.policy)) {
-        await this.d.scheduler.timer(t);
-        timers++;
+      for (const g of groupTimers(pendingTimers(alert, this.policy))) {
+        await this.d.scheduler.timers(g);
+        timers += g.personIds.length;
       }
       for (const m of Object.values(alert.messages)) {
         if (m.status !== 'pending') continue;

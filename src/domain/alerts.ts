@@ -515,6 +515,28 @@ export function runEscalation(alert: Alert, timer: Pick<Timer, 'personId' | 'kin
   return { ran: true, effects: fx };
 }
 
+/** Timers due together for one alert (one job, one commit, instead of one per person). */
+export interface TimerGroup {
+  alertId: string;
+  kind: DeadlineKind;
+  epoch: number;
+  step: number;
+  due: number;
+  personIds: string[];
+}
+
+export function groupTimers(timers: readonly Timer[]): TimerGroup[] {
+  const groups = new Map<string, TimerGroup>();
+  for (const t of timers) {
+    const key = `${t.alertId}|${t.kind}|${t.epoch}|${t.step}|${t.due}`;
+    const g = groups.get(key) ?? { alertId: t.alertId, kind: t.kind, epoch: t.epoch, step: t.step, due: t.due, personIds: [] };
+    if (!g.personIds.includes(t.personId)) g.personIds.push(t.personId);
+    groups.set(key, g);
+  }
+  for (const g of groups.values()) g.personIds.sort();
+  return [...groups.values()];
+}
+
 /** Timers that should exist for an open alert now (to rebuild lost ones). */
 export function pendingTimers(alert: Alert, policy: Policy): Timer[] {
   if (alert.status !== 'open') return [];

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/load.js';
 import type { Keys } from '../store/keys.js';
-import type { AlertMessage, Timer } from '../domain/alerts.js';
+import type { AlertMessage, TimerGroup } from '../domain/alerts.js';
 import type { AlertScheduler, AlertService } from '../alerts/service.js';
 import type { NoticeQueue, NoticeService } from '../notices/service.js';
 
@@ -12,7 +12,7 @@ import type { NoticeQueue, NoticeService } from '../notices/service.js';
  * (a retry, the sweep, a second worker) adds it once; every handler re-reads the alert and
  * does nothing when its step no longer applies.
  * - `deliver` {alertId, messageId, contactStep}: one message on one contact, retried with backoff;
- * - `deadline` {alertId, personId, kind, epoch, step}: a delayed escalation step;
+ * - `deadline` {alertId, kind, epoch, step, personIds}: a delayed escalation step for the people due together;
  * - `notice` {noticeId, personId, contactStep}: one notice to one person (daily report, reminders…);
  * - `reconcile` {townshipId}: re-checks a township (level changes, end of a clear period);
  * - `sweep`: a job scheduler that rebuilds lost timers and undelivered messages.
@@ -58,11 +58,11 @@ export class BullAlertScheduler implements AlertScheduler, NoticeQueue {
     await this.queue.add('notice', { noticeId, personId, contactStep }, { jobId: jobId('nt', noticeId, personId, contactStep), attempts, backoff: { type: 'exponential', delay: backoff }, priority: 3 });
   }
 
-  async timer(t: Timer): Promise<void> {
+  async timers(g: TimerGroup): Promise<void> {
     await this.queue.add(
       'deadline',
-      { alertId: t.alertId, personId: t.personId, kind: t.kind, epoch: t.epoch, step: t.step },
-      { jobId: jobId('dl', t.alertId, t.personId, t.kind, t.epoch, t.step), delay: Math.max(0, t.due - this.now()), attempts: 5, backoff: { type: 'exponential', delay: 500 } },
+      { alertId: g.alertId, kind: g.kind, epoch: g.epoch, step: g.step, personIds: g.personIds },
+      { jobId: jobId('dl', g.alertId, g.kind, g.epoch, g.step, g.due, g.personIds.join(',')), delay: Math.max(0, g.due - this.now()), attempts: 5, backoff: { type: 'exponential', delay: 500 }, priority: 1 },
     );
   }
 
@@ -115,7 +115,7 @@ export function createAlertsWorker(
           return outcome;
         }
         case 'deadline':
-          return alerts.onTimer(job.data as Timer);
+          return alerts.onTimers(job.data as TimerGroup);
         case 'reconcile':
           await alerts.reconcile((job.data as { townshipId: string }).townshipId);
           return true;
