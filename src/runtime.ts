@@ -73,7 +73,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   await waitReady(redis);
   const queueConnection = connect('api');
   const queue = createEvaluateQueue(queueConnection, keys);
-  const kicker = new EvaluationKicker(queue, log);
+  const kicker = new EvaluationKicker(queue, log, opts.config.service.evaluation.kickDelay);
   const reference = new ReferenceStore(redis, keys, now);
   const credentials = new CredentialStore(redis, keys, opts.adminToken, now);
   const alertsQueue = createAlertsQueue(queueConnection, keys);

@@ -51,6 +51,7 @@ describe('levels', () => {
     expect(parseDuration('2h')).toBe(2 * HOUR);
     expect(parseDuration('1d')).toBe(24 * HOUR);
     expect(parseDuration('2 hours')).toBeNull();
+    expect(parseDuration('20ms')).toBe(20);
   });
 });
 

@@ -78,6 +78,8 @@ export const serviceConfigSchema = z.strictObject({
       claimLease: durationSchema.default(60_000),
       /** Stations with rain or a level are re-evaluated this often so windows roll forward. */
       refreshEvery: durationSchema.default(60_000),
+      /** Wake-ups of the evaluation are coalesced over this window (per API process). */
+      kickDelay: durationSchema.default(20),
       /** Safety sweep for dirty stations whose wake-up was lost. */
       sweepEvery: durationSchema.default(1_000),
       concurrency: z.number().int().min(1).max(64).default(2),

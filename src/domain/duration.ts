@@ -1,6 +1,6 @@
 /** Durations in config are written `30s`, `15m`, `2h` (and `1d`). */
-const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-const DURATION_RE = /^(\d+(?:\.\d+)?)(s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 
 export function parseDuration(text: string): number | null {
   const m = DURATION_RE.exec(text.trim());

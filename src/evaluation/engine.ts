@@ -73,6 +73,9 @@ export async function evaluateDirty(ctx: EngineContext, maxRounds = 100): Promis
     const claimId = randomUUID();
     const ids = await redis.fxClaim(keys.dirty(), keys.inflight(), ctx.now(), claimLease, claimBatch, claimId);
     if (ids.length === 0) break;
+    // A short round means the backlog is gone: stop, and let the next (coalesced) wake-up
+    // take what arrives meanwhile in one bigger round, rather than spin on a trickle.
+    const short = ids.length < Math.max(1, claimBatch / 10);
     const townshipIds = await evaluateStations(ctx, ids);
     const changes = await recomputeTownships(ctx, townshipIds);
     // Released only after the townships are recomputed: a crash before this hands the stations on.
@@ -80,6 +83,7 @@ export async function evaluateDirty(ctx: EngineContext, maxRounds = 100): Promis
     report.stations += ids.length;
     report.townships += townshipIds.length;
     report.changes.push(...changes);
+    if (short && round > 0) break;
     if (changes.length > 0 && ctx.onLevelChanges) {
       // A lost notification here is caught by the alerts sweep; the level is already stored.
       await ctx.onLevelChanges(changes.map((c) => c.townshipId)).catch((err: unknown) => ctx.log.warn({ err }, 'level change not handed to alerts; the sweep will'));
