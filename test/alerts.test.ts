@@ -363,3 +363,29 @@ describe('delivery through real channels', () => {
     }
   });
 });
+
+describe('many townships rising one after another', () => {
+  it('opens every alert at once, without waiting for the sweep', async () => {
+    const svc = await start({ config: alertConfig((c) => (c.policy.sweepEvery = 600_000)) });
+    const n = 40;
+    const townships = Array.from({ length: n }, (_, i) => ({ id: `T${i}`, name: `测试镇${i}` }));
+    await svc.importData({
+      townships,
+      stations: townships.map((t, i) => ({ id: `W${i}`, name: `水位站${i}`, kind: 'river' as const, townshipId: t.id, thresholds: { warning: 35.5, guarantee: 37, record: 38.2 } })),
+      people: townships.map((t) => ({ id: `lead-${t.id}`, name: `领导${t.id}`, contacts: [{ channel: 'sms' as const, to: '+8613800000000' }] })),
+      assignments: townships.map((t) => ({ townshipId: t.id, personId: `lead-${t.id}`, role: 'liaison-leader' as const })),
+      shifts: [],
+    });
+    const key = await svc.gaugeKey();
+    for (let i = 0; i < n; i++) {
+      // Both alone and in bursts, so evaluation passes of every size happen.
+      await svc.call('POST', '/v1/readings', { token: key, body: { stationId: `W${i}`, observedAt: beijing(Date.now() - 1_000), waterLevelM: 36.0 } });
+      if (i % 3 === 0) await new Promise((r) => setTimeout(r, 15));
+    }
+    const open = await waitFor(async () => {
+      const list = (await svc.call('GET', '/v1/alerts?status=open&limit=1000')).body as unknown[];
+      return list.length === n ? list : null;
+    }, 5_000, `${n} open alerts`);
+    expect(open).toHaveLength(n);
+  });
+});

@@ -83,11 +83,11 @@ export async function evaluateDirty(ctx: EngineContext, maxRounds = 100): Promis
     report.stations += ids.length;
     report.townships += townshipIds.length;
     report.changes.push(...changes);
-    if (short && round > 0) break;
     if (changes.length > 0 && ctx.onLevelChanges) {
       // A lost notification here is caught by the alerts sweep; the level is already stored.
       await ctx.onLevelChanges(changes.map((c) => c.townshipId)).catch((err: unknown) => ctx.log.warn({ err }, 'level change not handed to alerts; the sweep will'));
     }
+    if (short && round > 0) break;
   }
   return report;
 }
