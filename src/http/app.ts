@@ -13,6 +13,7 @@ import { alertRoutes } from './routes/alerts.js';
 import { capRoutes } from './routes/cap.js';
 import { noticeRoutes } from './routes/notices.js';
 import { referenceRoutes } from './routes/reference.js';
+import { dutyRoutes } from './routes/duty.js';
 import { answerRoutes } from './routes/answer.js';
 import { opsRoutes, securityHeaders } from './routes/ops.js';
 import { docsRoutes } from './routes/docs.js';
@@ -51,6 +52,7 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.route('/', stationRoutes(svc));
   app.route('/', townshipRoutes(svc));
   app.route('/', adminRoutes(svc));
+  app.route('/', dutyRoutes(svc));
   app.route('/', referenceRoutes(svc));
   app.route('/', capRoutes(svc));
   app.route('/', alertRoutes(svc));

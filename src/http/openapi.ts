@@ -5,6 +5,7 @@ import { SCHEMAS } from '../reference/records.js';
 import { gaugeKeyBody, tokenBody } from './routes/admin.js';
 import { ackBody, arriveBody, declareBody, resolveBody, smsBody } from './routes/alerts.js';
 import { silenceBody } from './routes/notices.js';
+import { swapBody } from './routes/duty.js';
 
 /**
  * OpenAPI 3.1 of the HTTP API, generated from the same zod schemas the routes validate
@@ -86,6 +87,13 @@ export const OPERATIONS: Op[] = [
   { method: 'get', path: '/v1/reports/accountability', summary: 'Ledger of missed and late answers and arrivals (问责台账); CSV with Accept: text/csv', tag: 'Alerts', roles: ['duty', 'admin'], query: { from: 'ISO date or time', to: 'ISO date or time' }, ok: 200 },
   { method: 'get', path: '/a/{token}', summary: 'Personal answer page (never acknowledges on GET)', tag: 'Answer links', roles: ['none'], ok: 200, produces: 'text/html' },
   { method: 'post', path: '/a/{token}', summary: 'Acknowledge (action=ack) or report arrival (action=arrive, lat, lon) from the answer page', tag: 'Answer links', roles: ['none'], ok: 200, produces: 'text/html', bodyType: 'application/x-www-form-urlencoded' },
+  { method: 'post', path: '/v1/admin/shifts/import', summary: 'Import a monthly 值班表 CSV (日期, 带班领导, 值班员, 值班电话; UTF-8 or GB18030; multipart field "file" too); unknown or ambiguous names listed by row, nothing imported', tag: 'Duty roster', roles: ['admin'], query: { dryRun: '1: show what would change', startHour: 'shift boundary hour (default the day start, 8)', year: 'for dates like 7月1日' }, ok: 200, bodyType: 'text/csv' },
+  { method: 'get', path: '/v1/duty/now', summary: 'The shift on duty now and the next one', tag: 'Duty roster', roles: STAFF, ok: 200 },
+  { method: 'get', path: '/v1/duty', summary: 'Shifts overlapping a range, with the people\'s names', tag: 'Duty roster', roles: STAFF, query: { from: 'date or ISO time (default yesterday)', to: 'date or ISO time (default +7 days)' }, ok: 200 },
+  { method: 'get', path: '/v1/duty/gaps', summary: 'Moments without a duty officer or a shift leader in the coming days', tag: 'Duty roster', roles: STAFF, query: { days: '1–92, default 14' }, ok: 200 },
+  { method: 'post', path: '/v1/admin/shifts/{id}/swap', summary: 'Swap a person on a shift (kept in the history)', tag: 'Duty roster', roles: ['admin', 'duty'], body: swapBody, ok: 200 },
+  { method: 'get', path: '/v1/admin/shifts/{id}/history', summary: 'Every change of a shift', tag: 'Duty roster', roles: ['admin', 'duty'], ok: 200 },
+  { method: 'get', path: '/v1/duty.ics', summary: 'RFC 5545 calendar of a person\'s shifts (token in the query, for phone calendars)', tag: 'Duty roster', roles: ['none'], query: { personId: 'person id', token: 'a staff token' }, ok: 200, produces: 'text/calendar' },
   { method: 'get', path: '/v1/notices', summary: 'Notices sent (daily report, reminders, gauge offline/recovered, roster gaps)', tag: 'Duties', roles: ['duty', 'admin'], query: { kind: 'notice kind', limit: '1–500' }, ok: 200 },
   { method: 'get', path: '/v1/notices/{id}', summary: 'One notice with its deliveries', tag: 'Duties', roles: ['duty', 'admin'], ok: 200 },
   { method: 'post', path: '/v1/admin/duties/{name}/run', summary: 'Run a scheduled duty now: daily-report, stale-gauges, shift-reminders, roster-gaps', tag: 'Duties', roles: ['admin'], ok: 200 },
