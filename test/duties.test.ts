@@ -79,6 +79,10 @@ describe('duties against Redis', () => {
     expect(offline.text).toContain('已超过 30 分钟未报数据');
     await waitFor(async () => (await outbox('p-shift')).some((m) => m.title === '【测站离线】西津雨量站'), 5_000, 'the shift leader told too');
     expect((await svc.call('GET', '/v1/admin/silences')).body).toEqual([expect.objectContaining({ stationId: 'R2', reason: '雷击损坏，待维修', active: true })]);
+    // The silence and the outage show wherever the station does.
+    expect((await svc.call('GET', '/v1/stations/R2')).body.silence).toMatchObject({ reason: '雷击损坏，待维修' });
+    expect((await svc.call('GET', '/v1/stations/R1')).body.offlineSince).toBe(new Date(t0).toISOString());
+    expect((await svc.call('GET', '/v1/townships/341881001')).body.stations.find((x: any) => x.id === 'R2').silence.reason).toBe('雷击损坏，待维修');
     const r2 = await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'R2', observedAt: beijing(clock - MIN), rainfallMm: 0.5 } });
     expect(r2.body.accepted).toBe(1);
 

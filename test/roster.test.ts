@@ -111,6 +111,10 @@ describe('swaps and the calendar', () => {
     const history = (await svc.call('GET', '/v1/admin/shifts/duty-2026-07-02/history')).body;
     expect(history.map((h: any) => h.action)).toEqual(['shifts.swap', 'shifts.import']);
     expect(history[0]).toMatchObject({ actor: 'p-duty', before: { officerIds: ['p-duty', 'p-duty2'] }, after: { officerIds: ['p-duty', 'p-head'] } });
+    // Both people are told.
+    const notice = (await svc.call('GET', '/v1/notices?kind=shift-change')).body[0];
+    expect(notice.personIds.sort()).toEqual(['p-duty2', 'p-head']);
+    expect(notice.text).toBe('07月02日 08:00 至 07月03日 08:00 的值班员由值班员丁调整为西津街道主任（调休）。');
   });
 
   it('serves an RFC 5545 calendar whose UIDs survive a change, with the sequence counting it', async () => {

@@ -9,6 +9,7 @@ import { decodeText, parseCsv, rosterShifts } from '../../roster/csv.js';
 import { findGaps } from '../../roster/gaps.js';
 import { dutyCalendar } from '../../roster/ics.js';
 import { zoneOffset } from '../../domain/hydroDay.js';
+import { localTimeText } from '../../domain/wording.js';
 import { RecordStore } from '../../reference/records.js';
 import type { ReferenceSnapshot } from '../../reference/store.js';
 import type { Shift } from '../../reference/schema.js';
@@ -76,8 +77,21 @@ export function dutyRoutes(svc: Services) {
     const counts = { created: 0, updated: 0, unchanged: 0 };
     for (const x of changes) counts[x.change as keyof typeof counts]++;
     if (!dryRun) {
+      const name = (pid: string) => ref.people.get(pid)?.name ?? pid;
+      const people = (s: Pick<Shift, 'leaderId' | 'officerIds'>) => [s.leaderId, ...s.officerIds];
       const result = await svc.reference.importDataset({ shifts: changes.filter((x) => x.change !== 'unchanged').map((x) => x.record) }, { ...actorOf(c.get('principal')), action: 'shifts.import', requestId: c.get('requestId') });
       if (!result.ok) throw new ApiError(422, 'roster_rejected', `Nothing was imported: ${result.issues[0]?.path}: ${result.issues[0]?.message}`, result.issues);
+      // Changed shifts are told to everyone on them before and after.
+      for (const x of changes.filter((y) => y.change === 'updated' && y.before)) {
+        const after = x.record as Shift;
+        await svc.notices.send({
+          kind: 'shift-change',
+          key: `shift-change:${after.id}:${c.get('requestId')}`,
+          title: '【值班调整】',
+          text: `${localTimeText(Date.parse(after.start), tz)} 至 ${localTimeText(Date.parse(after.end), tz)} 的值班已调整：带班领导${name(after.leaderId)}，值班员${after.officerIds.map(name).join('、')}。`,
+          personIds: [...new Set([...people(x.before!), ...people(after)])],
+        });
+      }
     }
     return c.json({
       dryRun,
@@ -130,6 +144,15 @@ export function dutyRoutes(svc: Services) {
     }
     const out = await records.write('shifts', id, updated, stored.version, { ...actorOf(c.get('principal')), action: 'shifts.swap', before: shift, requestId: c.get('requestId') });
     if (!out.ok) throw new ApiError(out.status, out.code, out.message);
+    const name = (pid: string) => ref.people.get(pid)?.name ?? pid;
+    const role = shift.leaderId === body.from ? '带班领导' : '值班员';
+    await svc.notices.send({
+      kind: 'shift-change',
+      key: `shift-change:${id}:${out.version}`,
+      title: '【值班调整】',
+      text: `${localTimeText(Date.parse(shift.start), tz)} 至 ${localTimeText(Date.parse(shift.end), tz)} 的${role}由${name(body.from)}调整为${name(body.to)}${body.reason ? `（${body.reason}）` : ''}。`,
+      personIds: [body.from, body.to],
+    });
     return c.json({ ...shiftView(updated, await svc.reference.snapshot({ fresh: true })), version: out.version, reason: body.reason ?? null });
   });
 

@@ -8,17 +8,30 @@ import type { Station } from '../../reference/schema.js';
 import { STAFF_ROLES } from '../../auth/credentials.js';
 
 /** Stations' current state, read in one round trip. */
-export async function readStationViews(svc: Services, stations: readonly Station[]): Promise<StationView[]> {
+export async function readStationViews(svc: Services, stations: readonly Station[]): Promise<Array<StationView & { seenAt: string | null; offlineSince: string | null; silence: unknown }>> {
   if (stations.length === 0) return [];
   const pipe = svc.redis.pipeline();
-  for (const s of stations) pipe.hmget(svc.keys.station(s.id), 'state', 'seq', 'eseq');
+  for (const s of stations) pipe.hmget(svc.keys.station(s.id), 'state', 'seq', 'eseq', 'seenAt');
+  pipe.hgetall(svc.keys.silences());
+  pipe.hgetall(svc.keys.offline());
   const replies = (await pipe.exec()) ?? [];
+  const [, silences = {}] = replies[stations.length] ?? [];
+  const [, offline = {}] = replies[stations.length + 1] ?? [];
+  const now = svc.now();
   const cal = calendarOf(svc.config);
+  const iso = (v: string | null | undefined) => (v ? new Date(Number(v)).toISOString() : null);
   return stations.map((s, i) => {
     const [err, values] = replies[i] ?? [];
     if (err) throw err;
-    const [state = null, seq = null, eseq = null] = values as Array<string | null>;
-    return stationView(s, { state, seq, eseq }, cal);
+    const [state = null, seq = null, eseq = null, seenAt = null] = values as Array<string | null>;
+    const silenceJson = (silences as Record<string, string>)[s.id];
+    const silence = silenceJson ? (JSON.parse(silenceJson) as { until: number; reason: string; by: string }) : null;
+    return {
+      ...stationView(s, { state, seq, eseq }, cal),
+      seenAt: iso(seenAt),
+      offlineSince: iso((offline as Record<string, string>)[s.id]),
+      silence: silence && silence.until > now ? { ...silence, until: new Date(silence.until).toISOString() } : null,
+    };
   });
 }
 
