@@ -35,7 +35,7 @@ export async function startBenchService(opts: { workers?: boolean; env?: Record<
   const token = 'bench-admin-token';
   const args = [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts', ...(opts.workers === false ? ['--api'] : [])];
   const service = spawn(process.execPath, args, {
-    env: { ...process.env, PORT: String(port), REDIS_URL: redis.url, FANGXUN_ADMIN_TOKEN: token, FANGXUN_DEMO: '0', FANGXUN_CONFIG_DIR: configDir, LOG_LEVEL: 'warn', ...opts.env },
+    env: { ...process.env, PORT: String(port), REDIS_URL: redis.url, FANGXUN_ADMIN_TOKEN: token, FANGXUN_DEMO: '0', FANGXUN_CONFIG_DIR: configDir, SL651_PORT: '0', LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

@@ -18,6 +18,7 @@ import { createRedis, waitReady } from './store/redis.js';
 import { withScripts } from './store/scripts.js';
 import { ReferenceStore } from './reference/store.js';
 import { loadChannels } from './channels/load.js';
+import { startGatewayFromEnv } from './gateway/start.js';
 
 const log = createLogger();
 const apiOnly = process.argv.includes('--api');
@@ -78,6 +79,8 @@ probe.disconnect();
 
 const runtime = await createRuntime({ config, redisUrl, adminToken, workers: !apiOnly, schedulers: true, cron: true, log, channels: loadChannels(config.channels, log) });
 
+const gateway = apiOnly ? null : await startGatewayFromEnv(runtime.services).catch((err: unknown) => fail(`the SL 651 gateway could not start: ${(err as Error).message}`));
+
 const server = serve({ fetch: runtime.app.fetch, port }, (info) => {
   log.info({ port: info.port, redisUrl, workers: !apiOnly }, `fangxun listening on http://127.0.0.1:${info.port}`);
 });
@@ -88,6 +91,7 @@ async function shutdown(signal: string) {
   stopping = true;
   log.info({ signal }, 'shutting down');
   server.close();
+  await gateway?.close();
   await runtime.close();
   await localRedis?.stop();
   process.exit(0);

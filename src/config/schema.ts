@@ -85,6 +85,18 @@ export const serviceConfigSchema = z.strictObject({
       concurrency: z.number().int().min(1).max(64).default(2),
     })
     .prefault({}),
+  sl651: z
+    .strictObject({
+      /** A connection silent this long is closed (RTUs reconnect). */
+      idleTimeout: durationSchema.default(10 * 60_000),
+      /** Largest frame accepted, bytes (the length field allows 4,095 bytes of body). */
+      maxFrameBytes: z.number().int().min(64).max(8_192).default(4_112),
+      /** How acks end: ESC keeps the link online, EOT releases it. */
+      ackTerminator: z.enum(['EOT', 'ESC']).default('ESC'),
+      /** Echo the gauge's send time in acks instead of the centre's clock. */
+      echoSendTime: z.boolean().default(false),
+    })
+    .prefault({}),
   rateLimit: z
     .strictObject({
       /** Requests per minute per gauge key, per API process (a batch counts once). 0 = no limit. */

@@ -109,6 +109,7 @@ export const OPERATIONS: Op[] = [
   { method: 'delete', path: '/v1/admin/tokens/{id}', summary: 'Revoke a staff token', tag: 'Credentials', roles: ['admin'], ok: 204 },
   { method: 'get', path: '/v1/admin/audit', summary: 'Every admin change: who, when, what, before and after', tag: 'Reference data', roles: ['admin'], query: { target: 'e.g. stations/62900101', action: 'e.g. stations.update', limit: '1–5000' }, ok: 200 },
   { method: 'get', path: '/v1/admin/quarantine', summary: 'Readings refused for being outside their station bounds', tag: 'Readings', roles: ['admin'], query: { stationId: 'station id', limit: '1–1000' }, ok: 200 },
+  { method: 'get', path: '/v1/admin/sl651/refused', summary: 'SL 651 frames refused: unknown station addresses and wrong passwords', tag: 'Readings', roles: ['admin'], query: { limit: '1–1000' }, ok: 200 },
   { method: 'get', path: '/v1/admin/outbox', summary: 'Drill mode: the messages that would have been sent', tag: 'Alerts', roles: ['admin'], query: { personId: 'person id', limit: '1–1000' }, ok: 200 },
   ...collectionOps('townships', 'township'),
   ...collectionOps('stations', 'station'),

@@ -78,6 +78,17 @@ export class Keys {
     return `${this.prefix}:cron:${name}:${slot}`;
   }
 
+  // SL 651 gateway: refused frames (stream), resent-report dedupe, cumulative rain counters.
+  sl651Refused(): string {
+    return `${this.prefix}:sl651:refused`;
+  }
+  sl651Seen(address: string, serial: number, sentAt: string): string {
+    return `${this.prefix}:sl651:seen:${address}:${serial}:${sentAt}`;
+  }
+  sl651Counters(stationId: string): string {
+    return `${this.prefix}:{s:${stationId}}:sl651`;
+  }
+
   /** Audit trail of admin changes (stream). */
   audit(): string {
     return `${this.prefix}:audit`;

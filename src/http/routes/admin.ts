@@ -127,6 +127,17 @@ export function adminRoutes(svc: Services) {
     );
   });
 
+  /** SL 651 frames refused: unknown station addresses and wrong passwords, newest first. */
+  app.get('/v1/admin/sl651/refused', admin, async (c) => {
+    const entries = await svc.redis.xrevrange(svc.keys.sl651Refused(), '+', '-', 'COUNT', limitParam(c.req.query('limit'), 100, 1000));
+    return c.json(
+      entries.map(([id, fields]) => {
+        const f = streamFields(fields);
+        return { id, at: new Date(Number(f.at)).toISOString(), address: f.address!, reason: f.reason!, remote: f.remote ?? null };
+      }),
+    );
+  });
+
   /** Readings refused for being outside their station's bounds, newest first. */
   app.get('/v1/admin/quarantine', admin, async (c) => {
     const limit = limitParam(c.req.query('limit'), 100, 1000);
