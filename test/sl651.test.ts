@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import fc from 'fast-check';
-import { buildAck, crc16, decodeReport, hex, scanFrames } from '../src/gateway/frame.js';
+import { buildAck, buildReport, crc16, decodeReport, hex, scanFrames } from '../src/gateway/frame.js';
 import { reportToReadings } from '../src/gateway/readings.js';
 import { startSl651Gateway } from '../src/gateway/server.js';
 import { startService, smallDataset, testConfig, waitFor, type TestService } from './helpers.js';
@@ -86,6 +86,29 @@ describe('decoding the published frames', () => {
       }),
       { numRuns: 300, seed: 651 },
     );
+  });
+});
+
+describe('encoding and the ASCII variant', () => {
+  it('round-trips a report built by the simulator\'s encoder', () => {
+    const t = Date.parse('2026-07-05T14:05:00+08:00');
+    const frame = buildReport({ centre: 1, station: '0012345678', password: '1234', function: '32', serial: 9, sentAt: t, stationType: '48', observedAt: t, pn05: 2.5, z: -0.125 });
+    const r = one(hex(frame));
+    expect(r).toMatchObject({ serial: 9, sentAt: '2026-07-05T14:05:00+08:00', station: '0012345678', stationType: '48' });
+    expect(r.groups[0]!.values).toEqual({ PN05: 2.5, Z: -0.125 });
+  });
+
+  it('reads ASCII frames (SOH, hex text header, "identifier value" body)', () => {
+    const body = '000C200724172349 ST 0010100001 48 TT 2007241723 PJ 13.0 PN05 4.0 Z 0.550 VT 12.68';
+    const head = `01001010000100003200${body.length.toString(16).toUpperCase().padStart(2, '0')}`;
+    const noCrc = Buffer.concat([Buffer.from([0x01]), Buffer.from(head, 'latin1'), Buffer.from([0x02]), Buffer.from(body, 'latin1'), Buffer.from([0x03])]);
+    const crc = crc16(noCrc).toString(16).toUpperCase().padStart(4, '0');
+    const frame = Buffer.concat([noCrc, Buffer.from(crc, 'latin1')]);
+    const { items } = scanFrames(new Uint8Array(Buffer.concat([Buffer.from('xx'), frame])), 4112);
+    expect(items.map((i) => i.kind)).toEqual(['frame']);
+    const r = decodeReport((items[0] as { bytes: Uint8Array }).bytes);
+    expect(r.header).toMatchObject({ centre: 1, station: '0010100001', password: '0000', function: '32' });
+    expect(r.groups[0]).toMatchObject({ observedAt: '2020-07-24T17:23:00+08:00', values: { PJ: 13, PN05: 4, Z: 0.55, VT: 12.68 } });
   });
 });
 

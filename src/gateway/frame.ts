@@ -329,3 +329,48 @@ export function buildAck(h: FrameHeader, serial: number, sentAtRaw: string, end:
 export function sendTimeNow(t: number): string {
   return new Date(t + 8 * 3_600_000).toISOString().slice(2, 19).replace(/[-T:]/g, '');
 }
+
+/** Beijing `YYMMDDhhmm` (and `ss`) of an instant. */
+function bcdOf(t: number, seconds: boolean): string {
+  const s = new Date(t + 8 * 3_600_000).toISOString().slice(2, 19).replace(/[-T:]/g, '');
+  return seconds ? s : s.slice(0, 10);
+}
+
+/** An element group's definition byte and BCD digits for a value with `decimals`. */
+function element(code: number, value: number, size: number, decimals: number): number[] {
+  const negative = value < 0;
+  const digits = String(Math.round(Math.abs(value) * 10 ** decimals)).padStart((negative ? size - 1 : size) * 2, '0');
+  const out = [code, (size << 3) | decimals];
+  if (negative) out.push(0xff);
+  for (let i = 0; i < digits.length; i += 2) out.push(parseInt(digits.slice(i, i + 2), 16));
+  return out;
+}
+
+/** Builds an uplink HEX report (for the simulator and tests): PN05 rainfall and Z/ZU level. */
+export function buildReport(r: {
+  centre: number;
+  station: string;
+  password: string;
+  function: string;
+  serial: number;
+  sentAt: number;
+  stationType: string;
+  observedAt: number;
+  pn05?: number;
+  pj?: number;
+  z?: number;
+  zu?: number;
+}): Uint8Array {
+  const body: number[] = [r.serial >> 8, r.serial & 0xff, ...Buffer.from(bcdOf(r.sentAt, true), 'hex'), 0xf1, 0xf1, ...Buffer.from(r.station, 'hex'), parseInt(r.stationType, 16)];
+  body.push(0xf0, 0xf0, ...Buffer.from(bcdOf(r.observedAt, false), 'hex'));
+  if (r.pj !== undefined) body.push(...element(0x20, r.pj, 3, 1));
+  if (r.pn05 !== undefined) body.push(...element(0x22, r.pn05, 3, 1));
+  if (r.z !== undefined) body.push(...element(0x39, r.z, 4, 3));
+  if (r.zu !== undefined) body.push(...element(0x3b, r.zu, 4, 3));
+  const head = [SOH_HEX, SOH_HEX, r.centre, ...Buffer.from(r.station, 'hex'), ...Buffer.from(r.password, 'hex'), parseInt(r.function, 16), body.length >> 8, body.length & 0xff, STX];
+  const frame = new Uint8Array([...head, ...body, 0x03, 0, 0]);
+  const crc = crc16(frame, frame.length - 2);
+  frame[frame.length - 2] = crc >> 8;
+  frame[frame.length - 1] = crc & 0xff;
+  return frame;
+}
