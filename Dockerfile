@@ -1,7 +1,8 @@
 # fangxun: one image for every process (API, workers, scheduler); the command picks which.
-#   default (npm start)  API + workers + scheduled duties in one process
+#   default (npm start)  API + workers + scheduled duties + SL 651 gateway in one process
 #   npm run api          the HTTP API (and the scheduled duties, see README "Processes")
 #   npm run worker       workers and the scheduled duties
+#   npm run sl651        the SL 651 gateway
 FROM node:20-bookworm-slim
 WORKDIR /app
 # npm runs scripts with `sh -c`; dash neither execs the command nor passes SIGTERM on, so
@@ -23,6 +24,6 @@ COPY workers ./workers
 COPY config ./config
 
 USER node
-# 8080: HTTP API. 5651: reserved for the SL 651 gauge gateway (TCP).
+# 8080: HTTP API. 5651: SL 651-2014 gauge gateway (TCP).
 EXPOSE 8080 5651
 CMD ["npm", "start"]
