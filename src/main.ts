@@ -69,7 +69,7 @@ const probe = withScripts(createRedis(redisUrl, 'api'));
 await waitReady(probe);
 const reference = new ReferenceStore(probe, keys);
 if (process.env.FANGXUN_DEMO !== '0' && existsSync(demo) && (await reference.isEmpty())) {
-  const result = await importDatasetFile(reference, demo);
+  const result = await importDatasetFile(reference, demo, 'demo');
   if (result.ok) {
     await probe.set(keys.demoMarker(), new Date().toISOString());
     log.info({ file: demo, counts: result.counts }, 'empty database: demo data loaded (drill mode: messages go to GET /v1/admin/outbox)');

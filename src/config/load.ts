@@ -74,12 +74,15 @@ function loadFile<S extends z.ZodType>(dir: string, name: string, schema: S, req
   return parseYaml(readFileSync(file, 'utf8'), schema, file);
 }
 
-export function loadConfig(dir = configDir()): AppConfig {
-  return {
+export function loadConfig(dir = configDir(), env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const config: AppConfig = {
     dir,
     levels: loadFile(dir, 'levels.yaml', levelsConfigSchema, true),
     service: loadFile(dir, 'service.yaml', serviceConfigSchema, false),
     policy: loadFile(dir, 'policy.yaml', policySchema, true),
     channels: loadFile(dir, 'channels.yaml', channelsConfigSchema, false),
   };
+  // Deployments set the public address of the answer links without editing the file.
+  if (env.FANGXUN_PUBLIC_URL) config.policy.publicUrl = env.FANGXUN_PUBLIC_URL;
+  return config;
 }
