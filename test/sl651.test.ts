@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import fc from 'fast-check';
-import { buildAck, buildReport, crc16, decodeReport, hex, scanFrames } from '../src/gateway/frame.js';
+import { buildAck, buildReport, crc16, decodeReport, FrameError, hex, scanFrames } from '../src/gateway/frame.js';
 import { reportToReadings } from '../src/gateway/readings.js';
 import { startSl651Gateway } from '../src/gateway/server.js';
 import { startService, smallDataset, testConfig, waitFor, type TestService } from './helpers.js';
@@ -85,6 +85,49 @@ describe('decoding the published frames', () => {
         expect(items.some((i) => i.kind === 'frame' && hex(i.bytes) === frame)).toBe(true);
       }),
       { numRuns: 300, seed: 651 },
+    );
+  });
+});
+
+describe('fuzzing the parser', () => {
+  const real = frames.map((f) => bytes(f.hex));
+  const decodeSafely = (b: Uint8Array) => {
+    try {
+      decodeReport(b);
+    } catch (e) {
+      expect(e).toBeInstanceOf(FrameError); // the parser's own refusal, never a crash
+    }
+  };
+  it('a flipped bit never yields a frame (the CRC catches it)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...real), fc.nat(), fc.integer({ min: 0, max: 7 }), (frame, at, bit) => {
+        const copy = new Uint8Array(frame);
+        const i = 2 + (at % (copy.length - 2)); // keep the start marker so the frame is examined
+        copy[i] = copy[i]! ^ (1 << bit);
+        const { items } = scanFrames(copy, 4112);
+        expect(items.filter((x) => x.kind === 'frame')).toEqual([]);
+      }),
+      { numRuns: 2_000, seed: 1 },
+    );
+  });
+  it('truncated frames wait, concatenated frames are all found, nothing throws', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...real), { minLength: 1, maxLength: 5 }), fc.nat(), (list, cut) => {
+        const joined = new Uint8Array(list.reduce((n, f) => n + f.length, 0));
+        let o = 0;
+        for (const f of list) {
+          joined.set(f, o);
+          o += f.length;
+        }
+        const all = scanFrames(joined, 4112);
+        expect(all.items.filter((x) => x.kind === 'frame')).toHaveLength(list.length);
+        for (const x of all.items) if (x.kind === 'frame') decodeSafely(x.bytes);
+        const short = joined.subarray(0, cut % joined.length);
+        const partial = scanFrames(short, 4112);
+        for (const x of partial.items) if (x.kind === 'frame') decodeSafely(x.bytes);
+        expect(partial.items.filter((x) => x.kind === 'frame').length).toBeLessThan(list.length + 1);
+      }),
+      { numRuns: 500, seed: 2 },
     );
   });
 });
