@@ -4,6 +4,7 @@ import type { Worker } from 'bullmq';
 import type { Hono } from 'hono';
 import type { AppConfig } from './config/load.js';
 import { Keys } from './store/keys.js';
+import { requestMixin } from './lib/requestContext.js';
 import { createRedis, waitReady } from './store/redis.js';
 import { withScripts } from './store/scripts.js';
 import { ReferenceStore } from './reference/store.js';
@@ -55,7 +56,7 @@ export interface Runtime {
 }
 
 export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level, base: { service: 'fangxun' } });
+  return pino({ level, base: { service: 'fangxun' }, mixin: requestMixin });
 }
 
 export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {

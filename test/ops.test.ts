@@ -71,3 +71,28 @@ describe('rate limits', () => {
     }
   });
 });
+
+describe('logs', () => {
+  it('puts the request id on every line written during a request, and never a token', async () => {
+    const { Writable } = await import('node:stream');
+    const { pino } = await import('pino');
+    const { requestMixin } = await import('../src/lib/requestContext.js');
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const { createRuntime } = await import('../src/runtime.js');
+    const { testConfig } = await import('./helpers.js');
+    const { inject } = await import('vitest');
+    const runtime = await createRuntime({ config: testConfig(), redisUrl: inject('redisUrl'), prefix: `t-logs-${Date.now()}`, adminToken: 'log-test-admin', log: pino({ level: 'info', mixin: requestMixin }, sink) });
+    try {
+      const res = await runtime.app.request('/v1/admin/gauge-keys', { method: 'POST', headers: { authorization: 'Bearer log-test-admin', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', stations: ['*'] }) });
+      const created = (await res.json()) as { key: string };
+      const requestId = res.headers.get('x-request-id');
+      const line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'gauge key created');
+      expect(line).toMatchObject({ requestId });
+      expect(lines.join('\n')).not.toContain(created.key);
+      expect(lines.join('\n')).not.toContain('log-test-admin');
+    } finally {
+      await runtime.close();
+    }
+  });
+});

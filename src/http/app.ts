@@ -18,11 +18,14 @@ import { answerRoutes } from './routes/answer.js';
 import { opsRoutes, securityHeaders } from './routes/ops.js';
 import { docsRoutes } from './routes/docs.js';
 import { rateLimit } from './rateLimit.js';
+import { requestContext } from '../lib/requestContext.js';
 
 /** The HTTP API. Thin: parse, authorise, call the service, shape the answer. */
 export function createApp(svc: Services): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', requestId());
+  // Every log line written while this request is handled carries its id (pino mixin).
+  app.use('*', (c, next) => requestContext.run({ requestId: c.get('requestId') }, next));
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
