@@ -93,3 +93,46 @@ describe('bad input never gives a 5xx', () => {
     );
   });
 });
+
+describe('secrets and answer links', () => {
+  it('stores keys and tokens only as hashes', async () => {
+    const { redis } = svc.runtime.services;
+    const key = await svc.gaugeKey();
+    const token = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'duty' } })).body.token as string;
+    const everything: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
+      cursor = next;
+      for (const k of keys) {
+        const type = await redis.type(k);
+        if (type === 'hash') everything.push(JSON.stringify(await redis.hgetall(k)));
+        else if (type === 'string') everything.push(String(await redis.get(k)));
+      }
+    } while (cursor !== '0');
+    const dump = everything.join('\n');
+    expect(dump).not.toContain(key);
+    expect(dump).not.toContain(token);
+  });
+
+  it('refuses answer links that are forged, expired, or for someone else; a replay changes nothing', async () => {
+    const { links } = svc.runtime.services;
+    const now = Date.now();
+    await svc.call('POST', '/v1/townships/341881001/declare', { body: { level: 'IV', notice: '测〔2026〕1号', reason: 'test' } });
+    const alertId = (await svc.call('GET', '/v1/townships/341881001')).body.openAlertId as string;
+    const post = (token: string) => svc.runtime.app.request(`/a/${token}`, { method: 'POST', body: new URLSearchParams({ action: 'ack' }) });
+    const expired = links.sign({ alertId, personId: 'p-lead', expiresAt: now - 1_000 });
+    expect((await post(expired)).status).toBe(403);
+    expect(await (await svc.runtime.app.request(`/a/${expired}`)).text()).toContain('链接已过期');
+    const stranger = links.sign({ alertId, personId: 'p-nobody', expiresAt: now + 60_000 });
+    expect((await post(stranger)).status).toBe(403);
+    const good = links.sign({ alertId, personId: 'p-lead', expiresAt: now + 60_000 });
+    const [payload] = good.split('.');
+    expect((await post(`${payload}.AAAA`)).status).toBe(403);
+    expect((await post(good)).status).toBe(200);
+    const replay = await post(good);
+    expect(await replay.text()).toContain('此前已确认');
+    const alert = (await svc.call('GET', `/v1/alerts/${alertId}`)).body;
+    expect(alert.timeline.filter((t: any) => t.type === 'acknowledged' && t.personId === 'p-lead')).toHaveLength(1);
+  });
+});
