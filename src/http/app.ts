@@ -15,6 +15,7 @@ import { noticeRoutes } from './routes/notices.js';
 import { referenceRoutes } from './routes/reference.js';
 import { dutyRoutes } from './routes/duty.js';
 import { answerRoutes } from './routes/answer.js';
+import { boardRoutes } from '../ui/routes.js';
 import { opsRoutes, securityHeaders } from './routes/ops.js';
 import { docsRoutes } from './routes/docs.js';
 import { rateLimit } from './rateLimit.js';
@@ -61,6 +62,7 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.route('/', alertRoutes(svc));
   app.route('/', noticeRoutes(svc));
   app.route('/', answerRoutes(svc));
+  app.route('/', boardRoutes(svc));
 
   app.notFound((c) => sendError(c, 404, 'not_found', `No route ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

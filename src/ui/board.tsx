@@ -1,0 +1,231 @@
+import type { FC } from 'hono/jsx';
+import type { Services } from '../services.js';
+import type { Alert, Recipient } from '../domain/alerts.js';
+import { evidenceText, levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
+import { readStationViews } from '../http/routes/stations.js';
+import type { Principal } from '../auth/credentials.js';
+
+/**
+ * The duty board (值班大屏), rendered on the server. Chinese for the duty room; no token and
+ * no phone number is ever rendered (deliveries show masked addresses only).
+ */
+type StationRow = Awaited<ReturnType<typeof readStationViews>>[number];
+
+export interface BoardData {
+  now: number;
+  tz: string;
+  townships: Array<{ id: string; name: string; level: string | null; since: string | null; alertId: string | null; evidence: string; lat?: number; lon?: number }>;
+  alerts: Alert[];
+  townshipName: (id: string) => string;
+  stations: StationRow[];
+  duty: { current: Array<{ leader: string; officers: string[]; phone?: string; end: string }>; next: { leader: string; officers: string[]; start: string } | null };
+}
+
+export async function boardData(svc: Services): Promise<BoardData> {
+  const ref = await svc.reference.snapshot();
+  const now = svc.now();
+  const ids = [...ref.townships.keys()].sort();
+  const pipe = svc.redis.pipeline();
+  for (const id of ids) pipe.hmget(svc.keys.township(id), 'state', 'since', 'alert');
+  const replies = (await pipe.exec()) ?? [];
+  const stations = await readStationViews(svc, [...ref.stations.values()]);
+  const name = (id: string) => ref.stations.get(id)?.name ?? id;
+  const townships = ids.map((id, i) => {
+    const [state, since, alert] = (replies[i]?.[1] as Array<string | null>) ?? [];
+    const parsed = state ? (JSON.parse(state) as { level: string | null; reasons: never[] }) : null;
+    const t = ref.townships.get(id)!;
+    return {
+      id,
+      name: t.name,
+      level: parsed?.level ?? null,
+      since: since ? localTimeText(Number(since), svc.config.levels.timezone) : null,
+      alertId: alert || null,
+      evidence: parsed ? evidenceText(parsed.reasons, name) : '',
+      lat: t.commandPost?.lat,
+      lon: t.commandPost?.lon,
+    };
+  });
+  const open = await svc.alerts.store.openAlertIds(ids);
+  const alerts = (await svc.alerts.store.getMany([...open.values()])).sort((a, b) => rank(b.level) - rank(a.level) || b.raisedAt - a.raisedAt);
+  const person = (id: string) => ref.people.get(id)?.name ?? id;
+  const current = ref.shifts.filter((s) => Date.parse(s.start) <= now && now < Date.parse(s.end));
+  const next = ref.shifts.find((s) => Date.parse(s.start) > now);
+  const tz = svc.config.levels.timezone;
+  return {
+    now,
+    tz,
+    townships,
+    alerts,
+    townshipName: (id) => ref.townships.get(id)?.name ?? id,
+    stations,
+    duty: {
+      current: current.map((s) => ({ leader: person(s.leaderId), officers: s.officerIds.map(person), phone: s.phone, end: localTimeText(Date.parse(s.end), tz) })),
+      next: next ? { leader: person(next.leaderId), officers: next.officerIds.map(person), start: localTimeText(Date.parse(next.start), tz) } : null,
+    },
+  };
+}
+
+const rank = (l: string | null) => (l ? ['IV', 'III', 'II', 'I'].indexOf(l) + 1 : 0);
+const Lv: FC<{ level: string | null }> = ({ level }) => <span class={`lv lv-${level ?? 'none'}`}>{level ? levelText(level as 'I').replace(/\(.*\)/, '') : '无'}</span>;
+
+export function personState(r: Recipient, now: number): { label: string; cls: string; deadline: number | null } {
+  if (r.arrivedAt !== null) return { label: '已到岗', cls: 'state-arrived', deadline: null };
+  if (r.ackedAt !== null) return { label: '已确认', cls: 'state-acked', deadline: r.arriveDeadline };
+  if (r.mustAck && r.ackDeadline !== null && now > r.ackDeadline) return { label: '超时未确认', cls: 'state-overdue', deadline: r.ackDeadline };
+  return { label: '已通知', cls: 'state-notified', deadline: r.mustAck ? r.ackDeadline : null };
+}
+
+/** Township circles placed by their command posts (equirectangular), coloured by level. */
+const TownshipMap: FC<{ data: BoardData }> = ({ data }) => {
+  const placed = data.townships.filter((t) => t.lat !== undefined && t.lon !== undefined);
+  if (placed.length === 0) return <p class="muted">乡镇未设置指挥部坐标，无法绘制地图。</p>;
+  const lats = placed.map((t) => t.lat!);
+  const lons = placed.map((t) => t.lon!);
+  const [minLat, maxLat, minLon, maxLon] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
+  const W = 600;
+  const H = 420;
+  const sx = (lon: number) => 40 + ((lon - minLon) / (maxLon - minLon || 1)) * (W - 80);
+  const sy = (lat: number) => 30 + ((maxLat - lat) / (maxLat - minLat || 1)) * (H - 60);
+  return (
+    <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label="乡镇响应级别地图">
+      {placed.map((t) => (
+        <g>
+          <circle cx={sx(t.lon!)} cy={sy(t.lat!)} r={t.level ? 16 : 11} fill={`var(--${t.level ?? 'none'})`} stroke="#0b121a" stroke-width="2">
+            <title>{`${t.name} ${t.level ? levelText(t.level as 'I') : '无响应'}`}</title>
+          </circle>
+          <text x={sx(t.lon!)} y={sy(t.lat!) + 28} text-anchor="middle">
+            {t.name}
+          </text>
+        </g>
+      ))}
+    </svg>
+  );
+};
+
+export const Live: FC<{ data: BoardData; principal: Principal }> = ({ data, principal }) => {
+  const canAck = principal.role === 'duty' || principal.role === 'admin';
+  const silent = data.stations.filter((s) => s.offlineSince || s.silence);
+  const top = (w: '1h' | '3h' | '24h' | 'day') => [...data.stations].filter((s) => s.rainfall[w] > 0).sort((a, b) => b.rainfall[w] - a.rainfall[w]).slice(0, 5);
+  return (
+    <main>
+      <section>
+        <h2>乡镇响应级别</h2>
+        <TownshipMap data={data} />
+        <table>
+          <thead>
+            <tr><th>乡镇</th><th>级别</th><th>起始</th><th>依据</th></tr>
+          </thead>
+          <tbody>
+            {data.townships.map((t) => (
+              <tr>
+                <td>{t.alertId ? <a href={`/board/alerts/${encodeURIComponent(t.alertId)}`}>{t.name}</a> : t.name}</td>
+                <td><Lv level={t.level} /></td>
+                <td class="small">{t.since ?? ''}</td>
+                <td class="small">{t.evidence}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <div>
+        <section>
+          <h2>未解除的预警（{data.alerts.length}）</h2>
+          {data.alerts.length === 0 && <p class="muted">暂无预警。</p>}
+          {data.alerts.map((a) => (
+            <div>
+              <p>
+                <Lv level={a.level} /> <a href={`/board/alerts/${encodeURIComponent(a.id)}`}>{data.townshipName(a.townshipId)}</a>{' '}
+                {a.declared && <span class="small muted">{a.declared.notice}</span>}
+              </p>
+              <table>
+                <tbody>
+                  {a.recipients.filter((r) => r.mustAck || r.role === 'duty-officer').map((r) => {
+                    const st = personState(r, data.now);
+                    return (
+                      <tr>
+                        <td>{r.name}<div class="small muted">{ROLE_WORDS[r.role] ?? r.role}</div></td>
+                        <td class={st.cls}>{st.label}</td>
+                        <td class="small">{st.deadline !== null && <span data-deadline={String(st.deadline)}></span>}</td>
+                        <td>
+                          {canAck && r.mustAck && r.ackedAt === null && (
+                            <form method="post" action={`/board/alerts/${encodeURIComponent(a.id)}/ack`}>
+                              <input type="hidden" name="personId" value={r.personId} />
+                              <input type="text" name="note" placeholder="电话叫应记录" size={10} />
+                              <button type="submit" class="primary">代为确认</button>
+                            </form>
+                          )}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          ))}
+        </section>
+        <section>
+          <h2>值班</h2>
+          {data.duty.current.length === 0 && <p class="error">当前无人值班！</p>}
+          {data.duty.current.map((d) => (
+            <p>带班领导 {d.leader}；值班员 {d.officers.join('、')}{d.phone ? `；值班电话 ${d.phone}` : ''}<span class="small muted">（至 {d.end}）</span></p>
+          ))}
+          {data.duty.next && <p class="small muted">下一班 {data.duty.next.start}：带班 {data.duty.next.leader}，值班 {data.duty.next.officers.join('、')}</p>}
+        </section>
+        <section>
+          <h2>测站</h2>
+          {silent.length === 0 ? <p class="muted">所有测站正常报送。</p> : (
+            <table>
+              <tbody>
+                {silent.map((s) => (
+                  <tr>
+                    <td><a href={`/board/stations/${encodeURIComponent(s.id)}`}>{s.name}</a></td>
+                    <td class="small">{s.silence ? `已屏蔽：${(s.silence as { reason: string }).reason}` : `离线（自 ${localTimeText(Date.parse(s.offlineSince!), data.tz)}）`}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <table>
+            <thead><tr><th>雨量排行</th><th>1小时</th><th>3小时</th><th>24小时</th><th>日雨量</th></tr></thead>
+            <tbody>
+              {[0, 1, 2, 3, 4].map((i) => (
+                <tr>
+                  <td class="muted">{i + 1}</td>
+                  {(['1h', '3h', '24h', 'day'] as const).map((w) => {
+                    const s = top(w)[i];
+                    return <td class="small">{s ? <a href={`/board/stations/${encodeURIComponent(s.id)}`}>{`${s.name} ${s.rainfall[w]}`}</a> : ''}</td>;
+                  })}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      </div>
+    </main>
+  );
+};
+
+export const Page: FC<{ title: string; principal?: Principal | null; children?: unknown }> = ({ title, principal, children }) => (
+  <html lang="zh-CN">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <title>{title}</title>
+      <link rel="stylesheet" href="/board/assets/board.css" />
+    </head>
+    <body>
+      <div id="banner">连接中断，正在重连…</div>
+      <header>
+        <h1><a href="/board" style="color:inherit;text-decoration:none">防汛值守</a> · {title}</h1>
+        {principal && (
+          <span class="who">
+            {principal.personId ?? principal.role}（{principal.role}）{' '}
+            <form method="post" action="/board/logout"><button type="submit">退出</button></form>
+          </span>
+        )}
+      </header>
+      {children}
+      <script src="/board/assets/board.js"></script>
+    </body>
+  </html>
+);
