@@ -96,3 +96,30 @@ describe('logs', () => {
     }
   });
 });
+
+describe('queue dashboard', () => {
+  it('serves bull-board at /admin/queues to admins only, with its assets', async () => {
+    const svc = await startService();
+    try {
+      const duty = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'duty' } })).body.token;
+      expect((await svc.runtime.app.request('/admin/queues')).status).toBe(401);
+      expect((await svc.runtime.app.request('/admin/queues', { headers: { authorization: `Bearer ${duty}` } })).status).toBe(403);
+      const page = await svc.runtime.app.request('/admin/queues', { headers: { authorization: 'Bearer test-admin-token' } });
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('fangxun queues');
+      const api = await svc.runtime.app.request('/admin/queues/api/queues', { headers: { authorization: 'Bearer test-admin-token' } });
+      expect(api.status).toBe(200);
+      const names = ((await api.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
+      expect(names).toEqual(['alerts', 'evaluate']);
+      const asset = /src="(static\/js\/main[^"]+\.js)"/.exec(html)?.[1]; // relative to <base href="/admin/queues/">
+      expect(asset).toBeTruthy();
+      const js = await svc.runtime.app.request(`/admin/queues/${asset}`, { headers: { authorization: 'Bearer test-admin-token' } });
+      expect(js.status).toBe(200);
+      expect(js.headers.get('content-type')).toMatch(/javascript/);
+      expect((await svc.runtime.app.request('/admin/queues/', { headers: { authorization: 'Bearer test-admin-token' } })).status).toBe(302);
+    } finally {
+      await svc.close();
+    }
+  });
+});

@@ -16,6 +16,7 @@ import { referenceRoutes } from './routes/reference.js';
 import { dutyRoutes } from './routes/duty.js';
 import { answerRoutes } from './routes/answer.js';
 import { boardRoutes } from '../ui/routes.js';
+import { queueDashboard } from './routes/queues.js';
 import { opsRoutes, securityHeaders } from './routes/ops.js';
 import { docsRoutes } from './routes/docs.js';
 import { rateLimit } from './rateLimit.js';
@@ -63,6 +64,7 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.route('/', noticeRoutes(svc));
   app.route('/', answerRoutes(svc));
   app.route('/', boardRoutes(svc));
+  app.route('/', queueDashboard(svc));
 
   app.notFound((c) => sendError(c, 404, 'not_found', `No route ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
