@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { validateXML } from 'xmllint-wasm';
+import { readFileSync } from 'node:fs';
 import { startService, alertDataset, beijing, waitFor, type TestService } from './helpers.js';
 
 /** CAP 1.2 export: Alert, Update on a level change, Cancel on resolve, each referencing the earlier. */
@@ -10,6 +12,13 @@ beforeAll(async () => {
 });
 afterAll(() => svc.close());
 
+/** Validates against the CAP 1.2 XML schema with libxml2 (xmllint compiled to WebAssembly). */
+async function expectValidCap(xml: string) {
+  const result = await validateXML({ xml: [{ fileName: 'alert.xml', contents: xml }], schema: [{ fileName: 'cap-1.2.xsd', contents: readFileSync('test/fixtures/cap/cap-1.2.xsd', 'utf8') }] });
+  expect(result.errors.map((e) => e.rawMessage)).toEqual([]);
+  expect(result.valid).toBe(true);
+}
+
 const parse = (xml: string) => new XMLParser({ ignoreAttributes: false }).parse(xml);
 const cap = async (id: string) => {
   const res = await svc.runtime.app.request(`/v1/alerts/${encodeURIComponent(id)}/cap.xml`, { headers: { authorization: 'Bearer test-admin-token' } });
@@ -17,10 +26,18 @@ const cap = async (id: string) => {
   expect(res.headers.get('content-type')).toBe('application/cap+xml; charset=utf-8');
   const xml = await res.text();
   expect(XMLValidator.validate(xml)).toBe(true);
+  await expectValidCap(xml);
   return parse(xml).alert;
 };
 
 describe('CAP 1.2', () => {
+  it('the schema refuses what CAP forbids', async () => {
+    const bad = '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>x</identifier><sender>s</sender><sent>2026-07-05T14:00:00Z</sent><status>Real</status><msgType>Alert</msgType><scope>Public</scope></alert>';
+    const result = await validateXML({ xml: [{ fileName: 'bad.xml', contents: bad }], schema: [{ fileName: 'cap-1.2.xsd', contents: readFileSync('test/fixtures/cap/cap-1.2.xsd', 'utf8') }] });
+    expect(result.valid).toBe(false); // "Z" instead of an offset, and an unknown status
+    expect(result.errors.length).toBeGreaterThanOrEqual(2);
+  });
+
   it('follows an alert from Alert to Update to Cancel', async () => {
     const key = await svc.gaugeKey();
     await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'W1', observedAt: beijing(Date.now() - 60_000), waterLevelM: 35.9 } });
@@ -60,6 +77,8 @@ describe('CAP 1.2', () => {
     const feed = parse(xml).feed;
     const entries = [feed.entry].flat();
     expect(entries).toHaveLength(1);
+    const inner = /<alert xmlns="urn:oasis:names:tc:emergency:cap:1\.2">[\s\S]*?<\/alert>/.exec(xml)![0];
+    await expectValidCap(inner.replace(/^\s+/gm, ''));
     expect(entries[0].content.alert.info.description).toContain('宁防指〔2026〕5号');
     expect((await svc.runtime.app.request('/v1/cap/alerts.xml')).status).toBe(401);
   });
