@@ -103,6 +103,25 @@ describe('/board', () => {
     expect(fragment).toContain('lv lv-II');
   });
 
+  it('runs the storm from the board: declare a level, resolve an alert', async () => {
+    const form = (path: string, body: Record<string, string>) =>
+      svc.runtime.app.request(path, { method: 'POST', headers: { cookie, origin: 'http://localhost' }, body: new URLSearchParams(body) });
+    expect((await form('/board/declare', { townshipId: '341881100', level: 'V', notice: '', reason: '' })).status).toBe(400);
+    expect((await form('/board/declare', { townshipId: '341881100', level: 'I', notice: '宁防指〔2026〕9号', reason: '港口湾水库超校核' })).status).toBe(303);
+    const t = (await svc.call('GET', '/v1/townships/341881100')).body;
+    const alert = (await svc.call('GET', `/v1/alerts/${t.openAlertId}`)).body;
+    expect(alert).toMatchObject({ level: 'I', declared: { notice: '宁防指〔2026〕9号', by: 'p-duty' } });
+    const page = await (await get(`/board/alerts/${encodeURIComponent(alert.id)}`, { cookie })).text();
+    expect(page).toContain('解除响应');
+    expect((await form(`/board/alerts/${encodeURIComponent(alert.id)}/resolve`, { reason: '险情解除' })).status).toBe(303);
+    expect((await svc.call('GET', `/v1/alerts/${alert.id}`)).body).toMatchObject({ status: 'resolved', resolveReason: '险情解除', resolvedBy: 'p-duty' });
+    const leader = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'leader', personId: 'p-lead' } })).body.token;
+    const leaderLogin = await svc.runtime.app.request('/board/login', { method: 'POST', body: new URLSearchParams({ token: leader }) });
+    const leaderCookie = leaderLogin.headers.get('set-cookie')!.split(';')[0]!;
+    const refused = await svc.runtime.app.request('/board/declare', { method: 'POST', headers: { cookie: leaderCookie }, body: new URLSearchParams({ townshipId: '341881100', level: 'I', notice: 'x', reason: 'y' }) });
+    expect(refused.status).toBe(403);
+  });
+
   it('draws a station page with its rainfall bars and warning line', async () => {
     const html = await (await get('/board/stations/W1', { cookie })).text();
     expect(html).toContain('class="line-warning"');

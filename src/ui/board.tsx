@@ -126,6 +126,17 @@ export const Live: FC<{ data: BoardData; principal: Principal }> = ({ data, prin
             ))}
           </tbody>
         </table>
+        {canAck && (
+          <form method="post" action="/board/declare" class="small">
+            <p>
+              防指宣布：
+              <select name="townshipId">{data.townships.map((t) => <option value={t.id}>{t.name}</option>)}</select>{' '}
+              <select name="level">{['IV', 'III', 'II', 'I'].map((l) => <option value={l}>{levelText(l as 'I')}</option>)}</select>{' '}
+              <input type="text" name="notice" placeholder="文号，如 宁防指〔2026〕3号" required size={18} />{' '}
+              <input type="text" name="reason" placeholder="原因" required size={16} /> <button type="submit">宣布</button>
+            </p>
+          </form>
+        )}
       </section>
       <div>
         <section>

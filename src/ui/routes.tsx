@@ -116,12 +116,44 @@ export function boardRoutes(svc: Services) {
     }),
   );
 
-  app.post('/board/alerts/:id/ack', signedIn(true), async (c) => {
+  /** Duty room actions: duty or admin, same-origin only (the cookie is SameSite=Strict as well). */
+  const dutyAction: MiddlewareHandler<BoardEnv> = async (c, next) => {
     const p = c.get('staff');
-    if (p.role !== 'duty' && p.role !== 'admin') return c.text('只有值班人员可以代为确认\n', 403);
-    // The cookie is SameSite=Strict; the origin check also stops cross-site forms for Bearer users.
+    if (p.role !== 'duty' && p.role !== 'admin') return c.text('只有值班人员可以操作\n', 403);
     const origin = c.req.header('origin');
     if (origin && new URL(origin).host !== new URL(c.req.url).host) return c.text('cross-site request refused\n', 403);
+    await next();
+  };
+  const back = (c: Context) => (c.req.header('referer')?.startsWith(new URL(c.req.url).origin) ? c.req.header('referer')! : '/board');
+  const actor = (p: Principal) => p.personId ?? `${p.role}:${p.id}`;
+
+  app.post('/board/alerts/:id/resolve', signedIn(true), dutyAction, async (c) => {
+    const form = await c.req.parseBody();
+    const reason = typeof form.reason === 'string' ? form.reason.trim() : '';
+    if (reason.length < 2) return c.text('请填写解除原因\n', 400);
+    try {
+      await svc.alerts.resolve(c.req.param('id'), actor(c.get('staff')), reason.slice(0, 500));
+    } catch (err) {
+      if (!(err instanceof AlertError)) throw err;
+      return c.text(`${err.message}\n`, err.code === 'not_found' ? 404 : 409);
+    }
+    return c.redirect(back(c), 303);
+  });
+
+  app.post('/board/declare', signedIn(true), dutyAction, async (c) => {
+    const form = await c.req.parseBody();
+    const field = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).trim() : '');
+    const level = field('level');
+    const townshipId = field('townshipId');
+    if (!['IV', 'III', 'II', 'I'].includes(level) || !field('notice') || !field('reason')) return c.text('请选择级别并填写文号和原因\n', 400);
+    const ref = await svc.reference.snapshot({ fresh: true });
+    if (!ref.townships.has(townshipId)) return c.text('没有这个乡镇\n', 404);
+    await svc.alerts.declare(townshipId, { level: level as 'IV', notice: field('notice').slice(0, 100), reason: field('reason').slice(0, 1000) }, actor(c.get('staff')));
+    return c.redirect('/board', 303);
+  });
+
+  app.post('/board/alerts/:id/ack', signedIn(true), dutyAction, async (c) => {
+    const p = c.get('staff');
     const form = await c.req.parseBody();
     const personId = typeof form.personId === 'string' ? form.personId : '';
     const note = typeof form.note === 'string' && form.note.trim() ? form.note.trim().slice(0, 500) : '值班室代为确认';
@@ -146,6 +178,12 @@ export function boardRoutes(svc: Services) {
         <main>
           <section>
             <h2>{levelText(a.level)} · {a.status === 'open' ? '未解除' : `已解除（${a.resolveReason ?? ''}）`}</h2>
+            {a.declared && <p class="small">{a.declared.notice}：{a.declared.reason}</p>}
+            {a.status === 'open' && (c.get('staff').role === 'duty' || c.get('staff').role === 'admin') && (
+              <form method="post" action={`/board/alerts/${encodeURIComponent(a.id)}/resolve`}>
+                <input type="text" name="reason" placeholder="解除原因" required minlength={2} size={24} /> <button type="submit">解除响应</button>
+              </form>
+            )}
             <table>
               <thead><tr><th>人员</th><th>状态</th><th>通知</th><th>确认</th><th>到岗</th><th>送达</th></tr></thead>
               <tbody>
