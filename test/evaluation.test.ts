@@ -220,3 +220,25 @@ describe('BullMQ workers', () => {
     }
   });
 });
+
+describe('urgent readings', () => {
+  it('evaluate a station whose level reached a threshold before an older backlog', async () => {
+    const svc = await startService({ now: () => NOW });
+    try {
+      await svc.importData(smallDataset());
+      const key = await svc.gaugeKey();
+      const { redis, keys } = svc.runtime.services;
+      // A backlog: rain at R1 and R2 first, then W1 at its warning level.
+      await svc.call('POST', '/v1/readings', { token: key, body: { readings: [{ stationId: 'R1', observedAt: beijing(NOW - 60_000), rainfallMm: 1 }, { stationId: 'R2', observedAt: beijing(NOW - 60_000), rainfallMm: 1 }] } });
+      await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'W1', observedAt: beijing(NOW - 30_000), waterLevelM: 35.6 } });
+      await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'K1', observedAt: beijing(NOW - 30_000), waterLevelM: 120.0 } }); // below its thresholds
+      expect(await redis.zrange(keys.urgent(), 0, -1)).toEqual(['W1']);
+      const first = await redis.fxClaim(keys.dirty(), keys.inflight(), keys.urgent(), NOW, 60_000, 1, 'c1');
+      expect(first).toEqual(['W1']);
+      const rest = await redis.fxClaim(keys.dirty(), keys.inflight(), keys.urgent(), NOW, 60_000, 10, 'c2');
+      expect(rest.sort()).toEqual(['K1', 'R1', 'R2']);
+    } finally {
+      await svc.close();
+    }
+  });
+});

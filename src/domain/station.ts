@@ -212,3 +212,13 @@ export function evaluateStation(
   };
 }
 
+
+/** The lowest water level at which any threshold of the station is reached (any season). */
+export function lowestThreshold(th: StationThresholds | undefined): number | null {
+  if (!th) return null;
+  const values: number[] = [];
+  for (const v of [th.warning, th.guarantee, th.record, th.design, th.check]) if (v !== undefined) values.push(v);
+  if (typeof th.floodLimit === 'number') values.push(th.floodLimit);
+  else if (th.floodLimit) for (const s of th.floodLimit) values.push(s.level);
+  return values.length ? Math.min(...values) : null;
+}

@@ -71,7 +71,7 @@ export async function evaluateDirty(ctx: EngineContext, maxRounds = 100): Promis
   const report: EvaluationReport = { stations: 0, townships: 0, changes: [] };
   for (let round = 0; round < maxRounds; round++) {
     const claimId = randomUUID();
-    const ids = await redis.fxClaim(keys.dirty(), keys.inflight(), ctx.now(), claimLease, claimBatch, claimId);
+    const ids = await redis.fxClaim(keys.dirty(), keys.inflight(), keys.urgent(), ctx.now(), claimLease, claimBatch, claimId);
     if (ids.length === 0) break;
     // A short round means the backlog is gone: stop, and let the next (coalesced) wake-up
     // take what arrives meanwhile in one bigger round, rather than spin on a trickle.

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Services } from '../services.js';
 import { canPostFor, type Principal } from '../auth/credentials.js';
 import { checkBounds, checkObservedAt } from '../domain/reading.js';
+import { lowestThreshold } from '../domain/station.js';
 import { encodeValue, storeReadings, type PendingReading } from '../store/readings.js';
 import { zodIssues, describeIssues } from '../lib/issues.js';
 import { ApiError } from '../http/errors.js';
@@ -83,6 +84,7 @@ export async function ingestReadings(svc: Services, principal: Principal, body: 
   const rejected: Rejection[] = [];
   const quarantined: Array<{ stationId: string; reading: ReadingInput; reason: string }> = [];
   const byStation = new Map<string, PendingReading[]>();
+  const urgent = new Set<string>();
   const inputs: Array<ReadingInput | undefined> = [];
 
   entries.forEach((entry, index) => {
@@ -116,6 +118,9 @@ export async function ingestReadings(svc: Services, principal: Principal, body: 
       quarantined.push({ stationId: r.stationId, reading: r, reason: boundsProblem });
       return;
     }
+    // A level at or over a threshold jumps the evaluation queue (the alert must not wait behind a backlog).
+    const lowest = lowestThreshold(station.thresholds);
+    if (r.waterLevelM !== undefined && lowest !== null && r.waterLevelM >= lowest) urgent.add(r.stationId);
     const list = byStation.get(r.stationId) ?? [];
     list.push({ index, tsSec: Math.floor(observedAt / 1000), value: encodeValue(r.rainfallMm, r.waterLevelM) });
     byStation.set(r.stationId, list);
@@ -123,6 +128,7 @@ export async function ingestReadings(svc: Services, principal: Principal, body: 
 
   const hotCutoffSec = Math.floor((now - config.service.evaluation.hotRetention) / 1000);
   const outcomes = await storeReadings(svc.redis, keys, byStation, now, hotCutoffSec, (pipe) => {
+    if (urgent.size > 0) pipe.zadd(keys.urgent(), 'NX', ...[...urgent].flatMap((id) => [now, id]));
     for (const q of quarantined) {
       pipe.xadd(
         keys.quarantine(),

@@ -110,6 +110,10 @@ export class Keys {
   dirty(): string {
     return `${this.prefix}:eval:dirty`;
   }
+  /** Dirty stations whose new reading is at or over a threshold: evaluated first (zset). */
+  urgent(): string {
+    return `${this.prefix}:eval:urgent`;
+  }
   /** Claims by workers (zset: `station|claim` → lease expiry, ms). */
   inflight(): string {
     return `${this.prefix}:eval:inflight`;

@@ -106,6 +106,11 @@ return {1, id, prev}
  * Hands up to N dirty stations to one worker, with a lease. Expired leases (a worker died)
  * go back to dirty first. KEYS: dirty, inflight. ARGV: now, leaseMs, n, claimId.
  */
+/**
+ * Claims up to `count` dirty stations for one worker: stations marked urgent (a reading at or
+ * over a threshold) first, then the oldest dirty ones; expired claims of crashed workers are
+ * handed back first. KEYS: dirty, inflight, urgent. ARGV: now, lease, count, claimId.
+ */
 const CLAIM = `
 local now = tonumber(ARGV[1])
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)
@@ -114,11 +119,18 @@ for _, member in ipairs(expired) do
   redis.call('ZADD', KEYS[1], 'NX', now, station)
   redis.call('ZREM', KEYS[2], member)
 end
-local popped = redis.call('ZPOPMIN', KEYS[1], tonumber(ARGV[3]))
+local count = tonumber(ARGV[3])
 local out = {}
-for i = 1, #popped, 2 do
-  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), popped[i] .. '|' .. ARGV[4])
-  out[#out + 1] = popped[i]
+local urgent = redis.call('ZPOPMIN', KEYS[3], count)
+for i = 1, #urgent, 2 do
+  if redis.call('ZREM', KEYS[1], urgent[i]) == 1 then out[#out + 1] = urgent[i] end
+end
+if #out < count then
+  local popped = redis.call('ZPOPMIN', KEYS[1], count - #out)
+  for i = 1, #popped, 2 do out[#out + 1] = popped[i] end
+end
+for _, station in ipairs(out) do
+  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), station .. '|' .. ARGV[4])
 end
 return out
 `;
@@ -128,7 +140,7 @@ export interface FangxunScripts {
   fxLoadStation(readings: string, station: string): Promise<string[]>;
   fxCommitStation(station: string, readings: string, active: string, ...argv: Array<string | number>): Promise<number>;
   fxCommitTownship(township: string, events: string, levelEvents: string, ...argv: Array<string | number>): Promise<[number, string, string]>;
-  fxClaim(dirty: string, inflight: string, ...argv: Array<string | number>): Promise<string[]>;
+  fxClaim(dirty: string, inflight: string, urgent: string, ...argv: Array<string | number>): Promise<string[]>;
 }
 
 export type ScriptedRedis = Redis & FangxunScripts;
@@ -138,7 +150,7 @@ const SCRIPTS = {
   fxLoadStation: { numberOfKeys: 2, lua: LOAD_STATION },
   fxCommitStation: { numberOfKeys: 3, lua: COMMIT_STATION },
   fxCommitTownship: { numberOfKeys: 3, lua: COMMIT_TOWNSHIP },
-  fxClaim: { numberOfKeys: 2, lua: CLAIM },
+  fxClaim: { numberOfKeys: 3, lua: CLAIM },
 } as const;
 
 /** Registers the scripts on a connection (EVALSHA, falling back to EVAL once per script). */
