@@ -128,6 +128,48 @@ export async function evaluateStations(ctx: EngineContext, ids: readonly string[
 }
 
 /**
+ * Stored station states, through a per-process cache keyed by the state's version
+ * (`sv`, bumped by every write of the state): a township of many stations is recomputed often, and re-reading and
+ * re-parsing every member's state each time was the largest cost of the evaluation.
+ */
+const stateCache = new Map<string, { version: string; state: StoredStationState }>();
+
+async function stationStates(ctx: EngineContext, ids: readonly string[]): Promise<Map<string, StoredStationState>> {
+  const { redis, keys } = ctx;
+  const versions = redis.pipeline();
+  for (const id of ids) versions.hget(keys.station(id), 'sv');
+  const vReplies = (await versions.exec()) ?? [];
+  const out = new Map<string, StoredStationState>();
+  const missing: Array<{ id: string; version: string }> = [];
+  ids.forEach((id, i) => {
+    const [err, v] = vReplies[i] ?? [];
+    if (err) throw err;
+    if (v === null) return; // never evaluated
+    const version = String(v);
+    const cached = stateCache.get(`${ctx.keys.prefix}|${id}`);
+    if (cached && cached.version === version) out.set(id, cached.state);
+    else missing.push({ id, version });
+  });
+  if (missing.length > 0) {
+    const reads = redis.pipeline();
+    for (const m of missing) reads.hmget(keys.station(m.id), 'state', 'sv');
+    const replies = (await reads.exec()) ?? [];
+    missing.forEach((m, i) => {
+      const [err, v] = replies[i] ?? [];
+      if (err) throw err;
+      const [json, sv] = v as Array<string | null>;
+      if (!json) return;
+      const state = JSON.parse(json) as StoredStationState;
+      out.set(m.id, state);
+      if (stateCache.size > 200_000) stateCache.clear();
+      // Cached under the version read together with the state (atomic HMGET).
+      stateCache.set(`${ctx.keys.prefix}|${m.id}`, { version: String(sv), state });
+    });
+  }
+  return out;
+}
+
+/**
  * Recomputes townships from their stations' stored states. Each computation takes a
  * ticket (`want`) before reading; only a computation newer than the last one written is
  * kept, so parallel workers never record a level from an older view.
@@ -140,22 +182,18 @@ export async function recomputeTownships(ctx: EngineContext, townshipIds: readon
   for (const tid of townshipIds) tickets.hincrby(keys.township(tid), 'want', 1);
   const ticketReplies = (await tickets.exec()) ?? [];
 
-  const reads = redis.pipeline();
   const members = townshipIds.map((tid) => (ref.stationsByTownship.get(tid) ?? []).map((s) => s.id));
-  for (const ids of members) for (const id of ids) reads.hget(keys.station(id), 'state');
-  const stateReplies = (await reads.exec()) ?? [];
+  const states = await stationStates(ctx, [...new Set(members.flat())]);
 
   const now = ctx.now();
   const defaults = defaultRules(config);
   const commits = redis.pipeline() as ReturnType<ScriptedRedis['pipeline']> & { fxCommitTownship(...a: Array<string | number>): unknown };
   const levels: MaybeLevel[] = [];
-  let k = 0;
   townshipIds.forEach((tid, i) => {
     const inputs: StationInput[] = [];
     for (const id of members[i]!) {
-      const [err, json] = stateReplies[k++] ?? [];
-      if (err) throw err;
-      if (typeof json === 'string') inputs.push({ id, evaluation: JSON.parse(json) as StoredStationState });
+      const state = states.get(id);
+      if (state) inputs.push({ id, evaluation: state });
     }
     const rules = resolveRules(defaults, ref.townships.get(tid)?.rules);
     const evaluation = evaluateTownship(inputs, townshipPolicy(config, ref, tid), rules.rainfall);

@@ -68,6 +68,7 @@ local cur = redis.call('HMGET', KEYS[1], 'eseq', 'easof')
 local cseq, casof = tonumber(cur[1]) or -1, tonumber(cur[2]) or -1
 if seq < cseq or (seq == cseq and asOf < casof) then return 0 end
 redis.call('HSET', KEYS[1], 'eseq', seq, 'easof', asOf, 'state', ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'sv', 1) -- state version: changes with every write (readers cache by it)
 if ARGV[4] == '1' then redis.call('SADD', KEYS[3], ARGV[5]) else redis.call('SREM', KEYS[3], ARGV[5]) end
 for i = 8, #ARGV do
   local ts = ARGV[i]
