@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../store/keys.js';
 import type { Alert, LedgerEntry } from '../domain/alerts.js';
+import { batch } from '../store/batch.js';
 
 /**
  * Alerts in Redis: one JSON document per alert with a version, committed by a Lua
@@ -63,7 +64,7 @@ export class AlertStore {
 
   async getMany(alertIds: readonly string[]): Promise<Alert[]> {
     if (alertIds.length === 0) return [];
-    const pipe = this.redis.pipeline();
+    const pipe = batch(this.redis);
     for (const id of alertIds) pipe.hget(this.keys.alert(id), 'doc');
     const replies = (await pipe.exec()) ?? [];
     return replies.flatMap(([err, doc]) => {
@@ -78,7 +79,7 @@ export class AlertStore {
   }
 
   async openAlertIds(townshipIds: readonly string[]): Promise<Map<string, string>> {
-    const pipe = this.redis.pipeline();
+    const pipe = batch(this.redis);
     for (const tid of townshipIds) pipe.hget(this.keys.township(tid), 'alert');
     const replies = (await pipe.exec()) ?? [];
     const out = new Map<string, string>();
@@ -116,7 +117,7 @@ export class AlertStore {
 
   /** Alert ids of the townships, newest first. */
   async list(townshipIds: readonly string[], limit: number): Promise<string[]> {
-    const pipe = this.redis.pipeline();
+    const pipe = batch(this.redis);
     for (const tid of townshipIds) pipe.zrevrange(this.keys.townshipAlerts(tid), 0, limit - 1, 'WITHSCORES');
     const replies = (await pipe.exec()) ?? [];
     const all: Array<[string, number]> = [];
@@ -132,7 +133,7 @@ export class AlertStore {
   }
 
   async ledger(townshipIds: readonly string[]): Promise<LedgerEntry[]> {
-    const pipe = this.redis.pipeline();
+    const pipe = batch(this.redis);
     for (const tid of townshipIds) pipe.xrange(this.keys.townshipLedger(tid), '-', '+');
     const replies = (await pipe.exec()) ?? [];
     const out: LedgerEntry[] = [];

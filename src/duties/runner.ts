@@ -13,6 +13,7 @@ import { localTimeText } from '../domain/wording.js';
 import { accountabilityReport } from '../alerts/report.js';
 import { findGaps } from '../roster/gaps.js';
 import { streamFields } from '../store/streams.js';
+import { batch } from '../store/batch.js';
 
 /**
  * The scheduled duties, each safe to run from any instance at any time: what they send is
@@ -51,7 +52,7 @@ export class DutyRunner {
     const { redis, keys } = this.d;
     const ref = await this.d.reference.snapshot({ fresh: true });
     const stations = [...ref.stations.values()];
-    const pipe = redis.pipeline();
+    const pipe = batch(redis);
     for (const s of stations) pipe.hget(keys.station(s.id), 'seenAt');
     const seen = ((await pipe.exec()) ?? []).map(([err, v]) => {
       if (err) throw err;

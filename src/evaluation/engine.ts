@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/load.js';
 import type { Keys } from '../store/keys.js';
 import type { ScriptedRedis } from '../store/scripts.js';
+import { batch, type Batch } from '../store/batch.js';
 import type { ReferenceSnapshot, ReferenceStore } from '../reference/store.js';
 import { commitStations, loadStations, type StationCommit } from '../store/readings.js';
 import { evaluateStation, type Calendar, type StationEvaluation } from '../domain/station.js';
@@ -136,7 +137,7 @@ const stateCache = new Map<string, { version: string; state: StoredStationState 
 
 async function stationStates(ctx: EngineContext, ids: readonly string[]): Promise<Map<string, StoredStationState>> {
   const { redis, keys } = ctx;
-  const versions = redis.pipeline();
+  const versions = batch(redis);
   for (const id of ids) versions.hget(keys.station(id), 'sv');
   const vReplies = (await versions.exec()) ?? [];
   const out = new Map<string, StoredStationState>();
@@ -151,7 +152,7 @@ async function stationStates(ctx: EngineContext, ids: readonly string[]): Promis
     else missing.push({ id, version });
   });
   if (missing.length > 0) {
-    const reads = redis.pipeline();
+    const reads = batch(redis);
     for (const m of missing) reads.hmget(keys.station(m.id), 'state', 'sv');
     const replies = (await reads.exec()) ?? [];
     missing.forEach((m, i) => {
@@ -178,7 +179,7 @@ export async function recomputeTownships(ctx: EngineContext, townshipIds: readon
   if (townshipIds.length === 0) return [];
   const { redis, keys, config } = ctx;
   const ref = await ctx.reference.snapshot();
-  const tickets = redis.pipeline();
+  const tickets = batch(redis);
   for (const tid of townshipIds) tickets.hincrby(keys.township(tid), 'want', 1);
   const ticketReplies = (await tickets.exec()) ?? [];
 
@@ -187,7 +188,7 @@ export async function recomputeTownships(ctx: EngineContext, townshipIds: readon
 
   const now = ctx.now();
   const defaults = defaultRules(config);
-  const commits = redis.pipeline() as ReturnType<ScriptedRedis['pipeline']> & { fxCommitTownship(...a: Array<string | number>): unknown };
+  const commits = batch(redis) as Batch & { fxCommitTownship(...a: Array<string | number>): unknown };
   const levels: MaybeLevel[] = [];
   townshipIds.forEach((tid, i) => {
     const inputs: StationInput[] = [];
@@ -204,7 +205,6 @@ export async function recomputeTownships(ctx: EngineContext, townshipIds: readon
     commits.fxCommitTownship(
       keys.township(tid),
       keys.townshipEvents(tid),
-      keys.levelEvents(),
       Number(want),
       evaluation.level ?? '',
       JSON.stringify(state),

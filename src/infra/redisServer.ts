@@ -89,3 +89,77 @@ export function localTarget(url: string): { port: number } | null {
     return null;
   }
 }
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolveFree(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolveFree(true)));
+  });
+}
+
+/** A free port whose cluster-bus port (port + 10000) is free too. */
+export async function freeClusterPort(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 30_000);
+    if ((await portFree(port)) && (await portFree(port + 10_000))) return port;
+  }
+  throw new Error('no free port pair for a cluster node');
+}
+
+export interface LocalCluster {
+  /** `redis-cluster://127.0.0.1:p1,127.0.0.1:p2,…` */
+  url: string;
+  nodes: LocalRedis[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a local Redis Cluster of `size` masters (no replicas), each a `redis-server
+ * --cluster-enabled yes` in the production shape, joined with `redis-cli --cluster create`,
+ * and waits until every node reports `cluster_state:ok`. For the test suite and benchmarks.
+ */
+export async function startRedisCluster(opts: { size?: number; dir: string }): Promise<LocalCluster> {
+  const size = opts.size ?? 3;
+  const nodes: LocalRedis[] = [];
+  try {
+    for (let i = 0; i < size; i++) {
+      const port = await freeClusterPort();
+      nodes.push(
+        await startRedisServer({
+          port,
+          dir: resolve(opts.dir, `node-${port}`),
+          extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'],
+        }),
+      );
+    }
+    const addresses = nodes.map((n) => n.url.replace('redis://', ''));
+    const created = spawnSync('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stderr || created.stdout}`);
+    for (let i = 0; ; i++) {
+      const states = await Promise.all(nodes.map((n) => clusterState(n.url)));
+      if (states.every((s) => s === 'ok')) break;
+      if (i > 200) throw new Error(`cluster did not become ok: ${states.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return { url: `redis-cluster://${addresses.join(',')}`, nodes, stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))) };
+  } catch (err) {
+    await Promise.all(nodes.map((n) => n.stop()));
+    throw err;
+  }
+}
+
+async function clusterState(url: string): Promise<string> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const info = String(await client.call('CLUSTER', 'INFO'));
+    return /cluster_state:(\w+)/.exec(info)?.[1] ?? 'unknown';
+  } catch {
+    return 'unreachable';
+  } finally {
+    client.disconnect();
+  }
+}

@@ -127,8 +127,7 @@ export async function ingestReadings(svc: Services, principal: Principal, body: 
   });
 
   const hotCutoffSec = Math.floor((now - config.service.evaluation.hotRetention) / 1000);
-  const outcomes = await storeReadings(svc.redis, keys, byStation, now, hotCutoffSec, (pipe) => {
-    if (urgent.size > 0) pipe.zadd(keys.urgent(), 'NX', ...[...urgent].flatMap((id) => [now, id]));
+  const outcomes = await storeReadings(svc.redis, keys, byStation, now, hotCutoffSec, { urgent, extra: (pipe) => {
     for (const q of quarantined) {
       pipe.xadd(
         keys.quarantine(),
@@ -146,7 +145,7 @@ export async function ingestReadings(svc: Services, principal: Principal, body: 
         JSON.stringify(q.reading),
       );
     }
-  });
+  } });
 
   let accepted = 0;
   let duplicates = 0;

@@ -1,21 +1,34 @@
 /**
- * The one place Redis keys are built. Everything of one station shares the hash tag
- * `{s:ID}` and everything of one township `{t:ID}`, so per-station and per-township
- * multi-key steps stay in one slot on a Redis Cluster.
+ * The one place Redis keys are built, laid out for a Redis Cluster:
+ * - everything of one station shares the hash tag `{s:ID}` and everything of one township
+ *   `{t:ID}` (its state, level history, alerts, ledger), so each per-station and
+ *   per-township atomic step stays in one slot, and the bulk of the data spreads over the nodes;
+ * - the shared keys (reference data, evaluation sets, audit, notices, credentials) share the
+ *   hash tag `{<prefix>}`, so the steps that change several of them at once (a record write
+ *   with its audit entry, a claim) stay in one slot too;
+ * - BullMQ's keys share `{<prefix>:bull}` (BullMQ's scripts need one slot per queue).
+ * No atomic step mixes these groups; where a station step must touch a shared set, it is a
+ * second step in an order that is safe when the first one is retried (see `store/readings.ts`).
  */
 export class Keys {
-  constructor(readonly prefix: string) {}
+  /** Prefix of the shared keys: `{fx}` — one hash tag for all of them. */
+  private readonly g: string;
+
+  constructor(readonly prefix: string) {
+    if (/[{}]/.test(prefix)) throw new Error(`key prefix "${prefix}" must not contain { or }`);
+    this.g = `{${prefix}}`;
+  }
 
   // Reference data (whole-collection hashes; small at county scale).
   ref(collection: 'townships' | 'stations' | 'people' | 'assignments' | 'shifts'): string {
-    return `${this.prefix}:ref:${collection}`;
+    return `${this.g}:ref:${collection}`;
   }
   /** Per-record versions of a collection (hash id → n), for If-Match / `version`. */
   refRecordVersions(collection: 'townships' | 'stations' | 'people' | 'assignments' | 'shifts'): string {
-    return `${this.prefix}:ref:${collection}:ver`;
+    return `${this.g}:ref:${collection}:ver`;
   }
   refVersion(): string {
-    return `${this.prefix}:ref:version`;
+    return `${this.g}:ref:version`;
   }
 
   // Per station: meta + evaluated state (hash), raw readings (hash ts → value), daily archive.
@@ -53,37 +66,37 @@ export class Keys {
   }
   // Notices (daily report, reminders, gauge offline): doc + per-person deliveries, an index, dedup keys.
   notice(id: string): string {
-    return `${this.prefix}:notice:${id}`;
+    return `${this.g}:notice:${id}`;
   }
   noticeIndex(): string {
-    return `${this.prefix}:notices`;
+    return `${this.g}:notices`;
   }
   noticeDedup(key: string): string {
-    return `${this.prefix}:notice-key:${key}`;
+    return `${this.g}:notice-key:${key}`;
   }
   /** Delivery attempts by `channel|status` (hash of counters, for /metrics). */
   messageCounts(): string {
-    return `${this.prefix}:metrics:messages`;
+    return `${this.g}:metrics:messages`;
   }
   /** Silenced stations (hash id → { until, reason, by }). */
   silences(): string {
-    return `${this.prefix}:silences`;
+    return `${this.g}:silences`;
   }
   /** Stations currently reported offline (hash id → since, ms). */
   offline(): string {
-    return `${this.prefix}:offline`;
+    return `${this.g}:offline`;
   }
   /** Slot locks of scheduled duties (one firing per slot across instances). */
   cronSlot(name: string, slot: string): string {
-    return `${this.prefix}:cron:${name}:${slot}`;
+    return `${this.g}:cron:${name}:${slot}`;
   }
 
   // SL 651 gateway: refused frames (stream), resent-report dedupe, cumulative rain counters.
   sl651Refused(): string {
-    return `${this.prefix}:sl651:refused`;
+    return `${this.g}:sl651:refused`;
   }
   sl651Seen(address: string, serial: number, sentAt: string): string {
-    return `${this.prefix}:sl651:seen:${address}:${serial}:${sentAt}`;
+    return `${this.g}:sl651:seen:${address}:${serial}:${sentAt}`;
   }
   sl651Counters(stationId: string): string {
     return `${this.prefix}:{s:${stationId}}:sl651`;
@@ -91,60 +104,56 @@ export class Keys {
 
   /** Audit trail of admin changes (stream). */
   audit(): string {
-    return `${this.prefix}:audit`;
+    return `${this.g}:audit`;
   }
   /** Messages of drill mode (stream). */
   outbox(): string {
-    return `${this.prefix}:outbox`;
+    return `${this.g}:outbox`;
   }
   /** Set when the demo data seeded this database (the service then runs in drill mode). */
   demoMarker(): string {
-    return `${this.prefix}:demo`;
+    return `${this.g}:demo`;
   }
   /** Secret for signing personal ack links (generated once when not configured). */
   linkSecret(): string {
-    return `${this.prefix}:secret:links`;
+    return `${this.g}:secret:links`;
   }
 
   /** Stations with readings not yet evaluated (zset: station → first marked, ms). */
   dirty(): string {
-    return `${this.prefix}:eval:dirty`;
+    return `${this.g}:eval:dirty`;
   }
   /** Dirty stations whose new reading is at or over a threshold: evaluated first (zset). */
   urgent(): string {
-    return `${this.prefix}:eval:urgent`;
+    return `${this.g}:eval:urgent`;
   }
   /** Claims by workers (zset: `station|claim` → lease expiry, ms). */
   inflight(): string {
-    return `${this.prefix}:eval:inflight`;
+    return `${this.g}:eval:inflight`;
   }
   /** Stations whose windows hold rain or who have a level: re-evaluated as time passes. */
   active(): string {
-    return `${this.prefix}:eval:active`;
+    return `${this.g}:eval:active`;
   }
 
-  /** All township level changes, in order (stream), for the alerts work to consume. */
-  levelEvents(): string {
-    return `${this.prefix}:events:level`;
-  }
   /** Readings refused for being outside the station's plausible bounds (stream). */
   quarantine(): string {
-    return `${this.prefix}:quarantine`;
+    return `${this.g}:quarantine`;
   }
 
   // Credentials: sha256(secret) → principal; gauge key records.
   credentials(): string {
-    return `${this.prefix}:auth:credentials`;
+    return `${this.g}:auth:credentials`;
   }
   tokens(): string {
-    return `${this.prefix}:auth:tokens`;
+    return `${this.g}:auth:tokens`;
   }
   gaugeKeys(): string {
-    return `${this.prefix}:auth:gauge-keys`;
+    return `${this.g}:auth:gauge-keys`;
   }
 
   /** BullMQ prefix for this deployment's queues. */
   bullPrefix(): string {
-    return `${this.prefix}:bull`;
+    return `{${this.prefix}:bull}`;
   }
 }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { batch, type Batch } from './batch.js';
 import type { Keys } from './keys.js';
 import type { ScriptedRedis } from './scripts.js';
 import type { Sample } from '../domain/station.js';
@@ -27,15 +28,21 @@ export interface PendingReading {
 
 export type IngestOutcome = { index: number; status: 'new' } | { index: number; status: 'duplicate' | 'conflict'; stored: string };
 
-type Pipe = ReturnType<Redis['pipeline']> & {
+type Pipe = Batch & {
   fxIngest(...args: Array<string | number>): Pipe;
   fxLoadStation(...args: string[]): Pipe;
   fxCommitStation(...args: Array<string | number>): Pipe;
 };
 
 /**
- * Stores readings grouped by station: one atomic script per station, all in one round trip.
- * `extra` may queue more commands (quarantine entries) into the same pipeline.
+ * Stores readings grouped by station, in two steps:
+ * 1. one atomic script per station (its own slot), all sent together, with `extra`
+ *    commands (quarantine entries) alongside;
+ * 2. the stations left with readings not yet evaluated are marked dirty (and `urgent`
+ *    ones marked urgent) in the shared evaluation sets.
+ * The order makes a failure between the steps safe: the readings are stored but the request
+ * fails (no 2xx), and the gauge's resend finds them stored and not yet evaluated, and marks
+ * the station then. Marking first would let a worker evaluate before the readings land.
  */
 export async function storeReadings(
   redis: ScriptedRedis,
@@ -43,20 +50,21 @@ export async function storeReadings(
   byStation: Map<string, PendingReading[]>,
   now: number,
   hotCutoffSec: number,
-  extra?: (pipe: ReturnType<Redis['pipeline']>) => void,
+  opts: { urgent?: ReadonlySet<string>; extra?: (pipe: Batch) => void } = {},
 ): Promise<IngestOutcome[]> {
-  const pipe = redis.pipeline() as Pipe;
-  const order: Array<PendingReading[]> = [];
+  const pipe = batch(redis) as Pipe;
+  const order: Array<[string, PendingReading[]]> = [];
   for (const [stationId, list] of byStation) {
     const argv: Array<string | number> = [now, stationId, hotCutoffSec, keys.stationArchiveBase(stationId)];
     for (const r of list) argv.push(r.tsSec, r.value);
-    pipe.fxIngest(keys.stationReadings(stationId), keys.station(stationId), keys.dirty(), ...argv);
-    order.push(list);
+    pipe.fxIngest(keys.stationReadings(stationId), keys.station(stationId), ...argv);
+    order.push([stationId, list]);
   }
-  extra?.(pipe);
+  opts.extra?.(pipe);
   const results = (await pipe.exec()) ?? [];
   const outcomes: IngestOutcome[] = [];
-  order.forEach((list, i) => {
+  const toEvaluate: string[] = [];
+  order.forEach(([stationId, list], i) => {
     const [err, reply] = results[i] ?? [new Error('no reply')];
     if (err) throw err;
     const flat = reply as Array<number | string>;
@@ -65,9 +73,23 @@ export async function storeReadings(
       if (code === 0) outcomes.push({ index: r.index, status: 'new' });
       else outcomes.push({ index: r.index, status: code === 1 ? 'duplicate' : 'conflict', stored: String(flat[j * 2 + 1]) });
     });
+    if (Number(flat[list.length * 2]) === 1) toEvaluate.push(stationId);
   });
   for (let i = order.length; i < results.length; i++) if (results[i]?.[0]) throw results[i]![0];
+  if (toEvaluate.length > 0) await markDirty(redis, keys, toEvaluate, now, opts.urgent);
   return outcomes;
+}
+
+/**
+ * Marks stations for evaluation (the shared sets live in one slot: one round trip).
+ * Urgent ones (a reading at or over a threshold) are claimed first.
+ */
+export async function markDirty(redis: Redis, keys: Keys, ids: readonly string[], now: number, urgent?: ReadonlySet<string>): Promise<void> {
+  const pipe = redis.pipeline();
+  pipe.zadd(keys.dirty(), 'NX', ...ids.flatMap((id) => [now, id]));
+  const hot = urgent ? ids.filter((id) => urgent.has(id)) : [];
+  if (hot.length > 0) pipe.zadd(keys.urgent(), 'NX', ...hot.flatMap((id) => [now, id]));
+  for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
 }
 
 export interface StationSnapshot {
@@ -79,7 +101,7 @@ export interface StationSnapshot {
 
 /** A consistent snapshot of each station's readings, in one round trip. */
 export async function loadStations(redis: ScriptedRedis, keys: Keys, ids: readonly string[]): Promise<Map<string, StationSnapshot>> {
-  const pipe = redis.pipeline() as Pipe;
+  const pipe = batch(redis) as Pipe;
   for (const id of ids) pipe.fxLoadStation(keys.stationReadings(id), keys.station(id));
   const results = (await pipe.exec()) ?? [];
   const out = new Map<string, StationSnapshot>();
@@ -107,27 +129,29 @@ export interface StationCommit {
   archive: string[];
 }
 
-/** Writes evaluated states (each guarded against a newer one); returns which were written. */
+/**
+ * Writes evaluated states (each guarded against a newer one), then brings the shared active
+ * set in step for the states written; returns which were written. Both steps happen before
+ * the caller releases its claim, so a crash between them hands the stations to another
+ * worker, whose commit repeats both.
+ */
 export async function commitStations(redis: ScriptedRedis, keys: Keys, commits: readonly StationCommit[], archiveTtlSec: number): Promise<boolean[]> {
-  const pipe = redis.pipeline() as Pipe;
+  const pipe = batch(redis) as Pipe;
   for (const c of commits) {
-    pipe.fxCommitStation(
-      keys.station(c.id),
-      keys.stationReadings(c.id),
-      keys.active(),
-      c.seq,
-      c.asOf,
-      c.state,
-      c.active ? 1 : 0,
-      c.id,
-      keys.stationArchiveBase(c.id),
-      archiveTtlSec,
-      ...c.archive,
-    );
+    pipe.fxCommitStation(keys.station(c.id), keys.stationReadings(c.id), c.seq, c.asOf, c.state, keys.stationArchiveBase(c.id), archiveTtlSec, ...c.archive);
   }
   const results = (await pipe.exec()) ?? [];
-  return results.map(([err, reply]) => {
+  const written = results.map(([err, reply]) => {
     if (err) throw err;
     return Number(reply) === 1;
   });
+  const active = commits.filter((c, i) => written[i] && c.active).map((c) => c.id);
+  const inactive = commits.filter((c, i) => written[i] && !c.active).map((c) => c.id);
+  if (active.length + inactive.length > 0) {
+    const sets = redis.pipeline();
+    if (active.length > 0) sets.sadd(keys.active(), ...active);
+    if (inactive.length > 0) sets.srem(keys.active(), ...inactive);
+    for (const [err] of (await sets.exec()) ?? []) if (err) throw err;
+  }
+  return written;
 }

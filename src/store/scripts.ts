@@ -1,15 +1,18 @@
 import type { Redis } from 'ioredis';
 
 /**
- * Lua steps that must be atomic. Each touches one station's or one township's keys
- * (one hash tag), plus the shared evaluation sets where noted.
+ * Lua steps that must be atomic. Each touches the keys of one hash tag only (one station,
+ * one township, or the shared evaluation sets), so each runs on one node of a Redis Cluster.
  */
 
 /**
  * Stores readings of one station. Per reading: 0 new, 1 duplicate (same value),
  * 2 conflict (different value; the first stands), each followed by the stored value.
  * Readings older than the hot window are checked against the daily archive too.
- * KEYS: readings, station, dirty. ARGV: now, stationId, hotCutoffSec, archiveBase, (ts, value)…
+ * The last element is 1 when the station has readings not yet evaluated (new ones, or
+ * earlier ones whose dirty mark may have been lost with a failed request): the caller then
+ * marks it dirty, as a second step, after this one.
+ * KEYS: readings, station. ARGV: now, stationId, hotCutoffSec, archiveBase, (ts, value)…
  */
 const INGEST = `
 local cutoff = tonumber(ARGV[3])
@@ -41,10 +44,11 @@ end
 if added > 0 then
   redis.call('HINCRBY', KEYS[2], 'seq', added)
   redis.call('HSET', KEYS[2], 'receivedAt', ARGV[1])
-  redis.call('ZADD', KEYS[3], 'NX', ARGV[1], ARGV[2])
 end
 -- Any report, even a resent one, shows the gauge is alive (stale-gauge check).
 redis.call('HSET', KEYS[2], 'seenAt', ARGV[1])
+local counts = redis.call('HMGET', KEYS[2], 'seq', 'eseq')
+out[#out + 1] = (added > 0 or (tonumber(counts[1]) or 0) > (tonumber(counts[2]) or -1)) and 1 or 0
 return out
 `;
 
@@ -58,9 +62,9 @@ return all
 
 /**
  * Writes a station's evaluated state unless a newer one is there (by readings seq, then
- * asOf), keeps the active set in step, and moves readings past the hot window to the
- * daily archive. KEYS: station, readings, active.
- * ARGV: seq, asOf, state, active(0|1), stationId, archiveBase, archiveTtlSec, ts-to-archive…
+ * asOf), and moves readings past the hot window to the daily archive. The caller then
+ * updates the shared active set (a second step, done before the claim is released).
+ * KEYS: station, readings. ARGV: seq, asOf, state, archiveBase, archiveTtlSec, ts-to-archive…
  */
 const COMMIT_STATION = `
 local seq, asOf = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -69,14 +73,13 @@ local cseq, casof = tonumber(cur[1]) or -1, tonumber(cur[2]) or -1
 if seq < cseq or (seq == cseq and asOf < casof) then return 0 end
 redis.call('HSET', KEYS[1], 'eseq', seq, 'easof', asOf, 'state', ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'sv', 1) -- state version: changes with every write (readers cache by it)
-if ARGV[4] == '1' then redis.call('SADD', KEYS[3], ARGV[5]) else redis.call('SREM', KEYS[3], ARGV[5]) end
-for i = 8, #ARGV do
+for i = 6, #ARGV do
   local ts = ARGV[i]
   local v = redis.call('HGET', KEYS[2], ts)
   if v then
-    local key = ARGV[6] .. ':' .. math.floor(tonumber(ts) / 86400)
+    local key = ARGV[4] .. ':' .. math.floor(tonumber(ts) / 86400)
     redis.call('APPEND', key, ';' .. ts .. '=' .. v)
-    redis.call('EXPIRE', key, ARGV[7])
+    redis.call('EXPIRE', key, ARGV[5])
     redis.call('HDEL', KEYS[2], ts)
   end
 end
@@ -85,8 +88,8 @@ return 1
 
 /**
  * Writes a township's level if this computation is the newest (its ticket `want` is above
- * the last one written) and records a level change as an event, in the township's own
- * history and in the global stream. KEYS: township, township events, level events.
+ * the last one written) and records a level change as an event in the township's history.
+ * KEYS: township, township events.
  * ARGV: want, level ('' = none), state, now, reasons, townshipId.
  * Returns { written(0|1), eventId|'', previousLevel }.
  */
@@ -99,14 +102,9 @@ redis.call('HSET', KEYS[1], 'done', want, 'state', ARGV[3], 'level', ARGV[2], 'e
 if prev == ARGV[2] then return {1, '', prev} end
 redis.call('HSET', KEYS[1], 'since', ARGV[4])
 local id = redis.call('XADD', KEYS[2], '*', 'townshipId', ARGV[6], 'at', ARGV[4], 'from', prev, 'to', ARGV[2], 'reasons', ARGV[5])
-redis.call('XADD', KEYS[3], '*', 'townshipId', ARGV[6], 'at', ARGV[4], 'from', prev, 'to', ARGV[2], 'reasons', ARGV[5], 'townshipEventId', id)
 return {1, id, prev}
 `;
 
-/**
- * Hands up to N dirty stations to one worker, with a lease. Expired leases (a worker died)
- * go back to dirty first. KEYS: dirty, inflight. ARGV: now, leaseMs, n, claimId.
- */
 /**
  * Claims up to `count` dirty stations for one worker: stations marked urgent (a reading at or
  * over a threshold) first, then the oldest dirty ones; expired claims of crashed workers are
@@ -137,20 +135,20 @@ return out
 `;
 
 export interface FangxunScripts {
-  fxIngest(readings: string, station: string, dirty: string, ...argv: Array<string | number>): Promise<Array<number | string>>;
+  fxIngest(readings: string, station: string, ...argv: Array<string | number>): Promise<Array<number | string>>;
   fxLoadStation(readings: string, station: string): Promise<string[]>;
-  fxCommitStation(station: string, readings: string, active: string, ...argv: Array<string | number>): Promise<number>;
-  fxCommitTownship(township: string, events: string, levelEvents: string, ...argv: Array<string | number>): Promise<[number, string, string]>;
+  fxCommitStation(station: string, readings: string, ...argv: Array<string | number>): Promise<number>;
+  fxCommitTownship(township: string, events: string, ...argv: Array<string | number>): Promise<[number, string, string]>;
   fxClaim(dirty: string, inflight: string, urgent: string, ...argv: Array<string | number>): Promise<string[]>;
 }
 
 export type ScriptedRedis = Redis & FangxunScripts;
 
 const SCRIPTS = {
-  fxIngest: { numberOfKeys: 3, lua: INGEST },
+  fxIngest: { numberOfKeys: 2, lua: INGEST },
   fxLoadStation: { numberOfKeys: 2, lua: LOAD_STATION },
-  fxCommitStation: { numberOfKeys: 3, lua: COMMIT_STATION },
-  fxCommitTownship: { numberOfKeys: 3, lua: COMMIT_TOWNSHIP },
+  fxCommitStation: { numberOfKeys: 2, lua: COMMIT_STATION },
+  fxCommitTownship: { numberOfKeys: 2, lua: COMMIT_TOWNSHIP },
   fxClaim: { numberOfKeys: 3, lua: CLAIM },
 } as const;
 

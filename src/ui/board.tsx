@@ -4,6 +4,7 @@ import type { Alert, Recipient } from '../domain/alerts.js';
 import { evidenceText, levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
 import { readStationViews } from '../http/routes/stations.js';
 import type { Principal } from '../auth/credentials.js';
+import { batch } from '../store/batch.js';
 
 /**
  * The duty board (值班大屏), rendered on the server. Chinese for the duty room; no token and
@@ -25,7 +26,7 @@ export async function boardData(svc: Services): Promise<BoardData> {
   const ref = await svc.reference.snapshot();
   const now = svc.now();
   const ids = [...ref.townships.keys()].sort();
-  const pipe = svc.redis.pipeline();
+  const pipe = batch(svc.redis);
   for (const id of ids) pipe.hmget(svc.keys.township(id), 'state', 'since', 'alert');
   const replies = (await pipe.exec()) ?? [];
   const stations = await readStationViews(svc, [...ref.stations.values()]);

@@ -13,6 +13,7 @@ import { loadStations } from '../store/readings.js';
 import { levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
 import { thresholdsAt } from '../domain/station.js';
 import { calendarOf } from '../evaluation/engine.js';
+import { batch } from '../store/batch.js';
 
 /**
  * /board: the duty room's screen. Staff sign in with their token (kept in an httpOnly,
@@ -299,13 +300,13 @@ const LevelChart = ({ points, lines, now }: { points: Array<{ t: number; level: 
 async function changeStamp(svc: Services): Promise<string> {
   const ref = await svc.reference.snapshot();
   const ids = [...ref.townships.keys()];
-  const pipe = svc.redis.pipeline();
+  const pipe = batch(svc.redis);
   for (const id of ids) pipe.hmget(svc.keys.township(id), 'level', 'alert');
   pipe.hlen(svc.keys.offline());
   pipe.hlen(svc.keys.silences());
   const replies = (await pipe.exec()) ?? [];
   const open = await svc.alerts.store.openAlertIds(ids);
-  const vers = svc.redis.pipeline();
+  const vers = batch(svc.redis);
   for (const id of open.values()) vers.hget(svc.keys.alert(id), 'ver');
   const v = (await vers.exec()) ?? [];
   return [ref.version, ...replies.map(([, x]) => JSON.stringify(x)), ...v.map(([, x]) => String(x))].join('|');

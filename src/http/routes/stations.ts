@@ -6,11 +6,12 @@ import { stationView, type StationView } from '../views.js';
 import { calendarOf } from '../../evaluation/engine.js';
 import type { Station } from '../../reference/schema.js';
 import { STAFF_ROLES } from '../../auth/credentials.js';
+import { batch } from '../../store/batch.js';
 
 /** Stations' current state, read in one round trip. */
 export async function readStationViews(svc: Services, stations: readonly Station[]): Promise<Array<StationView & { seenAt: string | null; offlineSince: string | null; silence: unknown }>> {
   if (stations.length === 0) return [];
-  const pipe = svc.redis.pipeline();
+  const pipe = batch(svc.redis);
   for (const s of stations) pipe.hmget(svc.keys.station(s.id), 'state', 'seq', 'eseq', 'seenAt');
   pipe.hgetall(svc.keys.silences());
   pipe.hgetall(svc.keys.offline());

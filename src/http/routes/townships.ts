@@ -8,6 +8,7 @@ import { STAFF_ROLES } from '../../auth/credentials.js';
 import { localParts } from '../../domain/hydroDay.js';
 import type { ReferenceSnapshot } from '../../reference/store.js';
 import { limitParam, streamFields } from '../../store/streams.js';
+import { batch } from '../../store/batch.js';
 
 function localDate(svc: Services): string {
   const p = localParts(svc.now(), svc.config.levels.timezone);
@@ -15,7 +16,7 @@ function localDate(svc: Services): string {
 }
 
 async function readTownships(svc: Services, ref: ReferenceSnapshot, ids: string[]) {
-  const pipe = svc.redis.pipeline();
+  const pipe = batch(svc.redis);
   for (const id of ids) pipe.hmget(svc.keys.township(id), 'state', 'since', 'alert');
   const replies = (await pipe.exec()) ?? [];
   const stationViews = await readStationViews(svc, ids.flatMap((id) => ref.stationsByTownship.get(id) ?? []));
