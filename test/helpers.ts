@@ -174,3 +174,19 @@ export function alertDataset(hookBase: string, now = Date.now()): Required<Datas
   ];
   return data;
 }
+
+/** Every key of the database: on a Redis Cluster, of every master node. */
+export async function allKeys(redis: import('ioredis').Redis): Promise<string[]> {
+  const cluster = redis as unknown as { isCluster?: boolean; nodes?: (role: 'master') => import('ioredis').Redis[] };
+  const nodes = cluster.isCluster ? cluster.nodes!('master') : [redis];
+  const out: string[] = [];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'COUNT', 1000);
+      cursor = next;
+      out.push(...keys);
+    } while (cursor !== '0');
+  }
+  return out;
+}

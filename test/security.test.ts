@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { startService, alertDataset, type TestService } from './helpers.js';
+import { createHash } from 'node:crypto';
+import { allKeys, startService, alertDataset, type TestService } from './helpers.js';
 import { OPERATIONS } from '../src/http/openapi.js';
 
 /**
@@ -100,17 +101,15 @@ describe('secrets and answer links', () => {
     const key = await svc.gaugeKey();
     const token = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'duty' } })).body.token as string;
     const everything: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
-      cursor = next;
-      for (const k of keys) {
-        const type = await redis.type(k);
-        if (type === 'hash') everything.push(JSON.stringify(await redis.hgetall(k)));
-        else if (type === 'string') everything.push(String(await redis.get(k)));
-      }
-    } while (cursor !== '0');
+    for (const k of await allKeys(redis)) {
+      const type = await redis.type(k);
+      if (type === 'hash') everything.push(JSON.stringify(await redis.hgetall(k)));
+      else if (type === 'string') everything.push(String(await redis.get(k)));
+    }
     const dump = everything.join('\n');
+    // The scan saw the credentials (their hashes), and neither secret in the clear.
+    expect(dump).toContain(createHash('sha256').update(key).digest('hex'));
+    expect(dump).toContain(createHash('sha256').update(token).digest('hex'));
     expect(dump).not.toContain(key);
     expect(dump).not.toContain(token);
   });
