@@ -2,6 +2,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { api, fmt, startBenchService } from './lib.js';
+import { Keys } from '../src/store/keys.js';
+
+const fxKeys = new Keys('fx');
 
 /** P3, P4, P5: alert latency, escalation lateness, memory and backfill. */
 export const pct = (xs: number[], p: number) => {
@@ -203,7 +206,7 @@ export async function memoryAndBackfill(opts: { stations: number; backfill: numb
     }));
     // Evaluated (windows and state written) before memory is read.
     for (;;) {
-      const [dirty, inflight] = await Promise.all([redis.zcard('fx:eval:dirty'), redis.zcard('fx:eval:inflight')]);
+      const [dirty, inflight] = await Promise.all([redis.zcard(fxKeys.dirty()), redis.zcard(fxKeys.inflight())]);
       if (dirty === 0 && inflight === 0) break;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -15,6 +15,9 @@ import { api, benchDataset, fmt, startBenchService } from './lib.js';
 import { naivePipeline } from './naive-pipeline.js';
 import { alertLatency, escalationLateness, memoryAndBackfill } from './latency.js';
 import { freePort } from '../src/infra/redisServer.js';
+import { Keys } from '../src/store/keys.js';
+
+const fxKeys = new Keys('fx');
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => /^P\d$/.test(a));
@@ -102,7 +105,7 @@ async function p2() {
     const accepted = performance.now();
     // Evaluated: nothing dirty, nothing claimed.
     for (;;) {
-      const [dirty, inflight] = await Promise.all([redis.zcard('fx:eval:dirty'), redis.zcard('fx:eval:inflight')]);
+      const [dirty, inflight] = await Promise.all([redis.zcard(fxKeys.dirty()), redis.zcard(fxKeys.inflight())]);
       if (dirty === 0 && inflight === 0) break;
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import { isClusterUrl, parseClusterUrl } from '../store/redis.js';
 
 /**
  * Starts a local `redis-server` in the production shape (AOF on, noeviction, hz 100).
@@ -34,7 +35,14 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** True when a Redis answers at `url`; for a `redis-cluster://` URL, when any seed node does. */
 export async function pingRedis(url: string, timeoutMs = 1_500): Promise<boolean> {
+  if (isClusterUrl(url)) {
+    const { nodes, username, password } = parseClusterUrl(url);
+    const auth = password !== undefined ? `${encodeURIComponent(username ?? '')}:${encodeURIComponent(password)}@` : '';
+    const answers = await Promise.all(nodes.map((n) => pingRedis(`redis://${auth}${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`, timeoutMs)));
+    return answers.some(Boolean);
+  }
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: timeoutMs });
   client.on('error', () => undefined);
   try {

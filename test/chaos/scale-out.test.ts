@@ -1,17 +1,25 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { createRedis } from '../../src/store/redis.js';
 import { deploy, http, type Deployment } from '../support/processes.js';
+import { Keys } from '../../src/store/keys.js';
+
+const fxKeys = new Keys('fx');
 
 /**
  * R6 (processes): two API and two worker processes behind one Redis give the same results
- * as one: every reading counted once, one alert per township, each message sent once.
+ * as one: every reading counted once, one alert per township, each message sent once —
+ * on one Redis and on a 3-node Redis Cluster (REDIS_URL=redis-cluster://…).
  */
 let d: Deployment;
 afterAll(() => d?.close());
 
-describe('R6 two APIs and two workers', () => {
+describe.each([
+  ['one Redis', false],
+  ['a 3-node Redis Cluster', true],
+])('R6 two APIs and two workers on %s', (_, cluster) => {
   it('give the results one process would', async () => {
-    d = await deploy({ service: { evaluation: { claimBatch: 50, sweepEvery: '1s', claimLease: '5s', refreshEvery: '60s', concurrency: 2, hotRetention: '26h' } } });
+    await d?.close();
+    d = await deploy({ cluster, service: { evaluation: { claimBatch: 50, sweepEvery: '1s', claimLease: '5s', refreshEvery: '60s', concurrency: 2, hotRetention: '26h' } } });
     const [a, b] = await Promise.all([d.api(), d.api()]);
     d.worker();
     d.worker();
@@ -39,10 +47,10 @@ describe('R6 two APIs and two workers', () => {
     );
     expect(accepted).toBe(all.length);
     expect(duplicates).toBe(all.length);
-    const redis = new Redis(d.redis.url);
+    const redis = createRedis(d.redis.url, 'worker');
     try {
       for (const deadline = Date.now() + 60_000; ; ) {
-        const [dirty, inflight] = await Promise.all([redis.zcard('fx:eval:dirty'), redis.zcard('fx:eval:inflight')]);
+        const [dirty, inflight] = await Promise.all([redis.zcard(fxKeys.dirty()), redis.zcard(fxKeys.inflight())]);
         if (dirty === 0 && inflight === 0) break;
         if (Date.now() > deadline) throw new Error('evaluation did not drain');
         await new Promise((r) => setTimeout(r, 200));

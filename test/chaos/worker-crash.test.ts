@@ -1,6 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { deploy, http, type Deployment } from '../support/processes.js';
+import { Keys } from '../../src/store/keys.js';
+
+const fxKeys = new Keys('fx');
 
 /**
  * R1: kill -9 the worker during a 100,000-reading ingest, start it again. Every accepted
@@ -65,7 +68,7 @@ describe('R1 worker crash', () => {
     try {
       const deadline = Date.now() + 90_000;
       for (;;) {
-        const [dirty, inflight] = await Promise.all([redis.zcard('fx:eval:dirty'), redis.zcard('fx:eval:inflight')]);
+        const [dirty, inflight] = await Promise.all([redis.zcard(fxKeys.dirty()), redis.zcard(fxKeys.inflight())]);
         if (dirty === 0 && inflight === 0) break;
         if (Date.now() > deadline) throw new Error(`evaluation did not drain: ${dirty} dirty, ${inflight} in flight`);
         await new Promise((r) => setTimeout(r, 200));

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { freePort, startRedisServer, type LocalRedis } from '../../src/infra/redisServer.js';
+import { freePort, startRedisCluster, startRedisServer, type LocalRedis } from '../../src/infra/redisServer.js';
 
 /**
  * The service as real processes for the chaos tests: a redis-server with AOF in its own
@@ -23,7 +23,8 @@ export interface Deployment {
   close(): Promise<void>;
 }
 
-export async function deploy(patch: { service?: Record<string, unknown>; policy?: Record<string, unknown> } = {}): Promise<Deployment> {
+/** `cluster: true` puts the processes on a local 3-node Redis Cluster (no restart then). */
+export async function deploy(patch: { service?: Record<string, unknown>; policy?: Record<string, unknown>; cluster?: boolean } = {}): Promise<Deployment> {
   const dir = mkdtempSync(join(tmpdir(), 'fangxun-chaos-'));
   const configDir = join(dir, 'config');
   mkdirSync(configDir);
@@ -37,7 +38,7 @@ export async function deploy(patch: { service?: Record<string, unknown>; policy?
   const redisPort = await freePort();
   const redisDir = join(dir, 'redis');
   mkdirSync(redisDir);
-  let redis = await startRedisServer({ port: redisPort, dir: redisDir });
+  let redis: LocalRedis = patch.cluster ? await asLocal(startRedisCluster({ size: 3, dir: redisDir })) : await startRedisServer({ port: redisPort, dir: redisDir });
   const token = 'chaos-admin-token';
   const procs = new Set<ChildProcess>();
   const env = { ...process.env, REDIS_URL: redis.url, FANGXUN_ADMIN_TOKEN: token, FANGXUN_CONFIG_DIR: configDir, FANGXUN_DEMO: '0', FANGXUN_DRILL: '1', SL651_PORT: '0', LOG_LEVEL: 'warn' };
@@ -73,6 +74,7 @@ export async function deploy(patch: { service?: Record<string, unknown>; policy?
       await redis.stop();
     },
     async startRedis() {
+      if (patch.cluster) throw new Error('deploy: restarting a cluster is not supported');
       redis = await startRedisServer({ port: redisPort, dir: redisDir });
       d.redis = redis;
     },
@@ -87,6 +89,11 @@ export async function deploy(patch: { service?: Record<string, unknown>; policy?
     },
   };
   return d;
+}
+
+async function asLocal(started: ReturnType<typeof startRedisCluster>): Promise<LocalRedis> {
+  const cluster = await started;
+  return { url: cluster.url, process: cluster.nodes[0]!.process, stop: () => cluster.stop() };
 }
 
 export async function http(url: string, token: string, method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<{ status: number; body: any; ms: number }> {
