@@ -77,8 +77,8 @@ export async function evaluateDirty(ctx: EngineContext, maxRounds = 100): Promis
     // A short round means the backlog is gone: stop, and let the next (coalesced) wake-up
     // take what arrives meanwhile in one bigger round, rather than spin on a trickle.
     const short = ids.length < Math.max(1, claimBatch / 10);
-    const townshipIds = await evaluateStations(ctx, ids);
-    const changes = await recomputeTownships(ctx, townshipIds);
+    const { townships: townshipIds, committed } = await evaluateStations(ctx, ids);
+    const changes = await recomputeTownships(ctx, townshipIds, committed);
     // Released only after the townships are recomputed: a crash before this hands the stations on.
     await redis.zrem(keys.inflight(), ...ids.map((id) => `${id}|${claimId}`));
     report.stations += ids.length;
@@ -93,8 +93,14 @@ export async function evaluateDirty(ctx: EngineContext, maxRounds = 100): Promis
   return report;
 }
 
-/** Evaluates the given stations from their stored readings; returns their townships. */
-export async function evaluateStations(ctx: EngineContext, ids: readonly string[]): Promise<string[]> {
+/** What a station pass wrote: the townships to recompute and the new state versions. */
+export interface StationPass {
+  townships: string[];
+  committed: Array<{ id: string; townshipId: string; sv: number }>;
+}
+
+/** Evaluates the given stations from their stored readings. */
+export async function evaluateStations(ctx: EngineContext, ids: readonly string[]): Promise<StationPass> {
   const { redis, keys, config } = ctx;
   let ref = await ctx.reference.snapshot();
   // A station imported a moment ago by another process must not be dropped as unknown.
@@ -105,6 +111,7 @@ export async function evaluateStations(ctx: EngineContext, ids: readonly string[
   const defaults = defaultRules(config);
   const archiveBefore = Math.floor((now - config.service.evaluation.hotRetention) / 1000);
   const commits: StationCommit[] = [];
+  const states: Array<{ townshipId: string; state: StoredStationState }> = [];
   const townships = new Set<string>();
   for (const id of ids) {
     const station = ref.stations.get(id);
@@ -115,6 +122,7 @@ export async function evaluateStations(ctx: EngineContext, ids: readonly string[
     const asOf = Math.max(now, snap.samples.at(-1)?.t ?? 0);
     const evaluation = evaluateStation(snap.samples, station, rules, asOf, cal);
     const state: StoredStationState = { ...evaluation, seq: snap.seq };
+    states.push({ townshipId: station.townshipId, state });
     commits.push({
       id,
       seq: snap.seq,
@@ -124,47 +132,72 @@ export async function evaluateStations(ctx: EngineContext, ids: readonly string[
       archive: snap.fields.filter((f) => Number(f) < archiveBefore),
     });
   }
-  if (commits.length > 0) await commitStations(redis, keys, commits, Math.ceil(config.service.archive.keep / 1000));
-  return [...townships];
+  const committed: StationPass['committed'] = [];
+  if (commits.length > 0) {
+    const versions = await commitStations(redis, keys, commits, Math.ceil(config.service.archive.keep / 1000));
+    versions.forEach((sv, i) => {
+      if (sv <= 0) return; // a newer state stood
+      const { id } = commits[i]!;
+      const { townshipId, state } = states[i]!;
+      committed.push({ id, townshipId, sv });
+      // What this process just wrote need not be read back for the township.
+      cacheState(ctx, id, String(sv), state);
+    });
+  }
+  return { townships: [...townships], committed };
 }
 
 /**
- * Stored station states, through a per-process cache keyed by the state's version
- * (`sv`, bumped by every write of the state): a township of many stations is recomputed often, and re-reading and
- * re-parsing every member's state each time was the largest cost of the evaluation.
+ * Stored station states, through a per-process cache keyed by the state's version (`sv`,
+ * bumped by every write of the state). A township of many stations is recomputed often;
+ * re-reading every member's state, even its version, each time was the largest cost of the
+ * evaluation. The versions come from the township's member-version hash (one read per
+ * township, `fxTownshipTicket`); a member missing there (never evaluated since it joined
+ * the township) is asked directly.
  */
 const stateCache = new Map<string, { version: string; state: StoredStationState }>();
 
-async function stationStates(ctx: EngineContext, ids: readonly string[]): Promise<Map<string, StoredStationState>> {
+function cacheState(ctx: EngineContext, id: string, version: string, state: StoredStationState): void {
+  if (stateCache.size > 200_000) stateCache.clear();
+  stateCache.set(`${ctx.keys.prefix}|${id}`, { version, state });
+}
+
+async function stationStates(ctx: EngineContext, ids: readonly string[], known: ReadonlyMap<string, string>): Promise<Map<string, StoredStationState>> {
   const { redis, keys } = ctx;
-  const versions = batch(redis);
-  for (const id of ids) versions.hget(keys.station(id), 'sv');
-  const vReplies = (await versions.exec()) ?? [];
+  const unknown = ids.filter((id) => !known.has(id));
+  const versions = new Map(known);
+  if (unknown.length > 0) {
+    const ask = batch(redis);
+    for (const id of unknown) ask.hget(keys.station(id), 'sv');
+    const replies = (await ask.exec()) ?? [];
+    unknown.forEach((id, i) => {
+      const [err, v] = replies[i] ?? [];
+      if (err) throw err;
+      if (v !== null && v !== undefined) versions.set(id, String(v)); // else never evaluated
+    });
+  }
   const out = new Map<string, StoredStationState>();
-  const missing: Array<{ id: string; version: string }> = [];
-  ids.forEach((id, i) => {
-    const [err, v] = vReplies[i] ?? [];
-    if (err) throw err;
-    if (v === null) return; // never evaluated
-    const version = String(v);
+  const missing: string[] = [];
+  for (const id of ids) {
+    const version = versions.get(id);
+    if (version === undefined) continue;
     const cached = stateCache.get(`${ctx.keys.prefix}|${id}`);
-    if (cached && cached.version === version) out.set(id, cached.state);
-    else missing.push({ id, version });
-  });
+    if (cached && Number(cached.version) >= Number(version)) out.set(id, cached.state);
+    else missing.push(id);
+  }
   if (missing.length > 0) {
     const reads = batch(redis);
-    for (const m of missing) reads.hmget(keys.station(m.id), 'state', 'sv');
+    for (const id of missing) reads.hmget(keys.station(id), 'state', 'sv');
     const replies = (await reads.exec()) ?? [];
-    missing.forEach((m, i) => {
+    missing.forEach((id, i) => {
       const [err, v] = replies[i] ?? [];
       if (err) throw err;
       const [json, sv] = v as Array<string | null>;
       if (!json) return;
       const state = JSON.parse(json) as StoredStationState;
-      out.set(m.id, state);
-      if (stateCache.size > 200_000) stateCache.clear();
+      out.set(id, state);
       // Cached under the version read together with the state (atomic HMGET).
-      stateCache.set(`${ctx.keys.prefix}|${m.id}`, { version: String(sv), state });
+      cacheState(ctx, id, String(sv), state);
     });
   }
   return out;
@@ -173,18 +206,34 @@ async function stationStates(ctx: EngineContext, ids: readonly string[]): Promis
 /**
  * Recomputes townships from their stations' stored states. Each computation takes a
  * ticket (`want`) before reading; only a computation newer than the last one written is
- * kept, so parallel workers never record a level from an older view.
+ * kept, so parallel workers never record a level from an older view. `committed` are the
+ * station states this pass wrote: their versions are recorded with the ticket.
  */
-export async function recomputeTownships(ctx: EngineContext, townshipIds: readonly string[]): Promise<LevelChange[]> {
+export async function recomputeTownships(ctx: EngineContext, townshipIds: readonly string[], committed: StationPass['committed'] = []): Promise<LevelChange[]> {
   if (townshipIds.length === 0) return [];
   const { redis, keys, config } = ctx;
   const ref = await ctx.reference.snapshot();
-  const tickets = batch(redis);
-  for (const tid of townshipIds) tickets.hincrby(keys.township(tid), 'want', 1);
+  const written = new Map<string, Array<string | number>>();
+  for (const c of committed) {
+    const list = written.get(c.townshipId) ?? [];
+    list.push(c.id, c.sv);
+    written.set(c.townshipId, list);
+  }
+  const tickets = batch(redis) as Batch & { fxTownshipTicket(...a: Array<string | number>): unknown };
+  for (const tid of townshipIds) tickets.fxTownshipTicket(keys.township(tid), keys.townshipMemberVersions(tid), ...(written.get(tid) ?? []));
   const ticketReplies = (await tickets.exec()) ?? [];
+  const wants: number[] = [];
+  const known = new Map<string, string>();
+  townshipIds.forEach((tid, i) => {
+    const [err, reply] = ticketReplies[i] ?? [new Error('no reply')];
+    if (err) throw err;
+    const flat = reply as Array<number | string>;
+    wants.push(Number(flat[0]));
+    for (let j = 1; j < flat.length; j += 2) known.set(String(flat[j]), String(flat[j + 1]));
+  });
 
   const members = townshipIds.map((tid) => (ref.stationsByTownship.get(tid) ?? []).map((s) => s.id));
-  const states = await stationStates(ctx, [...new Set(members.flat())]);
+  const states = await stationStates(ctx, [...new Set(members.flat())], known);
 
   const now = ctx.now();
   const defaults = defaultRules(config);
@@ -200,12 +249,10 @@ export async function recomputeTownships(ctx: EngineContext, townshipIds: readon
     const evaluation = evaluateTownship(inputs, townshipPolicy(config, ref, tid), rules.rainfall);
     const state: StoredTownshipState = { ...evaluation, evaluatedAt: now };
     levels.push(evaluation.level);
-    const [tErr, want] = ticketReplies[i] ?? [];
-    if (tErr) throw tErr;
     commits.fxCommitTownship(
       keys.township(tid),
       keys.townshipEvents(tid),
-      Number(want),
+      wants[i]!,
       evaluation.level ?? '',
       JSON.stringify(state),
       now,

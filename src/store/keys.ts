@@ -50,6 +50,10 @@ export class Keys {
   townshipEvents(id: string): string {
     return `${this.prefix}:{t:${id}}:events`;
   }
+  /** State versions of the township's member stations (hash station → sv), for recomputation. */
+  townshipMemberVersions(id: string): string {
+    return `${this.prefix}:{t:${id}}:sv`;
+  }
 
   // Alerts live in their township's slot: the open-alert pointer and the alert commit together.
   /** Alert ids are `<townshipId>~<n>`; `~` never occurs in a township id. */

@@ -43,8 +43,11 @@ type Pipe = Batch & {
  * The order makes a failure between the steps safe: the readings are stored but the request
  * fails (no 2xx), and the gauge's resend finds them stored and not yet evaluated, and marks
  * the station then. Marking first would let a worker evaluate before the readings land.
+ *
+ * Requests that arrive together (many gauges posting one reading each) share the round
+ * trips: what is submitted during one turn of the event loop goes out as one batch per step.
  */
-export async function storeReadings(
+export function storeReadings(
   redis: ScriptedRedis,
   keys: Keys,
   byStation: Map<string, PendingReading[]>,
@@ -52,32 +55,103 @@ export async function storeReadings(
   hotCutoffSec: number,
   opts: { urgent?: ReadonlySet<string>; extra?: (pipe: Batch) => void } = {},
 ): Promise<IngestOutcome[]> {
-  const pipe = batch(redis) as Pipe;
-  const order: Array<[string, PendingReading[]]> = [];
-  for (const [stationId, list] of byStation) {
-    const argv: Array<string | number> = [now, stationId, hotCutoffSec, keys.stationArchiveBase(stationId)];
-    for (const r of list) argv.push(r.tsSec, r.value);
-    pipe.fxIngest(keys.stationReadings(stationId), keys.station(stationId), ...argv);
-    order.push([stationId, list]);
+  let coalescer = coalescers.get(redis);
+  if (!coalescer) {
+    coalescer = new IngestCoalescer(redis);
+    coalescers.set(redis, coalescer);
   }
-  opts.extra?.(pipe);
-  const results = (await pipe.exec()) ?? [];
-  const outcomes: IngestOutcome[] = [];
-  const toEvaluate: string[] = [];
-  order.forEach(([stationId, list], i) => {
-    const [err, reply] = results[i] ?? [new Error('no reply')];
-    if (err) throw err;
-    const flat = reply as Array<number | string>;
-    list.forEach((r, j) => {
-      const code = Number(flat[j * 2]);
-      if (code === 0) outcomes.push({ index: r.index, status: 'new' });
-      else outcomes.push({ index: r.index, status: code === 1 ? 'duplicate' : 'conflict', stored: String(flat[j * 2 + 1]) });
+  return coalescer.submit({ keys, byStation, now, hotCutoffSec, urgent: opts.urgent, extra: opts.extra });
+}
+
+interface IngestJob {
+  keys: Keys;
+  byStation: Map<string, PendingReading[]>;
+  now: number;
+  hotCutoffSec: number;
+  urgent?: ReadonlySet<string>;
+  extra?: (pipe: Batch) => void;
+}
+
+const coalescers = new WeakMap<ScriptedRedis, IngestCoalescer>();
+
+class IngestCoalescer {
+  private queue: Array<{ job: IngestJob; resolve: (o: IngestOutcome[]) => void; reject: (e: unknown) => void }> = [];
+
+  constructor(private readonly redis: ScriptedRedis) {}
+
+  submit(job: IngestJob): Promise<IngestOutcome[]> {
+    return new Promise((resolve, reject) => {
+      if (this.queue.push({ job, resolve, reject }) === 1) setImmediate(() => void this.flush());
     });
-    if (Number(flat[list.length * 2]) === 1) toEvaluate.push(stationId);
-  });
-  for (let i = order.length; i < results.length; i++) if (results[i]?.[0]) throw results[i]![0];
-  if (toEvaluate.length > 0) await markDirty(redis, keys, toEvaluate, now, opts.urgent);
-  return outcomes;
+  }
+
+  private async flush(): Promise<void> {
+    const entries = this.queue;
+    this.queue = [];
+    const pipe = batch(this.redis) as Pipe;
+    const spans: Array<{ order: Array<[string, PendingReading[]]>; from: number; to: number }> = [];
+    let n = 0;
+    for (const { job } of entries) {
+      const from = n;
+      const order: Array<[string, PendingReading[]]> = [];
+      for (const [stationId, list] of job.byStation) {
+        const argv: Array<string | number> = [job.now, stationId, job.hotCutoffSec, job.keys.stationArchiveBase(stationId)];
+        for (const r of list) argv.push(r.tsSec, r.value);
+        pipe.fxIngest(job.keys.stationReadings(stationId), job.keys.station(stationId), ...argv);
+        order.push([stationId, list]);
+        n++;
+      }
+      job.extra?.(pipe);
+      n = pipe.length;
+      spans.push({ order, from, to: n });
+    }
+    let results: Array<[Error | null, unknown]>;
+    try {
+      results = ((await pipe.exec()) ?? []) as Array<[Error | null, unknown]>;
+    } catch (err) {
+      for (const e of entries) e.reject(err);
+      return;
+    }
+    // Step 1 per request: outcomes, or the request's first error.
+    const done: Array<{ entry: (typeof entries)[number]; outcomes: IngestOutcome[]; toEvaluate: string[] }> = [];
+    entries.forEach((entry, k) => {
+      const { order, from, to } = spans[k]!;
+      try {
+        const outcomes: IngestOutcome[] = [];
+        const toEvaluate: string[] = [];
+        order.forEach(([stationId, list], i) => {
+          const [err, reply] = results[from + i] ?? [new Error('no reply')];
+          if (err) throw err;
+          const flat = reply as Array<number | string>;
+          list.forEach((r, j) => {
+            const code = Number(flat[j * 2]);
+            if (code === 0) outcomes.push({ index: r.index, status: 'new' });
+            else outcomes.push({ index: r.index, status: code === 1 ? 'duplicate' : 'conflict', stored: String(flat[j * 2 + 1]) });
+          });
+          if (Number(flat[list.length * 2]) === 1) toEvaluate.push(stationId);
+        });
+        for (let i = from + order.length; i < to; i++) if (results[i]?.[0]) throw results[i]![0];
+        done.push({ entry, outcomes, toEvaluate });
+      } catch (err) {
+        entry.reject(err);
+      }
+    });
+    // Step 2: one mark per deployment (key prefix) for all requests of the batch.
+    const byKeys = new Map<Keys, typeof done>();
+    for (const d of done) byKeys.set(d.entry.job.keys, [...(byKeys.get(d.entry.job.keys) ?? []), d]);
+    await Promise.all(
+      [...byKeys].map(async ([keys, group]) => {
+        const ids = [...new Set(group.flatMap((d) => d.toEvaluate))];
+        const urgent = new Set(group.flatMap((d) => [...(d.entry.job.urgent ?? [])]));
+        try {
+          if (ids.length > 0) await markDirty(this.redis, keys, ids, Math.min(...group.map((d) => d.entry.job.now)), urgent);
+          for (const d of group) d.entry.resolve(d.outcomes);
+        } catch (err) {
+          for (const d of group) d.entry.reject(err);
+        }
+      }),
+    );
+  }
 }
 
 /**
@@ -131,20 +205,22 @@ export interface StationCommit {
 
 /**
  * Writes evaluated states (each guarded against a newer one), then brings the shared active
- * set in step for the states written; returns which were written. Both steps happen before
+ * set in step for the states written; returns each state's new version (0: not written,
+ * a newer one stood). Both steps happen before
  * the caller releases its claim, so a crash between them hands the stations to another
  * worker, whose commit repeats both.
  */
-export async function commitStations(redis: ScriptedRedis, keys: Keys, commits: readonly StationCommit[], archiveTtlSec: number): Promise<boolean[]> {
+export async function commitStations(redis: ScriptedRedis, keys: Keys, commits: readonly StationCommit[], archiveTtlSec: number): Promise<number[]> {
   const pipe = batch(redis) as Pipe;
   for (const c of commits) {
     pipe.fxCommitStation(keys.station(c.id), keys.stationReadings(c.id), c.seq, c.asOf, c.state, keys.stationArchiveBase(c.id), archiveTtlSec, ...c.archive);
   }
   const results = (await pipe.exec()) ?? [];
-  const written = results.map(([err, reply]) => {
+  const versions = results.map(([err, reply]) => {
     if (err) throw err;
-    return Number(reply) === 1;
+    return Number(reply);
   });
+  const written = versions.map((v) => v > 0);
   const active = commits.filter((c, i) => written[i] && c.active).map((c) => c.id);
   const inactive = commits.filter((c, i) => written[i] && !c.active).map((c) => c.id);
   if (active.length + inactive.length > 0) {
@@ -153,5 +229,5 @@ export async function commitStations(redis: ScriptedRedis, keys: Keys, commits: 
     if (inactive.length > 0) sets.srem(keys.active(), ...inactive);
     for (const [err] of (await sets.exec()) ?? []) if (err) throw err;
   }
-  return written;
+  return versions;
 }

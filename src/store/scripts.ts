@@ -62,8 +62,9 @@ return all
 
 /**
  * Writes a station's evaluated state unless a newer one is there (by readings seq, then
- * asOf), and moves readings past the hot window to the daily archive. The caller then
- * updates the shared active set (a second step, done before the claim is released).
+ * asOf), and moves readings past the hot window to the daily archive. Returns the state's
+ * new version (`sv`), 0 when a newer state stood. The caller then updates the shared active
+ * set and its township's member versions (second steps, done before the claim is released).
  * KEYS: station, readings. ARGV: seq, asOf, state, archiveBase, archiveTtlSec, ts-to-archive…
  */
 const COMMIT_STATION = `
@@ -72,7 +73,7 @@ local cur = redis.call('HMGET', KEYS[1], 'eseq', 'easof')
 local cseq, casof = tonumber(cur[1]) or -1, tonumber(cur[2]) or -1
 if seq < cseq or (seq == cseq and asOf < casof) then return 0 end
 redis.call('HSET', KEYS[1], 'eseq', seq, 'easof', asOf, 'state', ARGV[3])
-redis.call('HINCRBY', KEYS[1], 'sv', 1) -- state version: changes with every write (readers cache by it)
+local sv = redis.call('HINCRBY', KEYS[1], 'sv', 1) -- state version: changes with every write (readers cache by it)
 for i = 6, #ARGV do
   local ts = ARGV[i]
   local v = redis.call('HGET', KEYS[2], ts)
@@ -83,7 +84,23 @@ for i = 6, #ARGV do
     redis.call('HDEL', KEYS[2], ts)
   end
 end
-return 1
+return sv
+`;
+
+/**
+ * Takes a ticket for a township recomputation, first recording the state versions of member
+ * stations just written (each only if newer), and returns the versions of all members, so a
+ * recomputation reads one small hash instead of asking every station.
+ * KEYS: township, member versions. ARGV: (stationId, sv)… Returns { want, stationId, sv, … }.
+ */
+const TOWNSHIP_TICKET = `
+for i = 1, #ARGV, 2 do
+  local cur = tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or '0')
+  if cur < tonumber(ARGV[i + 1]) then redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+end
+local out = redis.call('HGETALL', KEYS[2])
+table.insert(out, 1, redis.call('HINCRBY', KEYS[1], 'want', 1))
+return out
 `;
 
 /**
@@ -139,6 +156,7 @@ export interface FangxunScripts {
   fxLoadStation(readings: string, station: string): Promise<string[]>;
   fxCommitStation(station: string, readings: string, ...argv: Array<string | number>): Promise<number>;
   fxCommitTownship(township: string, events: string, ...argv: Array<string | number>): Promise<[number, string, string]>;
+  fxTownshipTicket(township: string, memberVersions: string, ...argv: Array<string | number>): Promise<Array<number | string>>;
   fxClaim(dirty: string, inflight: string, urgent: string, ...argv: Array<string | number>): Promise<string[]>;
 }
 
@@ -149,6 +167,7 @@ const SCRIPTS = {
   fxLoadStation: { numberOfKeys: 2, lua: LOAD_STATION },
   fxCommitStation: { numberOfKeys: 2, lua: COMMIT_STATION },
   fxCommitTownship: { numberOfKeys: 2, lua: COMMIT_TOWNSHIP },
+  fxTownshipTicket: { numberOfKeys: 2, lua: TOWNSHIP_TICKET },
   fxClaim: { numberOfKeys: 3, lua: CLAIM },
 } as const;
 

@@ -1,0 +1,119 @@
+/**
+ * Where P1's time goes: runs the P1 load (single-reading POSTs, c=50) against the service
+ * started with `node --cpu-prof`, and prints the CPU used by the service, Redis and the load
+ * generator, then the top functions of the service's profile by self time.
+ * npm run bench:profile [-- seconds]
+ */
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { api, benchDataset, startBenchService } from './lib.js';
+
+const seconds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 8);
+const apiOnly = process.argv.includes('--api-only'); // no workers in the process: the request path alone
+const STATIONS = 2_000;
+const profDir = mkdtempSync(join(tmpdir(), 'fangxun-prof-'));
+
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 10 ms
+}
+
+const env = await startBenchService({ workers: !apiOnly, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] });
+try {
+  await api(env, 'POST', '/v1/admin/import', benchDataset(STATIONS));
+  const { key } = await api(env, 'POST', '/v1/admin/gauge-keys', { name: 'bench', stations: ['*'] });
+  const t0 = Date.now() - 6 * 3_600_000;
+  let n = 0;
+  const next = () => {
+    const i = n++;
+    return JSON.stringify({ stationId: `S${i % STATIONS}`, observedAt: new Date(t0 + Math.floor(i / STATIONS) * 1000).toISOString(), rainfallMm: 0.5 });
+  };
+  const before = { svc: cpuSeconds(env.service.pid!), redis: cpuSeconds(env.redis.process.pid!), self: process.cpuUsage() };
+  const r = await autocannon({
+    url: `${env.url}/v1/readings`,
+    method: 'POST',
+    connections: 50,
+    duration: seconds,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    requests: [{ setupRequest: (req: any) => ({ ...req, body: next() }) }],
+  });
+  const self = process.cpuUsage(before.self);
+  const used = {
+    service: cpuSeconds(env.service.pid!) - before.svc,
+    redis: cpuSeconds(env.redis.process.pid!) - before.redis,
+    loadGenerator: (self.user + self.system) / 1e6,
+  };
+  console.log(`${Math.round(r.requests.average)} posts/s, p99 ${r.latency.p99} ms over ${seconds} s`);
+  for (const [who, s] of Object.entries(used)) console.log(`cpu ${who}: ${s.toFixed(1)} s (${((100 * s) / seconds).toFixed(0)} % of a core), ${((s / (r.requests.total || 1)) * 1e6).toFixed(0)} µs per post`);
+} finally {
+  await env.stop();
+}
+
+// Self time per function of the service's profile.
+const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+if (!file) throw new Error('no profile written');
+const prof = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+  samples: number[];
+  timeDeltas: number[];
+};
+const byId = new Map(prof.nodes.map((x) => [x.id, x]));
+const self = new Map<string, number>();
+const byArea = new Map<string, number>();
+let total = 0;
+prof.samples.forEach((id, i) => {
+  const node = byId.get(id)!;
+  const dt = prof.timeDeltas[i] ?? 0;
+  total += dt;
+  const { functionName, url, lineNumber } = node.callFrame;
+  const where = url.replace(/^.*\/(node_modules\/(@[^/]+\/)?[^/]+|src|workers)\//, '$1/');
+  const name = `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
+  self.set(name, (self.get(name) ?? 0) + dt);
+  const area = url.includes('node_modules/') ? url.replace(/^.*node_modules\/((@[^/]+\/)?[^/]+).*$/, '$1') : url.includes('/src/') ? url.replace(/^.*\/src\/([^/]+).*$/, 'src/$1') : functionName.startsWith('(') ? functionName : url.startsWith('node:') ? 'node internals' : 'other';
+  byArea.set(area, (byArea.get(area) ?? 0) + dt);
+});
+const pct = (v: number) => `${((100 * v) / total).toFixed(1)} %`;
+console.log('\nservice CPU by area:');
+for (const [k, v] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 18)) console.log(`  ${pct(v).padStart(7)}  ${k}`);
+console.log('\ntop functions by self time:');
+for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`  ${pct(v).padStart(7)}  ${k}`);
+
+// Inclusive time of the service's own functions (a function counted once per sample even when recursive).
+const parent = new Map<number, number>();
+for (const x of prof.nodes as Array<{ id: number; children?: number[] }>) for (const c of x.children ?? []) parent.set(c, x.id);
+const inclusive = new Map<string, number>();
+prof.samples.forEach((id, i) => {
+  const dt = prof.timeDeltas[i] ?? 0;
+  const seen = new Set<string>();
+  for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+    const { functionName, url } = byId.get(cur)!.callFrame;
+    if (!/\/(src|workers)\//.test(url) || !functionName) continue;
+    const name = `${functionName} ${url.replace(/^.*\/(src|workers)\//, '$1/')}`;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    inclusive.set(name, (inclusive.get(name) ?? 0) + dt);
+  }
+});
+console.log('\nservice functions by inclusive time:');
+for (const [k, v] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${pct(v).padStart(7)}  ${k}`);
+
+// `--callers <name>`: the call paths (5 frames up) that spend the most self time in a function.
+const ci = process.argv.indexOf('--callers');
+if (ci > 0) {
+  const target = process.argv[ci + 1]!;
+  const paths = new Map<string, number>();
+  prof.samples.forEach((id, i) => {
+    if (byId.get(id)!.callFrame.functionName !== target) return;
+    const chain: string[] = [];
+    for (let cur = parent.get(id); cur !== undefined && chain.length < 14; cur = parent.get(cur)) {
+      const { functionName, url, lineNumber } = byId.get(cur)!.callFrame;
+      chain.push(`${functionName || '(anon)'}@${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`);
+    }
+    const key = chain.join(' < ');
+    paths.set(key, (paths.get(key) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  });
+  console.log(`\ncallers of ${target}:`);
+  for (const [k, v] of [...paths].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${pct(v).padStart(7)}  ${k}`);
+}
