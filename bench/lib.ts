@@ -3,10 +3,12 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { parse, stringify } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startRedisServer, type LocalRedis } from '../src/infra/redisServer.js';
+import { freePort, startRedisCluster, startRedisServer, type LocalRedis } from '../src/infra/redisServer.js';
 
 /** Shared pieces of the benchmarks: a Redis on a free port, the service as a child process. */
 export interface BenchEnv {
+  /** Environment of the service process (for starting more processes against it). */
+  processEnv: Record<string, string | undefined>;
   redis: LocalRedis;
   url: string;
   token: string;
@@ -27,15 +29,21 @@ export function benchConfigDir(dir: string, patches: Record<string, Record<strin
   return out;
 }
 
-export async function startBenchService(opts: { workers?: boolean; env?: Record<string, string>; config?: Record<string, Record<string, unknown>>; nodeArgs?: string[] } = {}): Promise<BenchEnv> {
+/** `cluster: true` runs the service on a local 3-node Redis Cluster (REDIS_URL=redis-cluster://…). */
+export async function startBenchService(
+  opts: { workers?: boolean; env?: Record<string, string>; config?: Record<string, Record<string, unknown>>; nodeArgs?: string[]; cluster?: boolean } = {},
+): Promise<BenchEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'fangxun-bench-'));
   const configDir = benchConfigDir(dir, opts.config);
-  const redis = await startRedisServer({ port: await freePort(), dir });
+  const redis: LocalRedis = opts.cluster
+    ? await startRedisCluster({ size: 3, dir }).then((c) => ({ url: c.url, process: c.nodes[0]!.process, stop: () => c.stop() }))
+    : await startRedisServer({ port: await freePort(), dir });
   const port = await freePort();
   const token = 'bench-admin-token';
   const args = [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts', ...(opts.workers === false ? ['--api'] : [])];
+  const processEnv = { ...process.env, PORT: String(port), REDIS_URL: redis.url, FANGXUN_ADMIN_TOKEN: token, FANGXUN_DEMO: '0', FANGXUN_CONFIG_DIR: configDir, SL651_PORT: '0', LOG_LEVEL: 'warn', ...opts.env };
   const service = spawn(process.execPath, args, {
-    env: { ...process.env, PORT: String(port), REDIS_URL: redis.url, FANGXUN_ADMIN_TOKEN: token, FANGXUN_DEMO: '0', FANGXUN_CONFIG_DIR: configDir, SL651_PORT: '0', LOG_LEVEL: 'warn', ...opts.env },
+    env: processEnv,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -50,6 +58,7 @@ export async function startBenchService(opts: { workers?: boolean; env?: Record<
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
+    processEnv,
     redis,
     url,
     token,

@@ -7,11 +7,16 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { parse } from 'yaml';
 import { api, benchDataset, startBenchService } from './lib.js';
+import { Keys } from '../src/store/keys.js';
 
 const seconds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 8);
 const apiOnly = process.argv.includes('--api-only'); // no workers in the process: the request path alone
+const split = process.argv.includes('--split'); // API process + one worker process (npm run worker), CPU of each
 const STATIONS = 2_000;
 const profDir = mkdtempSync(join(tmpdir(), 'fangxun-prof-'));
 
@@ -20,7 +25,8 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 10 ms
 }
 
-const env = await startBenchService({ workers: !apiOnly, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] });
+const kickArg = process.argv.find((a) => a.startsWith('--kick='))?.slice(7);
+const env = await startBenchService({ workers: !apiOnly && !split, ...(kickArg ? { config: { 'service.yaml': { evaluation: { ...(parse(readFileSync('config/service.yaml', 'utf8')) as { evaluation: object }).evaluation, kickDelay: kickArg } } } } : {}), nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] });
 try {
   await api(env, 'POST', '/v1/admin/import', benchDataset(STATIONS));
   const { key } = await api(env, 'POST', '/v1/admin/gauge-keys', { name: 'bench', stations: ['*'] });
@@ -30,7 +36,12 @@ try {
     const i = n++;
     return JSON.stringify({ stationId: `S${i % STATIONS}`, observedAt: new Date(t0 + Math.floor(i / STATIONS) * 1000).toISOString(), rainfallMm: 0.5 });
   };
-  const before = { svc: cpuSeconds(env.service.pid!), redis: cpuSeconds(env.redis.process.pid!), self: process.cpuUsage() };
+  const worker = split ? spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env: env.processEnv, stdio: 'ignore' }) : null;
+  if (worker) await new Promise((r) => setTimeout(r, 3_000));
+  const redis = new Redis(env.redis.url);
+  const jobsAdded = async () => Number((await redis.get(`${new Keys('fx').bullPrefix()}:evaluate:id`)) ?? 0);
+  const kicks0 = await jobsAdded();
+  const before = { worker: worker ? cpuSeconds(worker.pid!) : 0, svc: cpuSeconds(env.service.pid!), redis: cpuSeconds(env.redis.process.pid!), self: process.cpuUsage() };
   const r = await autocannon({
     url: `${env.url}/v1/readings`,
     method: 'POST',
@@ -42,10 +53,14 @@ try {
   const self = process.cpuUsage(before.self);
   const used = {
     service: cpuSeconds(env.service.pid!) - before.svc,
+    ...(worker ? { worker: cpuSeconds(worker.pid!) - before.worker } : {}),
     redis: cpuSeconds(env.redis.process.pid!) - before.redis,
     loadGenerator: (self.user + self.system) / 1e6,
   };
-  console.log(`${Math.round(r.requests.average)} posts/s, p99 ${r.latency.p99} ms over ${seconds} s`);
+  const kicks = (await jobsAdded()) - kicks0;
+  redis.disconnect();
+  worker?.kill();
+  console.log(`${Math.round(r.requests.average)} posts/s, p99 ${r.latency.p99} ms over ${seconds} s; ${kicks} evaluation jobs (${(kicks / seconds).toFixed(0)}/s)`);
   for (const [who, s] of Object.entries(used)) console.log(`cpu ${who}: ${s.toFixed(1)} s (${((100 * s) / seconds).toFixed(0)} % of a core), ${((s / (r.requests.total || 1)) * 1e6).toFixed(0)} µs per post`);
 } finally {
   await env.stop();
