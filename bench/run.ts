@@ -21,7 +21,7 @@ import { createRedis } from '../src/store/redis.js';
 const fxKeys = new Keys('fx');
 
 const quick = process.argv.includes('--quick');
-const only = process.argv.find((a) => /^P\d C?$/.test(a));
+const only = process.argv.find((a) => /^P\dC?$/.test(a));
 const STATIONS = 2_000;
 const rows: Array<{ id: string; what: string; value: string; baseline: string; ratio: string; target: string; ok: boolean }> = [];
 
