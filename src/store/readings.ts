@@ -44,8 +44,9 @@ type Pipe = Batch & {
  * fails (no 2xx), and the gauge's resend finds them stored and not yet evaluated, and marks
  * the station then. Marking first would let a worker evaluate before the readings land.
  *
- * Requests that arrive together (many gauges posting one reading each) share the round
+ * Small requests that arrive together (many gauges posting one reading each) share the round
  * trips: what is submitted during one turn of the event loop goes out as one batch per step.
+ * A big batch goes out at once on its own (merging it would only hold it, and others, back).
  */
 export function storeReadings(
   redis: ScriptedRedis,
@@ -74,20 +75,30 @@ interface IngestJob {
 
 const coalescers = new WeakMap<ScriptedRedis, IngestCoalescer>();
 
+/** Requests with at least this many stations are sent on their own, not merged. */
+const COALESCE_BELOW_STATIONS = 32;
+
+type QueuedIngest = { job: IngestJob; resolve: (o: IngestOutcome[]) => void; reject: (e: unknown) => void };
+
 class IngestCoalescer {
-  private queue: Array<{ job: IngestJob; resolve: (o: IngestOutcome[]) => void; reject: (e: unknown) => void }> = [];
+  private queue: QueuedIngest[] = [];
 
   constructor(private readonly redis: ScriptedRedis) {}
 
   submit(job: IngestJob): Promise<IngestOutcome[]> {
     return new Promise((resolve, reject) => {
-      if (this.queue.push({ job, resolve, reject }) === 1) setImmediate(() => void this.flush());
+      if (job.byStation.size >= COALESCE_BELOW_STATIONS) void this.send([{ job, resolve, reject }]);
+      else if (this.queue.push({ job, resolve, reject }) === 1) setImmediate(() => this.flush());
     });
   }
 
-  private async flush(): Promise<void> {
+  private flush(): void {
     const entries = this.queue;
     this.queue = [];
+    void this.send(entries);
+  }
+
+  private async send(entries: QueuedIngest[]): Promise<void> {
     const pipe = batch(this.redis) as Pipe;
     const spans: Array<{ order: Array<[string, PendingReading[]]>; from: number; to: number }> = [];
     let n = 0;
