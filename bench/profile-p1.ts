@@ -18,6 +18,7 @@ const seconds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 8);
 const apiOnly = process.argv.includes('--api-only'); // no workers in the process: the request path alone
 const split = process.argv.includes('--split'); // API process + one worker process (npm run worker), CPU of each
 const STATIONS = 2_000;
+const batchSize = Number(process.argv.find((a) => a.startsWith('--batch='))?.slice(8) ?? 1);
 const profDir = mkdtempSync(join(tmpdir(), 'fangxun-prof-'));
 
 function cpuSeconds(pid: number): number {
@@ -32,10 +33,12 @@ try {
   const { key } = await api(env, 'POST', '/v1/admin/gauge-keys', { name: 'bench', stations: ['*'] });
   const t0 = Date.now() - 6 * 3_600_000;
   let n = 0;
-  const next = () => {
+  const one = () => {
     const i = n++;
-    return JSON.stringify({ stationId: `S${i % STATIONS}`, observedAt: new Date(t0 + Math.floor(i / STATIONS) * 1000).toISOString(), rainfallMm: 0.5 });
+    return { stationId: `S${i % STATIONS}`, observedAt: new Date(t0 + Math.floor(i / STATIONS) * 1000).toISOString(), rainfallMm: 0.5 };
   };
+  // `--batch=N`: batches of N readings (P2's shape) instead of single readings.
+  const next = () => JSON.stringify(batchSize > 1 ? { readings: Array.from({ length: batchSize }, one) } : one());
   const worker = split ? spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env: env.processEnv, stdio: 'ignore' }) : null;
   if (worker) await new Promise((r) => setTimeout(r, 3_000));
   const redis = new Redis(env.redis.url);
@@ -45,7 +48,7 @@ try {
   const r = await autocannon({
     url: `${env.url}/v1/readings`,
     method: 'POST',
-    connections: 50,
+    connections: batchSize > 1 ? 6 : 50,
     duration: seconds,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     requests: [{ setupRequest: (req: any) => ({ ...req, body: next() }) }],

@@ -112,6 +112,10 @@ async function p2(cluster = false) {
     }
     const seconds = (performance.now() - started) / 1000;
     const rate = total / seconds;
+    // How often each station was evaluated (its state version counts the writes).
+    const versions = await Promise.all(Array.from({ length: STATIONS }, (_, i) => redis.hget(fxKeys.station(`S${i}`), 'sv')));
+    const evaluations = versions.reduce((a, v) => a + Number(v ?? 0), 0);
+    console.log(`P2 detail: ${fmt(evaluations)} station evaluations (${(evaluations / STATIONS).toFixed(1)} per station, ${fmt(total / evaluations)} readings each)`);
     redis.disconnect();
     if (cluster) {
       report({

@@ -97,7 +97,7 @@ describe('on the Redis this suite runs against', () => {
     await svc.evaluate();
     const before = await rain1h();
     // The first step of a request (the station's script) ran; the request failed before the second (the dirty mark).
-    await redis.fxIngest(k.stationReadings('R2'), k.station('R2'), NOW, 'R2', 0, k.stationArchiveBase('R2'), Math.floor(Date.parse(observedAt) / 1000), '5,');
+    await redis.fxIngest(k.stationReadings('R2'), k.station('R2'), NOW, 0, k.stationArchiveBase('R2'), 1, Math.floor(Date.parse(observedAt) / 1000), '5,');
     await svc.evaluate();
     expect(await rain1h()).toBe(before);
     // The gauge got no 2xx and resends: a duplicate, yet the station is marked and evaluated with it.

@@ -76,6 +76,8 @@ export const serviceConfigSchema = z.strictObject({
       claimBatch: z.number().int().min(1).max(5_000).default(500),
       /** A claim not released within this is handed to another worker (crashed worker). */
       claimLease: durationSchema.default(60_000),
+      /** Under a backlog, a station is evaluated once its first new reading has waited this long (urgent ones at once). */
+      settle: durationSchema.default(0),
       /** Stations with rain or a level are re-evaluated this often so windows roll forward. */
       refreshEvery: durationSchema.default(60_000),
       /** Wake-ups of the evaluation are coalesced over this window (per API process). */

@@ -68,11 +68,11 @@ export function townshipPolicy(config: AppConfig, ref: ReferenceSnapshot, townsh
 /** Evaluates claimed stations until none is dirty (or `maxRounds` is reached). */
 export async function evaluateDirty(ctx: EngineContext, maxRounds = 100): Promise<EvaluationReport> {
   const { redis, keys } = ctx;
-  const { claimBatch, claimLease } = ctx.config.service.evaluation;
+  const { claimBatch, claimLease, settle } = ctx.config.service.evaluation;
   const report: EvaluationReport = { stations: 0, townships: 0, changes: [] };
   for (let round = 0; round < maxRounds; round++) {
     const claimId = randomUUID();
-    const ids = await redis.fxClaim(keys.dirty(), keys.inflight(), keys.urgent(), ctx.now(), claimLease, claimBatch, claimId);
+    const ids = await redis.fxClaim(keys.dirty(), keys.inflight(), keys.urgent(), ctx.now(), claimLease, claimBatch, claimId, settle);
     if (ids.length === 0) break;
     // A short round means the backlog is gone: stop, and let the next (coalesced) wake-up
     // take what arrives meanwhile in one bigger round, rather than spin on a trickle.

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { batch, type Batch } from './batch.js';
+import { batch, isCluster, type Batch } from './batch.js';
 import type { Keys } from './keys.js';
 import type { ScriptedRedis } from './scripts.js';
 import type { Sample } from '../domain/station.js';
@@ -30,6 +30,7 @@ export type IngestOutcome = { index: number; status: 'new' } | { index: number; 
 
 type Pipe = Batch & {
   fxIngest(...args: Array<string | number>): Pipe;
+  fxIngestMany(...args: Array<string | number>): Pipe;
   fxLoadStation(...args: string[]): Pipe;
   fxCommitStation(...args: Array<string | number>): Pipe;
 };
@@ -77,6 +78,8 @@ const coalescers = new WeakMap<ScriptedRedis, IngestCoalescer>();
 
 /** Requests with at least this many stations are sent on their own, not merged. */
 const COALESCE_BELOW_STATIONS = 32;
+/** Stations per ingest script call on a single Redis (bounds how long one call holds Redis). */
+const MAX_STATIONS_PER_CALL = 256;
 
 type QueuedIngest = { job: IngestJob; resolve: (o: IngestOutcome[]) => void; reject: (e: unknown) => void };
 
@@ -99,23 +102,36 @@ class IngestCoalescer {
   }
 
   private async send(entries: QueuedIngest[]): Promise<void> {
+    // One unit per (request, station); on one Redis, up to MAX_STATIONS_PER_CALL stations go in
+    // one script call.
+    const units: Array<{ k: number; stationId: string; list: PendingReading[] }> = [];
+    entries.forEach(({ job }, k) => {
+      for (const [stationId, list] of job.byStation) units.push({ k, stationId, list });
+    });
+    // On a cluster each station is its own call (its own slot); the client groups calls per node.
+    const groups: number[][] = [];
+    const cluster = isCluster(this.redis);
+    const perCall = cluster ? 1 : MAX_STATIONS_PER_CALL;
+    for (let i = 0; i < units.length; i += perCall) groups.push(units.slice(i, i + perCall).map((_, j) => i + j));
     const pipe = batch(this.redis) as Pipe;
-    const spans: Array<{ order: Array<[string, PendingReading[]]>; from: number; to: number }> = [];
-    let n = 0;
-    for (const { job } of entries) {
-      const from = n;
-      const order: Array<[string, PendingReading[]]> = [];
-      for (const [stationId, list] of job.byStation) {
-        const argv: Array<string | number> = [job.now, stationId, job.hotCutoffSec, job.keys.stationArchiveBase(stationId)];
+    for (const g of groups) {
+      const keyList: string[] = [];
+      const argv: Array<string | number> = [];
+      for (const i of g) {
+        const { k, stationId, list } = units[i]!;
+        const { keys, now, hotCutoffSec } = entries[k]!.job;
+        keyList.push(keys.stationReadings(stationId), keys.station(stationId));
+        argv.push(now, hotCutoffSec, keys.stationArchiveBase(stationId), list.length);
         for (const r of list) argv.push(r.tsSec, r.value);
-        pipe.fxIngest(job.keys.stationReadings(stationId), job.keys.station(stationId), ...argv);
-        order.push([stationId, list]);
-        n++;
       }
-      job.extra?.(pipe);
-      n = pipe.length;
-      spans.push({ order, from, to: n });
+      if (cluster) pipe.fxIngest(keyList[0]!, keyList[1]!, ...argv);
+      else pipe.fxIngestMany(keyList.length, ...keyList, ...argv);
     }
+    const extras = entries.map(({ job }) => {
+      const from = pipe.length;
+      job.extra?.(pipe);
+      return { from, to: pipe.length };
+    });
     let results: Array<[Error | null, unknown]>;
     try {
       results = ((await pipe.exec()) ?? []) as Array<[Error | null, unknown]>;
@@ -123,29 +139,36 @@ class IngestCoalescer {
       for (const e of entries) e.reject(err);
       return;
     }
+    // Each unit's reply (or its call's error).
+    const replies: Array<{ err: Error | null; flat: Array<number | string> }> = [];
+    groups.forEach((g, gi) => {
+      const [err, reply] = results[gi] ?? [new Error('no reply'), null];
+      g.forEach((i, j) => (replies[i] = { err, flat: err ? [] : (reply as Array<Array<number | string>>)[j]! }));
+    });
     // Step 1 per request: outcomes, or the request's first error.
+    const outcomes = entries.map(() => [] as IngestOutcome[]);
+    const toEvaluate = entries.map(() => [] as string[]);
+    const failed = entries.map(() => null as Error | null);
+    units.forEach((u, i) => {
+      const { err, flat } = replies[i]!;
+      if (err) {
+        failed[u.k] ??= err;
+        return;
+      }
+      // Only duplicates and conflicts are listed (1-based position, code, stored value).
+      const seen = new Map<number, IngestOutcome>();
+      for (let j = 1; j + 2 < flat.length; j += 3) {
+        const r = u.list[Number(flat[j]) - 1]!;
+        seen.set(Number(flat[j]) - 1, { index: r.index, status: Number(flat[j + 1]) === 1 ? 'duplicate' : 'conflict', stored: String(flat[j + 2]) });
+      }
+      u.list.forEach((r, j) => outcomes[u.k]!.push(seen.get(j) ?? { index: r.index, status: 'new' }));
+      if (Number(flat[0]) === 1) toEvaluate[u.k]!.push(u.stationId);
+    });
     const done: Array<{ entry: (typeof entries)[number]; outcomes: IngestOutcome[]; toEvaluate: string[] }> = [];
     entries.forEach((entry, k) => {
-      const { order, from, to } = spans[k]!;
-      try {
-        const outcomes: IngestOutcome[] = [];
-        const toEvaluate: string[] = [];
-        order.forEach(([stationId, list], i) => {
-          const [err, reply] = results[from + i] ?? [new Error('no reply')];
-          if (err) throw err;
-          const flat = reply as Array<number | string>;
-          list.forEach((r, j) => {
-            const code = Number(flat[j * 2]);
-            if (code === 0) outcomes.push({ index: r.index, status: 'new' });
-            else outcomes.push({ index: r.index, status: code === 1 ? 'duplicate' : 'conflict', stored: String(flat[j * 2 + 1]) });
-          });
-          if (Number(flat[list.length * 2]) === 1) toEvaluate.push(stationId);
-        });
-        for (let i = from + order.length; i < to; i++) if (results[i]?.[0]) throw results[i]![0];
-        done.push({ entry, outcomes, toEvaluate });
-      } catch (err) {
-        entry.reject(err);
-      }
+      for (let i = extras[k]!.from; i < extras[k]!.to; i++) failed[k] ??= results[i]?.[0] ?? null;
+      if (failed[k]) entry.reject(failed[k]);
+      else done.push({ entry, outcomes: outcomes[k]!, toEvaluate: toEvaluate[k]! });
     });
     // Step 2: one mark per deployment (key prefix) for all requests of the batch.
     const byKeys = new Map<Keys, typeof done>();

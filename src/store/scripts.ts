@@ -6,50 +6,64 @@ import type { Redis } from 'ioredis';
  */
 
 /**
- * Stores readings of one station. Per reading: 0 new, 1 duplicate (same value),
- * 2 conflict (different value; the first stands), each followed by the stored value.
- * Readings older than the hot window are checked against the daily archive too.
- * The last element is 1 when the station has readings not yet evaluated (new ones, or
+ * Stores readings of one or more stations (one station's keys share a slot; several stations
+ * go in one call only on a single Redis, see `store/readings.ts`). Per station, a reading is
+ * new, a duplicate (same value stored) or a conflict (a different value stored; the first
+ * stands). Readings older than the hot window are checked against the daily archive too.
+ * Reply, per station: { needsEval, (position, code, stored)… } — only duplicates (code 1) and
+ * conflicts (code 2) are listed, by their 1-based position among the station's readings; the
+ * rest are new. `needsEval` is 1 when the station has readings not yet evaluated (new ones, or
  * earlier ones whose dirty mark may have been lost with a failed request): the caller then
  * marks it dirty, as a second step, after this one.
- * KEYS: readings, station. ARGV: now, stationId, hotCutoffSec, archiveBase, (ts, value)…
+ * KEYS: (readings, station)… ARGV per station: now, hotCutoffSec, archiveBase, n, (ts, value)×n.
  */
 const INGEST = `
-local cutoff = tonumber(ARGV[3])
-local out = {}
-local added = 0
-for i = 5, #ARGV, 2 do
-  local ts, v = ARGV[i], ARGV[i + 1]
-  local existing = redis.call('HGET', KEYS[1], ts)
-  if not existing and tonumber(ts) < cutoff then
-    local arch = redis.call('GET', ARGV[4] .. ':' .. math.floor(tonumber(ts) / 86400))
-    if arch then
-      local s, e = string.find(arch, ';' .. ts .. '=', 1, true)
-      if s then
-        local stop = string.find(arch, ';', e + 1, true)
-        existing = string.sub(arch, e + 1, (stop or (#arch + 1)) - 1)
+local result = {}
+local a = 1
+for k = 1, #KEYS, 2 do
+  local rkey, skey = KEYS[k], KEYS[k + 1]
+  local now, cutoff, archiveBase, n = ARGV[a], tonumber(ARGV[a + 1]), ARGV[a + 2], tonumber(ARGV[a + 3])
+  a = a + 4
+  local out = {}
+  local added = 0
+  for pos = 1, n do
+    local ts, v = ARGV[a], ARGV[a + 1]
+    a = a + 2
+    local existing = nil
+    if tonumber(ts) < cutoff then
+      local arch = redis.call('GET', archiveBase .. ':' .. math.floor(tonumber(ts) / 86400))
+      if arch then
+        local s, e = string.find(arch, ';' .. ts .. '=', 1, true)
+        if s then
+          local stop = string.find(arch, ';', e + 1, true)
+          existing = string.sub(arch, e + 1, (stop or (#arch + 1)) - 1)
+        end
       end
     end
+    if not existing then
+      if redis.call('HSETNX', rkey, ts, v) == 1 then
+        added = added + 1
+      else
+        existing = redis.call('HGET', rkey, ts)
+      end
+    end
+    if existing then
+      out[#out + 1] = pos
+      out[#out + 1] = (existing == v) and 1 or 2
+      out[#out + 1] = existing
+    end
   end
-  if existing then
-    out[#out + 1] = (existing == v) and 1 or 2
-    out[#out + 1] = existing
-  else
-    redis.call('HSET', KEYS[1], ts, v)
-    added = added + 1
-    out[#out + 1] = 0
-    out[#out + 1] = ''
+  if added > 0 then
+    redis.call('HINCRBY', skey, 'seq', added)
+    redis.call('HSET', skey, 'receivedAt', now)
   end
+  -- Any report, even a resent one, shows the gauge is alive (stale-gauge check).
+  redis.call('HSET', skey, 'seenAt', now)
+  local counts = redis.call('HMGET', skey, 'seq', 'eseq')
+  table.insert(out, 1, (added > 0 or (tonumber(counts[1]) or 0) > (tonumber(counts[2]) or -1)) and 1 or 0)
+  result[#result + 1] = out
 end
-if added > 0 then
-  redis.call('HINCRBY', KEYS[2], 'seq', added)
-  redis.call('HSET', KEYS[2], 'receivedAt', ARGV[1])
-end
--- Any report, even a resent one, shows the gauge is alive (stale-gauge check).
-redis.call('HSET', KEYS[2], 'seenAt', ARGV[1])
-local counts = redis.call('HMGET', KEYS[2], 'seq', 'eseq')
-out[#out + 1] = (added > 0 or (tonumber(counts[1]) or 0) > (tonumber(counts[2]) or -1)) and 1 or 0
-return out
+return result
 `;
 
 /** A consistent snapshot of one station: { seq, ts1, v1, ts2, v2, … }. KEYS: readings, station. */
@@ -125,7 +139,9 @@ return {1, id, prev}
 /**
  * Claims up to `count` dirty stations for one worker: stations marked urgent (a reading at or
  * over a threshold) first, then the oldest dirty ones; expired claims of crashed workers are
- * handed back first. KEYS: dirty, inflight, urgent. ARGV: now, lease, count, claimId.
+ * handed back first. With more dirty stations than one claim (a backlog) and `settle` > 0,
+ * only stations dirty for at least `settle` ms are taken (urgent ones always are).
+ * KEYS: dirty, inflight, urgent. ARGV: now, lease, count, claimId, settle.
  */
 const CLAIM = `
 local now = tonumber(ARGV[1])
@@ -142,8 +158,19 @@ for i = 1, #urgent, 2 do
   if redis.call('ZREM', KEYS[1], urgent[i]) == 1 then out[#out + 1] = urgent[i] end
 end
 if #out < count then
-  local popped = redis.call('ZPOPMIN', KEYS[1], count - #out)
-  for i = 1, #popped, 2 do out[#out + 1] = popped[i] end
+  local settle = tonumber(ARGV[5] or '0')
+  if settle > 0 and redis.call('ZCARD', KEYS[1]) > count then
+    -- A backlog: take only stations whose first unevaluated reading has waited settle ms, so
+    -- the readings that keep arriving for a station are evaluated together, not one pass each.
+    local ready = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - settle, 'LIMIT', 0, count - #out)
+    for _, station in ipairs(ready) do
+      redis.call('ZREM', KEYS[1], station)
+      out[#out + 1] = station
+    end
+  else
+    local popped = redis.call('ZPOPMIN', KEYS[1], count - #out)
+    for i = 1, #popped, 2 do out[#out + 1] = popped[i] end
+  end
 end
 for _, station in ipairs(out) do
   redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), station .. '|' .. ARGV[4])
@@ -152,7 +179,10 @@ return out
 `;
 
 export interface FangxunScripts {
-  fxIngest(readings: string, station: string, ...argv: Array<string | number>): Promise<Array<number | string>>;
+  /** One station: its (readings, station) keys, then its arguments (see INGEST). */
+  fxIngest(readings: string, station: string, ...argv: Array<string | number>): Promise<Array<Array<number | string>>>;
+  /** Several stations (one Redis only): numKeys, the (readings, station) keys, the per-station arguments. */
+  fxIngestMany(numKeys: number, ...keysAndArgv: Array<string | number>): Promise<Array<Array<number | string>>>;
   fxLoadStation(readings: string, station: string): Promise<string[]>;
   fxCommitStation(station: string, readings: string, ...argv: Array<string | number>): Promise<number>;
   fxCommitTownship(township: string, events: string, ...argv: Array<string | number>): Promise<[number, string, string]>;
@@ -163,7 +193,9 @@ export interface FangxunScripts {
 export type ScriptedRedis = Redis & FangxunScripts;
 
 const SCRIPTS = {
+  // The same script; with a fixed key count a cluster client routes it by its first key.
   fxIngest: { numberOfKeys: 2, lua: INGEST },
+  fxIngestMany: { numberOfKeys: undefined, lua: INGEST },
   fxLoadStation: { numberOfKeys: 2, lua: LOAD_STATION },
   fxCommitStation: { numberOfKeys: 2, lua: COMMIT_STATION },
   fxCommitTownship: { numberOfKeys: 2, lua: COMMIT_TOWNSHIP },
