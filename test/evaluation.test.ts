@@ -241,4 +241,24 @@ describe('urgent readings', () => {
       await svc.close();
     }
   });
+
+  it('let a station gather readings for `settle` under a backlog, but not an urgent one or without a backlog', async () => {
+    const svc = await startService({ now: () => NOW });
+    try {
+      const { redis, keys } = svc.runtime.services;
+      const claim = (count: number, at: number) => redis.fxClaim(keys.dirty(), keys.inflight(), keys.urgent(), at, 60_000, count, `c${at}`, 1_000);
+      // A backlog (3 dirty, claims of 2): R1 and R2 were marked just now, K1 1.5 s ago, W1 just now but urgent.
+      await redis.zadd(keys.dirty(), NOW - 1_500, 'K1', NOW, 'R1', NOW, 'R2', NOW, 'W1');
+      await redis.zadd(keys.urgent(), NOW, 'W1');
+      expect(await claim(2, NOW)).toEqual(['W1', 'K1']);
+      // No backlog any more (2 dirty, claims of 2): taken at once.
+      expect((await claim(2, NOW)).sort()).toEqual(['R1', 'R2']);
+      // A backlog again: nothing has waited 1 s yet; a moment later everything has.
+      await redis.zadd(keys.dirty(), NOW, 'R1', NOW, 'R2', NOW, 'K1');
+      expect(await claim(2, NOW + 500)).toEqual([]);
+      expect(await claim(2, NOW + 1_000)).toHaveLength(2);
+    } finally {
+      await svc.close();
+    }
+  });
 });
