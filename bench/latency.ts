@@ -61,6 +61,14 @@ export async function alertLatency(opts: { alerts: number; backgroundPerSecond: 
     const BG = 2_000;
     await api(env, 'POST', '/v1/admin/import', alertDataset(opts.alerts, hook.url, now, BG));
     const { key } = await api(env, 'POST', '/v1/admin/gauge-keys', { name: 'bench', stations: ['*'] });
+    // The import marks every new station for evaluation: start once that is done (idle means idle).
+    const redis = new Redis(env.redis.url);
+    for (let drained = false; !drained; ) {
+      const [dirty, inflight] = await Promise.all([redis.zcard(fxKeys.dirty()), redis.zcard(fxKeys.inflight())]);
+      drained = dirty === 0 && inflight === 0;
+      if (!drained) await new Promise((r) => setTimeout(r, 50));
+    }
+    redis.disconnect();
     let stop = false;
     let bgSent = 0;
     const background = (async () => {

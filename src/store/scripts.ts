@@ -137,9 +137,9 @@ return {1, id, prev}
 `;
 
 /**
- * Claims up to `count` dirty stations for one worker: stations marked urgent (a reading at or
- * over a threshold) first, then the oldest dirty ones; expired claims of crashed workers are
- * handed back first. With more dirty stations than one claim (a backlog) and `settle` > 0,
+ * Claims up to `count` dirty stations for one worker: the stations marked urgent (a reading
+ * at or over a threshold) alone when there are any, else the oldest dirty ones; expired claims
+ * of crashed workers are handed back first. With more dirty stations than one claim (a backlog) and `settle` > 0,
  * only stations dirty for at least `settle` ms are taken (urgent ones always are).
  * KEYS: dirty, inflight, urgent. ARGV: now, lease, count, claimId, settle.
  */
@@ -157,7 +157,8 @@ local urgent = redis.call('ZPOPMIN', KEYS[3], count)
 for i = 1, #urgent, 2 do
   if redis.call('ZREM', KEYS[1], urgent[i]) == 1 then out[#out + 1] = urgent[i] end
 end
-if #out < count then
+-- Urgent stations make a claim of their own: a small, quick pass, not one behind a backlog.
+if #out == 0 then
   local settle = tonumber(ARGV[5] or '0')
   if settle > 0 and redis.call('ZCARD', KEYS[1]) > count then
     -- A backlog: take only stations whose first unevaluated reading has waited settle ms, so
