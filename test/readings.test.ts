@@ -174,6 +174,24 @@ describe('POST /v1/readings: duplicates, conflicts, quarantine', () => {
     expect(station.body.rainfall['6h']).toBe(9.5); // 7 (first stands, once) + 2.5 from the batch above
   });
 
+  it('gives each of many concurrent single posts its own answer (they share round trips to Redis)', async () => {
+    // 40 posts at once, as gauges do in a storm: 20 different readings, each posted twice,
+    // the second time with a different value for half of them.
+    const at = (i: number) => beijing(NOW - 5 * HOUR - i * MIN - 17_000); // times no other test uses
+    const bodies = Array.from({ length: 20 }, (_, i) => ({ stationId: i % 2 ? 'R1' : 'R2', observedAt: at(i), rainfallMm: 1 }));
+    const again = bodies.map((b, i) => ({ ...b, rainfallMm: i < 10 ? 1 : 2 }));
+    const answers = await Promise.all([...bodies, ...again].map((b) => post(b)));
+    expect(answers.every((a) => a.status === 202)).toBe(true);
+    for (let i = 0; i < 20; i++) {
+      const pair = [answers[i]!.body, answers[20 + i]!.body];
+      // Exactly one of the two was stored; the other is a duplicate (same value) or a conflict.
+      expect(pair.map((b) => b.accepted).sort()).toEqual([0, 1]);
+      const loser = pair.find((b) => b.accepted === 0)!;
+      expect(loser.duplicates).toBe(1);
+      expect(loser.conflicts).toHaveLength(i < 10 ? 0 : 1);
+    }
+  });
+
   it('keeps readings outside the bounds in quarantine for admins', async () => {
     const res = await post({
       readings: [

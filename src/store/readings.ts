@@ -90,7 +90,7 @@ class IngestCoalescer {
 
   submit(job: IngestJob): Promise<IngestOutcome[]> {
     return new Promise((resolve, reject) => {
-      if (job.byStation.size >= COALESCE_BELOW_STATIONS) void this.send([{ job, resolve, reject }]);
+      if (job.byStation.size >= COALESCE_BELOW_STATIONS) this.sendSafely([{ job, resolve, reject }]);
       else if (this.queue.push({ job, resolve, reject }) === 1) setImmediate(() => this.flush());
     });
   }
@@ -98,7 +98,14 @@ class IngestCoalescer {
   private flush(): void {
     const entries = this.queue;
     this.queue = [];
-    void this.send(entries);
+    this.sendSafely(entries);
+  }
+
+  /** Whatever goes wrong, every waiting request gets its answer (an error means no 2xx). */
+  private sendSafely(entries: QueuedIngest[]): void {
+    this.send(entries).catch((err: unknown) => {
+      for (const e of entries) e.reject(err);
+    });
   }
 
   private async send(entries: QueuedIngest[]): Promise<void> {
