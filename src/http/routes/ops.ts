@@ -1,18 +1,16 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { Services } from '../../services.js';
 import type { AppEnv } from '../auth.js';
 
 /** Operations: readiness, Prometheus metrics, security headers. */
-export function securityHeaders(): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    await next();
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('X-Frame-Options', 'DENY');
-    c.header('Referrer-Policy', c.res.headers.get('Referrer-Policy') ?? 'same-origin');
-    if ((c.res.headers.get('Content-Type') ?? '').includes('text/html') && !c.res.headers.get('Content-Security-Policy')) {
-      c.header('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
-    }
-  };
+/** Security headers on a finished response (HTML pages also get a Content-Security-Policy). */
+export function setSecurityHeaders(c: Context<AppEnv>): void {
+  c.header('X-Content-Type-Options', 'nosniff');
+  c.header('X-Frame-Options', 'DENY');
+  c.header('Referrer-Policy', c.res.headers.get('Referrer-Policy') ?? 'same-origin');
+  if ((c.res.headers.get('Content-Type') ?? '').includes('text/html') && !c.res.headers.get('Content-Security-Policy')) {
+    c.header('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+  }
 }
 
 export function opsRoutes(svc: Services) {
