@@ -8,12 +8,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { serve } from '@hono/node-server';
-import { ConfigError, loadConfig } from './config/load.js';
+import { startup } from './cli/startup.js';
 import { localTarget, pingRedis, redisServerInstalled, startRedisServer, type LocalRedis } from './infra/redisServer.js';
 import { importDatasetFile } from './reference/file.js';
 import { describeIssues } from './lib/issues.js';
 import { createLogger, createRuntime } from './runtime.js';
-import { Keys } from './store/keys.js';
 import { createRedis, waitReady } from './store/redis.js';
 import { withScripts } from './store/scripts.js';
 import { ReferenceStore } from './reference/store.js';
@@ -23,25 +22,11 @@ import { startGatewayFromEnv } from './gateway/start.js';
 const log = createLogger();
 const apiOnly = process.argv.includes('--api');
 const port = Number(process.env.PORT ?? 8080);
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-function fail(message: string): never {
-  console.error(`\nfangxun cannot start: ${message}\n`);
-  process.exit(1);
-}
-
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) fail(`bad config file\n  ${err.message}`);
-  throw err;
-}
+const { config, redisUrl, keys, fail } = startup('fangxun');
 
 let localRedis: LocalRedis | null = null;
 if (!(await pingRedis(redisUrl))) {
-  const target = localTarget(redisUrl);
-  if (!target) fail(`no Redis answers at ${redisUrl}. Check REDIS_URL and that the server is up.`);
+  const target = localTarget(redisUrl) ?? fail(`no Redis answers at ${redisUrl}. Check REDIS_URL and that the server is up.`);
   if (!redisServerInstalled()) {
     fail(
       `no Redis answers at ${redisUrl} and redis-server is not installed. Either:\n` +
@@ -64,7 +49,6 @@ if (!adminToken) {
 // The demo data goes into an empty database before anything runs, and marks it as a demo
 // database: messages then go to the drill outbox (GET /v1/admin/outbox), never to a provider.
 const demo = join(config.dir, 'demo', 'ningguo.yaml');
-const keys = new Keys(process.env.FANGXUN_KEY_PREFIX ?? 'fx');
 const probe = withScripts(createRedis(redisUrl, 'api'));
 await waitReady(probe);
 const reference = new ReferenceStore(probe, keys);
@@ -77,7 +61,7 @@ if (process.env.FANGXUN_DEMO !== '0' && existsSync(demo) && (await reference.isE
 }
 probe.disconnect();
 
-const runtime = await createRuntime({ config, redisUrl, adminToken, workers: !apiOnly, schedulers: true, cron: true, log, channels: loadChannels(config.channels, log) });
+const runtime = await createRuntime({ config, redisUrl, prefix: keys.prefix, adminToken, workers: !apiOnly, schedulers: true, cron: true, log, channels: loadChannels(config.channels, log) });
 
 const gateway = apiOnly ? null : await startGatewayFromEnv(runtime.services).catch((err: unknown) => fail(`the SL 651 gateway could not start: ${(err as Error).message}`));
 

@@ -5,7 +5,7 @@
  * path and line.
  */
 import { existsSync } from 'node:fs';
-import { loadConfig } from '../config/load.js';
+import { startup } from './startup.js';
 import { describeIssues } from '../lib/issues.js';
 import { importDatasetFile } from '../reference/file.js';
 import { createLogger, createRuntime } from '../runtime.js';
@@ -15,8 +15,8 @@ if (files.length === 0) {
   console.error('usage: npm run import -- FILE [FILE…]   (YAML or JSON dataset; see README "Reference data")');
   process.exit(2);
 }
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const runtime = await createRuntime({ config: loadConfig(), redisUrl, log: createLogger('warn') }).catch((err: unknown) => {
+const { config, redisUrl, keys } = startup('fangxun import');
+const runtime = await createRuntime({ config, redisUrl, prefix: keys.prefix, log: createLogger('warn') }).catch((err: unknown) => {
   console.error(`Cannot reach Redis at ${redisUrl}: ${(err as Error).message}. Start the service (npm start) or set REDIS_URL.`);
   process.exit(1);
 });
