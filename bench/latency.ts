@@ -2,9 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { api, fmt, startBenchService } from './lib.js';
-import { Keys } from '../src/store/keys.js';
-
-const fxKeys = new Keys('fx');
+import { waitForEvaluation } from '../src/evaluation/drain.js';
 
 /** P3, P4, P5: alert latency, escalation lateness, memory and backfill. */
 export const pct = (xs: number[], p: number) => {
@@ -62,13 +60,7 @@ export async function alertLatency(opts: { alerts: number; backgroundPerSecond: 
     await api(env, 'POST', '/v1/admin/import', alertDataset(opts.alerts, hook.url, now, BG));
     const { key } = await api(env, 'POST', '/v1/admin/gauge-keys', { name: 'bench', stations: ['*'] });
     // The import marks every new station for evaluation: start once that is done (idle means idle).
-    const redis = new Redis(env.redis.url);
-    for (let drained = false; !drained; ) {
-      const [dirty, inflight] = await Promise.all([redis.zcard(fxKeys.dirty()), redis.zcard(fxKeys.inflight())]);
-      drained = dirty === 0 && inflight === 0;
-      if (!drained) await new Promise((r) => setTimeout(r, 50));
-    }
-    redis.disconnect();
+    await waitForEvaluation(env.redis.url);
     let stop = false;
     let bgSent = 0;
     const background = (async () => {
@@ -213,11 +205,7 @@ export async function memoryAndBackfill(opts: { stations: number; backfill: numb
       while (next < batches.length) await batches[next++]!();
     }));
     // Evaluated (windows and state written) before memory is read.
-    for (;;) {
-      const [dirty, inflight] = await Promise.all([redis.zcard(fxKeys.dirty()), redis.zcard(fxKeys.inflight())]);
-      if (dirty === 0 && inflight === 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitForEvaluation(env.redis.url, { timeoutMs: 600_000, pollMs: 100 });
     const seconds = (performance.now() - started) / 1000;
     const after = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
     return { stations: opts.stations, readings: sent, perStation, seconds, bytesPerStation: (after - before) / opts.stations };

@@ -10,13 +10,13 @@
  */
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
-import { Redis } from 'ioredis';
 import { api, benchDataset, fmt, startBenchService } from './lib.js';
 import { naivePipeline } from './naive-pipeline.js';
 import { alertLatency, escalationLateness, memoryAndBackfill } from './latency.js';
 import { freePort } from '../src/infra/redisServer.js';
 import { Keys } from '../src/store/keys.js';
 import { createRedis } from '../src/store/redis.js';
+import { waitForEvaluation } from '../src/evaluation/drain.js';
 
 const fxKeys = new Keys('fx');
 
@@ -105,11 +105,7 @@ async function p2(cluster = false) {
     await Promise.all(Array.from({ length: 6 }, poster));
     const accepted = performance.now();
     // Evaluated: nothing dirty, nothing claimed.
-    for (;;) {
-      const [dirty, inflight] = await Promise.all([redis.zcard(fxKeys.dirty()), redis.zcard(fxKeys.inflight())]);
-      if (dirty === 0 && inflight === 0) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitForEvaluation(env.redis.url, { pollMs: 20 });
     const seconds = (performance.now() - started) / 1000;
     const rate = total / seconds;
     // How often each station was evaluated (its state version counts the writes).

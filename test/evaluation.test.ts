@@ -11,7 +11,6 @@ describe('evaluation', () => {
   let key: string;
   const post = (readings: unknown[]) => svc.call('POST', '/v1/readings', { token: key, body: { readings } });
   const station = async (id: string) => (await svc.call('GET', `/v1/stations/${id}`)).body;
-  const township = async (id: string) => (await svc.call('GET', `/v1/townships/${id}`)).body;
 
   beforeAll(async () => {
     svc = await startService({ now: () => clock });

@@ -25,7 +25,6 @@ import {
   type Delivery,
   type Effects,
   type Person,
-  type Timer,
 } from '../domain/alerts.js';
 import { AlertStore } from './store.js';
 import { LinkSigner } from './links.js';

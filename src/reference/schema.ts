@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { levelSchema, ruleOverridesSchema, townshipPolicySchema } from '../config/schema.js';
+import { ruleOverridesSchema, townshipPolicySchema } from '../config/schema.js';
 
 /**
  * Reference data: townships, stations, people, assignments, shifts. These field names are

@@ -1,9 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRedis } from '../../src/store/redis.js';
+import { waitForEvaluation } from '../../src/evaluation/drain.js';
+import { waitFor } from '../helpers.js';
 import { deploy, http, type Deployment } from '../support/processes.js';
-import { Keys } from '../../src/store/keys.js';
-
-const fxKeys = new Keys('fx');
 
 /**
  * R6 (processes): two API and two worker processes behind one Redis give the same results
@@ -47,23 +45,13 @@ describe.each([
     );
     expect(accepted).toBe(all.length);
     expect(duplicates).toBe(all.length);
-    const redis = createRedis(d.redis.url, 'worker');
-    try {
-      for (const deadline = Date.now() + 60_000; ; ) {
-        const [dirty, inflight] = await Promise.all([redis.zcard(fxKeys.dirty()), redis.zcard(fxKeys.inflight())]);
-        if (dirty === 0 && inflight === 0) break;
-        if (Date.now() > deadline) throw new Error('evaluation did not drain');
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    } finally {
-      redis.disconnect();
-    }
+    await waitForEvaluation(d.redis.url, { timeoutMs: 60_000, pollMs: 200 });
     for (const api of [a, b]) {
       const views = (await http(api.url, d.token, 'GET', '/v1/stations')).body as Array<{ id: string; rainfall: Record<string, number>; level: string | null }>;
       expect(views.filter((v) => v.rainfall['24h'] !== 60).map((v) => v.id)).toEqual([]);
       expect(views.every((v) => v.level === 'IV')).toBe(true);
     }
-    const alerts = await waitUntil(async () => {
+    const alerts = await waitFor(async () => {
       const list = (await http(a.url, d.token, 'GET', '/v1/alerts?status=open')).body as any[];
       return list.length === 10 && list.every((x) => x.recipients[0]?.deliveries.some((y: any) => y.status === 'sent')) ? list : null;
     }, 30_000);
@@ -73,13 +61,3 @@ describe.each([
     expect(outbox.length).toBe(10);
   }, 180_000);
 });
-
-async function waitUntil<T>(fn: () => Promise<T | null>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}

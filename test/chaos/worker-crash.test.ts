@@ -1,9 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { waitForEvaluation } from '../../src/evaluation/drain.js';
+import { waitFor } from '../helpers.js';
 import { deploy, http, type Deployment } from '../support/processes.js';
-import { Keys } from '../../src/store/keys.js';
-
-const fxKeys = new Keys('fx');
 
 /**
  * R1: kill -9 the worker during a 100,000-reading ingest, start it again. Every accepted
@@ -64,18 +62,7 @@ describe('R1 worker crash', () => {
     expect(killed).toBe(true);
     expect(accepted).toBe(all.length);
 
-    const redis = new Redis(d.redis.url);
-    try {
-      const deadline = Date.now() + 90_000;
-      for (;;) {
-        const [dirty, inflight] = await Promise.all([redis.zcard(fxKeys.dirty()), redis.zcard(fxKeys.inflight())]);
-        if (dirty === 0 && inflight === 0) break;
-        if (Date.now() > deadline) throw new Error(`evaluation did not drain: ${dirty} dirty, ${inflight} in flight`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    } finally {
-      redis.disconnect();
-    }
+    await waitForEvaluation(d.redis.url, { timeoutMs: 90_000, pollMs: 200 });
     const views = (await http(url, d.token, 'GET', '/v1/stations')).body as Array<{ id: string; rainfall: Record<string, number>; upToDate: boolean; level: string | null }>;
     expect(views).toHaveLength(stations.length);
     const wrong = views.filter((v) => v.rainfall['24h'] !== 60 || !v.upToDate);
@@ -83,7 +70,7 @@ describe('R1 worker crash', () => {
     expect(views.every((v) => v.level === 'IV')).toBe(true);
 
     // Every township has its alert, every leader was told, nothing twice.
-    const alerts = await waitUntil(async () => {
+    const alerts = await waitFor(async () => {
       const list = (await http(url, d.token, 'GET', '/v1/alerts?status=open')).body as any[];
       const told = list.filter((a) => a.recipients.find((r: any) => r.role === 'liaison-leader')?.deliveries.some((x: any) => x.status === 'sent'));
       return told.length === TOWNSHIPS ? list : null;
@@ -95,13 +82,3 @@ describe('R1 worker crash', () => {
     expect(ids.filter((id) => id.includes(':notify:')).length).toBe(TOWNSHIPS * 2); // at IV: the liaison leader and the duty officer
   }, 240_000);
 });
-
-async function waitUntil<T>(fn: () => Promise<T | null>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
