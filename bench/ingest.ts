@@ -3,8 +3,7 @@
  * single-reading POSTs and 100-reading batches, with autocannon.
  *   npx tsx bench/ingest.ts [--quick]
  */
-import autocannon from 'autocannon';
-import { api, benchDataset, fmt, startBenchService } from './lib.js';
+import { api, benchDataset, fmt, postLoad, readingSequence, startBenchService } from './lib.js';
 
 const quick = process.argv.includes('--quick');
 const duration = quick ? 5 : 10;
@@ -14,22 +13,10 @@ const env = await startBenchService();
 try {
   await api(env, 'POST', '/v1/admin/import', benchDataset(STATIONS));
   const { key } = await api(env, 'POST', '/v1/admin/gauge-keys', { name: 'bench', stations: ['*'] });
-  const base = Date.now() - 6 * 3_600_000;
-  let seq = 0;
   // Each request a new (station, observedAt): no duplicates, as in a storm.
-  const next = () => {
-    const n = seq++;
-    return { stationId: `S${n % STATIONS}`, observedAt: new Date(base + Math.floor(n / STATIONS) * 1000).toISOString(), rainfallMm: 0.5 };
-  };
+  const next = readingSequence(STATIONS);
   const run = (name: string, connections: number, body: () => unknown) =>
-    autocannon({
-      url: `${env.url}/v1/readings`,
-      method: 'POST',
-      connections,
-      duration,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      requests: [{ setupRequest: (req: any) => ({ ...req, body: JSON.stringify(body()) }) }],
-    }).then((r) => ({ name, r }));
+    postLoad(`${env.url}/v1/readings`, key, { seconds: duration, connections, body }).then((r) => ({ name, r }));
 
   const single = await run('single', 50, next);
   const BATCH = 100;

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import autocannon from 'autocannon';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { tmpdir } from 'node:os';
@@ -35,9 +36,7 @@ export async function startBenchService(
 ): Promise<BenchEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'fangxun-bench-'));
   const configDir = benchConfigDir(dir, opts.config);
-  const redis: LocalRedis = opts.cluster
-    ? await startRedisCluster({ size: 3, dir }).then((c) => ({ url: c.url, process: c.nodes[0]!.process, stop: () => c.stop() }))
-    : await startRedisServer({ port: await freePort(), dir });
+  const redis: LocalRedis = opts.cluster ? await startRedisCluster({ size: 3, dir }) : await startRedisServer({ port: await freePort(), dir });
   const port = await freePort();
   const token = 'bench-admin-token';
   const args = [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts', ...(opts.workers === false ? ['--api'] : [])];
@@ -92,4 +91,29 @@ export function benchDataset(n: number) {
 
 export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/**
+ * What gauges send in a storm: each call a new (station, observedAt), round-robin over
+ * S0…S{stations-1}, one step apart per round, starting `from`.
+ */
+export function readingSequence(stations: number, opts: { from?: number; stepMs?: number; rainfallMm?: number } = {}) {
+  const from = opts.from ?? Date.now() - 6 * 3_600_000;
+  let n = 0;
+  return () => {
+    const i = n++;
+    return { stationId: `S${i % stations}`, observedAt: new Date(from + Math.floor(i / stations) * (opts.stepMs ?? 1_000)).toISOString(), rainfallMm: opts.rainfallMm ?? 0.5 };
+  };
+}
+
+/** autocannon POSTs to `url` for `seconds`, each with a fresh JSON body from `body()`. */
+export function postLoad(url: string, token: string | null, opts: { seconds: number; connections?: number; body: () => unknown }) {
+  return autocannon({
+    url,
+    method: 'POST',
+    connections: opts.connections ?? 50,
+    duration: opts.seconds,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+    requests: [{ setupRequest: (req: any) => ({ ...req, body: JSON.stringify(opts.body()) }) }],
+  });
 }

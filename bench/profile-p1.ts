@@ -8,10 +8,9 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { parse } from 'yaml';
-import { api, benchDataset, startBenchService } from './lib.js';
+import { api, benchDataset, postLoad, readingSequence, startBenchService } from './lib.js';
 import { Keys } from '../src/store/keys.js';
 
 const seconds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 8);
@@ -31,28 +30,16 @@ const env = await startBenchService({ workers: !apiOnly && !split, ...(kickArg ?
 try {
   await api(env, 'POST', '/v1/admin/import', benchDataset(STATIONS));
   const { key } = await api(env, 'POST', '/v1/admin/gauge-keys', { name: 'bench', stations: ['*'] });
-  const t0 = Date.now() - 6 * 3_600_000;
-  let n = 0;
-  const one = () => {
-    const i = n++;
-    return { stationId: `S${i % STATIONS}`, observedAt: new Date(t0 + Math.floor(i / STATIONS) * 1000).toISOString(), rainfallMm: 0.5 };
-  };
+  const one = readingSequence(STATIONS);
   // `--batch=N`: batches of N readings (P2's shape) instead of single readings.
-  const next = () => JSON.stringify(batchSize > 1 ? { readings: Array.from({ length: batchSize }, one) } : one());
+  const next = () => (batchSize > 1 ? { readings: Array.from({ length: batchSize }, one) } : one());
   const worker = split ? spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env: env.processEnv, stdio: 'ignore' }) : null;
   if (worker) await new Promise((r) => setTimeout(r, 3_000));
   const redis = new Redis(env.redis.url);
   const jobsAdded = async () => Number((await redis.get(`${new Keys('fx').bullPrefix()}:evaluate:id`)) ?? 0);
   const kicks0 = await jobsAdded();
   const before = { worker: worker ? cpuSeconds(worker.pid!) : 0, svc: cpuSeconds(env.service.pid!), redis: cpuSeconds(env.redis.process.pid!), self: process.cpuUsage() };
-  const r = await autocannon({
-    url: `${env.url}/v1/readings`,
-    method: 'POST',
-    connections: batchSize > 1 ? 6 : 50,
-    duration: seconds,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    requests: [{ setupRequest: (req: any) => ({ ...req, body: next() }) }],
-  });
+  const r = await postLoad(`${env.url}/v1/readings`, key, { seconds, connections: batchSize > 1 ? 6 : 50, body: next });
   const self = process.cpuUsage(before.self);
   const used = {
     service: cpuSeconds(env.service.pid!) - before.svc,

@@ -9,8 +9,7 @@
  * `npm run bench -- P3` runs one; P2C (P2 on a local 3-node Redis Cluster) runs in a full run or alone.
  */
 import { spawn } from 'node:child_process';
-import autocannon from 'autocannon';
-import { api, benchDataset, fmt, startBenchService } from './lib.js';
+import { api, benchDataset, fmt, postLoad, readingSequence, startBenchService } from './lib.js';
 import { naivePipeline } from './naive-pipeline.js';
 import { alertLatency, escalationLateness, memoryAndBackfill } from './latency.js';
 import { freePort } from '../src/infra/redisServer.js';
@@ -30,17 +29,6 @@ function report(row: (typeof rows)[number]) {
   console.log(`${row.id}  ${row.what}: ${row.value}  | baseline ${row.baseline}  | ratio ${row.ratio}  | target ${row.target}  ${row.ok ? 'MET' : 'NOT MET'}`);
 }
 
-async function cannon(url: string, token: string | null, seconds: number, body: () => unknown) {
-  return autocannon({
-    url,
-    method: 'POST',
-    connections: 50,
-    duration: seconds,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
-    requests: [{ setupRequest: (req: any) => ({ ...req, body: JSON.stringify(body()) }) }],
-  });
-}
-
 async function p1() {
   const seconds = quick ? 5 : 10;
   // Baseline first, alone on the machine.
@@ -48,22 +36,17 @@ async function p1() {
   const baseline = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-server.ts'], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 1_500));
   const reading = () => ({ stationId: 'S1', observedAt: new Date().toISOString(), rainfallMm: 0.5 });
-  await cannon(`http://127.0.0.1:${port}/v1/readings`, null, 1, reading); // warm-up
-  const base = await cannon(`http://127.0.0.1:${port}/v1/readings`, null, seconds, reading);
+  await postLoad(`http://127.0.0.1:${port}/v1/readings`, null, { seconds: 1, body: reading }); // warm-up
+  const base = await postLoad(`http://127.0.0.1:${port}/v1/readings`, null, { seconds, body: reading });
   baseline.kill();
 
   const env = await startBenchService();
   try {
     await api(env, 'POST', '/v1/admin/import', benchDataset(STATIONS));
     const { key } = await api(env, 'POST', '/v1/admin/gauge-keys', { name: 'bench', stations: ['*'] });
-    const t0 = Date.now() - 6 * 3_600_000;
-    let n = 0;
-    const next = () => {
-      const i = n++;
-      return { stationId: `S${i % STATIONS}`, observedAt: new Date(t0 + Math.floor(i / STATIONS) * 1000).toISOString(), rainfallMm: 0.5 };
-    };
-    await cannon(`${env.url}/v1/readings`, key, 1, next);
-    const r = await cannon(`${env.url}/v1/readings`, key, seconds, next);
+    const next = readingSequence(STATIONS);
+    await postLoad(`${env.url}/v1/readings`, key, { seconds: 1, body: next });
+    const r = await postLoad(`${env.url}/v1/readings`, key, { seconds, body: next });
     const ratio = r.requests.average / base.requests.average;
     report({
       id: 'P1',

@@ -116,11 +116,11 @@ export async function freeClusterPort(): Promise<number> {
   throw new Error('no free port pair for a cluster node');
 }
 
-export interface LocalCluster {
+/** A local cluster; usable where a LocalRedis is expected (`process` is its first node's). */
+export interface LocalCluster extends LocalRedis {
   /** `redis-cluster://127.0.0.1:p1,127.0.0.1:p2,…` */
   url: string;
   nodes: LocalRedis[];
-  stop(): Promise<void>;
 }
 
 /**
@@ -151,7 +151,7 @@ export async function startRedisCluster(opts: { size?: number; dir: string }): P
       if (i > 200) throw new Error(`cluster did not become ok: ${states.join(', ')}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    return { url: `redis-cluster://${addresses.join(',')}`, nodes, stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))) };
+    return { url: `redis-cluster://${addresses.join(',')}`, nodes, process: nodes[0]!.process, stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))) };
   } catch (err) {
     await Promise.all(nodes.map((n) => n.stop()));
     throw err;

@@ -38,7 +38,7 @@ export async function deploy(patch: { service?: Record<string, unknown>; policy?
   const redisPort = await freePort();
   const redisDir = join(dir, 'redis');
   mkdirSync(redisDir);
-  let redis: LocalRedis = patch.cluster ? await asLocal(startRedisCluster({ size: 3, dir: redisDir })) : await startRedisServer({ port: redisPort, dir: redisDir });
+  let redis: LocalRedis = patch.cluster ? await startRedisCluster({ size: 3, dir: redisDir }) : await startRedisServer({ port: redisPort, dir: redisDir });
   const token = 'chaos-admin-token';
   const procs = new Set<ChildProcess>();
   const env = { ...process.env, REDIS_URL: redis.url, FANGXUN_ADMIN_TOKEN: token, FANGXUN_CONFIG_DIR: configDir, FANGXUN_DEMO: '0', FANGXUN_DRILL: '1', SL651_PORT: '0', LOG_LEVEL: 'warn' };
@@ -89,11 +89,6 @@ export async function deploy(patch: { service?: Record<string, unknown>; policy?
     },
   };
   return d;
-}
-
-async function asLocal(started: ReturnType<typeof startRedisCluster>): Promise<LocalRedis> {
-  const cluster = await started;
-  return { url: cluster.url, process: cluster.nodes[0]!.process, stop: () => cluster.stop() };
 }
 
 export async function http(url: string, token: string, method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<{ status: number; body: any; ms: number }> {
