@@ -141,7 +141,7 @@ export async function evaluateStations(ctx: EngineContext, ids: readonly string[
       const { townshipId, state } = states[i]!;
       committed.push({ id, townshipId, sv });
       // What this process just wrote need not be read back for the township.
-      cacheState(ctx, id, String(sv), state);
+      cacheState(ctx, id, sv, state);
     });
   }
   return { townships: [...townships], committed };
@@ -155,14 +155,14 @@ export async function evaluateStations(ctx: EngineContext, ids: readonly string[
  * township, `fxTownshipTicket`); a member missing there (never evaluated since it joined
  * the township) is asked directly.
  */
-const stateCache = new Map<string, { version: string; state: StoredStationState }>();
+const stateCache = new Map<string, { version: number; state: StoredStationState }>();
 
-function cacheState(ctx: EngineContext, id: string, version: string, state: StoredStationState): void {
+function cacheState(ctx: EngineContext, id: string, version: number, state: StoredStationState): void {
   if (stateCache.size > 200_000) stateCache.clear();
   stateCache.set(`${ctx.keys.prefix}|${id}`, { version, state });
 }
 
-async function stationStates(ctx: EngineContext, ids: readonly string[], known: ReadonlyMap<string, string>): Promise<Map<string, StoredStationState>> {
+async function stationStates(ctx: EngineContext, ids: readonly string[], known: ReadonlyMap<string, number>): Promise<Map<string, StoredStationState>> {
   const { redis, keys } = ctx;
   const unknown = ids.filter((id) => !known.has(id));
   const versions = new Map(known);
@@ -173,7 +173,7 @@ async function stationStates(ctx: EngineContext, ids: readonly string[], known: 
     unknown.forEach((id, i) => {
       const [err, v] = replies[i] ?? [];
       if (err) throw err;
-      if (v !== null && v !== undefined) versions.set(id, String(v)); // else never evaluated
+      if (v !== null && v !== undefined) versions.set(id, Number(v)); // else never evaluated
     });
   }
   const out = new Map<string, StoredStationState>();
@@ -182,7 +182,7 @@ async function stationStates(ctx: EngineContext, ids: readonly string[], known: 
     const version = versions.get(id);
     if (version === undefined) continue;
     const cached = stateCache.get(`${ctx.keys.prefix}|${id}`);
-    if (cached && Number(cached.version) >= Number(version)) out.set(id, cached.state);
+    if (cached && cached.version >= version) out.set(id, cached.state);
     else missing.push(id);
   }
   if (missing.length > 0) {
@@ -197,7 +197,7 @@ async function stationStates(ctx: EngineContext, ids: readonly string[], known: 
       const state = JSON.parse(json) as StoredStationState;
       out.set(id, state);
       // Cached under the version read together with the state (atomic HMGET).
-      cacheState(ctx, id, String(sv), state);
+      cacheState(ctx, id, Number(sv), state);
     });
   }
   return out;
@@ -223,13 +223,13 @@ export async function recomputeTownships(ctx: EngineContext, townshipIds: readon
   for (const tid of townshipIds) tickets.fxTownshipTicket(keys.township(tid), keys.townshipMemberVersions(tid), ...(written.get(tid) ?? []));
   const ticketReplies = (await tickets.exec()) ?? [];
   const wants: number[] = [];
-  const known = new Map<string, string>();
+  const known = new Map<string, number>();
   townshipIds.forEach((tid, i) => {
     const [err, reply] = ticketReplies[i] ?? [new Error('no reply')];
     if (err) throw err;
     const flat = reply as Array<number | string>;
     wants.push(Number(flat[0]));
-    for (let j = 1; j < flat.length; j += 2) known.set(String(flat[j]), String(flat[j + 1]));
+    for (let j = 1; j < flat.length; j += 2) known.set(String(flat[j]), Number(flat[j + 1]));
   });
 
   const members = townshipIds.map((tid) => (ref.stationsByTownship.get(tid) ?? []).map((s) => s.id));

@@ -57,16 +57,18 @@ export function storeReadings(
   hotCutoffSec: number,
   opts: { urgent?: ReadonlySet<string>; extra?: (pipe: Batch) => void } = {},
 ): Promise<IngestOutcome[]> {
-  let coalescer = coalescers.get(redis);
+  // One coalescer per connection and deployment (a process has one of each; tests have several).
+  const perPrefix = coalescers.get(redis) ?? new Map<string, IngestCoalescer>();
+  coalescers.set(redis, perPrefix);
+  let coalescer = perPrefix.get(keys.prefix);
   if (!coalescer) {
-    coalescer = new IngestCoalescer(redis);
-    coalescers.set(redis, coalescer);
+    coalescer = new IngestCoalescer(redis, keys);
+    perPrefix.set(keys.prefix, coalescer);
   }
-  return coalescer.submit({ keys, byStation, now, hotCutoffSec, urgent: opts.urgent, extra: opts.extra });
+  return coalescer.submit({ byStation, now, hotCutoffSec, urgent: opts.urgent, extra: opts.extra });
 }
 
 interface IngestJob {
-  keys: Keys;
   byStation: Map<string, PendingReading[]>;
   now: number;
   hotCutoffSec: number;
@@ -74,7 +76,7 @@ interface IngestJob {
   extra?: (pipe: Batch) => void;
 }
 
-const coalescers = new WeakMap<ScriptedRedis, IngestCoalescer>();
+const coalescers = new WeakMap<ScriptedRedis, Map<string, IngestCoalescer>>();
 
 /** Requests with at least this many stations are sent on their own, not merged. */
 const COALESCE_BELOW_STATIONS = 32;
@@ -86,7 +88,10 @@ type QueuedIngest = { job: IngestJob; resolve: (o: IngestOutcome[]) => void; rej
 class IngestCoalescer {
   private queue: QueuedIngest[] = [];
 
-  constructor(private readonly redis: ScriptedRedis) {}
+  constructor(
+    private readonly redis: ScriptedRedis,
+    private readonly keys: Keys,
+  ) {}
 
   submit(job: IngestJob): Promise<IngestOutcome[]> {
     return new Promise((resolve, reject) => {
@@ -109,24 +114,21 @@ class IngestCoalescer {
   }
 
   private async send(entries: QueuedIngest[]): Promise<void> {
-    // One unit per (request, station); on one Redis, up to MAX_STATIONS_PER_CALL stations go in
-    // one script call.
+    const { keys } = this;
+    // One unit per (request, station). On one Redis up to MAX_STATIONS_PER_CALL units go in one
+    // script call; on a cluster each is its own call (its own slot), grouped per node by the client.
     const units: Array<{ k: number; stationId: string; list: PendingReading[] }> = [];
     entries.forEach(({ job }, k) => {
       for (const [stationId, list] of job.byStation) units.push({ k, stationId, list });
     });
-    // On a cluster each station is its own call (its own slot); the client groups calls per node.
-    const groups: number[][] = [];
     const cluster = isCluster(this.redis);
     const perCall = cluster ? 1 : MAX_STATIONS_PER_CALL;
-    for (let i = 0; i < units.length; i += perCall) groups.push(units.slice(i, i + perCall).map((_, j) => i + j));
     const pipe = batch(this.redis) as Pipe;
-    for (const g of groups) {
+    for (let from = 0; from < units.length; from += perCall) {
       const keyList: string[] = [];
       const argv: Array<string | number> = [];
-      for (const i of g) {
-        const { k, stationId, list } = units[i]!;
-        const { keys, now, hotCutoffSec } = entries[k]!.job;
+      for (const { k, stationId, list } of units.slice(from, from + perCall)) {
+        const { now, hotCutoffSec } = entries[k]!.job;
         keyList.push(keys.stationReadings(stationId), keys.station(stationId));
         argv.push(now, hotCutoffSec, keys.stationArchiveBase(stationId), list.length);
         for (const r of list) argv.push(r.tsSec, r.value);
@@ -139,59 +141,40 @@ class IngestCoalescer {
       job.extra?.(pipe);
       return { from, to: pipe.length };
     });
-    let results: Array<[Error | null, unknown]>;
-    try {
-      results = ((await pipe.exec()) ?? []) as Array<[Error | null, unknown]>;
-    } catch (err) {
-      for (const e of entries) e.reject(err);
-      return;
-    }
-    // Each unit's reply (or its call's error).
-    const replies: Array<{ err: Error | null; flat: Array<number | string> }> = [];
-    groups.forEach((g, gi) => {
-      const [err, reply] = results[gi] ?? [new Error('no reply'), null];
-      g.forEach((i, j) => (replies[i] = { err, flat: err ? [] : (reply as Array<Array<number | string>>)[j]! }));
-    });
-    // Step 1 per request: outcomes, or the request's first error.
+    const results = ((await pipe.exec()) ?? []) as Array<[Error | null, unknown]>;
+
+    // Step 1, per request: its outcomes, or the first error among its calls.
     const outcomes = entries.map(() => [] as IngestOutcome[]);
-    const toEvaluate = entries.map(() => [] as string[]);
+    const toEvaluate = new Set<string>();
     const failed = entries.map(() => null as Error | null);
     units.forEach((u, i) => {
-      const { err, flat } = replies[i]!;
+      const [err, reply] = results[Math.floor(i / perCall)] ?? [new Error('no reply'), null];
       if (err) {
         failed[u.k] ??= err;
         return;
       }
-      // Only duplicates and conflicts are listed (1-based position, code, stored value).
-      const seen = new Map<number, IngestOutcome>();
+      // { needsEval, (position, code, stored)… }: only duplicates and conflicts are listed.
+      const flat = (reply as Array<Array<number | string>>)[i % perCall]!;
+      const listed = new Map<number, IngestOutcome>();
       for (let j = 1; j + 2 < flat.length; j += 3) {
-        const r = u.list[Number(flat[j]) - 1]!;
-        seen.set(Number(flat[j]) - 1, { index: r.index, status: Number(flat[j + 1]) === 1 ? 'duplicate' : 'conflict', stored: String(flat[j + 2]) });
+        const at = Number(flat[j]) - 1;
+        listed.set(at, { index: u.list[at]!.index, status: Number(flat[j + 1]) === 1 ? 'duplicate' : 'conflict', stored: String(flat[j + 2]) });
       }
-      u.list.forEach((r, j) => outcomes[u.k]!.push(seen.get(j) ?? { index: r.index, status: 'new' }));
-      if (Number(flat[0]) === 1) toEvaluate[u.k]!.push(u.stationId);
+      u.list.forEach((r, j) => outcomes[u.k]!.push(listed.get(j) ?? { index: r.index, status: 'new' }));
+      if (Number(flat[0]) === 1) toEvaluate.add(u.stationId);
     });
-    const done: Array<{ entry: (typeof entries)[number]; outcomes: IngestOutcome[]; toEvaluate: string[] }> = [];
+    const ok: number[] = [];
     entries.forEach((entry, k) => {
       for (let i = extras[k]!.from; i < extras[k]!.to; i++) failed[k] ??= results[i]?.[0] ?? null;
       if (failed[k]) entry.reject(failed[k]);
-      else done.push({ entry, outcomes: outcomes[k]!, toEvaluate: toEvaluate[k]! });
+      else ok.push(k);
     });
-    // Step 2: one mark per deployment (key prefix) for all requests of the batch.
-    const byKeys = new Map<Keys, typeof done>();
-    for (const d of done) byKeys.set(d.entry.job.keys, [...(byKeys.get(d.entry.job.keys) ?? []), d]);
-    await Promise.all(
-      [...byKeys].map(async ([keys, group]) => {
-        const ids = [...new Set(group.flatMap((d) => d.toEvaluate))];
-        const urgent = new Set(group.flatMap((d) => [...(d.entry.job.urgent ?? [])]));
-        try {
-          if (ids.length > 0) await markDirty(this.redis, keys, ids, Math.min(...group.map((d) => d.entry.job.now)), urgent);
-          for (const d of group) d.entry.resolve(d.outcomes);
-        } catch (err) {
-          for (const d of group) d.entry.reject(err);
-        }
-      }),
-    );
+    // Step 2: one dirty mark for all requests that stored their readings.
+    if (ok.length === 0) return;
+    const urgent = new Set(ok.flatMap((k) => [...(entries[k]!.job.urgent ?? [])]));
+    const ids = [...toEvaluate];
+    if (ids.length > 0) await markDirty(this.redis, keys, ids, Math.min(...ok.map((k) => entries[k]!.job.now)), urgent);
+    for (const k of ok) entries[k]!.resolve(outcomes[k]!);
   }
 }
 
