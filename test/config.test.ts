@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync, rmSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -64,6 +64,17 @@ describe('config', () => {
   it('checks service.yaml durations', () => {
     const dir = configWith({ 'levels.yaml': 'rainfall: []\n', 'service.yaml': 'ingest:\n  maxFuture: five minutes\n' });
     expect(loadError(dir).message).toMatch(/service\.yaml:\n {2}ingest\.maxFuture \(line 2\): duration must look like 30s, 15m, 2h or 1d/);
+  });
+
+  it('takes 0 to turn evaluation.settle off, and names a bad value', () => {
+    // The shipped files, with service.yaml replaced.
+    const shipped = Object.fromEntries(['levels.yaml', 'policy.yaml', 'channels.yaml'].map((f) => [f, readFileSync(join('config', f), 'utf8')]));
+    const settle = (value: string) => configWith({ ...shipped, 'service.yaml': `evaluation:\n  settle: ${value}\n` });
+    expect(loadConfig(settle('0s')).service.evaluation.settle).toBe(0);
+    expect(loadConfig(settle('0')).service.evaluation.settle).toBe(0);
+    expect(loadConfig(settle('1500ms')).service.evaluation.settle).toBe(1500);
+    const dir = settle('soon');
+    expect(loadError(dir).message).toMatch(/evaluation\.settle \(line 2\): duration must look like 0 \(off\), 500ms, 1s or 2m/);
   });
 
   it('needs levels.yaml and reads FANGXUN_CONFIG_DIR', () => {

@@ -12,6 +12,19 @@ export const durationSchema = z
   .refine((s) => parseDuration(s) !== null, { message: 'duration must look like 30s, 15m, 2h or 1d' })
   .transform((s) => parseDuration(s)!);
 
+/** A duration that may also be off: `0` or `0s` (any unit) mean 0. */
+const offMessage = 'duration must look like 0 (off), 500ms, 1s or 2m';
+export const durationOrOffSchema = z.union(
+  [
+    z.literal(0),
+    z
+      .string()
+      .refine((s) => /^0+(\.0+)?(ms|s|m|h|d)?$/.test(s.trim()) || parseDuration(s) !== null, { message: offMessage })
+      .transform((s) => parseDuration(s) ?? 0),
+  ],
+  { error: offMessage },
+);
+
 export const rainfallRuleSchema = z.strictObject({
   window: z.enum(RAIN_WINDOWS, { error: `window must be one of ${RAIN_WINDOWS.join(' ')}` }),
   mm: z.number().positive(),
@@ -77,7 +90,7 @@ export const serviceConfigSchema = z.strictObject({
       /** A claim not released within this is handed to another worker (crashed worker). */
       claimLease: durationSchema.default(60_000),
       /** Under a backlog, a station is evaluated once its first new reading has waited this long (urgent ones at once). */
-      settle: durationSchema.default(0),
+      settle: durationOrOffSchema.default(0),
       /** Stations with rain or a level are re-evaluated this often so windows roll forward. */
       refreshEvery: durationSchema.default(60_000),
       /** Wake-ups of the evaluation are coalesced over this window (per API process). */
