@@ -220,7 +220,7 @@ describe('raising and declaring', () => {
   it('a declared level opens the alert with its notice number in every message', async () => {
     const svc = await start({ config: alertConfig((c) => (c.policy.levels.III.ackWithin = 60_000)) });
     await setup(svc);
-    const duty = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'duty', personId: 'p-duty' } })).body.token;
+    const duty = await svc.token('duty', 'p-duty');
     const bad = await svc.call('POST', '/v1/townships/341881100/declare', { token: duty, body: { level: 'V', notice: '', reason: 'x' } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.map((d: any) => d.path)).toEqual(['level', 'notice']);
@@ -237,7 +237,7 @@ describe('raising and declaring', () => {
     for (const m of msgs) expect(m.text).toContain('宁防指〔2026〕3号');
     expect(msgs.find((m) => m.personId === 'p-port')!.text).toContain('港口湾水库超汛限');
     // A leader may not declare.
-    const leader = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'leader', personId: 'p-lead' } })).body.token;
+    const leader = await svc.token('leader', 'p-lead');
     expect((await svc.call('POST', '/v1/townships/341881100/declare', { token: leader, body: { level: 'I', notice: 'x', reason: 'y' } })).status).toBe(403);
   });
 });
@@ -268,7 +268,7 @@ describe('answering', () => {
   });
 
   it('lets a duty officer acknowledge on behalf of someone, recorded as such', async () => {
-    const duty = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'duty', personId: 'p-duty' } })).body.token;
+    const duty = await svc.token('duty', 'p-duty');
     const noWho = await svc.call('POST', `/v1/alerts/${alertId}/ack`, { token: 'test-admin-token' });
     expect(noWho.status).toBe(400);
     const res = await svc.call('POST', `/v1/alerts/${alertId}/ack`, { token: duty, body: { onBehalfOf: 'p-lead', note: '电话联系，已收到' } });
@@ -278,7 +278,7 @@ describe('answering', () => {
   });
 
   it('records arrival with the distance to the command post', async () => {
-    const leader = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'leader', personId: 'p-lead' } })).body.token;
+    const leader = await svc.token('leader', 'p-lead');
     const bad = await svc.call('POST', `/v1/alerts/${alertId}/arrive`, { token: leader, body: { lat: 30.63 } });
     expect(bad.status).toBe(400);
     const res = await svc.call('POST', `/v1/alerts/${alertId}/arrive`, { token: leader, body: { lat: 30.6305, lon: 118.9805 } });
@@ -289,7 +289,7 @@ describe('answering', () => {
   });
 
   it('shows a leader only their own alerts', async () => {
-    const port = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'leader', personId: 'p-port' } })).body.token;
+    const port = await svc.token('leader', 'p-port');
     expect((await svc.call('GET', `/v1/alerts/${alertId}`, { token: port })).status).toBe(404);
     expect((await svc.call('GET', '/v1/alerts', { token: port })).body).toEqual([]);
     expect((await svc.call('POST', `/v1/alerts/${alertId}/ack`, { token: port })).status).toBe(404);

@@ -8,7 +8,7 @@ let cookie: string;
 beforeAll(async () => {
   svc = await startService({ config: testConfig((c) => (c.policy.levels.IV.ackWithin = 60_000)), workers: true, drill: true });
   await svc.importData(alertDataset('http://hooks.test'));
-  duty = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'duty', personId: 'p-duty' } })).body.token;
+  duty = await svc.token('duty', 'p-duty');
 });
 afterAll(() => svc.close());
 
@@ -115,7 +115,7 @@ describe('/board', () => {
     expect(page).toContain('解除响应');
     expect((await form(`/board/alerts/${encodeURIComponent(alert.id)}/resolve`, { reason: '险情解除' })).status).toBe(303);
     expect((await svc.call('GET', `/v1/alerts/${alert.id}`)).body).toMatchObject({ status: 'resolved', resolveReason: '险情解除', resolvedBy: 'p-duty' });
-    const leader = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'leader', personId: 'p-lead' } })).body.token;
+    const leader = await svc.token('leader', 'p-lead');
     const leaderLogin = await svc.runtime.app.request('/board/login', { method: 'POST', body: new URLSearchParams({ token: leader }) });
     const leaderCookie = leaderLogin.headers.get('set-cookie')!.split(';')[0]!;
     const refused = await svc.runtime.app.request('/board/declare', { method: 'POST', headers: { cookie: leaderCookie }, body: new URLSearchParams({ townshipId: '341881100', level: 'I', notice: 'x', reason: 'y' }) });

@@ -26,7 +26,7 @@ describe.skipIf(!available)('the board in a browser', () => {
   beforeAll(async () => {
     svc = await startService({ config: testConfig((c) => (c.policy.levels.IV.ackWithin = 600_000)), workers: true, drill: true });
     await svc.importData(alertDataset('http://hooks.test'));
-    duty = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'duty', personId: 'p-duty' } })).body.token;
+    duty = await svc.token('duty', 'p-duty');
     key = await svc.gaugeKey();
     const port = await freePort();
     server = serve({ fetch: svc.runtime.app.fetch, port, hostname: '127.0.0.1' });

@@ -28,6 +28,8 @@ export interface TestService {
   engine: EngineContext;
   importData(data: DatasetInput): Promise<void>;
   gaugeKey(stations?: string[]): Promise<string>;
+  /** A staff token of `role` (for `personId`, when given), created through the admin API. */
+  token(role: 'admin' | 'duty' | 'leader', personId?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -87,6 +89,11 @@ export async function startService(
       const res = await svc.call('POST', '/v1/admin/gauge-keys', { body: { name: 'test gauge', stations } });
       if (res.status !== 201) throw new Error(`gauge key: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body.key as string;
+    },
+    async token(role, personId) {
+      const res = await svc.call('POST', '/v1/admin/tokens', { body: { role, ...(personId ? { personId } : {}) } });
+      if (res.status !== 201) throw new Error(`token: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.token as string;
     },
     close: () => runtime.close(),
   };

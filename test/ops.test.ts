@@ -101,7 +101,7 @@ describe('queue dashboard', () => {
   it('serves bull-board at /admin/queues to admins only, with its assets', async () => {
     const svc = await startService();
     try {
-      const duty = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'duty' } })).body.token;
+      const duty = await svc.token('duty');
       expect((await svc.runtime.app.request('/admin/queues')).status).toBe(401);
       expect((await svc.runtime.app.request('/admin/queues', { headers: { authorization: `Bearer ${duty}` } })).status).toBe(403);
       const page = await svc.runtime.app.request('/admin/queues', { headers: { authorization: 'Bearer test-admin-token' } });

@@ -100,13 +100,13 @@ describe('who is on duty', () => {
 
 describe('swaps and the calendar', () => {
   it('swaps a person and keeps the history', async () => {
-    const duty = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'duty', personId: 'p-duty' } })).body.token;
+    const duty = await svc.token('duty', 'p-duty');
     const res = await svc.call('POST', '/v1/admin/shifts/duty-2026-07-02/swap', { token: duty, body: { from: 'p-duty2', to: 'p-head', reason: '调休' } });
     expect(res.status).toBe(200);
     expect(res.body.officerIds).toEqual(['p-duty', 'p-head']);
     expect((await svc.call('POST', '/v1/admin/shifts/duty-2026-07-02/swap', { body: { from: 'p-duty2', to: 'p-head' } })).status).toBe(422);
     expect((await svc.call('POST', '/v1/admin/shifts/nope/swap', { body: { from: 'a', to: 'p-head' } })).status).toBe(404);
-    const leader = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'leader', personId: 'p-lead' } })).body.token;
+    const leader = await svc.token('leader', 'p-lead');
     expect((await svc.call('POST', '/v1/admin/shifts/duty-2026-07-02/swap', { token: leader, body: { from: 'p-duty', to: 'p-head' } })).status).toBe(403);
     const history = (await svc.call('GET', '/v1/admin/shifts/duty-2026-07-02/history')).body;
     expect(history.map((h: any) => h.action)).toEqual(['shifts.swap', 'shifts.import']);
@@ -118,7 +118,7 @@ describe('swaps and the calendar', () => {
   });
 
   it('serves an RFC 5545 calendar whose UIDs survive a change, with the sequence counting it', async () => {
-    const leader = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'leader', personId: 'p-head' } })).body.token;
+    const leader = await svc.token('leader', 'p-head');
     const res = await svc.runtime.app.request(`/v1/duty.ics?personId=p-head&token=${leader}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/calendar; charset=utf-8');

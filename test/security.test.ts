@@ -99,7 +99,7 @@ describe('secrets and answer links', () => {
   it('stores keys and tokens only as hashes', async () => {
     const { redis } = svc.runtime.services;
     const key = await svc.gaugeKey();
-    const token = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'duty' } })).body.token as string;
+    const token = await svc.token('duty') as string;
     const everything: string[] = [];
     for (const k of await allKeys(redis)) {
       const type = await redis.type(k);
