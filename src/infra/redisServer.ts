@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { isClusterUrl, parseClusterUrl } from '../store/redis.js';
 
 /**
@@ -39,11 +39,14 @@ export function freePort(): Promise<number> {
 export async function pingRedis(url: string, timeoutMs = 1_500): Promise<boolean> {
   if (isClusterUrl(url)) {
     const { nodes, username, password } = parseClusterUrl(url);
-    const auth = password !== undefined ? `${encodeURIComponent(username ?? '')}:${encodeURIComponent(password)}@` : '';
-    const answers = await Promise.all(nodes.map((n) => pingRedis(`redis://${auth}${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`, timeoutMs)));
-    return answers.some(Boolean);
+    return (await Promise.all(nodes.map((n) => ping({ ...n, username, password }, timeoutMs)))).some(Boolean);
   }
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: timeoutMs });
+  return ping(url, timeoutMs);
+}
+
+async function ping(target: string | RedisOptions, timeoutMs: number): Promise<boolean> {
+  const options: RedisOptions = { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: timeoutMs };
+  const client = typeof target === 'string' ? new Redis(target, options) : new Redis({ ...target, ...options });
   client.on('error', () => undefined);
   try {
     await client.connect();
