@@ -9,6 +9,8 @@ import type { LinkSigner } from './alerts/links.js';
 import type { NoticeService } from './notices/service.js';
 import type { DutyRunner } from './duties/runner.js';
 import type { Queue } from 'bullmq';
+import type { ResponseService } from './responses/service.js';
+import type { Advisor } from './responses/advisor.js';
 import type { Metrics } from './ops/metrics.js';
 
 /** What the HTTP adapters need, built once by the process (or by a test). */
@@ -21,6 +23,9 @@ export interface Services {
   /** Wakes the evaluation workers after an ingest. */
   kicker: { kick(): void };
   alerts: AlertService;
+  /** HQ responses (应急响应) and the advice to declare one. */
+  responses: ResponseService;
+  advisor: Advisor;
   links: LinkSigner;
   notices: NoticeService;
   duties: DutyRunner;

@@ -109,7 +109,8 @@ describe('/board', () => {
     expect((await form('/board/declare', { townshipId: '341881100', level: 'V', notice: '', reason: '' })).status).toBe(400);
     expect((await form('/board/declare', { townshipId: '341881100', level: 'I', notice: '宁防指〔2026〕9号', reason: '港口湾水库超校核' })).status).toBe(303);
     const t = (await svc.call('GET', '/v1/townships/341881100')).body;
-    const alert = (await svc.call('GET', `/v1/alerts/${t.openAlertId}`)).body;
+    expect(t.response).toMatchObject({ level: 'I', notice: '宁防指〔2026〕9号' });
+    const alert = (await svc.call('GET', `/v1/alerts/${t.response.calloutId}`)).body;
     expect(alert).toMatchObject({ level: 'I', declared: { notice: '宁防指〔2026〕9号', by: 'p-duty' } });
     const page = await (await get(`/board/alerts/${encodeURIComponent(alert.id)}`, { cookie })).text();
     expect(page).toContain('解除响应');

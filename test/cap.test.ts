@@ -48,8 +48,8 @@ describe('CAP 1.2', () => {
     expect(first.identifier).toHaveLength(31);
     expect(first).toMatchObject({ status: 'Actual', msgType: 'Alert', scope: 'Public', sender: 'fangxun@ningguo.invalid' });
     expect(first.sent).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/);
-    expect(first.info).toMatchObject({ language: 'zh-CN', event: '防汛应急响应', severity: 'Minor', urgency: 'Immediate', certainty: 'Observed' });
-    expect(first.info.headline).toBe('西津街道启动防汛Ⅳ级(蓝色)应急响应');
+    expect(first.info).toMatchObject({ language: 'zh-CN', event: '防汛预警', severity: 'Minor', urgency: 'Immediate', certainty: 'Observed' });
+    expect(first.info.headline).toBe('西津街道防汛Ⅳ级(蓝色)预警');
     expect(first.info.area).toMatchObject({ areaDesc: '西津街道', geocode: { valueName: 'GB/T 2260', value: 341881001 } });
     expect(first.references).toBeUndefined();
 

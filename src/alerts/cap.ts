@@ -73,9 +73,11 @@ export function capXml(
   const earlier = messages.slice(0, -1);
   const lv = LEVEL_LABEL[last.level];
   const evidence = evidenceText(alert.reasons, stationName, 5);
-  const headline = last.msgType === 'Cancel' ? `${township.name}防汛应急响应解除` : `${township.name}启动防汛${levelText(last.level)}应急响应`;
+  // A response (the HQ's decision) and a warning (what the gauges say) are told apart in the words.
+  const what = alert.kind === 'response' ? '应急响应' : '预警';
+  const headline = last.msgType === 'Cancel' ? `${township.name}防汛${what}${alert.kind === 'response' ? '终止' : '解除'}` : alert.kind === 'response' ? `${township.name}启动防汛${levelText(last.level)}应急响应` : `${township.name}防汛${levelText(last.level)}预警`;
   const description = [
-    last.msgType === 'Cancel' ? `${township.name}防汛应急响应已解除。${alert.resolveReason ? `原因：${alert.resolveReason}。` : ''}` : `${township.name}防汛应急响应${levelText(last.level)}。`,
+    last.msgType === 'Cancel' ? `${township.name}防汛${what}已${alert.kind === 'response' ? '终止' : '解除'}。${alert.resolveReason ? `原因：${alert.resolveReason}。` : ''}` : `${township.name}防汛${what}${levelText(last.level)}。`,
     alert.declared ? `依据${alert.declared.notice}：${alert.declared.reason}。` : '',
     evidence && last.msgType !== 'Cancel' ? `雨情水情：${evidence}。` : '',
   ]
@@ -94,7 +96,7 @@ export function capXml(
   <info>
     <language>zh-CN</language>
     <category>Met</category>
-    <event>防汛应急响应</event>
+    <event>${alert.kind === 'response' ? '防汛应急响应' : '防汛预警'}</event>
     <responseType>${last.msgType === 'Cancel' ? 'AllClear' : 'Prepare'}</responseType>
     <urgency>${last.msgType === 'Cancel' ? 'Past' : 'Immediate'}</urgency>
     <severity>${last.msgType === 'Cancel' ? 'Minor' : SEVERITY[last.level]}</severity>

@@ -10,6 +10,8 @@ import { stationRoutes } from './routes/stations.js';
 import { townshipRoutes } from './routes/townships.js';
 import { adminRoutes } from './routes/admin.js';
 import { alertRoutes } from './routes/alerts.js';
+import { responseRoutes } from './routes/responses/index.js';
+import { cityRoutes } from './routes/city.js';
 import { capRoutes } from './routes/cap.js';
 import { noticeRoutes } from './routes/notices.js';
 import { referenceRoutes } from './routes/reference.js';
@@ -64,6 +66,8 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.route('/', referenceRoutes(svc));
   app.route('/', capRoutes(svc));
   app.route('/', alertRoutes(svc));
+  app.route('/', responseRoutes(svc));
+  app.route('/', cityRoutes(svc));
   app.route('/', noticeRoutes(svc));
   app.route('/', answerRoutes(svc));
   app.route('/', boardRoutes(svc));

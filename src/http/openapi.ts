@@ -6,6 +6,7 @@ import { gaugeKeyBody, tokenBody } from './routes/admin.js';
 import { ackBody, arriveBody, declareBody, resolveBody, smsBody } from './routes/alerts.js';
 import { silenceBody } from './routes/notices.js';
 import { swapBody } from './routes/duty.js';
+import { adjustBody, endBody, startBody } from './routes/responses/schema.js';
 
 /**
  * OpenAPI 3.1 of the HTTP API, generated from the same zod schemas the routes validate
@@ -75,7 +76,22 @@ export const OPERATIONS: Op[] = [
   { method: 'get', path: '/v1/townships', summary: 'Townships with level, evidence, stations, liaison leaders', tag: 'State', roles: STAFF, ok: 200 },
   { method: 'get', path: '/v1/townships/{id}', summary: 'One township', tag: 'State', roles: STAFF, ok: 200 },
   { method: 'get', path: '/v1/townships/{id}/events', summary: 'Level changes of a township, newest first', tag: 'State', roles: STAFF, query: { limit: '1–1000' }, ok: 200 },
-  { method: 'post', path: '/v1/townships/{id}/declare', summary: 'HQ declares a level by hand (opens or raises the alert)', tag: 'Alerts', roles: ['duty', 'admin'], body: declareBody, ok: 201 },
+  { method: 'post', path: '/v1/townships/{id}/declare', summary: 'One-township HQ response (same as POST /v1/responses with that township); answers with the township call-out and the response', tag: 'Responses', roles: ['duty', 'admin'], body: declareBody, ok: 201 },
+  {
+    method: 'post',
+    path: '/v1/responses',
+    summary: 'Start an HQ response (启动应急响应) for the city or some townships, by notice; notifies everyone the response policy names',
+    tag: 'Responses',
+    roles: ['duty', 'admin'],
+    body: startBody,
+    ok: 201,
+    example: { id: 'resp-20230705-1', level: 'IV', scope: 'city', notice: '宁防指〔2023〕4号', status: 'active', townships: [{ townshipId: '341881001', name: '西津街道', people: [] }] },
+  },
+  { method: 'get', path: '/v1/responses', summary: 'Responses, newest first (?status=active|ended)', tag: 'Responses', roles: STAFF, query: { status: 'active or ended', limit: 'at most this many (default 100)' }, ok: 200 },
+  { method: 'get', path: '/v1/responses/{id}', summary: 'One response: per township each person told, with notifiedAt / ackedAt / arrivedAt / distance, and the timeline', tag: 'Responses', roles: STAFF, ok: 200 },
+  { method: 'post', path: '/v1/responses/{id}/adjust', summary: 'Adjust (调整) a response: raise, lower, widen or narrow, by notice', tag: 'Responses', roles: ['duty', 'admin'], body: adjustBody, ok: 200 },
+  { method: 'post', path: '/v1/responses/{id}/end', summary: 'End (终止) a response by notice; everyone told is informed', tag: 'Responses', roles: ['duty', 'admin'], body: endBody, ok: 200 },
+  { method: 'get', path: '/v1/city', summary: 'The city as a whole: mean rainfall over every window, townships per warning level, responses in force, the recommendation', tag: 'State', roles: STAFF, ok: 200 },
   { method: 'get', path: '/v1/alerts', summary: 'Alerts (a leader sees only their own)', tag: 'Alerts', roles: STAFF, query: { status: 'open | resolved', townshipId: 'township id', limit: '1–1000' }, ok: 200 },
   { method: 'get', path: '/v1/alerts/{id}', summary: 'One alert with recipients, deliveries, escalations and timeline', tag: 'Alerts', roles: STAFF, ok: 200 },
   { method: 'post', path: '/v1/alerts/{id}/ack', summary: 'Acknowledge (叫应): yourself, or on behalf of someone (duty/admin)', tag: 'Alerts', roles: STAFF, body: ackBody, ok: 200 },

@@ -142,15 +142,21 @@ export function boardRoutes(svc: Services) {
   });
 
   app.post('/board/declare', signedIn(true), dutyAction, async (c) => {
-    const form = await c.req.parseBody();
+    const form = await c.req.parseBody({ all: true });
     const field = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).trim() : '');
     const level = field('level');
-    const townshipId = field('townshipId');
+    // One township (townshipId), several (townshipIds, repeated), or the whole city (townshipId=city).
+    const chosen = [form.townshipIds ?? [], form['townshipIds[]'] ?? [], field('townshipId')].flat().filter((v): v is string => typeof v === 'string' && v !== '');
     if (!['IV', 'III', 'II', 'I'].includes(level) || !field('notice') || !field('reason')) return c.text('请选择级别并填写文号和原因\n', 400);
+    if (chosen.length === 0) return c.text('请选择全市或乡镇\n', 400);
     const ref = await svc.reference.snapshot({ fresh: true });
-    if (!ref.townships.has(townshipId)) return c.text('没有这个乡镇\n', 404);
-    await svc.alerts.declare(townshipId, { level: level as 'IV', notice: field('notice').slice(0, 100), reason: field('reason').slice(0, 1000) }, actor(c.get('staff')));
-    return c.redirect('/board', 303);
+    const city = chosen.includes('city');
+    if (!city && chosen.some((t) => !ref.townships.has(t))) return c.text('没有这个乡镇\n', 404);
+    await svc.responses.start(
+      { level: level as 'IV', scope: city ? 'city' : { townships: chosen }, noticeNumber: field('notice').slice(0, 100), reason: field('reason').slice(0, 1000) },
+      actor(c.get('staff')),
+    );
+    return c.redirect('/board#responses', 303);
   });
 
   app.post('/board/alerts/:id/ack', signedIn(true), dutyAction, async (c) => {

@@ -3,12 +3,14 @@ import { z } from 'zod';
 import type { Services } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson, validationError } from '../errors.js';
-import { STAFF_ROLES, type Principal } from '../../auth/credentials.js';
+import { STAFF_ROLES } from '../../auth/credentials.js';
 import { AlertError } from '../../alerts/service.js';
 import { LEVELS } from '../../domain/levels.js';
 import type { Alert } from '../../domain/alerts.js';
 import { accountabilityReport, reportCsv } from '../../alerts/report.js';
 import { limitParam } from '../../store/streams.js';
+import { actor, responseErrorToApi } from './responses/index.js';
+import { responseSummary } from './responses/view.js';
 
 /** JSON of an alert. Field names are the contract; times are ISO 8601. */
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
@@ -16,6 +18,8 @@ const iso = (t: number | null | undefined) => (t === null || t === undefined ? n
 export function alertView(a: Alert) {
   return {
     id: a.id,
+    kind: a.kind ?? 'warning',
+    responseId: a.responseId ?? null,
     townshipId: a.townshipId,
     level: a.level,
     computedLevel: a.computedLevel,
@@ -55,7 +59,7 @@ export function alertView(a: Alert) {
 export function alertErrorToApi(err: unknown): never {
   if (err instanceof AlertError) {
     const status = err.code === 'not_found' ? 404 : err.code === 'conflict' ? 409 : err.code === 'not_recipient' ? 403 : 409;
-    throw new ApiError(status, err.code === 'not_open' ? 'alert_not_open' : err.code, err.message);
+    throw new ApiError(status, err.code === 'not_open' ? 'alert_not_open' : err.code === 'is_response' ? 'response_callout' : err.code, err.message);
   }
   throw err;
 }
@@ -98,9 +102,6 @@ async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.i
   return result.data;
 }
 
-function actor(p: Principal): string {
-  return p.personId ?? `${p.role}:${p.id}`;
-}
 
 export function alertRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
@@ -171,13 +172,18 @@ export function alertRoutes(svc: Services) {
     return c.json(alertView(resolved));
   });
 
+  /** Compatibility: a one-township response (POST /v1/responses with its scope); answers with the township's call-out. */
   app.post('/v1/townships/:id/declare', requireRole('duty', 'admin'), async (c) => {
     const ref = await svc.reference.snapshot({ fresh: true });
     const tid = c.req.param('id');
-    if (!ref.townships.has(tid)) throw new ApiError(404, 'not_found', `No township with id "${tid}"`);
+    if (!ref.townships.has(tid)) throw new ApiError(404, 'not_found', `No township with id "${tid.slice(0, 64)}"; GET /v1/townships lists them`);
     const body = await parseJson(c, declareBody);
-    const alert = await svc.alerts.declare(tid, body, actor(c.get('principal')!)).catch(alertErrorToApi);
-    return c.json(alertView(alert), 201);
+    const response = await svc.responses
+      .start({ level: body.level, scope: { townships: [tid] }, noticeNumber: body.notice, reason: body.reason }, actor(c.get('principal')!))
+      .catch(responseErrorToApi);
+    const callout = (await svc.responses.callouts(response)).get(tid);
+    if (!callout) throw new ApiError(503, 'not_ready', 'The response is recorded; its people are being notified. GET /v1/responses/' + response.id);
+    return c.json({ ...alertView(callout), response: responseSummary(response) }, 201);
   });
 
   /** An SMS reply: "1" or "收到" acknowledges that phone's newest open alert. */

@@ -29,8 +29,10 @@ export function capRoutes(svc: Services) {
 
   app.get('/v1/cap/alerts.xml', async (c) => {
     const ref = await svc.reference.snapshot();
-    const open = await svc.alerts.store.openAlertIds([...ref.townships.keys()]);
-    const alerts = (await svc.alerts.store.getMany([...open.values()])).sort((a, b) => b.updatedAt - a.updatedAt);
+    const townships = [...ref.townships.keys()];
+    // Open warnings and the townships' parts of the responses in force: both are CAP messages.
+    const open = [...(await svc.alerts.store.openAlertIds(townships)).values(), ...(await svc.alerts.store.openAlertIds(townships, 'response')).values()];
+    const alerts = (await svc.alerts.store.getMany(open)).sort((a, b) => b.updatedAt - a.updatedAt);
     const base = svc.config.policy.publicUrl.replace(/\/$/, '');
     const entries = await Promise.all(
       alerts.map(async (a) => {
@@ -38,7 +40,7 @@ export function capRoutes(svc: Services) {
         const name = ref.townships.get(a.townshipId)?.name ?? a.townshipId;
         return `  <entry>
     <id>${xmlEscape(`${base}/v1/alerts/${encodeURIComponent(a.id)}`)}</id>
-    <title>${xmlEscape(`${name} 防汛应急响应 ${a.level}`)}</title>
+    <title>${xmlEscape(`${name} ${a.kind === 'response' ? '防汛应急响应' : '防汛预警'} ${a.level}`)}</title>
     <updated>${new Date(a.updatedAt).toISOString()}</updated>
     <link rel="alternate" type="application/cap+xml" href="${xmlEscape(`${base}/v1/alerts/${encodeURIComponent(a.id)}/cap.xml`)}"/>
     <content type="application/cap+xml">

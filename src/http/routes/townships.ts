@@ -9,6 +9,7 @@ import { localParts } from '../../domain/hydroDay.js';
 import type { ReferenceSnapshot } from '../../reference/store.js';
 import { limitParam, streamFields } from '../../store/streams.js';
 import { batch } from '../../store/batch.js';
+import { coverage } from '../../domain/responses/acts.js';
 
 function localDate(svc: Services): string {
   const p = localParts(svc.now(), svc.config.levels.timezone);
@@ -17,15 +18,19 @@ function localDate(svc: Services): string {
 
 async function readTownships(svc: Services, ref: ReferenceSnapshot, ids: string[]) {
   const pipe = batch(svc.redis);
-  for (const id of ids) pipe.hmget(svc.keys.township(id), 'state', 'since', 'alert');
+  for (const id of ids) pipe.hmget(svc.keys.township(id), 'state', 'since', 'alert', 'response');
   const replies = (await pipe.exec()) ?? [];
+  const covering = coverage((await svc.responses.store.active()).map((s) => s.response));
   const stationViews = await readStationViews(svc, ids.flatMap((id) => ref.stationsByTownship.get(id) ?? []));
   const today = localDate(svc);
   return ids.map((id, i) => {
     const [err, values] = replies[i] ?? [];
     if (err) throw err;
-    const [state = null, since = null, alert = null] = values as Array<string | null>;
-    return { ...townshipView(ref, id, { state, since }, stationViews.filter((s) => s.townshipId === id), today), openAlertId: alert || null };
+    const [state = null, since = null, alert = null, callout = null] = values as Array<string | null>;
+    const r = covering.get(id);
+    // `level` is the warning (预警) from the gauges; `response` the HQ's decision in force (应急响应).
+    const response = r ? { id: r.id, level: r.level, notice: r.noticeNumber, since: new Date([...r.acts].reverse().find((a) => a.townshipIds.includes(id))?.at ?? r.startsAt).toISOString(), calloutId: callout || null } : null;
+    return { ...townshipView(ref, id, { state, since }, stationViews.filter((s) => s.townshipId === id), today), openAlertId: alert || null, response };
   });
 }
 
