@@ -131,8 +131,8 @@ export const Live: FC<{ data: BoardData; principal: Principal }> = ({ data, prin
             {data.townships.map((t) => (
               <tr>
                 <td>{t.alertId ? <a href={`/board/alerts/${encodeURIComponent(t.alertId)}`}>{t.name}</a> : t.name}</td>
-                <td><Lv level={t.response} /></td>
-                <td><Lv level={t.level} />{t.stale && <span class="small error"> 数据中断</span>}</td>
+                <td class="response"><Lv level={t.response} /></td>
+                <td class="warning"><Lv level={t.level} />{t.stale && <span class="small error"> 数据中断</span>}</td>
                 <td class="small">{t.since ?? ''}</td>
                 <td class="small">{t.evidence}</td>
               </tr>
