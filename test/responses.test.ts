@@ -115,10 +115,14 @@ describe('an HQ response', () => {
     await waitFor(async () => (await outbox('p-head')).find((m) => m.title.startsWith('【响应调整】') && m.text.includes('宁防指〔2023〕6号')), 5_000, 'the lowering');
     const ended = await svc.call('POST', `/v1/responses/${r.id}/end`, { token: duty, body: { notice: '宁防指〔2023〕7号', reason: '雨情趋缓' } });
     expect(ended.body).toMatchObject({ status: 'ended' });
+    // Everyone told in either township hears the end, once.
+    const told = ended.body.townships.reduce((n: number, t: any) => n + t.people.filter((p: any) => p.notifiedAt).length, 0);
+    expect(told).toBeGreaterThanOrEqual(6);
     const ends = await waitFor(async () => {
       const o = (await outbox()).filter((m) => m.title.startsWith('【响应终止】'));
-      return o.length >= 4 ? o : null;
+      return o.length >= told ? o : null;
     }, 5_000, 'the end messages');
+    expect(ends).toHaveLength(told);
     for (const m of ends) expect(m.text).toContain('宁防指〔2023〕7号');
     for (const t of (await svc.call('GET', '/v1/townships')).body) expect(t.response).toBeNull();
     expect((await svc.call('POST', `/v1/responses/${r.id}/end`, { token: duty, body: { notice: 'x', reason: 'y' } })).status).toBe(409);

@@ -41,6 +41,8 @@ export const responsesPolicySchema = z
     mustAck: z.array(roleSchema).default(['liaison-leader', 'township-head']),
     /** Who is told, once per storm and level, that the warnings call for a response (建议启动). */
     recommendTo: z.array(roleSchema).default(['duty-officer', 'shift-leader', 'commander']),
+    /** A township warning at this level or above is recommended on its own (below it, the city rules speak). */
+    recommendTownshipsFrom: levelSchema.default('II'),
     /** Warning levels that launch a township response by themselves (off: []). */
     autoLaunch: z.array(levelSchema).default([]),
   })

@@ -65,7 +65,7 @@ export class Advisor {
       covered.set(t.id, t.level);
     }
 
-    const rec = recommend(picture, city.townships, covered);
+    const rec = recommend(picture, city.townships, covered, config.policy.responses.recommendTownshipsFrom);
     if (!rec) return null;
     // Only what was not recommended before in this storm makes a new message.
     const items = [...(rec.city ? [`city:${rec.city.level}`] : []), ...rec.townships.map((t) => `t:${t.id}:${t.level}`)];

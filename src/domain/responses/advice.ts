@@ -74,12 +74,16 @@ export interface Recommendation {
  * What to recommend now, given the response level in force per township (`covered`). Returns
  * null when the warnings point nowhere above what is in force.
  */
-export function recommend(picture: CityPicture, townships: readonly TownshipWarning[], covered: ReadonlyMap<string, Level>): Recommendation | null {
+export function recommend(picture: CityPicture, townships: readonly TownshipWarning[], covered: ReadonlyMap<string, Level>, townshipsFrom: Level = 'II'): Recommendation | null {
   const cityLevel = picture.level;
   const below = (id: string, level: Level) => levelRank(covered.get(id) ?? null) < levelRank(level);
   const city = cityLevel && townships.some((t) => below(t.id, cityLevel)) ? { level: cityLevel, reasons: picture.reasons.filter((r) => r.level === cityLevel) } : null;
   const floor = city?.level ?? null;
-  const own = townships.flatMap((t) => (t.level && below(t.id, t.level) && levelRank(t.level) > levelRank(floor) ? [{ id: t.id, name: t.name, level: t.level }] : []));
+  // A township of its own only from `townshipsFrom` (default Ⅱ): below that the city picture speaks,
+  // so a storm spreading over townships does not page the HQ once per township.
+  const own = townships.flatMap((t) =>
+    t.level && levelRank(t.level) >= levelRank(townshipsFrom) && below(t.id, t.level) && levelRank(t.level) > levelRank(floor) ? [{ id: t.id, name: t.name, level: t.level }] : [],
+  );
   if (!city && own.length === 0) return null;
   return { city, townships: own.sort((a, b) => levelRank(b.level) - levelRank(a.level)) };
 }

@@ -20,7 +20,7 @@ export function cityRoutes(svc: Services) {
     const picture = cityPicture(city.townships, city.meanRain, svc.config.levels.city);
     const actives = (await svc.responses.store.active()).map((s) => s.response);
     const covered = new Map([...coverage(actives)].map(([t, r]) => [t, r.level] as [string, Level]));
-    const rec = recommend(picture, city.townships, covered);
+    const rec = recommend(picture, city.townships, covered, svc.config.policy.responses.recommendTownshipsFrom);
     return c.json({
       meanRainfall: city.meanRain,
       rainStations: city.rainStations,
