@@ -97,6 +97,22 @@ describe('duties against Redis', () => {
     clock = t0;
   });
 
+  it('bundles the gauges that fall silent together into one notice per person', async () => {
+    const t0 = clock;
+    await svc.call('POST', '/v1/readings', { token: key, body: { readings: ['R1', 'R2', 'W1'].map((stationId) => ({ stationId, observedAt: beijing(t0 - MIN), ...(stationId === 'W1' ? { waterLevelM: 30 } : { rainfallMm: 0 }) })) } });
+    const run = async () => (await svc.call('POST', '/v1/admin/duties/stale-gauges/run')).body.result;
+    await run();
+    const before = (await outbox('p-duty')).length;
+    clock = t0 + 40 * MIN;
+    expect((await run()).offline.sort()).toEqual(['R1', 'R2', 'W1']);
+    const bundled = await waitFor(async () => (await outbox('p-duty')).find((m) => m.title.includes('等3个测站')) ?? null, 5_000, 'the bundled notice');
+    for (const name of ['西津雨量站', '西津第二雨量站', '西津河宁国站']) expect(bundled.text).toContain(name);
+    expect(bundled.text).toContain('数据中断');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await outbox('p-duty')).length).toBe(before + 1);
+    clock = t0;
+  });
+
   it('reminds the people of a shift 30 minutes before it starts, once', async () => {
     const start = new Date(clock + 20 * MIN).toISOString();
     const end = new Date(clock + 24 * HOUR).toISOString();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/load.js';
 import type { Keys } from '../store/keys.js';
@@ -29,6 +30,10 @@ export interface DutyDeps {
   notices: NoticeService;
   now: () => number;
   log: Logger;
+}
+
+function digest(parts: string[]): string {
+  return createHash('sha1').update([...parts].sort().join('|')).digest('hex').slice(0, 16);
 }
 
 function onShiftAt(ref: ReferenceSnapshot, t: number) {
@@ -68,27 +73,32 @@ export class DutyRunner {
     );
     const tz = this.d.config.levels.timezone;
     const to = this.dutyRoom(ref, now);
-    for (const o of result.wentOffline) {
-      const s = ref.stations.get(o.id)!;
-      const township = ref.townships.get(s.townshipId)?.name ?? s.townshipId;
-      // Marked first: a crash after this and before the notice loses nothing, the dedup key is per outage.
-      await redis.hset(keys.offline(), o.id, String(o.seenAt));
+    // One notice per check for every gauge that fell silent (not one per gauge): a storm can
+    // take dozens of links down at once. Marked first: a crash before the notice loses nothing.
+    if (result.wentOffline.length > 0) {
+      for (const o of result.wentOffline) await redis.hset(keys.offline(), o.id, String(o.seenAt));
+      const lines = result.wentOffline.map((o) => {
+        const s = ref.stations.get(o.id)!;
+        const township = ref.townships.get(s.townshipId)?.name ?? s.townshipId;
+        return `${township} ${s.name}（${s.id}）自${localTimeText(o.seenAt, tz)}起已超过 ${Math.round(offlineAfterMs(s.intervalMinutes) / 60_000)} 分钟未报数据`;
+      });
+      const first = ref.stations.get(result.wentOffline[0]!.id)!;
       await this.d.notices.send({
         kind: 'gauge-offline',
-        key: `offline:${o.id}:${o.seenAt}`,
-        title: `【测站离线】${s.name}`,
-        text: `${township} ${s.name}（${s.id}）自${localTimeText(o.seenAt, tz)}起已超过 ${Math.round(offlineAfterMs(s.intervalMinutes) / 60_000)} 分钟未报数据，请核实测站状态。测站失联期间可能漏报雨情水情。`,
+        key: `offline:${digest(result.wentOffline.map((o) => `${o.id}:${o.seenAt}`))}`,
+        title: result.wentOffline.length === 1 ? `【测站离线】${first.name}` : `【测站离线】${first.name}等${result.wentOffline.length}个测站`,
+        text: `${lines.join('；\n')}。\n请核实测站状态。数据中断期间雨情水情未知：测站保持最后的预警级别（标注“数据中断”），不因缺数而降低或解除。`,
         personIds: to,
       });
     }
-    for (const r of result.recovered) {
-      const s = ref.stations.get(r.id)!;
-      await redis.hdel(keys.offline(), r.id);
+    if (result.recovered.length > 0) {
+      for (const r of result.recovered) await redis.hdel(keys.offline(), r.id);
+      const first = ref.stations.get(result.recovered[0]!.id)!;
       await this.d.notices.send({
         kind: 'gauge-recovered',
-        key: `recovered:${r.id}:${r.offlineSince}`,
-        title: `【测站恢复】${s.name}`,
-        text: `${s.name}（${s.id}）已于${localTimeText(r.seenAt, tz)}恢复报送数据。`,
+        key: `recovered:${digest(result.recovered.map((r) => `${r.id}:${r.offlineSince}`))}`,
+        title: result.recovered.length === 1 ? `【测站恢复】${first.name}` : `【测站恢复】${first.name}等${result.recovered.length}个测站`,
+        text: result.recovered.map((r) => `${ref.stations.get(r.id)?.name ?? r.id}（${r.id}）已于${localTimeText(r.seenAt, tz)}恢复报送数据`).join('；\n') + '。',
         personIds: to,
       });
     }

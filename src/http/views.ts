@@ -36,6 +36,8 @@ export function stationView(station: Station, raw: StationStateRaw, cal: Calenda
     evaluatedAt: iso(state?.asOf),
     /** False while accepted readings still wait for evaluation. */
     upToDate: seq === Number(raw.eseq ?? 0),
+    /** 数据中断: the gauge fell silent; its state (and level) is that of its last reading, not a recovery. */
+    stale: state?.stale ? { since: iso(state.stale.since) } : null,
   };
 }
 export type StationView = ReturnType<typeof stationView>;
@@ -70,6 +72,8 @@ export function townshipView(
     reasons: state?.reasons ?? [],
     agreeing: state?.agreeing ?? [],
     uncorroborated: state?.uncorroborated ?? [],
+    /** Member stations whose data stopped (数据中断); their last level still counts. */
+    staleStations: state?.staleStations ?? [],
     evaluatedAt: iso(state?.evaluatedAt),
     stations,
     liaisonLeaders: people('liaison-leader'),
