@@ -91,7 +91,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const notices = new NoticeService({ redis, keys, reference, channels, queue: scheduler, now, log });
   const responses = new ResponseService({ store: new ResponseStore(redis, keys), alerts, reference, config: opts.config, now, log });
   const advisor = new Advisor({ redis, keys, config: opts.config, reference, alerts, responses, notices, now, log });
-  const duties = new DutyRunner({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, now, log });
+  const duties = new DutyRunner({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, responses: responses.store, now, log });
   const queues = [queue, alertsQueue];
   const metrics = new Metrics({ redis, keys, reference, alerts: alerts.store, queues, now });
   const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, duties, queues, metrics, now, log };

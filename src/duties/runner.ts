@@ -6,6 +6,8 @@ import type { ScriptedRedis } from '../store/scripts.js';
 import type { ReferenceSnapshot, ReferenceStore } from '../reference/store.js';
 import type { AlertStore } from '../alerts/store.js';
 import type { NoticeService } from '../notices/service.js';
+import type { ResponseStore } from '../store/responseState.js';
+import type { LedgerEntry } from '../domain/alerts.js';
 import { loadStations } from '../store/readings.js';
 import { hydroDayOf } from '../domain/hydroDay.js';
 import { dailyReport, offlineAfterMs, staleCheck, type Silence } from '../domain/duties.js';
@@ -28,6 +30,8 @@ export interface DutyDeps {
   reference: ReferenceStore;
   alerts: AlertStore;
   notices: NoticeService;
+  /** HQ responses, for the daily report. */
+  responses?: ResponseStore;
   now: () => number;
   log: Logger;
 }
@@ -161,11 +165,37 @@ export class DutyRunner {
       medianAckSeconds: ackTimes.length ? ackTimes[Math.ceil(ackTimes.length / 2) - 1]! : null,
       missedAcks: report.people.reduce((n, p) => n + p.missedAcks, 0),
       missedArrivals: report.people.reduce((n, p) => n + p.missedArrivals, 0),
+      ...(await this.responsesOfDay(ref, day.start, day.end, ledger)),
+      timeZone: timezone,
     });
     const to = this.dutyRoom(ref, now + 1);
     const notice = await this.d.notices.send({ kind: 'daily-report', key: `daily-report:${day.date}`, title, text, personIds: to });
     this.d.log.info({ day: day.date, zero, people: to.length, sent: Boolean(notice) }, 'daily report');
     return notice ? text : null;
+  }
+
+  /** Responses in force during (start, end] and the 到岗到位 figures of the day's ledger. */
+  private async responsesOfDay(ref: ReferenceSnapshot, start: number, end: number, ledger: LedgerEntry[]) {
+    const all = this.d.responses ? await this.d.responses.list(500) : [];
+    const relevant = all.filter((r) => r.createdAt <= end && (r.endedAt === null || r.endedAt > start));
+    const responses = relevant.map((r) => {
+      const endAct = r.acts.find((a) => a.type === 'end');
+      return {
+        level: r.level,
+        scope: r.scope === 'city' ? '全市' : r.townshipIds.map((t) => ref.townships.get(t)?.name ?? t).slice(0, 5).join('、') + (r.townshipIds.length > 5 ? '等' : ''),
+        noticeNumber: r.noticeNumber,
+        startedAt: r.startsAt > start && r.startsAt <= end ? r.startsAt : null,
+        endedAt: r.endedAt !== null && r.endedAt <= end ? r.endedAt : null,
+        endNotice: endAct?.noticeNumber ?? null,
+      };
+    });
+    const own = ledger.filter((e) => e.kind === 'response');
+    const arrived = own.filter((e) => e.type === 'arrive' || e.type === 'arrive-late');
+    const required = new Set(own.map((e) => `${e.alertId}|${e.personId}`)).size;
+    return {
+      responses,
+      arrivals: { required, arrived: arrived.length, late: own.filter((e) => e.type === 'arrive-late').length, missed: own.filter((e) => e.type === 'arrive-missed').length },
+    };
   }
 
   /** The highest level a township was at during (start, end]. */
