@@ -5,7 +5,7 @@ import type { ScriptedRedis } from './store/scripts.js';
 import type { ReferenceStore } from './reference/store.js';
 import type { CredentialStore } from './auth/credentials.js';
 import type { AlertService } from './alerts/service.js';
-import type { LinkSigner } from './alerts/links.js';
+import type { AnswerLinks } from './alerts/shortLinks.js';
 import type { NoticeService } from './notices/service.js';
 import type { DutyRunner } from './duties/runner.js';
 import type { Queue } from 'bullmq';
@@ -21,7 +21,7 @@ export interface Services {
   /** Wakes the evaluation workers after an ingest. */
   kicker: { kick(): void };
   alerts: AlertService;
-  links: LinkSigner;
+  links: AnswerLinks;
   notices: NoticeService;
   duties: DutyRunner;
   /** The BullMQ queues (for /readyz and /metrics). */

@@ -118,6 +118,10 @@ export class Keys {
   demoMarker(): string {
     return `${this.g}:demo`;
   }
+  /** A short personal answer link: code → its claims, expiring with them. */
+  answerLink(code: string): string {
+    return `${this.g}:link:${code}`;
+  }
   /** Secret for signing personal ack links (generated once when not configured). */
   linkSecret(): string {
     return `${this.g}:secret:links`;
