@@ -118,6 +118,13 @@ export class Keys {
   demoMarker(): string {
     return `${this.g}:demo`;
   }
+  /** CAP: the per-sender counter of GB/T 35965.1 identifiers (N), and a subject's numbers. */
+  capCounter(sender: string): string {
+    return `${this.g}:cap:seq:${sender}`;
+  }
+  capSeries(subject: string): string {
+    return `${this.g}:cap:series:${subject}`;
+  }
   /** A short personal answer link: code → its claims, expiring with them. */
   answerLink(code: string): string {
     return `${this.g}:link:${code}`;
