@@ -17,6 +17,7 @@ import type { EngineContext } from './evaluation/engine.js';
 import { createEvaluateWorker } from '../workers/evaluate.js';
 import { AlertService } from './alerts/service.js';
 import { LinkSigner } from './alerts/links.js';
+import { AnswerLinks } from './alerts/shortLinks.js';
 import { BullAlertScheduler, createAlertsQueue, createAlertsWorker, ensureAlertSchedulers } from './queue/alerts.js';
 import type { Channel } from './channels/types.js';
 import { drillChannels } from './channels/outbox.js';
@@ -82,7 +83,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const credentials = new CredentialStore(redis, keys, opts.adminToken, now);
   const alertsQueue = createAlertsQueue(queueConnection, keys);
   const scheduler = new BullAlertScheduler(alertsQueue, opts.config, now);
-  const links = await LinkSigner.create(redis, keys);
+  const links = new AnswerLinks(await LinkSigner.create(redis, keys), redis, keys);
   // Drill mode: as asked, else FANGXUN_DRILL, else on when the demo data seeded this database.
   const drill = opts.drill ?? (process.env.FANGXUN_DRILL ? process.env.FANGXUN_DRILL !== '0' : (await redis.exists(keys.demoMarker())) === 1);
   if (drill && opts.drill === undefined) log.warn('drill mode (演练模式): no message leaves the service; read them at GET /v1/admin/outbox (FANGXUN_DRILL=0 to turn off)');

@@ -5,7 +5,7 @@ import type { ScriptedRedis } from './store/scripts.js';
 import type { ReferenceStore } from './reference/store.js';
 import type { CredentialStore } from './auth/credentials.js';
 import type { AlertService } from './alerts/service.js';
-import type { LinkSigner } from './alerts/links.js';
+import type { AnswerLinks } from './alerts/shortLinks.js';
 import type { NoticeService } from './notices/service.js';
 import type { DutyRunner } from './duties/runner.js';
 import type { Queue } from 'bullmq';
@@ -26,7 +26,7 @@ export interface Services {
   /** HQ responses (应急响应) and the advice to declare one. */
   responses: ResponseService;
   advisor: Advisor;
-  links: LinkSigner;
+  links: AnswerLinks;
   notices: NoticeService;
   duties: DutyRunner;
   /** The BullMQ queues (for /readyz and /metrics). */

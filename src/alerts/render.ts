@@ -45,7 +45,15 @@ export function renderMessage(input: RenderInput): OutboundMessage {
     markdown,
     ackUrl: link,
     deadline: message.deadline ? new Date(message.deadline).toISOString() : null,
-    params: { name: person.name, township: townshipName, level: levelText(message.level), deadline: message.deadline ? localTimeText(message.deadline, timeZone) : '', link: link ?? '' },
+    // `code` is the answer link's own part: an SMS template writes the fixed `<publicUrl>/a/` itself.
+    params: {
+      name: person.name,
+      township: townshipName,
+      level: levelText(message.level),
+      deadline: message.deadline ? localTimeText(message.deadline, timeZone) : '',
+      link: link ?? '',
+      code: link ? link.slice(link.lastIndexOf('/') + 1) : '',
+    },
   };
 }
 

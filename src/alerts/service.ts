@@ -29,7 +29,7 @@ import {
   type Person,
 } from '../domain/alerts.js';
 import { AlertStore } from './store.js';
-import { LinkSigner } from './links.js';
+import type { AnswerLinks } from './shortLinks.js';
 import { renderMessage } from './render.js';
 
 /**
@@ -55,7 +55,7 @@ export interface AlertServiceDeps {
   config: AppConfig;
   reference: ReferenceStore;
   channels: Map<string, Channel>;
-  links: LinkSigner;
+  links: AnswerLinks;
   scheduler: AlertScheduler;
   now: () => number;
   log: Logger;
@@ -311,7 +311,7 @@ export class AlertService {
     const channel = this.d.channels.get(contact.channel)!;
     const mobile = person?.contacts.find((c) => c.channel === 'sms')?.to ?? null;
     const ackUrl = message.withLink
-      ? `${this.policy.publicUrl.replace(/\/$/, '')}/a/${this.d.links.sign({ alertId, personId: message.personId, expiresAt: this.d.now() + this.policy.linkTtl })}`
+      ? `${this.policy.publicUrl.replace(/\/$/, '')}/a/${await this.d.links.issue({ alertId, personId: message.personId, expiresAt: this.d.now() + this.policy.linkTtl })}`
       : null;
     const township = ref.townships.get(alert.townshipId);
     const outbound = renderMessage({

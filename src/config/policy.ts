@@ -78,6 +78,10 @@ export const policySchema = z
         organCode: z.string().regex(/^\d{3}$/).default('000'),
         sender: z.string().min(1).default('fangxun@ningguo.invalid'),
         senderName: z.string().min(1).default('宁国市防汛抗旱指挥部'),
+        /** `<expires>` of an Alert or Update: this long after it was sent. */
+        expiresAfter: durationSchema.default(24 * 3_600_000),
+        /** A resolved alert's Cancel stays in the Atom feed (and is valid) this long. */
+        keepCancelFor: durationSchema.default(24 * 3_600_000),
       })
       .prefault({}),
     /** How long an ack link stays valid. */

@@ -22,6 +22,8 @@ import { queueDashboard } from './routes/queues.js';
 import { opsRoutes, setSecurityHeaders } from './routes/ops.js';
 import { docsRoutes } from './routes/docs.js';
 import { rateLimit } from './rateLimit.js';
+import { reply } from './api.js';
+import { opsApi } from './routes/ops.api.js';
 import { requestContext } from '../lib/requestContext.js';
 
 /** The HTTP API. Thin: parse, authorise, call the service, shape the answer. */
@@ -51,7 +53,7 @@ export function createApp(svc: Services): Hono<AppEnv> {
     }),
   );
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/healthz', (c) => reply(c, opsApi.health, { status: 'ok' }));
   app.route('/', opsRoutes(svc));
   app.route('/', docsRoutes(svc));
 

@@ -142,6 +142,17 @@ export class Keys {
   demoMarker(): string {
     return `${this.g}:demo`;
   }
+  /** CAP: the per-sender counter of GB/T 35965.1 identifiers (N), and a subject's numbers. */
+  capCounter(sender: string): string {
+    return `${this.g}:cap:seq:${sender}`;
+  }
+  capSeries(subject: string): string {
+    return `${this.g}:cap:series:${subject}`;
+  }
+  /** A short personal answer link: code → its claims, expiring with them. */
+  answerLink(code: string): string {
+    return `${this.g}:link:${code}`;
+  }
   /** Secret for signing personal ack links (generated once when not configured). */
   linkSecret(): string {
     return `${this.g}:secret:links`;

@@ -7,6 +7,8 @@ import { cityPicture, recommend } from '../../domain/responses/advice.js';
 import { coverage } from '../../domain/responses/acts.js';
 import type { Level } from '../../domain/levels.js';
 import { responseSummary } from './responses/view.js';
+import { responsesApi } from './responses/schema.js';
+import { reply } from '../api.js';
 
 /**
  * The city as a whole (全市): mean rainfall over every window (全市平均降雨量), townships per
@@ -21,7 +23,7 @@ export function cityRoutes(svc: Services) {
     const actives = (await svc.responses.store.active()).map((s) => s.response);
     const covered = new Map([...coverage(actives)].map(([t, r]) => [t, r.level] as [string, Level]));
     const rec = recommend(picture, city.townships, covered, svc.config.policy.responses.recommendTownshipsFrom);
-    return c.json({
+    return reply(c, responsesApi.getCity, {
       meanRainfall: city.meanRain,
       rainStations: city.rainStations,
       townships: { total: city.townships.length, byWarningLevel: picture.counts, none: city.townships.filter((t) => !t.level).length },

@@ -7,7 +7,8 @@ import { ResponseActError } from '../../../domain/responses/acts.js';
 import { ResponseError } from '../../../responses/service.js';
 import type { Response } from '../../../domain/responses/model.js';
 import { limitParam } from '../../../store/streams.js';
-import { adjustBody, endBody, listQuery, startBody } from './schema.js';
+import { adjustBody, endBody, listQuery, responsesApi, startBody } from './schema.js';
+import { reply } from '../../api.js';
 import { responseDetail, responseSummary } from './view.js';
 
 /** Who acted, as stored on the act: the person behind the token, else role:tokenId. */
@@ -46,7 +47,7 @@ export function responseRoutes(svc: Services) {
       .start({ level: body.level, scope: body.scope, noticeNumber: body.notice, reason: body.reason, startsAt: body.startsAt ? Date.parse(body.startsAt) : undefined }, actor(c.get('principal')!))
       .catch(responseErrorToApi);
     const ref = await svc.reference.snapshot();
-    return c.json(responseDetail(r, await svc.responses.callouts(r), ref), 201);
+    return reply(c, responsesApi.startResponse, responseDetail(r, await svc.responses.callouts(r), ref));
   });
 
   app.get('/v1/responses', async (c) => {
@@ -60,26 +61,26 @@ export function responseRoutes(svc: Services) {
       if (p.role === 'leader' && !(await visible(r, p))) continue;
       out.push(responseSummary(r));
     }
-    return c.json(out);
+    return reply(c, responsesApi.listResponses, out);
   });
 
   app.get('/v1/responses/:id', async (c) => {
     const r = await svc.responses.get(c.req.param('id'));
     const callouts = r ? await visible(r, c.get('principal')!) : null;
     if (!r || !callouts) throw new ApiError(404, 'not_found', 'No such response; GET /v1/responses lists them');
-    return c.json(responseDetail(r, callouts, await svc.reference.snapshot()));
+    return reply(c, responsesApi.getResponse, responseDetail(r, callouts, await svc.reference.snapshot()));
   });
 
   app.post('/v1/responses/:id/adjust', requireRole('duty', 'admin'), async (c) => {
     const body = await parseJson(c, adjustBody);
     const r = await svc.responses.adjust(c.req.param('id'), { level: body.level, townships: body.townships, noticeNumber: body.notice, reason: body.reason }, actor(c.get('principal')!)).catch(responseErrorToApi);
-    return c.json(responseDetail(r, await svc.responses.callouts(r), await svc.reference.snapshot()));
+    return reply(c, responsesApi.adjustResponse, responseDetail(r, await svc.responses.callouts(r), await svc.reference.snapshot()));
   });
 
   app.post('/v1/responses/:id/end', requireRole('duty', 'admin'), async (c) => {
     const body = await parseJson(c, endBody);
     const r = await svc.responses.end(c.req.param('id'), { noticeNumber: body.notice, reason: body.reason }, actor(c.get('principal')!)).catch(responseErrorToApi);
-    return c.json(responseDetail(r, await svc.responses.callouts(r), await svc.reference.snapshot()));
+    return reply(c, responsesApi.endResponse, responseDetail(r, await svc.responses.callouts(r), await svc.reference.snapshot()));
   });
   return app;
 }
