@@ -48,7 +48,18 @@ export function operations<const T extends Record<string, OperationSpec>>(specs:
   return Object.fromEntries(Object.entries(specs).map(([operationId, spec]) => [operationId, { ...spec, operationId }])) as never;
 }
 
-/** Answers with the operation's documented status and a value of its documented response type. */
-export function reply<S extends z.ZodType, St extends SuccessStatus>(c: Context, op: { response?: S; status: St }, value: z.input<S>) {
+/** Set in the test suite (vitest.config.ts): every answer is also parsed with its schema. */
+const VALIDATE = process.env.FANGXUN_VALIDATE_RESPONSES === '1';
+
+/**
+ * Answers with the operation's documented status and a value of its documented response type
+ * (checked by the compiler; with FANGXUN_VALIDATE_RESPONSES=1 also parsed with the schema, so
+ * every test of the suite checks the answers it gets).
+ */
+export function reply<S extends z.ZodType, St extends SuccessStatus>(c: Context, op: { response?: S; status: St; operationId?: string }, value: z.input<S>) {
+  if (VALIDATE && op.response) {
+    const checked = op.response.safeParse(value);
+    if (!checked.success) throw new Error(`${op.operationId ?? c.req.path} answered outside its documented schema: ${checked.error.message}`);
+  }
   return c.json(value as never, op.status as Exclude<St, 204>);
 }
