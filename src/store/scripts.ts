@@ -189,9 +189,28 @@ export interface FangxunScripts {
   fxCommitTownship(township: string, events: string, ...argv: Array<string | number>): Promise<[number, string, string]>;
   fxTownshipTicket(township: string, memberVersions: string, ...argv: Array<string | number>): Promise<Array<number | string>>;
   fxClaim(dirty: string, inflight: string, urgent: string, ...argv: Array<string | number>): Promise<string[]>;
+  fxCapAssign(counter: string, series: string, count: number): Promise<number[]>;
 }
 
 export type ScriptedRedis = Redis & FangxunScripts;
+
+/**
+ * The N of GB/T 35965.1 CAP identifiers, a counter per sender (see alerts/capIds.ts).
+ * KEYS: sender counter, subject series (hash: message index → N). ARGV: message count.
+ * Returns the numbers of messages 0 … count-1, assigning the missing ones in order.
+ */
+const CAP_ASSIGN = `
+local out = {}
+for i = 0, tonumber(ARGV[1]) - 1 do
+  local n = redis.call('HGET', KEYS[2], tostring(i))
+  if not n then
+    n = redis.call('INCR', KEYS[1]) - 1
+    redis.call('HSET', KEYS[2], tostring(i), n)
+  end
+  out[#out + 1] = tonumber(n)
+end
+return out
+`;
 
 const SCRIPTS = {
   // The same script; with a fixed key count a cluster client routes it by its first key.
@@ -202,9 +221,14 @@ const SCRIPTS = {
   fxCommitTownship: { numberOfKeys: 2, lua: COMMIT_TOWNSHIP },
   fxTownshipTicket: { numberOfKeys: 2, lua: TOWNSHIP_TICKET },
   fxClaim: { numberOfKeys: 3, lua: CLAIM },
+  fxCapAssign: { numberOfKeys: 2, lua: CAP_ASSIGN },
 } as const;
 
-/** Registers the scripts on a connection (EVALSHA, falling back to EVAL once per script). */
+/**
+ * Registers the scripts on a connection (EVALSHA, falling back to EVAL once per script).
+ * At start, before any command: a cluster client's auto-pipelines only know the commands
+ * defined when they were made.
+ */
 export function withScripts(redis: Redis): ScriptedRedis {
   for (const [name, { numberOfKeys, lua }] of Object.entries(SCRIPTS)) {
     if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
