@@ -59,13 +59,27 @@ export function renderMessage(input: RenderInput): OutboundMessage {
 
 type Lines = { title: string; lines: string[] };
 
+/** What every message of a call-out says the same way: level, evidence, deadline, the person's role. */
+function commonWords({ alert, message, timeZone, stationName }: RenderInput, recipient: Recipient | undefined) {
+  return {
+    level: levelText(message.level),
+    evidence: evidenceText(alert.reasons, stationName),
+    deadline: message.deadline ? localTimeText(message.deadline, timeZone) : null,
+    role: recipient ? ROLE_WORDS[recipient.role] ?? recipient.role : '',
+  };
+}
+
+/** To the next rung: who has not answered (or arrived) by when, and that they must be phoned. */
+function escalationLine({ person, townshipName, about }: RenderInput, what: string, deadline: string | null): string {
+  const whom = about ? `${ROLE_WORDS[about.role] ?? about.role}${about.name}` : '相关责任人';
+  const missed = about && about.ackedAt !== null ? '未按时到岗' : '未在时限内确认';
+  return `${person.name}：${townshipName}${what}，${whom}${missed}（时限${deadline ?? ''}），请立即电话叫应。`;
+}
+
 /** 预警: advice with its evidence; those who must answer are asked to acknowledge (and, where the level says so, to arrive). */
 function warningLines(input: RenderInput, recipient: Recipient | undefined): Lines {
-  const { alert, message, person, townshipName, timeZone, about } = input;
-  const level = levelText(message.level);
-  const evidence = evidenceText(alert.reasons, input.stationName);
-  const deadline = message.deadline ? localTimeText(message.deadline, timeZone) : null;
-  const role = recipient ? ROLE_WORDS[recipient.role] ?? recipient.role : '';
+  const { alert, message, person, townshipName, timeZone } = input;
+  const { level, evidence, deadline, role } = commonWords(input, recipient);
   const lines: string[] = [];
   let title: string;
   switch (message.kind) {
@@ -87,14 +101,11 @@ function warningLines(input: RenderInput, recipient: Recipient | undefined): Lin
       title = `【到岗提醒】${townshipName}防汛${level}预警`;
       lines.push(`${person.name}：${townshipName}防汛${level}预警，您尚未报到岗，到岗时限${deadline ?? ''}已过，请尽快赶赴指挥部并报到岗。`);
       break;
-    case 'escalate': {
+    case 'escalate':
       title = `【叫应超时】${townshipName}防汛${level}预警`;
-      const whom = about ? `${ROLE_WORDS[about.role] ?? about.role}${about.name}` : '相关责任人';
-      const what = about && about.ackedAt !== null ? '未按时到岗' : '未在时限内确认';
-      lines.push(`${person.name}：${townshipName}防汛${level}预警，${whom}${what}（时限${deadline ?? ''}），请立即电话叫应。`);
+      lines.push(escalationLine(input, `防汛${level}预警`, deadline));
       if (evidence) lines.push(`依据：${evidence}。`);
       break;
-    }
     case 'lowered':
       title = `【预警调整】${townshipName}调整为防汛${level}预警`;
       lines.push(`${person.name}：${townshipName}雨情水情回落，预警调整为${level}。请继续做好防范。`);
@@ -109,13 +120,10 @@ function warningLines(input: RenderInput, recipient: Recipient | undefined): Lin
 
 /** 应急响应: the HQ's decision by notice; those who must answer acknowledge and go to the command post (到岗到位). */
 function responseLines(input: RenderInput, recipient: Recipient | undefined): Lines {
-  const { alert, message, person, townshipName, timeZone, about } = input;
-  const level = levelText(message.level);
+  const { alert, message, person, townshipName, timeZone } = input;
+  const { level, evidence, deadline, role } = commonWords(input, recipient);
   const d = alert.declared;
   const notice = d ? `（${d.notice}）` : '';
-  const evidence = evidenceText(alert.reasons, input.stationName);
-  const deadline = message.deadline ? localTimeText(message.deadline, timeZone) : null;
-  const role = recipient ? ROLE_WORDS[recipient.role] ?? recipient.role : '';
   const lines: string[] = [];
   let title: string;
   switch (message.kind) {
@@ -140,13 +148,10 @@ function responseLines(input: RenderInput, recipient: Recipient | undefined): Li
       title = `【到岗提醒】${townshipName}防汛${level}应急响应`;
       lines.push(`${person.name}：${townshipName}防汛${level}应急响应${notice}，您尚未报到岗，到岗时限${deadline ?? ''}已过，请立即赶赴指挥部并报到岗。`);
       break;
-    case 'escalate': {
+    case 'escalate':
       title = `【叫应超时】${townshipName}防汛${level}应急响应`;
-      const whom = about ? `${ROLE_WORDS[about.role] ?? about.role}${about.name}` : '相关责任人';
-      const what = about && about.ackedAt !== null ? '未按时到岗' : '未在时限内确认';
-      lines.push(`${person.name}：${townshipName}防汛${level}应急响应${notice}，${whom}${what}（时限${deadline ?? ''}），请立即电话叫应。`);
+      lines.push(escalationLine(input, `防汛${level}应急响应${notice}`, deadline));
       break;
-    }
     case 'lowered':
     case 'adjusted':
       title = `【响应调整】${townshipName}防汛${level}应急响应`;

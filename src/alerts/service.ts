@@ -171,14 +171,7 @@ export class AlertService {
     const level = state?.level ?? null;
     const reasons = state?.reasons ?? [];
     const openId = await this.store.openAlertId(townshipId);
-    if (openId) {
-      const { alert } = await this.update(openId, (alert, ctx) => {
-        const before = JSON.stringify(alert);
-        const effects = applyComputedLevel(alert, level, reasons, ctx);
-        return { result: null, effects, changed: JSON.stringify(alert) !== before };
-      });
-      return alert;
-    }
+    if (openId) return this.transition(openId, (alert, ctx) => applyComputedLevel(alert, level, reasons, ctx));
     if (level === null) return null;
     if (await this.heldBack(townshipId, level)) return null;
     return this.openCallout(townshipId, 'warning', (id, ctx) => openAlert(id, townshipId, level, reasons, ctx), (a, ctx) => applyComputedLevel(a, level, reasons, ctx));
@@ -220,12 +213,17 @@ export class AlertService {
     }
     const openId = await this.store.openAlertId(townshipId, kind);
     if (!openId) throw new AlertError('conflict', `Could not open a call-out for township ${townshipId}; try again`);
-    const { alert: existing } = await this.update(openId, (a, ctx) => {
+    return this.transition(openId, onExisting);
+  }
+
+  /** Applies a pure transition to a stored call-out and commits it when it changed anything. */
+  async transition(alertId: string, fn: (alert: Alert, ctx: AlertContext) => Effects): Promise<Alert> {
+    const { alert } = await this.update(alertId, (a, ctx) => {
       const before = JSON.stringify(a);
-      const fx = onExisting(a, ctx);
-      return { result: null, effects: fx, changed: JSON.stringify(a) !== before };
+      const effects = fn(a, ctx);
+      return { result: null, effects, changed: JSON.stringify(a) !== before };
     });
-    return existing;
+    return alert;
   }
 
   async acknowledge(alertId: string, personId: string, via: string, opts: { by?: string; note?: string } = {}) {

@@ -109,14 +109,7 @@ export class ResponseService {
     const { alerts } = this.d;
     const reasons = (await alerts.townshipState(target.townshipId))?.reasons ?? [];
     const openId = await alerts.store.openAlertId(target.townshipId, 'response');
-    if (openId) {
-      const { alert } = await alerts.update(openId, (a, ctx) => {
-        const before = JSON.stringify(a);
-        const effects = applyResponseTarget(a, target, reasons, ctx);
-        return { result: null, effects, changed: JSON.stringify(a) !== before };
-      });
-      return alert;
-    }
+    if (openId) return alerts.transition(openId, (a, ctx) => applyResponseTarget(a, target, reasons, ctx));
     return alerts.openCallout(
       target.townshipId,
       'response',
@@ -128,10 +121,7 @@ export class ResponseService {
   private async endCallout(townshipId: string, e: { responseId: string; noticeNumber: string; reason: string; by: string }): Promise<void> {
     const openId = await this.d.alerts.store.openAlertId(townshipId, 'response');
     if (!openId) return;
-    await this.d.alerts.update(openId, (a, ctx) => {
-      const effects = endResponseCallout(a, e, ctx);
-      return { result: null, effects, changed: effects.messages.length > 0 || a.status !== 'open' };
-    });
+    await this.d.alerts.transition(openId, (a, ctx) => endResponseCallout(a, e, ctx));
   }
 
   /** Brings every township's call-out in line with the stored responses (lost steps after a crash). */

@@ -181,13 +181,7 @@ export const Live: FC<{ data: BoardData; principal: Principal }> = ({ data, prin
                         <td class={st.cls}>{st.label}</td>
                         <td class="small">{st.deadline !== null && <span data-deadline={String(st.deadline)}></span>}</td>
                         <td>
-                          {canAck && r.mustAck && r.ackedAt === null && (
-                            <form method="post" action={`/board/alerts/${encodeURIComponent(a.id)}/ack`}>
-                              <input type="hidden" name="personId" value={r.personId} />
-                              <input type="text" name="note" placeholder="电话叫应记录" size={10} />
-                              <button type="submit" class="primary">代为确认</button>
-                            </form>
-                          )}
+                          {canAck && r.mustAck && r.ackedAt === null && <AckOnBehalf alertId={a.id} personId={r.personId} />}
                         </td>
                       </tr>
                     );
@@ -239,6 +233,15 @@ export const Live: FC<{ data: BoardData; principal: Principal }> = ({ data, prin
   );
 };
 
+/** 代为确认: the duty room acknowledges for someone it reached by phone, with a note of the call. */
+const AckOnBehalf: FC<{ alertId: string; personId: string }> = ({ alertId, personId }) => (
+  <form method="post" action={`/board/alerts/${encodeURIComponent(alertId)}/ack`}>
+    <input type="hidden" name="personId" value={personId} />
+    <input type="text" name="note" placeholder="电话叫应记录" size={10} />
+    <button type="submit" class="primary">代为确认</button>
+  </form>
+);
+
 /** One response in force: its notice and, per township, leader and head with answered / arrived / overdue (到岗到位). */
 export const ResponsePanel: FC<{ r: Response; callouts: Map<string, Alert>; data: BoardData; canAct: boolean }> = ({ r, callouts, data, canAct }) => {
   const people = r.townshipIds.flatMap((tid) => (callouts.get(tid)?.recipients ?? []).filter((p) => p.mustAck).map((p) => ({ tid, p })));
@@ -263,13 +266,7 @@ export const ResponsePanel: FC<{ r: Response; callouts: Map<string, Alert>; data
                 <td>{p.name}<div class="small muted">{ROLE_WORDS[p.role] ?? p.role}</div></td>
                 <td class={st.cls}>{st.label}{st.deadline !== null && <span class="small" data-deadline={String(st.deadline)}></span>}</td>
                 <td>
-                  {canAct && p.ackedAt === null && (
-                    <form method="post" action={`/board/alerts/${encodeURIComponent(a.id)}/ack`}>
-                      <input type="hidden" name="personId" value={p.personId} />
-                      <input type="text" name="note" placeholder="电话叫应记录" size={10} />
-                      <button type="submit" class="primary">代为确认</button>
-                    </form>
-                  )}
+                  {canAct && p.ackedAt === null && <AckOnBehalf alertId={a.id} personId={p.personId} />}
                 </td>
               </tr>
             );
