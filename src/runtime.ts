@@ -90,7 +90,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const channels = drill ? drillChannels(redis, keys.outbox(), now) : (opts.channels ?? new Map<string, Channel>());
   const alerts = new AlertService({ redis, keys, config: opts.config, reference, channels, links, scheduler, now, log });
   const notices = new NoticeService({ redis, keys, reference, channels, queue: scheduler, now, log });
-  const responses = new ResponseService({ store: new ResponseStore(redis, keys), alerts, reference, config: opts.config, now, log });
+  const responses = new ResponseService({ store: new ResponseStore(redis, keys), alerts, notices, reference, config: opts.config, now, log });
   const advisor = new Advisor({ redis, keys, config: opts.config, reference, alerts, responses, notices, now, log });
   const duties = new DutyRunner({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, responses: responses.store, now, log });
   const queues = [queue, alertsQueue];
@@ -103,7 +103,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const workerReference = new ReferenceStore(workerRedis, keys, now);
     const workerAlerts = new AlertService({ redis: workerRedis, keys, config: opts.config, reference: workerReference, channels, links, scheduler, now, log });
     const workerNotices = new NoticeService({ redis: workerRedis, keys, reference: workerReference, channels, queue: scheduler, now, log });
-    const workerResponses = new ResponseService({ store: new ResponseStore(workerRedis, keys), alerts: workerAlerts, reference: workerReference, config: opts.config, now, log });
+    const workerResponses = new ResponseService({ store: new ResponseStore(workerRedis, keys), alerts: workerAlerts, notices: workerNotices, reference: workerReference, config: opts.config, now, log });
     const workerAdvisor = new Advisor({ redis: workerRedis, keys, config: opts.config, reference: workerReference, alerts: workerAlerts, responses: workerResponses, notices: workerNotices, now, log });
     const ctx: EngineContext = {
       redis: workerRedis,

@@ -1,5 +1,5 @@
-import type { MaybeLevel } from './levels.js';
-import type { Policy } from '../config/policy.js';
+import type { Level, MaybeLevel } from './levels.js';
+import type { LevelPolicy, Policy, RecipientRole } from '../config/policy.js';
 import type { CalloutKind } from './alerts.js';
 
 /**
@@ -9,7 +9,18 @@ import type { CalloutKind } from './alerts.js';
 export function policyFor(kind: CalloutKind | undefined, policy: Policy): Policy {
   if (kind !== 'response') return policy;
   const r = policy.responses;
-  return { ...policy, levels: { IV: r.IV, III: r.III, II: r.II, I: r.I }, mustAck: r.mustAck };
+  // A response's township call-outs reach the township's own people; the city's people (duty room,
+  // shift leader, commander) get one message per act of the HQ instead (responses/service.ts).
+  const local = (lp: LevelPolicy): LevelPolicy => ({ ...lp, notify: lp.notify.filter((role) => TOWNSHIP_ROLES.includes(role)) });
+  return { ...policy, levels: { IV: local(r.IV), III: local(r.III), II: local(r.II), I: local(r.I) }, mustAck: r.mustAck };
+}
+
+/** Roles held per township; the others (duty-officer, shift-leader, commander) are the city's. */
+export const TOWNSHIP_ROLES: readonly RecipientRole[] = ['liaison-leader', 'township-head', 'object-keeper'];
+
+/** The city's people the response policy names at a level (told once per act). */
+export function cityRolesAt(level: Level, policy: Policy): RecipientRole[] {
+  return policy.responses[level].notify.filter((role) => !TOWNSHIP_ROLES.includes(role));
 }
 
 /**

@@ -7,6 +7,9 @@ import { adjustResponse, endResponse, expectedTargets, startResponse, type ActOu
 import { applyResponseTarget, endResponseCallout, openResponseCallout } from '../domain/responses/callout.js';
 import type { AdjustInput, EndInput, Response, StartInput, TownshipTarget } from '../domain/responses/model.js';
 import type { Alert } from '../domain/alerts.js';
+import type { NoticeService } from '../notices/service.js';
+import { cityRolesAt } from '../domain/warnings.js';
+import { actNotice } from '../domain/responses/notice.js';
 
 /**
  * HQ responses (应急响应): the acts of the 防指 and each covered township's call-out. An act
@@ -26,6 +29,8 @@ export class ResponseError extends Error {
 export interface ResponseServiceDeps {
   store: ResponseStore;
   alerts: AlertService;
+  /** The one message per act to the city's people (duty room, shift leader, commander). */
+  notices?: NoticeService;
   reference: ReferenceStore;
   config: AppConfig;
   now: () => number;
@@ -94,6 +99,7 @@ export class ResponseService {
 
   private async carryOut(outcome: ActOutcome): Promise<void> {
     const work = [
+      () => this.tellCity(outcome.changed[0]!),
       ...outcome.ended.map((e) => () => this.endCallout(e.townshipId, e)),
       ...outcome.targets.map((t) => () => this.bring(t)),
     ];
@@ -102,6 +108,19 @@ export class ResponseService {
       // The responses are committed; the sweep brings what failed here in line.
       if (r.status === 'rejected') this.d.log.warn({ err: r.reason }, 'response call-out not updated; the sweep will retry');
     }
+  }
+
+  /** One message per act to the city's people the response policy names at its level. */
+  private async tellCity(r: Response): Promise<void> {
+    const act = r.acts.at(-1);
+    if (!this.d.notices || !act) return;
+    const ref = await this.d.reference.snapshot({ fresh: true });
+    const policy = this.d.config.policy;
+    const ctx = this.d.alerts.context(ref, r.townshipIds[0] ?? act.townshipIds[0] ?? '');
+    const personIds = [...new Set(cityRolesAt(act.level, policy).flatMap((role) => ctx.whoIs(role).map((p) => p.id)))];
+    if (personIds.length === 0) return;
+    const { title, text } = actNotice(r, act, (id) => ref.townships.get(id)?.name ?? id, `${policy.publicUrl.replace(/\/$/, '')}/board/responses/${encodeURIComponent(r.id)}`);
+    await this.d.notices.send({ kind: 'response', key: `response:${r.id}:${r.acts.length}`, title, text: `${text}\n—— ${policy.sender}`, personIds });
   }
 
   /** Brings a township's call-out to the target (opens one when there is none). */

@@ -10,7 +10,7 @@ export const silenceBody = z.strictObject({
 
 export const noticeSchema = z.object({
   id: z.string(),
-  kind: z.enum(['daily-report', 'shift-reminder', 'shift-change', 'gauge-offline', 'gauge-recovered', 'roster-gaps', 'recommendation']),
+  kind: z.enum(['daily-report', 'shift-reminder', 'shift-change', 'gauge-offline', 'gauge-recovered', 'roster-gaps', 'recommendation', 'response']),
   key: z.string(),
   title: z.string(),
   text: z.string(),
