@@ -22,7 +22,7 @@ export function benchConfigDir(dir: string, patches: Record<string, Record<strin
   const out = join(dir, 'config');
   mkdirSync(out, { recursive: true });
   for (const f of readdirSync('config')) if (f.endsWith('.yaml')) copyFileSync(join('config', f), join(out, f));
-  const all = { ...patches, 'service.yaml': { rateLimit: { gauge: 0, staff: 0, anonymous: 0 }, ...patches['service.yaml'] } };
+  const all = { ...patches, 'service.yaml': { rateLimit: { gauge: 0, staff: 0, anonymous: 0, answerLink: 0, login: 0, loginFailures: 0 }, ...patches['service.yaml'] } };
   for (const [file, patch] of Object.entries(all)) {
     const doc = (parse(readFileSync(join(out, file), 'utf8')) ?? {}) as Record<string, unknown>;
     writeFileSync(join(out, file), stringify({ ...doc, ...patch }));

@@ -48,7 +48,7 @@ describe('operations', () => {
 describe('rate limits', () => {
   it('answers 429 with Retry-After per key, without slowing other keys', async () => {
     const { testConfig } = await import('./helpers.js');
-    const svc = await startService({ config: testConfig((c) => (c.service.rateLimit = { gauge: 5, staff: 1000, anonymous: 2 })) });
+    const svc = await startService({ config: testConfig((c) => Object.assign(c.service.rateLimit, { gauge: 5, staff: 1000, anonymous: 2 })) });
     try {
       await svc.importData(smallDataset());
       const a = await svc.gaugeKey();

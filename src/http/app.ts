@@ -19,7 +19,8 @@ import { boardRoutes } from '../ui/routes.js';
 import { queueDashboard } from './routes/queues.js';
 import { opsRoutes, setSecurityHeaders } from './routes/ops.js';
 import { docsRoutes } from './routes/docs.js';
-import { rateLimit } from './rateLimit.js';
+import { answerLinkLimit, loginLimit, rateLimit, TokenBuckets } from './rateLimit.js';
+import { ClientAddresses } from './clientAddress.js';
 import { requestContext } from '../lib/requestContext.js';
 
 /** The HTTP API. Thin: parse, authorise, call the service, shape the answer. */
@@ -53,9 +54,13 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.route('/', opsRoutes(svc));
   app.route('/', docsRoutes(svc));
 
+  const limits = svc.config.service.rateLimit;
+  const clients = new ClientAddresses(svc.config.service.trustedProxies);
+  const buckets = new TokenBuckets(Date.now, limits.maxBuckets);
   app.use('/v1/*', authenticate(svc));
-  app.use('/v1/*', rateLimit(svc.config.service.rateLimit));
-  app.use('/a/*', rateLimit(svc.config.service.rateLimit));
+  app.use('/v1/*', rateLimit(limits, clients, buckets));
+  app.use('/a/*', answerLinkLimit(limits, clients, buckets, svc.links, svc.now));
+  app.use('/board/login', loginLimit(limits, clients, buckets));
   app.route('/', readingRoutes(svc));
   app.route('/', stationRoutes(svc));
   app.route('/', townshipRoutes(svc));
