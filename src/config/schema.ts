@@ -115,6 +115,16 @@ export const serviceConfigSchema = z.strictObject({
       ackTerminator: z.enum(['EOT', 'ESC']).default('ESC'),
       /** Echo the gauge's send time in acks instead of the centre's clock. */
       echoSendTime: z.boolean().default(false),
+      /** Open connections in total; more are closed at once. */
+      maxConnections: z.number().int().min(1).default(2_000),
+      /** Open connections from one remote address; more are closed at once. */
+      maxConnectionsPerPeer: z.number().int().min(1).default(16),
+      /** Wrong passwords per peer or address before each further one closes the door for a doubling backoff. */
+      passwordFreeFailures: z.number().int().min(1).default(3),
+      /** Wrong passwords within passwordLockout that lock the peer or address out (with a notice to the duty room). */
+      passwordLockAfter: z.number().int().min(2).default(10),
+      /** How long a lockout lasts; failures older than this are forgotten. */
+      passwordLockout: durationSchema.default(3_600_000),
     })
     .prefault({}),
   rateLimit: z

@@ -38,7 +38,8 @@ function onShiftAt(ref: ReferenceSnapshot, t: number) {
 export class DutyRunner {
   constructor(private readonly d: DutyDeps) {}
 
-  private dutyRoom(ref: ReferenceSnapshot, t: number): string[] {
+  /** The people on duty at t (officers and the leader of every shift in force). */
+  dutyRoom(ref: ReferenceSnapshot, t: number): string[] {
     return onShiftAt(ref, t).flatMap((s) => [...s.officerIds, s.leaderId]);
   }
 
@@ -53,15 +54,16 @@ export class DutyRunner {
     const ref = await this.d.reference.snapshot({ fresh: true });
     const stations = [...ref.stations.values()];
     const pipe = batch(redis);
-    for (const s of stations) pipe.hget(keys.station(s.id), 'seenAt');
+    for (const s of stations) pipe.hmget(keys.station(s.id), 'seenAt', 'clockOffSince');
     const seen = ((await pipe.exec()) ?? []).map(([err, v]) => {
       if (err) throw err;
-      return v ? Number(v) : null;
+      const [seenAt, clockOffSince] = v as Array<string | null>;
+      return { seenAt: seenAt ? Number(seenAt) : null, clockOffSince: clockOffSince ? Number(clockOffSince) : null };
     });
     const offline = new Map(Object.entries(await redis.hgetall(keys.offline())).map(([id, since]) => [id, Number(since)]));
     const now = this.d.now();
     const result = staleCheck(
-      stations.map((s, i) => ({ id: s.id, intervalMinutes: s.intervalMinutes, seenAt: seen[i] ?? null })),
+      stations.map((s, i) => ({ id: s.id, intervalMinutes: s.intervalMinutes, ...seen[i]! })),
       offline,
       await this.silences(),
       now,
@@ -76,8 +78,10 @@ export class DutyRunner {
       await this.d.notices.send({
         kind: 'gauge-offline',
         key: `offline:${o.id}:${o.seenAt}`,
-        title: `【测站离线】${s.name}`,
-        text: `${township} ${s.name}（${s.id}）自${localTimeText(o.seenAt, tz)}起已超过 ${Math.round(offlineAfterMs(s.intervalMinutes) / 60_000)} 分钟未报数据，请核实测站状态。测站失联期间可能漏报雨情水情。`,
+        title: o.clockOff ? `【测站时钟偏差】${s.name}` : `【测站离线】${s.name}`,
+        text: o.clockOff
+          ? `${township} ${s.name}（${s.id}）自${localTimeText(o.seenAt, tz)}起时钟偏差：报文仍在到达，但观测时间超出允许范围，数据已拒收并存入待核区，请尽快校准 RTU 时钟。在此期间该站雨情水情不计入预警。`
+          : `${township} ${s.name}（${s.id}）自${localTimeText(o.seenAt, tz)}起已超过 ${Math.round(offlineAfterMs(s.intervalMinutes) / 60_000)} 分钟未报数据，请核实测站状态。测站失联期间可能漏报雨情水情。`,
         personIds: to,
       });
     }

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './auth.js';
 import { sendError } from './errors.js';
+import { Bounded } from '../lib/bounded.js';
 import type { ClientAddresses } from './clientAddress.js';
 import type { LinkSigner } from '../alerts/links.js';
 
@@ -12,12 +13,14 @@ import type { LinkSigner } from '../alerts/links.js';
  * nobody touched for a while has refilled anyway), never all of them at once.
  */
 export class TokenBuckets {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets: Bounded<{ tokens: number; at: number }>;
 
   constructor(
     private readonly now: () => number = Date.now,
-    private readonly maxBuckets = 100_000,
-  ) {}
+    maxBuckets = 100_000,
+  ) {
+    this.buckets = new Bounded(maxBuckets);
+  }
 
   get size(): number {
     return this.buckets.size;
@@ -46,9 +49,7 @@ export class TokenBuckets {
     const b = this.buckets.get(key) ?? { tokens: perMinute, at: now };
     b.tokens = Math.min(perMinute, b.tokens + (now - b.at) * (perMinute / 60_000));
     b.at = now;
-    this.buckets.delete(key); // re-inserted last: the Map's order is the order of last use
     this.buckets.set(key, b);
-    if (this.buckets.size > this.maxBuckets) this.buckets.delete(this.buckets.keys().next().value!);
     return b;
   }
 }

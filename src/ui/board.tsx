@@ -105,7 +105,7 @@ const TownshipMap: FC<{ data: BoardData }> = ({ data }) => {
 
 export const Live: FC<{ data: BoardData; principal: Principal }> = ({ data, principal }) => {
   const canAck = principal.role === 'duty' || principal.role === 'admin';
-  const silent = data.stations.filter((s) => s.offlineSince || s.silence);
+  const silent = data.stations.filter((s) => s.offlineSince || s.silence || s.clockOff);
   const top = (w: '1h' | '3h' | '24h' | 'day') => [...data.stations].filter((s) => s.rainfall[w] > 0).sort((a, b) => b.rainfall[w] - a.rainfall[w]).slice(0, 5);
   return (
     <main>
@@ -191,7 +191,7 @@ export const Live: FC<{ data: BoardData; principal: Principal }> = ({ data, prin
                 {silent.map((s) => (
                   <tr>
                     <td><a href={`/board/stations/${encodeURIComponent(s.id)}`}>{s.name}</a></td>
-                    <td class="small">{s.silence ? `已屏蔽：${(s.silence as { reason: string }).reason}` : `离线（自 ${localTimeText(Date.parse(s.offlineSince!), data.tz)}）`}</td>
+                    <td class="small">{gaugeTrouble(s, data.tz)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -241,3 +241,11 @@ export const Page: FC<{ title: string; principal?: Principal | null; children?: 
     </body>
   </html>
 );
+
+/** Why a gauge is listed among the silent ones, in the duty room's words. */
+function gaugeTrouble(s: { silence: unknown; offlineSince: string | null; clockOff: { since: string } | null }, tz: string): string {
+  if (s.silence) return `已屏蔽：${(s.silence as { reason: string }).reason}`;
+  const clock = s.clockOff ? `时钟偏差，数据已拒收待核（自 ${localTimeText(Date.parse(s.clockOff.since), tz)}）` : '';
+  const offline = s.offlineSince ? `离线（自 ${localTimeText(Date.parse(s.offlineSince), tz)}）` : '';
+  return [clock, offline].filter(Boolean).join('；');
+}

@@ -227,9 +227,15 @@ export function boardRoutes(svc: Services) {
     const hourly = Array.from({ length: 24 }, (_, i) => day.filter((s) => s.rain !== null && s.t > now - (24 - i) * 3_600_000 && s.t <= now - (23 - i) * 3_600_000).reduce((n, s) => n + (s.rain ?? 0), 0));
     const levels = day.filter((s) => s.level !== null) as Array<{ t: number; level: number }>;
     const th = thresholdsAt(station.kind, station.thresholds ?? {}, now, calendarOf(svc.config));
+    const [clockOffSince, clockOffReason] = await svc.redis.hmget(svc.keys.station(station.id), 'clockOffSince', 'clockOffReason');
     return c.html(
       <Page title={station.name} principal={c.get('staff')}>
         <main>
+          {clockOffSince && (
+            <p class="error clock-off">
+              测站时钟偏差：自 {localTimeText(Number(clockOffSince), svc.config.levels.timezone)} 起其报文的观测时间超出允许范围，数据已拒收并存入待核区（{clockOffReason}）。请校准 RTU 时钟。
+            </p>
+          )}
           <section>
             <h2>5分钟雨量（近6小时）</h2>
             <Bars values={fiveMin} label={(i) => localTimeText(now - (71 - i) * 300_000, svc.config.levels.timezone).slice(-5)} every={12} />
