@@ -7,6 +7,7 @@ import type { AlertStore } from '../alerts/store.js';
 import type { NoticeService } from '../notices/service.js';
 import { loadStations } from '../store/readings.js';
 import { hydroDayOf } from '../domain/hydroDay.js';
+import { rainIn } from '../domain/station.js';
 import { dailyReport, offlineAfterMs, staleCheck, type Silence } from '../domain/duties.js';
 import { maxLevel, type Level, type MaybeLevel } from '../domain/levels.js';
 import { localTimeText } from '../domain/wording.js';
@@ -130,8 +131,9 @@ export class DutyRunner {
     const samples = await loadStations(redis, keys, stations.map((s) => s.id));
     const totals = new Map<string, number | null>();
     for (const s of stations) {
-      const inDay = (samples.get(s.id)?.samples ?? []).filter((x) => x.t > day.start && x.t <= day.end && x.rain !== null);
-      totals.set(s.id, inDay.length ? inDay.reduce((sum, x) => sum + (x.rain ?? 0), 0) : null);
+      const list = samples.get(s.id)?.samples ?? [];
+      const reported = list.some((x) => x.rain !== null && x.t > day.start && x.t - (x.periodMs ?? 0) < day.end);
+      totals.set(s.id, reported ? rainIn(list, day.start, day.end) : null);
     }
     const townships = [];
     for (const t of ref.townships.values()) {

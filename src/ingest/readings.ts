@@ -123,7 +123,7 @@ export async function ingestReadings(svc: Services, principal: Principal, body: 
     const lowest = lowestThreshold(station.thresholds);
     if (r.waterLevelM !== undefined && lowest !== null && r.waterLevelM >= lowest) urgent.add(r.stationId);
     const list = byStation.get(r.stationId) ?? [];
-    list.push({ index, tsSec: Math.floor(observedAt / 1000), value: encodeValue(r.rainfallMm, r.waterLevelM) });
+    list.push({ index, tsSec: Math.floor(observedAt / 1000), value: encodeValue(r.rainfallMm, r.waterLevelM, r.periodMinutes ?? station.intervalMinutes) });
     byStation.set(r.stationId, list);
   });
 

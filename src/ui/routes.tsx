@@ -11,7 +11,7 @@ import { AlertError } from '../alerts/service.js';
 import { boardData, Live, Page, personState } from './board.js';
 import { loadStations } from '../store/readings.js';
 import { levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
-import { thresholdsAt } from '../domain/station.js';
+import { rainIn, thresholdsAt } from '../domain/station.js';
 import { calendarOf } from '../evaluation/engine.js';
 import { batch } from '../store/batch.js';
 
@@ -223,8 +223,8 @@ export function boardRoutes(svc: Services) {
     const now = svc.now();
     const samples = (await loadStations(svc.redis, svc.keys, [station.id])).get(station.id)?.samples ?? [];
     const day = samples.filter((s) => s.t > now - 24 * 3_600_000 && s.t <= now);
-    const fiveMin = Array.from({ length: 72 }, (_, i) => day.filter((s) => s.rain !== null && s.t > now - (72 - i) * 300_000 && s.t <= now - (71 - i) * 300_000).reduce((n, s) => n + (s.rain ?? 0), 0));
-    const hourly = Array.from({ length: 24 }, (_, i) => day.filter((s) => s.rain !== null && s.t > now - (24 - i) * 3_600_000 && s.t <= now - (23 - i) * 3_600_000).reduce((n, s) => n + (s.rain ?? 0), 0));
+    const fiveMin = Array.from({ length: 72 }, (_, i) => rainIn(samples, now - (72 - i) * 300_000, now - (71 - i) * 300_000));
+    const hourly = Array.from({ length: 24 }, (_, i) => rainIn(samples, now - (24 - i) * 3_600_000, now - (23 - i) * 3_600_000));
     const levels = day.filter((s) => s.level !== null) as Array<{ t: number; level: number }>;
     const th = thresholdsAt(station.kind, station.thresholds ?? {}, now, calendarOf(svc.config));
     const [clockOffSince, clockOffReason] = await svc.redis.hmget(svc.keys.station(station.id), 'clockOffSince', 'clockOffReason');
