@@ -40,7 +40,7 @@ export async function startBenchService(
   const port = await freePort();
   const token = 'bench-admin-token';
   const args = [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts', ...(opts.workers === false ? ['--api'] : [])];
-  const processEnv = { ...process.env, PORT: String(port), REDIS_URL: redis.url, FANGXUN_ADMIN_TOKEN: token, FANGXUN_DEMO: '0', FANGXUN_CONFIG_DIR: configDir, SL651_PORT: '0', LOG_LEVEL: 'warn', ...opts.env };
+  const processEnv = { ...process.env, PORT: String(port), REDIS_URL: redis.url, FANGXUN_ADMIN_TOKEN: token, FANGXUN_DEMO: '0', FANGXUN_CONFIG_DIR: configDir, SL651_PORT: '0', LOG_LEVEL: 'warn', FANGXUN_LINK_SECRET: 'bench-link-secret', FANGXUN_WEBHOOK_SECRET: 'bench-webhook-secret', ...opts.env };
   const service = spawn(process.execPath, args, {
     env: processEnv,
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -16,9 +16,13 @@ export interface LinkClaims {
 export class LinkSigner {
   constructor(private readonly secret: Buffer) {}
 
-  /** The secret comes from FANGXUN_LINK_SECRET, or is generated once and kept in Redis. */
-  static async create(redis: Redis, keys: Keys, configured = process.env.FANGXUN_LINK_SECRET): Promise<LinkSigner> {
+  /**
+   * The secret comes from FANGXUN_LINK_SECRET. Only in drill mode may it be missing: then one
+   * is generated once and kept in Redis (the start-up check refuses anything else).
+   */
+  static async create(redis: Redis, keys: Keys, configured: string | undefined, drill: boolean): Promise<LinkSigner> {
     if (configured) return new LinkSigner(Buffer.from(configured, 'utf8'));
+    if (!drill) throw new Error('FANGXUN_LINK_SECRET is required outside drill mode');
     await redis.set(keys.linkSecret(), randomBytes(32).toString('base64'), 'NX');
     const stored = await redis.get(keys.linkSecret());
     return new LinkSigner(Buffer.from(stored!, 'base64'));

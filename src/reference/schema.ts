@@ -62,10 +62,17 @@ export const stationSchema = z.strictObject({
 });
 
 export const CONTACT_CHANNELS = ['sms', 'voice', 'wecom', 'dingtalk', 'email', 'webhook'] as const;
-export const contactSchema = z.strictObject({
-  channel: z.enum(CONTACT_CHANNELS, { error: `channel must be one of ${CONTACT_CHANNELS.join(', ')}` }),
-  to: z.string().trim().min(1),
-});
+// One mailbox: no list, no display name, no header-breaking characters.
+const ONE_EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+export const contactSchema = z
+  .strictObject({
+    channel: z.enum(CONTACT_CHANNELS, { error: `channel must be one of ${CONTACT_CHANNELS.join(', ')}` }),
+    to: z.string().trim().min(1).max(512),
+  })
+  .refine((c) => c.channel !== 'email' || (c.to.length <= 254 && ONE_EMAIL.test(c.to)), {
+    message: 'an email contact must be one address, e.g. leader@ningguo.gov.cn (no lists, names or spaces)',
+    path: ['to'],
+  });
 
 export const personSchema = z.strictObject({
   id,

@@ -1,6 +1,13 @@
 import { Hono, type Context } from 'hono';
 import type { Services } from '../../services.js';
 import type { AppEnv } from '../auth.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** Compares in constant time (over hashes, so the length of the secret does not show either). */
+export function sameSecret(given: string, expected: string): boolean {
+  const h = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(h(given), h(expected));
+}
 
 /** Operations: readiness, Prometheus metrics, security headers. */
 /** Security headers on a finished response (HTML pages also get a Content-Security-Policy). */
@@ -40,7 +47,7 @@ export function opsRoutes(svc: Services) {
 
   app.get('/metrics', async (c) => {
     const token = process.env.FANGXUN_METRICS_TOKEN;
-    if (token && c.req.header('authorization') !== `Bearer ${token}`) return c.text('metrics need Authorization: Bearer <FANGXUN_METRICS_TOKEN>\n', 401);
+    if (token && !sameSecret(c.req.header('authorization') ?? '', `Bearer ${token}`)) return c.text('metrics need Authorization: Bearer <FANGXUN_METRICS_TOKEN>\n', 401);
     c.header('Content-Type', svc.metrics.registry.contentType);
     return c.body(await svc.metrics.registry.metrics());
   });
