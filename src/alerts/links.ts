@@ -43,6 +43,9 @@ export class LinkSigner {
     if (!p || !s || extra !== undefined) return { ok: false, reason: 'malformed' };
     const payload = Buffer.from(p, 'base64url').toString('utf8');
     const given = Buffer.from(s, 'base64url');
+    // Canonical only: base64url decoding forgives padding, '+' '/' and stray characters, so one
+    // link could be written many ways; only the exact encoding `sign` produces is accepted.
+    if (Buffer.from(payload, 'utf8').toString('base64url') !== p || given.toString('base64url') !== s) return { ok: false, reason: 'malformed' };
     const expected = this.mac(payload);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'forged' };
     const [alertId, personId, exp] = payload.split('|');

@@ -117,6 +117,13 @@ export class CredentialStore {
     return this.revokeRecord(this.keys.tokens(), id);
   }
 
+  /** Revokes every token of a person (when the person is deleted); returns how many. */
+  async revokeTokensOf(personId: string): Promise<number> {
+    const mine = (await this.listTokens()).filter((t) => t.personId === personId);
+    for (const t of mine) await this.revokeToken(t.id);
+    return mine.length;
+  }
+
   listGaugeKeys(): Promise<GaugeKeyRecord[]> {
     return this.listRecords<GaugeKeyRecord>(this.keys.gaugeKeys());
   }

@@ -4,6 +4,7 @@ import type { Alert, Recipient } from '../domain/alerts.js';
 import { evidenceText, levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
 import { readStationViews } from '../http/routes/stations.js';
 import type { Principal } from '../auth/credentials.js';
+import { seesAlert } from '../auth/scope.js';
 import { batch } from '../store/batch.js';
 
 /**
@@ -22,7 +23,8 @@ export interface BoardData {
   duty: { current: Array<{ leader: string; officers: string[]; phone?: string; end: string }>; next: { leader: string; officers: string[]; start: string } | null };
 }
 
-export async function boardData(svc: Services): Promise<BoardData> {
+/** What the board shows `viewer`: a leader sees only the alerts that notified them. */
+export async function boardData(svc: Services, viewer: Principal): Promise<BoardData> {
   const ref = await svc.reference.snapshot();
   const now = svc.now();
   const ids = [...ref.townships.keys()].sort();
@@ -47,7 +49,11 @@ export async function boardData(svc: Services): Promise<BoardData> {
     };
   });
   const open = await svc.alerts.store.openAlertIds(ids);
-  const alerts = (await svc.alerts.store.getMany([...open.values()])).sort((a, b) => rank(b.level) - rank(a.level) || b.raisedAt - a.raisedAt);
+  const alerts = (await svc.alerts.store.getMany([...open.values()])).filter((a) => seesAlert(viewer, a)).sort((a, b) => rank(b.level) - rank(a.level) || b.raisedAt - a.raisedAt);
+  if (viewer.role === 'leader') {
+    const visible = new Set(alerts.map((a) => a.id));
+    for (const t of townships) if (t.alertId && !visible.has(t.alertId)) t.alertId = null;
+  }
   const person = (id: string) => ref.people.get(id)?.name ?? id;
   const current = ref.shifts.filter((s) => Date.parse(s.start) <= now && now < Date.parse(s.end));
   const next = ref.shifts.find((s) => Date.parse(s.start) > now);

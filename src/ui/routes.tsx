@@ -8,6 +8,7 @@ import type { Services } from '../services.js';
 import type { AppEnv } from '../http/auth.js';
 import { STAFF_ROLES, type Principal } from '../auth/credentials.js';
 import { AlertError } from '../alerts/service.js';
+import { seesAlert } from '../auth/scope.js';
 import { boardData, Live, Page, personState } from './board.js';
 import { loadStations } from '../store/readings.js';
 import { levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
@@ -81,7 +82,7 @@ export function boardRoutes(svc: Services) {
   });
 
   app.get('/board', signedIn(true), async (c) => {
-    const data = await boardData(svc);
+    const data = await boardData(svc, c.get('staff'));
     return c.html(
       <Page title="值班大屏" principal={c.get('staff')}>
         <div id="live">
@@ -91,7 +92,7 @@ export function boardRoutes(svc: Services) {
     );
   });
 
-  app.get('/board/fragment', signedIn(false), async (c) => c.html(<Live data={await boardData(svc)} principal={c.get('staff')} />));
+  app.get('/board/fragment', signedIn(false), async (c) => c.html(<Live data={await boardData(svc, c.get('staff'))} principal={c.get('staff')} />));
 
   /** Pushes `refresh` when levels, alerts, gauges or the roster change; a heartbeat every 15 s. */
   app.get('/board/events', signedIn(false), (c) =>
@@ -103,7 +104,7 @@ export function boardRoutes(svc: Services) {
         open = false;
       });
       while (open) {
-        const stamp = await changeStamp(svc).catch(() => last);
+        const stamp = await changeStamp(svc, c.get('staff')).catch(() => last);
         if (stamp !== last) {
           if (last) await stream.writeSSE({ event: 'refresh', data: stamp });
           last = stamp;
@@ -169,7 +170,7 @@ export function boardRoutes(svc: Services) {
 
   app.get('/board/alerts/:id', signedIn(true), async (c) => {
     const stored = await svc.alerts.store.get(c.req.param('id'));
-    if (!stored) return c.html(<Page title="预警" principal={c.get('staff')}><main><p>没有这条预警。</p></main></Page>, 404);
+    if (!stored || !seesAlert(c.get('staff'), stored.alert)) return c.html(<Page title="预警" principal={c.get('staff')}><main><p>没有这条预警。</p></main></Page>, 404);
     const a = stored.alert;
     const ref = await svc.reference.snapshot();
     const tz = svc.config.levels.timezone;
@@ -303,7 +304,7 @@ const LevelChart = ({ points, lines, now }: { points: Array<{ t: number; level: 
 };
 
 /** Cheap fingerprint of what the board shows: levels, open alerts and their versions, gauges, roster. */
-async function changeStamp(svc: Services): Promise<string> {
+async function changeStamp(svc: Services, viewer: Principal): Promise<string> {
   const ref = await svc.reference.snapshot();
   const ids = [...ref.townships.keys()];
   const pipe = batch(svc.redis);
@@ -312,8 +313,10 @@ async function changeStamp(svc: Services): Promise<string> {
   pipe.hlen(svc.keys.silences());
   const replies = (await pipe.exec()) ?? [];
   const open = await svc.alerts.store.openAlertIds(ids);
+  // A leader's stream moves only with the alerts they may see (no side channel on the others).
+  const mine = viewer.role === 'leader' ? (await svc.alerts.store.getMany([...open.values()])).filter((a) => seesAlert(viewer, a)).map((a) => a.id) : [...open.values()];
   const vers = batch(svc.redis);
-  for (const id of open.values()) vers.hget(svc.keys.alert(id), 'ver');
+  for (const id of mine) vers.hget(svc.keys.alert(id), 'ver');
   const v = (await vers.exec()) ?? [];
   return [ref.version, ...replies.map(([, x]) => JSON.stringify(x)), ...v.map(([, x]) => String(x))].join('|');
 }

@@ -55,6 +55,8 @@ export function answerRoutes(svc: Services) {
     const stored = await svc.alerts.store.get(verdict.claims.alertId);
     const recipient = stored?.alert.recipients.find((r) => r.personId === verdict.claims.personId);
     if (!stored || !recipient) return { error: '链接无效。' };
+    // A person removed from the roster can no longer answer: their links stop here.
+    if (!(await svc.reference.snapshot({ fresh: true })).people.has(recipient.personId)) return { error: '链接无效。' };
     return { alert: stored.alert, recipient };
   }
 

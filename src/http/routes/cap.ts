@@ -3,6 +3,7 @@ import type { Services } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { STAFF_ROLES } from '../../auth/credentials.js';
+import { seesAlert } from '../../auth/scope.js';
 import { capXml, xmlEscape } from '../../alerts/cap.js';
 import type { Alert } from '../../domain/alerts.js';
 
@@ -20,7 +21,7 @@ export function capRoutes(svc: Services) {
   app.get('/v1/alerts/:id/cap.xml', requireRole(...STAFF_ROLES), async (c) => {
     const stored = await svc.alerts.store.get(c.req.param('id'));
     const p = c.get('principal')!;
-    if (!stored || (p.role === 'leader' && !stored.alert.recipients.some((r) => r.personId === p.personId))) {
+    if (!stored || !seesAlert(p, stored.alert)) {
       throw new ApiError(404, 'not_found', `No alert with id "${c.req.param('id')}"`);
     }
     c.header('Content-Type', 'application/cap+xml; charset=utf-8');
@@ -30,7 +31,8 @@ export function capRoutes(svc: Services) {
   app.get('/v1/cap/alerts.xml', async (c) => {
     const ref = await svc.reference.snapshot();
     const open = await svc.alerts.store.openAlertIds([...ref.townships.keys()]);
-    const alerts = (await svc.alerts.store.getMany([...open.values()])).sort((a, b) => b.updatedAt - a.updatedAt);
+    const p = c.get('principal')!;
+    const alerts = (await svc.alerts.store.getMany([...open.values()])).filter((a) => seesAlert(p, a)).sort((a, b) => b.updatedAt - a.updatedAt);
     const base = svc.config.policy.publicUrl.replace(/\/$/, '');
     const entries = await Promise.all(
       alerts.map(async (a) => {
