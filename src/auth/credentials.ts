@@ -6,7 +6,8 @@ import type { Keys } from '../store/keys.js';
  * Secrets (gauge keys, staff tokens) are shown once and stored only as SHA-256 hashes:
  * they are long random strings, so a fast hash is enough and a lookup is one HGET.
  */
-export type Role = 'admin' | 'duty' | 'leader' | 'gauge';
+/** `calendar`: read-only, one person's duty calendar feed only (it lives in calendar apps' URLs). */
+export type Role = 'admin' | 'duty' | 'leader' | 'gauge' | 'calendar';
 export const STAFF_ROLES: readonly Role[] = ['admin', 'duty', 'leader'];
 
 export interface Principal {

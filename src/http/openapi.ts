@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { readingSchema } from '../ingest/readings.js';
 import { datasetSchema } from '../reference/schema.js';
 import { SCHEMAS } from '../reference/records.js';
-import { gaugeKeyBody, tokenBody } from './routes/admin.js';
+import { calendarTokenBody, gaugeKeyBody, tokenBody } from './routes/admin.js';
 import { ackBody, arriveBody, declareBody, resolveBody, smsBody } from './routes/alerts.js';
 import { silenceBody } from './routes/notices.js';
 import { swapBody } from './routes/duty.js';
@@ -93,7 +93,7 @@ export const OPERATIONS: Op[] = [
   { method: 'get', path: '/v1/duty/gaps', summary: 'Moments without a duty officer or a shift leader in the coming days', tag: 'Duty roster', roles: STAFF, query: { days: '1–92, default 14' }, ok: 200 },
   { method: 'post', path: '/v1/admin/shifts/{id}/swap', summary: 'Swap a person on a shift (kept in the history)', tag: 'Duty roster', roles: ['admin', 'duty'], body: swapBody, ok: 200 },
   { method: 'get', path: '/v1/admin/shifts/{id}/history', summary: 'Every change of a shift', tag: 'Duty roster', roles: ['admin', 'duty'], ok: 200 },
-  { method: 'get', path: '/v1/duty.ics', summary: 'RFC 5545 calendar of a person\'s shifts (token in the query, for phone calendars)', tag: 'Duty roster', roles: ['none'], query: { personId: 'person id', token: 'a staff token' }, ok: 200, produces: 'text/calendar' },
+  { method: 'get', path: '/v1/duty.ics', summary: 'RFC 5545 calendar of a person\'s shifts (a calendar token in the query, for phone calendars; staff tokens are refused)', tag: 'Duty roster', roles: ['none'], query: { personId: 'optional: the token\'s own person', token: 'a calendar token (POST /v1/admin/calendar-tokens)' }, ok: 200, produces: 'text/calendar' },
   { method: 'get', path: '/v1/notices', summary: 'Notices sent (daily report, reminders, gauge offline/recovered, roster gaps)', tag: 'Duties', roles: ['duty', 'admin'], query: { kind: 'notice kind', limit: '1–500' }, ok: 200 },
   { method: 'get', path: '/v1/notices/{id}', summary: 'One notice with its deliveries', tag: 'Duties', roles: ['duty', 'admin'], ok: 200 },
   { method: 'post', path: '/v1/admin/duties/{name}/run', summary: 'Run a scheduled duty now: daily-report, stale-gauges, shift-reminders, roster-gaps', tag: 'Duties', roles: ['admin'], ok: 200 },
@@ -107,6 +107,9 @@ export const OPERATIONS: Op[] = [
   { method: 'post', path: '/v1/admin/tokens', summary: 'Create a staff token (shown once, stored hashed)', tag: 'Credentials', roles: ['admin'], body: tokenBody, ok: 201 },
   { method: 'get', path: '/v1/admin/tokens', summary: 'Staff tokens (never the secrets)', tag: 'Credentials', roles: ['admin'], ok: 200 },
   { method: 'delete', path: '/v1/admin/tokens/{id}', summary: 'Revoke a staff token', tag: 'Credentials', roles: ['admin'], ok: 204 },
+  { method: 'post', path: '/v1/admin/calendar-tokens', summary: 'Create a calendar token for one person (read-only, their duty.ics only; shown once with the feed URL)', tag: 'Credentials', roles: ['admin'], body: calendarTokenBody, ok: 201 },
+  { method: 'get', path: '/v1/admin/calendar-tokens', summary: 'Calendar tokens (never the secrets)', tag: 'Credentials', roles: ['admin'], ok: 200 },
+  { method: 'delete', path: '/v1/admin/calendar-tokens/{id}', summary: 'Revoke a calendar token', tag: 'Credentials', roles: ['admin'], ok: 204 },
   { method: 'get', path: '/v1/admin/audit', summary: 'Every admin change: who, when, what, before and after', tag: 'Reference data', roles: ['admin'], query: { target: 'e.g. stations/62900101', action: 'e.g. stations.update', limit: '1–5000' }, ok: 200 },
   { method: 'get', path: '/v1/admin/quarantine', summary: 'Readings refused for being outside their station bounds', tag: 'Readings', roles: ['admin'], query: { stationId: 'station id', limit: '1–1000' }, ok: 200 },
   { method: 'get', path: '/v1/admin/sl651/refused', summary: 'SL 651 frames refused: unknown station addresses and wrong passwords', tag: 'Readings', roles: ['admin'], query: { limit: '1–1000' }, ok: 200 },

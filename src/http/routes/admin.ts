@@ -14,6 +14,11 @@ export const gaugeKeyBody = z.strictObject({
   stations: z.array(z.string().min(1)).min(1, 'list the station ids the key may post for, or ["*"] for all'),
 });
 
+export const calendarTokenBody = z.strictObject({
+  personId: z.string().min(1, 'personId: whose duty calendar'),
+  name: z.string().trim().max(200).optional(),
+});
+
 export const tokenBody = z
   .strictObject({
     role: z.enum(['admin', 'duty', 'leader'], { error: 'role must be admin, duty or leader' }),
@@ -91,7 +96,28 @@ export function adminRoutes(svc: Services) {
     return c.json({ ...record, token }, 201);
   });
 
-  app.get('/v1/admin/tokens', admin, async (c) => c.json(await svc.credentials.listTokens()));
+  app.get('/v1/admin/tokens', admin, async (c) => c.json((await svc.credentials.listTokens()).filter((t) => t.role !== 'calendar')));
+
+  /** Calendar tokens: one person's duty calendar feed, nothing else; for the URL a phone calendar subscribes to. */
+  app.post('/v1/admin/calendar-tokens', admin, async (c) => {
+    const body = await parseJson(c, calendarTokenBody);
+    const ref = await svc.reference.snapshot({ fresh: true });
+    if (!ref.people.has(body.personId)) throw new ApiError(422, 'unknown_person', `No person with id "${body.personId}"; import or create the person first`);
+    const { id, token, record } = await svc.credentials.createToken('calendar', body.personId, body.name ?? 'calendar');
+    await audit(c, 'calendar-tokens.create', `tokens/${id}`, null, record);
+    const url = `${svc.config.policy.publicUrl.replace(/\/$/, '')}/v1/duty.ics?token=${encodeURIComponent(token)}`;
+    return c.json({ ...record, token, url }, 201);
+  });
+
+  app.get('/v1/admin/calendar-tokens', admin, async (c) => c.json((await svc.credentials.listTokens()).filter((t) => t.role === 'calendar')));
+
+  app.delete('/v1/admin/calendar-tokens/:id', admin, async (c) => {
+    const id = c.req.param('id');
+    const known = (await svc.credentials.listTokens()).some((t) => t.id === id && t.role === 'calendar');
+    if (!known || !(await svc.credentials.revokeToken(id))) throw new ApiError(404, 'not_found', 'No calendar token with this id; GET /v1/admin/calendar-tokens lists them');
+    await audit(c, 'calendar-tokens.revoke', `tokens/${id}`, { id }, null);
+    return c.body(null, 204);
+  });
 
   app.delete('/v1/admin/tokens/:id', admin, async (c) => {
     const revoked = await svc.credentials.revokeToken(c.req.param('id'));
