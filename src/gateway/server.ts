@@ -4,7 +4,8 @@ import type { Principal } from '../auth/credentials.js';
 import { ingestReadings } from '../ingest/readings.js';
 import { buildAck, decodeReport, FrameError, hex, scanFrames, sendTimeNow, type Report } from './frame.js';
 import { reportToReadings, splitByClock, type Counters } from './readings.js';
-import { LogSampler, PasswordGuard } from './guard.js';
+import { PasswordGuard } from './guard.js';
+import { LogSampler } from '../lib/logSampler.js';
 import { clearClockOff, keepClockRefused, lockoutNotice } from './marks.js';
 
 /**

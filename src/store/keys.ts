@@ -141,6 +141,10 @@ export class Keys {
   }
 
   /** Readings refused for being outside the station's plausible bounds (stream). */
+  /** Written by /readyz: a Redis that refuses writes (out of memory) is not ready. */
+  readyProbe(): string {
+    return `${this.g}:readyz`;
+  }
   quarantine(): string {
     return `${this.g}:quarantine`;
   }

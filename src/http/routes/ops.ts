@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { Services } from '../../services.js';
 import type { AppEnv } from '../auth.js';
+import { storeFault } from '../../queue/storeFault.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** Compares in constant time (over hashes, so the length of the secret does not show either). */
@@ -23,19 +24,29 @@ export function setSecurityHeaders(c: Context<AppEnv>): void {
 export function opsRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
 
-  /** Ready when Redis answers, every queue has a worker somewhere, and evaluation keeps up. */
+  /**
+   * Ready when Redis answers and takes writes (a Redis out of memory answers PING but refuses
+   * every write), every queue is running (not paused) with a worker somewhere, and evaluation
+   * keeps up. Public: it names what is wrong, never an error text from Redis.
+   */
   app.get('/readyz', async (c) => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {
-      await svc.redis.ping();
+      await svc.redis.set(svc.keys.readyProbe(), String(svc.now()), 'PX', 60_000);
       checks.redis = { ok: true };
     } catch (err) {
-      checks.redis = { ok: false, detail: (err as Error).message };
+      const fault = storeFault(err);
+      svc.log.warn({ err }, 'readyz: Redis check failed');
+      checks.redis = { ok: false, detail: fault === 'store_full' ? 'the data store is full: writes are refused' : 'the data store is not reachable' };
     }
     if (checks.redis.ok) {
       for (const q of svc.queues) {
-        const workers = await q.getWorkersCount().catch(() => 0);
-        checks[`queue:${q.name}`] = workers > 0 ? { ok: true, detail: `${workers} worker connection(s)` } : { ok: false, detail: 'no worker is working this queue' };
+        const [workers, paused] = await Promise.all([q.getWorkersCount().catch(() => 0), q.isPaused().catch(() => false)]);
+        checks[`queue:${q.name}`] = paused
+          ? { ok: false, detail: 'the queue is paused: its jobs wait' }
+          : workers > 0
+            ? { ok: true, detail: `${workers} worker connection(s)` }
+            : { ok: false, detail: 'no worker is working this queue' };
       }
       const oldest = await svc.redis.zrange(svc.keys.dirty(), 0, 0, 'WITHSCORES');
       const lag = oldest[1] ? (svc.now() - Number(oldest[1])) / 1000 : 0;
