@@ -100,7 +100,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const duties = new DutyRunner({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, now, log });
   const queues = [queue, alertsQueue];
   const metrics = new Metrics({ redis, keys, reference, alerts: alerts.store, queues, now });
-  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, links, notices, duties, queues, metrics, now, log };
+  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, links, notices, duties, queues, metrics, drill, now, log };
 
   const workers: Worker[] = [];
   if (opts.workers) {

@@ -107,6 +107,7 @@ export const OPERATIONS: Op[] = [
   { method: 'post', path: '/v1/admin/tokens', summary: 'Create a staff token (shown once, stored hashed)', tag: 'Credentials', roles: ['admin'], body: tokenBody, ok: 201 },
   { method: 'get', path: '/v1/admin/tokens', summary: 'Staff tokens (never the secrets)', tag: 'Credentials', roles: ['admin'], ok: 200 },
   { method: 'delete', path: '/v1/admin/tokens/{id}', summary: 'Revoke a staff token', tag: 'Credentials', roles: ['admin'], ok: 204 },
+  { method: 'get', path: '/v1/admin/deployment', summary: 'Whether this deployment is in drill mode (messages to the outbox only)', tag: 'Operations', roles: ['admin'], ok: 200 },
   { method: 'post', path: '/v1/admin/calendar-tokens', summary: 'Create a calendar token for one person (read-only, their duty.ics only; shown once with the feed URL)', tag: 'Credentials', roles: ['admin'], body: calendarTokenBody, ok: 201 },
   { method: 'get', path: '/v1/admin/calendar-tokens', summary: 'Calendar tokens (never the secrets)', tag: 'Credentials', roles: ['admin'], ok: 200 },
   { method: 'delete', path: '/v1/admin/calendar-tokens/{id}', summary: 'Revoke a calendar token', tag: 'Credentials', roles: ['admin'], ok: 204 },

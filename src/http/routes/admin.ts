@@ -138,6 +138,9 @@ export function adminRoutes(svc: Services) {
   });
 
   /** Drill mode: the messages that would have gone out, newest first. */
+  /** What kind of deployment this is: tools that write (replay:storm) refuse a live one unless told. */
+  app.get('/v1/admin/deployment', admin, (c) => c.json({ drill: svc.drill, keyPrefix: svc.keys.prefix }));
+
   app.get('/v1/admin/outbox', admin, async (c) => {
     const limit = limitParam(c.req.query('limit'), 100, 1000);
     const entries = await svc.redis.xrevrange(svc.keys.outbox(), '+', '-', 'COUNT', limit);
