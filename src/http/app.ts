@@ -77,7 +77,7 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.route('/', boardRoutes(svc));
   app.route('/', queueDashboard(svc));
 
-  app.notFound((c) => sendError(c, 404, 'not_found', `No route ${c.req.method} ${c.req.path}`));
+  app.notFound((c) => sendError(c, 404, 'not_found', `No route ${c.req.method} "${c.req.path}"`));
   app.onError((err, c) => {
     if (err instanceof ApiError) return sendError(c, err.status, err.code, err.message, err.details);
     if (err instanceof HTTPException) return sendError(c, err.status, 'http_error', err.message || 'Request refused');

@@ -9,6 +9,7 @@ import type { AppEnv } from '../http/auth.js';
 import { STAFF_ROLES, type Principal } from '../auth/credentials.js';
 import { AlertError } from '../alerts/service.js';
 import { seesAlert } from '../auth/scope.js';
+import { crossSite } from '../http/origin.js';
 import { boardData, Live, Page, personState } from './board.js';
 import { loadStations } from '../store/readings.js';
 import { levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
@@ -42,7 +43,7 @@ export function boardRoutes(svc: Services) {
   };
 
   app.get('/board/assets/:file', async (c) => {
-    const type = ASSETS[c.req.param('file')];
+    const type = Object.hasOwn(ASSETS, c.req.param('file')) ? ASSETS[c.req.param('file')] : undefined;
     if (!type) return c.notFound();
     c.header('Content-Type', type);
     c.header('Cache-Control', 'public, max-age=300');
@@ -122,8 +123,7 @@ export function boardRoutes(svc: Services) {
   const dutyAction: MiddlewareHandler<BoardEnv> = async (c, next) => {
     const p = c.get('staff');
     if (p.role !== 'duty' && p.role !== 'admin') return c.text('只有值班人员可以操作\n', 403);
-    const origin = c.req.header('origin');
-    if (origin && new URL(origin).host !== new URL(c.req.url).host) return c.text('cross-site request refused\n', 403);
+    if (crossSite(c, svc.config.policy.publicUrl)) return c.text('cross-site request refused\n', 403);
     await next();
   };
   const back = (c: Context) => (c.req.header('referer')?.startsWith(new URL(c.req.url).origin) ? c.req.header('referer')! : '/board');
