@@ -71,7 +71,12 @@ export class CredentialStore {
    */
   async resolve(secret: string): Promise<Principal | null> {
     if (!secret) return null;
-    const hash = hashSecret(secret);
+    return this.resolveHash(hashSecret(secret));
+  }
+
+  /** The principal of a secret known by its hash (board sessions keep only that). */
+  async resolveHash(hash: string): Promise<Principal | null> {
+    if (!/^[0-9a-f]{64}$/.test(hash)) return null;
     if (this.adminHash && timingSafeEqual(this.adminHash, Buffer.from(hash, 'hex'))) return { role: 'admin', id: 'bootstrap' };
     const now = this.now();
     const cached = this.cache.get(hash);

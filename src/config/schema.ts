@@ -141,6 +141,8 @@ export const serviceConfigSchema = z.strictObject({
       login: z.number().int().min(0).default(10),
       /** Wrong sign-in tokens per minute over all clients together; past it every sign-in waits. */
       loginFailures: z.number().int().min(0).default(100),
+      /** Live board streams (/board/events) open at once per token, per API process; 0 = no limit. */
+      streamsPerToken: z.number().int().min(0).default(5),
       /** Most buckets kept in memory; past it the least recently used one is dropped. */
       maxBuckets: z.number().int().min(100).default(100_000),
     })

@@ -10,6 +10,7 @@ import { STAFF_ROLES, type Principal } from '../auth/credentials.js';
 import { AlertError } from '../alerts/service.js';
 import { seesAlert } from '../auth/scope.js';
 import { crossSite } from '../http/origin.js';
+import { BoardSessions } from '../auth/sessions.js';
 import { boardData, Live, Page, personState } from './board.js';
 import { loadStations } from '../store/readings.js';
 import { levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
@@ -29,10 +30,11 @@ type BoardEnv = AppEnv & { Variables: { staff: Principal } };
 export function boardRoutes(svc: Services) {
   const app = new Hono<BoardEnv>();
 
+  const sessions = new BoardSessions(svc.redis, svc.keys, svc.credentials);
   const staffOf = async (c: Context): Promise<Principal | null> => {
     const header = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
-    const token = header ?? getCookie(c, COOKIE);
-    const p = token ? await svc.credentials.resolve(token) : null;
+    const cookie = getCookie(c, COOKIE);
+    const p = header ? await svc.credentials.resolve(header) : cookie ? await sessions.principal(cookie) : null;
     return p && STAFF_ROLES.includes(p.role) ? p : null;
   };
   const signedIn = (html: boolean): MiddlewareHandler<BoardEnv> => async (c, next) => {
@@ -73,11 +75,14 @@ export function boardRoutes(svc: Services) {
     const token = typeof form.token === 'string' ? form.token.trim() : '';
     const p = token ? await svc.credentials.resolve(token) : null;
     if (!p || !STAFF_ROLES.includes(p.role)) return c.redirect('/board/login?error=1', 302);
-    setCookie(c, COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/', secure: new URL(c.req.url).protocol === 'https:', maxAge: 12 * 3600 });
+    // The cookie holds a session id, not the token: signing out ends it for good.
+    setCookie(c, COOKIE, await sessions.open(token), { httpOnly: true, sameSite: 'Strict', path: '/', secure: new URL(c.req.url).protocol === 'https:', maxAge: sessions.ttlSeconds });
     return c.redirect('/board', 302);
   });
 
-  app.post('/board/logout', (c) => {
+  app.post('/board/logout', async (c) => {
+    const sid = getCookie(c, COOKIE);
+    if (sid) await sessions.end(sid);
     deleteCookie(c, COOKIE, { path: '/' });
     return c.redirect('/board/login', 302);
   });
@@ -96,28 +101,47 @@ export function boardRoutes(svc: Services) {
   app.get('/board/fragment', signedIn(false), async (c) => c.html(<Live data={await boardData(svc, c.get('staff'))} principal={c.get('staff')} />));
 
   /** Pushes `refresh` when levels, alerts, gauges or the roster change; a heartbeat every 15 s. */
-  app.get('/board/events', signedIn(false), (c) =>
-    streamSSE(c, async (stream) => {
-      let last = '';
-      let beat = Date.now();
-      let open = true;
-      stream.onAbort(() => {
-        open = false;
-      });
-      while (open) {
-        const stamp = await changeStamp(svc, c.get('staff')).catch(() => last);
-        if (stamp !== last) {
-          if (last) await stream.writeSSE({ event: 'refresh', data: stamp });
-          last = stamp;
+  // Live streams per token: a few screens each, not a way to hold the server's connections.
+  const streams = new Map<string, number>();
+  const maxStreams = svc.config.service.rateLimit.streamsPerToken;
+  app.get('/board/events', signedIn(false), (c) => {
+    const who = c.get('staff').id;
+    const count = streams.get(who) ?? 0;
+    if (maxStreams > 0 && count >= maxStreams) {
+      c.header('Retry-After', '30');
+      return c.text(`at most ${maxStreams} live connections per token; close another board first\n`, 429);
+    }
+    streams.set(who, count + 1);
+    const release = () => {
+      const left = (streams.get(who) ?? 1) - 1;
+      if (left > 0) streams.set(who, left);
+      else streams.delete(who);
+    };
+    return streamSSE(c, async (stream) => {
+      try {
+        let last = '';
+        let beat = Date.now();
+        let open = true;
+        stream.onAbort(() => {
+          open = false;
+        });
+        while (open) {
+          const stamp = await changeStamp(svc, c.get('staff')).catch(() => last);
+          if (stamp !== last) {
+            if (last) await stream.writeSSE({ event: 'refresh', data: stamp });
+            last = stamp;
+          }
+          if (Date.now() - beat > 15_000) {
+            await stream.write(': heartbeat\n\n');
+            beat = Date.now();
+          }
+          await stream.sleep(1_000);
         }
-        if (Date.now() - beat > 15_000) {
-          await stream.write(': heartbeat\n\n');
-          beat = Date.now();
-        }
-        await stream.sleep(1_000);
+      } finally {
+        release();
       }
-    }),
-  );
+    });
+  });
 
   /** Duty room actions: duty or admin, same-origin only (the cookie is SameSite=Strict as well). */
   const dutyAction: MiddlewareHandler<BoardEnv> = async (c, next) => {
