@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCsv } from '../src/alerts/report.js';
+import { xmlEscape } from '../src/alerts/cap.js';
+import { escapeText } from '../src/roster/ics.js';
 import { alertDataset, startService, type TestService } from './helpers.js';
 
 /** Small ones from the attack review: prototype names, Origin checks, alias bombs, echoed ids, CSV formulas. */
@@ -69,5 +71,30 @@ describe('the accountability CSV', () => {
     expect(row).toContain(`'@SUM(1+1)`);
     expect(row).toContain(`'+x`);
     expect(row.endsWith(',-5')).toBe(true); // numbers stay numbers
+  });
+});
+
+describe('names and free text', () => {
+  it('refuse line breaks and control characters, and have length limits', async () => {
+    for (const name of ['市领导\r\n甲', '市领导\r甲', '市领导\u0000', '市领导\u2028甲', '甲'.repeat(101)]) {
+      const res = await svc.call('POST', '/v1/admin/people', { body: { id: 'p-new', name } });
+      expect(res.status, JSON.stringify(name)).toBe(422);
+    }
+    expect((await svc.call('POST', '/v1/admin/people', { body: { id: 'p-new', name: '甲'.repeat(100) } })).status).toBe(201);
+    const declare = await svc.call('POST', '/v1/townships/341881001/declare', { token: duty, body: { level: 'IV', notice: '宁防指〔2026〕2号', reason: '演练\nBCC: x' } });
+    expect(declare.status).toBe(400);
+    expect(declare.body.error.message).toMatch(/line breaks or control characters/);
+    const board = await svc.runtime.app.request('/board/declare', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${duty}` },
+      body: new URLSearchParams({ townshipId: '341881001', level: 'IV', notice: '宁防指\r〔2026〕2号', reason: '演练' }),
+    });
+    expect(board.status).toBe(400);
+  });
+
+  it('are escaped in .ics and CAP whatever older data holds', () => {
+    expect(escapeText('甲\r乙\n丙\r\n丁\u0001')).toBe('甲\\n乙\\n丙\\n丁');
+    const xml = xmlEscape('港口\u0001镇\u0000<b>\uffff\ud800');
+    expect(xml).toBe('港口镇&lt;b&gt;');
   });
 });

@@ -11,6 +11,7 @@ import { AlertError } from '../alerts/service.js';
 import { seesAlert } from '../auth/scope.js';
 import { crossSite } from '../http/origin.js';
 import { BoardSessions } from '../auth/sessions.js';
+import { hasControl } from '../lib/text.js';
 import { boardData, Live, Page, personState } from './board.js';
 import { loadStations } from '../store/readings.js';
 import { levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
@@ -23,6 +24,7 @@ import { batch } from '../store/batch.js';
  * SameSite=Strict cookie) or send `Authorization: Bearer`; nothing shows without one.
  */
 const COOKIE = 'fx_board';
+const ONE_LINE = '文号、原因和备注不能包含换行或控制字符\n';
 const ASSET_DIR = join(dirname(fileURLToPath(import.meta.url)), 'assets');
 const ASSETS: Record<string, string> = { 'board.css': 'text/css; charset=utf-8', 'board.js': 'text/javascript; charset=utf-8' };
 type BoardEnv = AppEnv & { Variables: { staff: Principal } };
@@ -157,6 +159,7 @@ export function boardRoutes(svc: Services) {
     const form = await c.req.parseBody();
     const reason = typeof form.reason === 'string' ? form.reason.trim() : '';
     if (reason.length < 2) return c.text('请填写解除原因\n', 400);
+    if (hasControl(reason)) return c.text(ONE_LINE, 400);
     try {
       await svc.alerts.resolve(c.req.param('id'), actor(c.get('staff')), reason.slice(0, 500));
     } catch (err) {
@@ -172,6 +175,7 @@ export function boardRoutes(svc: Services) {
     const level = field('level');
     const townshipId = field('townshipId');
     if (!['IV', 'III', 'II', 'I'].includes(level) || !field('notice') || !field('reason')) return c.text('请选择级别并填写文号和原因\n', 400);
+    if (hasControl(field('notice')) || hasControl(field('reason'))) return c.text(ONE_LINE, 400);
     const ref = await svc.reference.snapshot({ fresh: true });
     if (!ref.townships.has(townshipId)) return c.text('没有这个乡镇\n', 404);
     await svc.alerts.declare(townshipId, { level: level as 'IV', notice: field('notice').slice(0, 100), reason: field('reason').slice(0, 1000) }, actor(c.get('staff')));
@@ -183,6 +187,7 @@ export function boardRoutes(svc: Services) {
     const form = await c.req.parseBody();
     const personId = typeof form.personId === 'string' ? form.personId : '';
     const note = typeof form.note === 'string' && form.note.trim() ? form.note.trim().slice(0, 500) : '值班室代为确认';
+    if (hasControl(note)) return c.text(ONE_LINE, 400);
     try {
       await svc.alerts.acknowledge(c.req.param('id'), personId, 'duty-room', { by: p.personId ?? `${p.role}:${p.id}`, note });
     } catch (err) {

@@ -1,3 +1,4 @@
+import { plainText } from '../../lib/text.js';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { Services } from '../../services.js';
@@ -10,20 +11,20 @@ import { describeIssues, type InputIssue } from '../../lib/issues.js';
 import { limitParam, streamFields } from '../../store/streams.js';
 
 export const gaugeKeyBody = z.strictObject({
-  name: z.string().trim().min(1, 'name is required: say which gauge or gateway uses the key').max(200),
+  name: plainText(200, { length: 1, message: 'name is required: say which gauge or gateway uses the key' }),
   stations: z.array(z.string().min(1)).min(1, 'list the station ids the key may post for, or ["*"] for all'),
 });
 
 export const calendarTokenBody = z.strictObject({
   personId: z.string().min(1, 'personId: whose duty calendar'),
-  name: z.string().trim().max(200).optional(),
+  name: plainText(200).optional(),
 });
 
 export const tokenBody = z
   .strictObject({
     role: z.enum(['admin', 'duty', 'leader'], { error: 'role must be admin, duty or leader' }),
     personId: z.string().min(1).optional(),
-    name: z.string().trim().max(200).optional(),
+    name: plainText(200).optional(),
   })
   .refine((b) => b.role !== 'leader' || b.personId, { message: 'a leader token belongs to one person: give personId', path: ['personId'] });
 

@@ -1,3 +1,4 @@
+import { plainText } from '../../lib/text.js';
 import { seesAlert } from '../../auth/scope.js';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
@@ -64,7 +65,7 @@ export function alertErrorToApi(err: unknown): never {
 export const ackBody = z
   .strictObject({
     onBehalfOf: z.string().min(1).optional(),
-    note: z.string().trim().max(500).optional(),
+    note: plainText(500).optional(),
   })
   .default({});
 export const arriveBody = z
@@ -75,11 +76,11 @@ export const arriveBody = z
   })
   .refine((b) => (b.lat === undefined) === (b.lon === undefined), { message: 'give both lat and lon, or neither' })
   .default({});
-export const resolveBody = z.strictObject({ reason: z.string().trim().min(2, 'say why the response is ended (解除原因)').max(500) });
+export const resolveBody = z.strictObject({ reason: plainText(500, { length: 2, message: 'say why the response is ended (解除原因)' }) });
 export const declareBody = z.strictObject({
   level: z.enum(LEVELS, { error: `level must be one of ${LEVELS.join(', ')}` }),
-  notice: z.string().trim().min(1, 'give the notice number, e.g. 宁防指〔2026〕3号').max(100),
-  reason: z.string().trim().min(1, 'give the reason').max(1000),
+  notice: plainText(100, { length: 1, message: 'give the notice number, e.g. 宁防指〔2026〕3号' }),
+  reason: plainText(1000, { length: 1, message: 'give the reason' }),
 });
 export const smsBody = z.strictObject({ from: z.string().trim().min(5), text: z.string().max(500) });
 

@@ -1,3 +1,4 @@
+import { plainText } from '../../lib/text.js';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { Services } from '../../services.js';
@@ -21,7 +22,7 @@ import type { Shift } from '../../reference/schema.js';
 export const swapBody = z.strictObject({
   from: z.string().min(1, 'from: the person leaving the shift'),
   to: z.string().min(1, 'to: the person taking it'),
-  reason: z.string().trim().max(500).optional(),
+  reason: plainText(500).optional(),
 });
 
 function shiftView(s: Shift, ref: ReferenceSnapshot) {

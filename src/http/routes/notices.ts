@@ -1,3 +1,4 @@
+import { plainText } from '../../lib/text.js';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Services } from '../../services.js';
@@ -13,7 +14,7 @@ import { limitParam } from '../../store/streams.js';
  */
 export const silenceBody = z.strictObject({
   until: z.iso.datetime({ offset: true, error: 'until must be an ISO 8601 time with offset, e.g. 2026-07-10T08:00:00+08:00' }),
-  reason: z.string().trim().min(2, 'say why the station is silenced (e.g. 雷击损坏，待维修)').max(500),
+  reason: plainText(500, { length: 2, message: 'say why the station is silenced (e.g. 雷击损坏，待维修)' }),
 });
 
 export function noticeRoutes(svc: Services) {
