@@ -234,7 +234,7 @@ export const Page: FC<{ title: string; principal?: Principal | null; children?: 
     <body>
       <div id="banner">连接中断，正在重连…</div>
       <header>
-        <h1><a href="/board" style="color:inherit;text-decoration:none">防汛值守</a> · {title}</h1>
+        <h1><a href="/board" class="home">防汛值守</a> · {title}</h1>
         {principal && (
           <span class="who">
             {principal.personId ?? principal.role}（{principal.role}）{' '}

@@ -26,7 +26,13 @@ import { batch } from '../store/batch.js';
 const COOKIE = 'fx_board';
 const ONE_LINE = '文号、原因和备注不能包含换行或控制字符\n';
 const ASSET_DIR = join(dirname(fileURLToPath(import.meta.url)), 'assets');
-const ASSETS: Record<string, string> = { 'board.css': 'text/css; charset=utf-8', 'board.js': 'text/javascript; charset=utf-8' };
+// Every style and script of the pages is a file here: the CSP has no 'unsafe-inline' (see README).
+const ASSETS: Record<string, string> = {
+  'board.css': 'text/css; charset=utf-8',
+  'board.js': 'text/javascript; charset=utf-8',
+  'answer.css': 'text/css; charset=utf-8',
+  'answer.js': 'text/javascript; charset=utf-8',
+};
 type BoardEnv = AppEnv & { Variables: { staff: Principal } };
 
 export function boardRoutes(svc: Services) {
