@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Every answer sent through reply() is parsed with its documented schema (src/http/api.ts).
+    env: { FANGXUN_VALIDATE_RESPONSES: '1' },
   },
 });

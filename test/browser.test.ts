@@ -48,13 +48,13 @@ describe.skipIf(!available)('the board in a browser', () => {
     await page.click('button[type=submit]');
     await page.waitForURL(`${base}/board`);
     const row = page.locator('tr', { hasText: '西津街道' }).first();
-    await expect.poll(() => row.locator('.lv').getAttribute('class')).toContain('lv-none');
+    await expect.poll(() => row.locator('td.warning .lv').getAttribute('class')).toContain('lv-none');
     await page.waitForTimeout(1_500); // the live stream has its first fingerprint
 
     // A reading raises the township: the page changes without a reload.
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
     await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'W1', observedAt: beijing(Date.now() - 30_000), waterLevelM: 35.9 } });
-    await expect.poll(() => row.locator('.lv').getAttribute('class'), { timeout: 10_000 }).toContain('lv-IV');
+    await expect.poll(() => row.locator('td.warning .lv').getAttribute('class'), { timeout: 10_000 }).toContain('lv-IV');
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42); // same page, not reloaded
     const circle = page.locator('svg circle').first();
     expect(await circle.count()).toBeGreaterThan(0);
@@ -91,7 +91,7 @@ describe.skipIf(!available)('the board in a browser', () => {
 
     await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'W1', observedAt: beijing(Date.now() - 20_000), waterLevelM: 35.9 } });
     const alertId = await waitFor(async () => (await svc.call('GET', '/v1/townships/341881001')).body.openAlertId as string | null, 10_000, 'an open alert');
-    const link = svc.runtime.services.links.sign({ alertId, personId: 'p-lead', expiresAt: Date.now() + 3_600_000 });
+    const link = svc.runtime.services.links.signer.sign({ alertId, personId: 'p-lead', expiresAt: Date.now() + 3_600_000 });
     await page.goto(`${base}/a/${link}`);
     // The page's stylesheet (a file) applies; its arrival script (a file) runs and submits the form.
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(244, 246, 248)');
@@ -99,6 +99,18 @@ describe.skipIf(!available)('the board in a browser', () => {
     await page.waitForSelector('text=确认成功');
     await page.click('button >> text=我已到岗');
     await page.waitForSelector('text=已记录到岗', { timeout: 15_000 });
+
+    // An HQ response's page and its forms (adjust, end) run under the same CSP.
+    const started = await svc.call('POST', '/v1/responses', { body: { level: 'IV', scope: { townships: ['341881100'] }, notice: '宁防指〔2026〕9号', reason: '港口湾水库超汛限' } });
+    expect(started.status).toBe(201);
+    await page.goto(`${base}/board/responses/${encodeURIComponent(started.body.id)}`);
+    await page.waitForSelector('text=宁防指〔2026〕9号');
+    const end = page.locator(`form[action$="/end"]`);
+    await end.locator('input[name=notice]').fill('宁防指〔2026〕10号');
+    await end.locator('input[name=reason]').fill('雨情趋缓');
+    await end.locator('button[type=submit]').click();
+    await page.waitForURL(`${base}/board#responses`);
+    expect((await svc.call('GET', `/v1/responses/${encodeURIComponent(started.body.id)}`)).body.status).toBe('ended');
     expect(violations).toEqual([]);
   }, 60_000);
 });

@@ -90,6 +90,21 @@ describe('names and free text', () => {
       body: new URLSearchParams({ townshipId: '341881001', level: 'IV', notice: '宁防指\r〔2026〕2号', reason: '演练' }),
     });
     expect(board.status).toBe(400);
+    // HQ responses: the API and the board's end/adjust forms alike.
+    const bad = await svc.call('POST', '/v1/responses', { token: duty, body: { level: 'IV', scope: 'city', notice: '宁防指〔2026〕3号', reason: '演练\u0000' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/line breaks or control characters/);
+    const started = await svc.call('POST', '/v1/responses', { token: duty, body: { level: 'IV', scope: 'city', notice: '宁防指〔2026〕3号', reason: '演练' } });
+    expect(started.status).toBe(201);
+    for (const act of ['end', 'adjust']) {
+      const res = await svc.runtime.app.request(`/board/responses/${encodeURIComponent(started.body.id)}/${act}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${duty}` },
+        body: new URLSearchParams({ level: 'III', notice: '宁防指〔2026〕4号', reason: '演练\n结束' }),
+      });
+      expect(res.status, act).toBe(400);
+    }
+    expect((await svc.call('GET', `/v1/responses/${encodeURIComponent(started.body.id)}`, { token: duty })).body.status).toBe('active');
   });
 
   it('are escaped in .ics and CAP whatever older data holds', () => {

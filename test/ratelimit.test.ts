@@ -50,8 +50,8 @@ describe('client address', () => {
 describe('answer links', () => {
   it('one client flooding made-up links or another link never blocks a genuine link', async () => {
     const links = svc.runtime.services.links;
-    const mine = links.sign({ alertId: 'x~1', personId: 'p-a', expiresAt: Date.now() + 3_600_000 });
-    const theirs = links.sign({ alertId: 'x~1', personId: 'p-b', expiresAt: Date.now() + 3_600_000 });
+    const mine = links.signer.sign({ alertId: 'x~1', personId: 'p-a', expiresAt: Date.now() + 3_600_000 });
+    const theirs = links.signer.sign({ alertId: 'x~1', personId: 'p-b', expiresAt: Date.now() + 3_600_000 });
     // Junk from the NAT address everyone shares exhausts its anonymous bucket…
     expect((await statuses(5, (i) => from('203.0.113.50', `/a/junk${i}.x`))).at(-1)).toBe(429);
     // …and someone hammers their own link from there too.

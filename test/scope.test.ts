@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertDataset, startService, testConfig, type TestService } from './helpers.js';
 
 /**
- * Scope everywhere: a leader sees only the alerts that notified them on the board, its live
- * stream and the CAP feed; a deleted person's tokens and answer links stop; one encoding per link.
+ * Scope everywhere: a leader sees only the alerts and HQ responses that notified them on the
+ * board (panels and response pages), its live stream and the CAP feed; a deleted person's tokens
+ * and answer links (codes and signed) stop; one encoding per link.
  */
 let svc: TestService;
 let alertId: string;
@@ -49,10 +50,11 @@ async function refreshes(token: string, act: () => Promise<unknown>, ms = 3_500)
 
 describe('a leader on the board and the feed', () => {
   it('sees only the alerts that notified them', async () => {
-    expect((await page('/board', port)).text).toContain(`/board/alerts/${encodeURIComponent(alertId)}`);
+    // The declared level is a one-township HQ response: its call-out is the alert here.
+    expect((await page('/board', port)).text).toContain('港口镇镇长');
     const board = await page('/board', head);
     expect(board.status).toBe(200);
-    expect(board.text).not.toContain(`/board/alerts/${encodeURIComponent(alertId)}`);
+    expect(board.text).not.toContain(alertId);
     expect(board.text).not.toContain('港口镇镇长');
     expect((await page(`/board/alerts/${encodeURIComponent(alertId)}`, head)).status).toBe(404);
     expect((await page(`/board/alerts/${encodeURIComponent(alertId)}`, port)).status).toBe(200);
@@ -61,6 +63,21 @@ describe('a leader on the board and the feed', () => {
     expect(feed.status).toBe(200);
     expect(feed.text).not.toContain('<entry>');
     expect((await page('/v1/cap/alerts.xml', port)).text).toContain('<entry>');
+  });
+
+  it('sees only the HQ responses that told them: panels, the response page, the API', async () => {
+    const responseId = (await svc.call('GET', `/v1/alerts/${encodeURIComponent(alertId)}`)).body.responseId as string;
+    expect(responseId).toBeTruthy();
+    const href = `/board/responses/${encodeURIComponent(responseId)}`;
+    expect((await page('/board', port)).text).toContain(href);
+    expect((await page('/board', head)).text).not.toContain(href);
+    expect((await page('/board/fragment', head)).text).not.toContain(href);
+    expect((await page(href, port)).status).toBe(200);
+    const hidden = await page(href, head);
+    expect(hidden.status).toBe(404);
+    expect(hidden.text).not.toContain('宁防指〔2026〕7号');
+    expect((await svc.call('GET', `/v1/responses/${encodeURIComponent(responseId)}`, { token: head })).status).toBe(404);
+    expect((await svc.call('GET', '/v1/responses', { token: head })).body).toEqual([]);
   });
 
   it('gets no live refresh for an alert that is not theirs', async () => {
@@ -72,18 +89,28 @@ describe('a leader on the board and the feed', () => {
 
 describe('links and tokens', () => {
   it('accepts one encoding of an answer link only', async () => {
-    const link = svc.runtime.services.links.sign({ alertId, personId: 'p-lead', expiresAt: Date.now() + 3_600_000 });
+    const link = svc.runtime.services.links.signer.sign({ alertId, personId: 'p-lead', expiresAt: Date.now() + 3_600_000 });
     expect((await svc.runtime.app.request(`/a/${link}`)).status).toBe(200);
     const [p, s] = link.split('.') as [string, string];
     for (const variant of [`${p}=.${s}`, `${p}.${s}=`, `${p}.${s.replaceAll('-', '+').replaceAll('_', '/')}`, `${p}.${s}%20`]) {
       if (variant === link) continue;
       expect((await svc.runtime.app.request(`/a/${variant}`)).status, variant).toBe(404);
     }
+    // A short code: exactly as issued (codes are case-sensitive), nothing added or re-encoded.
+    const code = await svc.runtime.services.links.issue({ alertId, personId: 'p-lead', expiresAt: Date.now() + 3_600_000 });
+    expect((await svc.runtime.app.request(`/a/${code}`)).status).toBe(200);
+    const swapped = [...code].map((ch) => (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase())).join('');
+    for (const variant of [swapped, `${code}=`, `${code}%20`, `${code}.`, `%20${code}`, code.slice(0, -1)]) {
+      if (variant === code) continue;
+      expect((await svc.runtime.app.request(`/a/${variant}`)).status, variant).toBe(404);
+    }
   });
 
   it('ends a deleted person\'s tokens and answer links', async () => {
-    const link = svc.runtime.services.links.sign({ alertId, personId: 'p-port', expiresAt: Date.now() + 3_600_000 });
+    const link = svc.runtime.services.links.signer.sign({ alertId, personId: 'p-port', expiresAt: Date.now() + 3_600_000 });
+    const code = await svc.runtime.services.links.issue({ alertId, personId: 'p-port', expiresAt: Date.now() + 3_600_000 });
     expect((await svc.runtime.app.request(`/a/${link}`)).status).toBe(200);
+    expect((await svc.runtime.app.request(`/a/${code}`)).status).toBe(200);
     // 港口镇 keeps a head (the roster refuses to leave it without), then p-port goes.
     expect((await svc.call('POST', '/v1/admin/assignments', { body: { townshipId: '341881100', personId: 'p-cmd', role: 'township-head' } })).status).toBe(201);
     expect((await svc.call('DELETE', `/v1/admin/assignments/${encodeURIComponent('341881100|township-head|p-port|')}`)).status).toBe(204);
@@ -93,5 +120,7 @@ describe('links and tokens', () => {
     const after = await svc.runtime.app.request(`/a/${link}`);
     expect(after.status).toBe(404);
     expect((await svc.runtime.app.request(`/a/${link}`, { method: 'POST', body: new URLSearchParams({ action: 'ack' }) })).status).toBe(403);
+    expect((await svc.runtime.app.request(`/a/${code}`)).status).toBe(404);
+    expect((await svc.runtime.app.request(`/a/${code}`, { method: 'POST', body: new URLSearchParams({ action: 'ack' }) })).status).toBe(403);
   });
 });

@@ -21,7 +21,7 @@ describe('answer links in logs', () => {
     const log = createLogger('debug', { write: (s: string) => out.stream.write(s) });
     const svc = await startService({ log });
     try {
-      const token = svc.runtime.services.links.sign({ alertId: 'x~1', personId: 'p-a', expiresAt: Date.now() + 3_600_000 });
+      const token = svc.runtime.services.links.signer.sign({ alertId: 'x~1', personId: 'p-a', expiresAt: Date.now() + 3_600_000 });
       const res = await svc.runtime.app.request(`/a/${token}`);
       expect(res.status).toBe(404);
       log.error({ err: new Error(`webhook to https://hooks.test refused the link https://fx.test/a/${token}`), ackUrl: `https://fx.test/a/${token}` }, `delivery of /a/${token} failed`);

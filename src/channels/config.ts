@@ -6,6 +6,8 @@ import { z } from 'zod';
  */
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name, e.g. FANGXUN_WEBHOOK_SECRET');
 const timeout = z.number().int().min(100).max(120_000).default(5_000);
+/** Variables a message offers an SMS template (see channels.yaml). */
+export const SMS_TEMPLATE_PARAMS = ['name', 'township', 'level', 'deadline', 'link', 'code'] as const;
 
 export const channelsConfigSchema = z.strictObject({
   webhook: z.strictObject({ enabled: z.boolean().default(true), secretEnv: envName.default('FANGXUN_WEBHOOK_SECRET'), timeout }).prefault({}),
@@ -35,6 +37,10 @@ export const channelsConfigSchema = z.strictObject({
               accessKeySecretEnv: envName,
               signName: z.string().min(1),
               templateCode: z.string().min(1),
+              /** The variables the registered template uses (sent in TemplateParam, nothing else). */
+              templateParams: z.array(z.enum(SMS_TEMPLATE_PARAMS)).min(1).default(['name', 'township', 'level', 'deadline', 'code']),
+              /** The provider's limit per variable value (Aliyun: 35 by default); longer values are cut. */
+              paramMaxLength: z.number().int().min(1).max(500).default(35),
             }),
             z.strictObject({ type: z.literal('http'), name: z.string().default('http'), url: z.string().url(), tokenEnv: envName.optional() }),
           ]),

@@ -193,7 +193,7 @@ export async function startSl651Gateway(svc: Services, opts: GatewayOptions): Pr
           .then(async () => {
             let report: Report;
             try {
-              report = decodeReport(item.bytes);
+              report = decodeReport(item.bytes, item.encoding);
             } catch (err) {
               stats.badFrames++;
               sampled.sample(`bad:${peer}`, (suppressed) =>

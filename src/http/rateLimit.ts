@@ -3,7 +3,7 @@ import type { AppEnv } from './auth.js';
 import { sendError } from './errors.js';
 import { Bounded } from '../lib/bounded.js';
 import type { ClientAddresses } from './clientAddress.js';
-import type { LinkSigner } from '../alerts/links.js';
+import type { AnswerLinks } from '../alerts/shortLinks.js';
 
 /**
  * Token buckets in this process's memory: a runaway gauge or script gets 429 with Retry-After
@@ -89,11 +89,11 @@ export function rateLimit(limits: RateLimits, clients: ClientAddresses, buckets:
  * flood from one client (or of made-up links from behind the same NAT) never blocks anyone
  * else's link; links that do not verify share the client's anonymous bucket.
  */
-export function answerLinkLimit(limits: RateLimits, clients: ClientAddresses, buckets: TokenBuckets, links: LinkSigner, now: () => number): MiddlewareHandler<AppEnv> {
+export function answerLinkLimit(limits: RateLimits, clients: ClientAddresses, buckets: TokenBuckets, links: AnswerLinks, now: () => number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = c.req.path.slice('/a/'.length);
     const client = clients.of(c);
-    const genuine = links.verify(token, now()).ok;
+    const genuine = (await links.verify(token, now())).ok;
     const wait = genuine ? buckets.take(`l:${token}|${client}`, limits.answerLink) : buckets.take(`a:${client}`, limits.anonymous);
     if (wait > 0) return refuse(c, wait, genuine ? `This link was opened too often from here: at most ${limits.answerLink} per minute.` : `Too many requests from this client address: at most ${limits.anonymous} per minute.`);
     await next();

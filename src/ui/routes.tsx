@@ -14,6 +14,7 @@ import { BoardSessions } from '../auth/sessions.js';
 import { hasControl } from '../lib/text.js';
 import { boardData, Live, Page, personState } from './board.js';
 import { Bars, LevelChart } from './charts.js';
+import { responsePages } from './responsePages.js';
 import { loadStations } from '../store/readings.js';
 import { levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
 import { rainIn, thresholdsAt } from '../domain/station.js';
@@ -34,7 +35,7 @@ const ASSETS: Record<string, string> = {
   'answer.css': 'text/css; charset=utf-8',
   'answer.js': 'text/javascript; charset=utf-8',
 };
-type BoardEnv = AppEnv & { Variables: { staff: Principal } };
+export type BoardEnv = AppEnv & { Variables: { staff: Principal } };
 
 export function boardRoutes(svc: Services) {
   const app = new Hono<BoardEnv>();
@@ -177,17 +178,25 @@ export function boardRoutes(svc: Services) {
   });
 
   app.post('/board/declare', signedIn(true), dutyAction, async (c) => {
-    const form = await c.req.parseBody();
+    const form = await c.req.parseBody({ all: true });
     const field = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).trim() : '');
     const level = field('level');
-    const townshipId = field('townshipId');
+    // One township (townshipId), several (townshipIds, repeated), or the whole city (townshipId=city).
+    const chosen = [form.townshipIds ?? [], form['townshipIds[]'] ?? [], field('townshipId')].flat().filter((v): v is string => typeof v === 'string' && v !== '');
     if (!['IV', 'III', 'II', 'I'].includes(level) || !field('notice') || !field('reason')) return c.text('请选择级别并填写文号和原因\n', 400);
+    if (chosen.length === 0) return c.text('请选择全市或乡镇\n', 400);
     if (hasControl(field('notice')) || hasControl(field('reason'))) return c.text(ONE_LINE, 400);
     const ref = await svc.reference.snapshot({ fresh: true });
-    if (!ref.townships.has(townshipId)) return c.text('没有这个乡镇\n', 404);
-    await svc.alerts.declare(townshipId, { level: level as 'IV', notice: field('notice').slice(0, 100), reason: field('reason').slice(0, 1000) }, actor(c.get('staff')));
-    return c.redirect('/board', 303);
+    const city = chosen.includes('city');
+    if (!city && chosen.some((t) => !ref.townships.has(t))) return c.text('没有这个乡镇\n', 404);
+    await svc.responses.start(
+      { level: level as 'IV', scope: city ? 'city' : { townships: chosen }, noticeNumber: field('notice').slice(0, 100), reason: field('reason').slice(0, 1000) },
+      actor(c.get('staff')),
+    );
+    return c.redirect('/board#responses', 303);
   });
+
+  responsePages(app, svc, { signedIn, dutyAction, actor, oneLine: ONE_LINE });
 
   app.post('/board/alerts/:id/ack', signedIn(true), dutyAction, async (c) => {
     const p = c.get('staff');
@@ -217,9 +226,10 @@ export function boardRoutes(svc: Services) {
           <section>
             <h2>{levelText(a.level)} · {a.status === 'open' ? '未解除' : `已解除（${a.resolveReason ?? ''}）`}</h2>
             {a.declared && <p class="small">{a.declared.notice}：{a.declared.reason}</p>}
-            {a.status === 'open' && (c.get('staff').role === 'duty' || c.get('staff').role === 'admin') && (
+            {a.kind === 'response' && a.responseId && <p><a href={`/board/responses/${encodeURIComponent(a.responseId)}`}>查看应急响应与到岗到位</a></p>}
+            {a.status === 'open' && a.kind !== 'response' && (c.get('staff').role === 'duty' || c.get('staff').role === 'admin') && (
               <form method="post" action={`/board/alerts/${encodeURIComponent(a.id)}/resolve`}>
-                <input type="text" name="reason" placeholder="解除原因" required minlength={2} size={24} /> <button type="submit">解除响应</button>
+                <input type="text" name="reason" placeholder="解除原因" required minlength={2} size={24} /> <button type="submit">解除预警</button>
               </form>
             )}
             <table>
@@ -292,22 +302,23 @@ export function boardRoutes(svc: Services) {
 }
 
 const TIMELINE: Record<string, string> = {
-  opened: '启动响应', raised: '响应升级', lowered: '响应调整', declared: '防指宣布', acknowledged: '确认', arrived: '到岗',
+  opened: '启动', raised: '升级', lowered: '降级', adjusted: '调整', ended: '终止', declared: '防指宣布', acknowledged: '确认', arrived: '到岗',
   'ack-overdue': '超时未确认，升级', 'arrival-overdue': '超时未到岗，提醒', resolved: '解除', 'delivery-failed': '消息发送失败',
 };
 
-/** Cheap fingerprint of what the board shows: levels, open alerts and their versions, gauges, roster. */
+/** Cheap fingerprint of what the board shows: levels, open alerts and response call-outs and their versions, gauges, roster. */
 async function changeStamp(svc: Services, viewer: Principal): Promise<string> {
   const ref = await svc.reference.snapshot();
   const ids = [...ref.townships.keys()];
   const pipe = batch(svc.redis);
-  for (const id of ids) pipe.hmget(svc.keys.township(id), 'level', 'alert');
+  for (const id of ids) pipe.hmget(svc.keys.township(id), 'level', 'alert', 'response');
   pipe.hlen(svc.keys.offline());
   pipe.hlen(svc.keys.silences());
   const replies = (await pipe.exec()) ?? [];
-  const open = await svc.alerts.store.openAlertIds(ids);
+  // Open warnings and the open call-outs of HQ responses (their 到岗到位 panels move with them).
+  const open = [...(await svc.alerts.store.openAlertIds(ids)).values(), ...(await svc.alerts.store.openAlertIds(ids, 'response')).values()];
   // A leader's stream moves only with the alerts they may see (no side channel on the others).
-  const mine = viewer.role === 'leader' ? (await svc.alerts.store.getMany([...open.values()])).filter((a) => seesAlert(viewer, a)).map((a) => a.id) : [...open.values()];
+  const mine = viewer.role === 'leader' ? (await svc.alerts.store.getMany(open)).filter((a) => seesAlert(viewer, a)).map((a) => a.id) : open;
   const vers = batch(svc.redis);
   for (const id of mine) vers.hget(svc.keys.alert(id), 'ver');
   const v = (await vers.exec()) ?? [];

@@ -143,6 +143,9 @@ function check(route: Route, r: Received): string | null {
       }
       if (params.Version !== '2017-05-25' || params.SignatureMethod !== 'HMAC-SHA1') return 'wrong version or method';
       if (aliyunSignature('GET', params, FAKE_SECRETS.aliyunSecret) !== Signature) return 'SignatureDoesNotMatch';
+      // Aliyun's default limit on a template variable: 35 characters (isv.PARAM_LENGTH_LIMIT).
+      const vars = JSON.parse(params.TemplateParam!) as Record<string, unknown>;
+      for (const [k, v] of Object.entries(vars)) if (typeof v !== 'string' || [...v].length > 35) return `isv.PARAM_LENGTH_LIMIT ${k}`;
       return null;
     }
     case 'sms':

@@ -1,7 +1,7 @@
-import { plainText } from '../../lib/text.js';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { Services } from '../../services.js';
+import type { TokenRecord } from '../../auth/credentials.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson, readJson } from '../errors.js';
 import { checkYaml } from '../../config/load.js';
@@ -9,24 +9,11 @@ import { datasetSchema } from '../../reference/schema.js';
 import { actorOf, auditArgs, readAudit } from '../../audit/log.js';
 import { describeIssues, type InputIssue } from '../../lib/issues.js';
 import { limitParam, streamFields } from '../../store/streams.js';
+import { reply } from '../api.js';
+import { adminApi, calendarTokenBody, gaugeKeyBody, tokenBody } from './admin.api.js';
 
-export const gaugeKeyBody = z.strictObject({
-  name: plainText(200, { length: 1, message: 'name is required: say which gauge or gateway uses the key' }),
-  stations: z.array(z.string().min(1)).min(1, 'list the station ids the key may post for, or ["*"] for all'),
-});
-
-export const calendarTokenBody = z.strictObject({
-  personId: z.string().min(1, 'personId: whose duty calendar'),
-  name: plainText(200).optional(),
-});
-
-export const tokenBody = z
-  .strictObject({
-    role: z.enum(['admin', 'duty', 'leader'], { error: 'role must be admin, duty or leader' }),
-    personId: z.string().min(1).optional(),
-    name: plainText(200).optional(),
-  })
-  .refine((b) => b.role !== 'leader' || b.personId, { message: 'a leader token belongs to one person: give personId', path: ['personId'] });
+const isStaffToken = (t: TokenRecord): t is TokenRecord & { role: 'admin' | 'duty' | 'leader' } => t.role !== 'calendar';
+const isCalendarToken = (t: TokenRecord): t is TokenRecord & { role: 'calendar'; personId: string } => t.role === 'calendar' && t.personId !== null;
 
 function rejected(issues: InputIssue[]) {
   return new ApiError(422, 'import_rejected', `Nothing was imported: ${issues.length} problem(s), first: ${describeIssues(issues.slice(0, 1))}`, issues);
@@ -45,7 +32,7 @@ export function adminRoutes(svc: Services) {
   app.get('/v1/admin/audit', admin, async (c) => {
     const limit = limitParam(c.req.query('limit'), 200, 5000);
     const entries = await readAudit(svc.redis, svc.keys, { limit, target: c.req.query('target'), action: c.req.query('action') });
-    return c.json(entries);
+    return reply(c, adminApi.listAudit, entries);
   });
 
   app.post('/v1/admin/import', admin, async (c) => {
@@ -67,7 +54,7 @@ export function adminRoutes(svc: Services) {
       throw rejected(result.issues);
     }
     if (result.dirtyStations > 0) svc.kicker.kick();
-    return c.json(result);
+    return reply(c, adminApi.importDataset, result);
   });
 
   app.post('/v1/admin/gauge-keys', admin, async (c) => {
@@ -82,7 +69,7 @@ export function adminRoutes(svc: Services) {
     const { id, key, record } = await svc.credentials.createGaugeKey(body.name, body.stations);
     svc.log.info({ gaugeKeyId: id, name: body.name }, 'gauge key created');
     await audit(c, 'gauge-keys.create', `gauge-keys/${id}`, null, record);
-    return c.json({ id, key, name: record.name, stations: record.stations, createdAt: record.createdAt }, 201);
+    return reply(c, adminApi.createGaugeKey, { id, key, name: record.name, stations: record.stations, createdAt: record.createdAt });
   });
 
   app.post('/v1/admin/tokens', admin, async (c) => {
@@ -94,10 +81,10 @@ export function adminRoutes(svc: Services) {
     const { id, token, record } = await svc.credentials.createToken(body.role, body.personId, body.name);
     svc.log.info({ tokenId: id, role: body.role, personId: body.personId }, 'token created');
     await audit(c, 'tokens.create', `tokens/${id}`, null, record);
-    return c.json({ ...record, token }, 201);
+    return reply(c, adminApi.createToken, { ...record, role: body.role, token });
   });
 
-  app.get('/v1/admin/tokens', admin, async (c) => c.json((await svc.credentials.listTokens()).filter((t) => t.role !== 'calendar')));
+  app.get('/v1/admin/tokens', admin, async (c) => reply(c, adminApi.listTokens, (await svc.credentials.listTokens()).filter(isStaffToken)));
 
   /** Calendar tokens: one person's duty calendar feed, nothing else; for the URL a phone calendar subscribes to. */
   app.post('/v1/admin/calendar-tokens', admin, async (c) => {
@@ -107,10 +94,10 @@ export function adminRoutes(svc: Services) {
     const { id, token, record } = await svc.credentials.createToken('calendar', body.personId, body.name ?? 'calendar');
     await audit(c, 'calendar-tokens.create', `tokens/${id}`, null, record);
     const url = `${svc.config.policy.publicUrl.replace(/\/$/, '')}/v1/duty.ics?token=${encodeURIComponent(token)}`;
-    return c.json({ ...record, token, url }, 201);
+    return reply(c, adminApi.createCalendarToken, { ...record, role: 'calendar', personId: body.personId, token, url });
   });
 
-  app.get('/v1/admin/calendar-tokens', admin, async (c) => c.json((await svc.credentials.listTokens()).filter((t) => t.role === 'calendar')));
+  app.get('/v1/admin/calendar-tokens', admin, async (c) => reply(c, adminApi.listCalendarTokens, (await svc.credentials.listTokens()).filter(isCalendarToken)));
 
   app.delete('/v1/admin/calendar-tokens/:id', admin, async (c) => {
     const id = c.req.param('id');
@@ -128,7 +115,7 @@ export function adminRoutes(svc: Services) {
     return c.body(null, 204);
   });
 
-  app.get('/v1/admin/gauge-keys', admin, async (c) => c.json(await svc.credentials.listGaugeKeys()));
+  app.get('/v1/admin/gauge-keys', admin, async (c) => reply(c, adminApi.listGaugeKeys, await svc.credentials.listGaugeKeys()));
 
   app.delete('/v1/admin/gauge-keys/:id', admin, async (c) => {
     const revoked = await svc.credentials.revokeGaugeKey(c.req.param('id'));
@@ -138,15 +125,18 @@ export function adminRoutes(svc: Services) {
     return c.body(null, 204);
   });
 
-  /** Drill mode: the messages that would have gone out, newest first. */
   /** What kind of deployment this is: tools that write (replay:storm) refuse a live one unless told. */
-  app.get('/v1/admin/deployment', admin, (c) => c.json({ drill: svc.drill, keyPrefix: svc.keys.prefix }));
+  app.get('/v1/admin/deployment', admin, (c) => reply(c, adminApi.getDeployment, { drill: svc.drill, keyPrefix: svc.keys.prefix }));
+
+  /** Drill mode: the messages that would have gone out, newest first. */
 
   app.get('/v1/admin/outbox', admin, async (c) => {
     const limit = limitParam(c.req.query('limit'), 100, 1000);
     const entries = await svc.redis.xrevrange(svc.keys.outbox(), '+', '-', 'COUNT', limit);
     const personId = c.req.query('personId');
-    return c.json(
+    return reply(
+      c,
+      adminApi.listOutbox,
       entries
         .map(([id, fields]) => {
           const f = streamFields(fields);
@@ -160,7 +150,9 @@ export function adminRoutes(svc: Services) {
   /** SL 651 frames refused: unknown station addresses and wrong passwords, newest first. */
   app.get('/v1/admin/sl651/refused', admin, async (c) => {
     const entries = await svc.redis.xrevrange(svc.keys.sl651Refused(), '+', '-', 'COUNT', limitParam(c.req.query('limit'), 100, 1000));
-    return c.json(
+    return reply(
+      c,
+      adminApi.listSl651Refused,
       entries.map(([id, fields]) => {
         const f = streamFields(fields);
         return { id, at: new Date(Number(f.at)).toISOString(), address: f.address!, reason: f.reason!, remote: f.remote ?? null };
@@ -173,7 +165,9 @@ export function adminRoutes(svc: Services) {
     const limit = limitParam(c.req.query('limit'), 100, 1000);
     const entries = await svc.redis.xrevrange(svc.keys.quarantine(), '+', '-', 'COUNT', limit);
     const stationId = c.req.query('stationId');
-    return c.json(
+    return reply(
+      c,
+      adminApi.listQuarantine,
       entries
         .map(([id, fields]) => {
           const f = streamFields(fields);

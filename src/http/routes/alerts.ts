@@ -1,23 +1,27 @@
-import { plainText } from '../../lib/text.js';
 import { seesAlert } from '../../auth/scope.js';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { Services } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson, validationError } from '../errors.js';
-import { STAFF_ROLES, type Principal } from '../../auth/credentials.js';
+import { STAFF_ROLES } from '../../auth/credentials.js';
 import { AlertError } from '../../alerts/service.js';
-import { LEVELS } from '../../domain/levels.js';
 import type { Alert } from '../../domain/alerts.js';
 import { accountabilityReport, reportCsv } from '../../alerts/report.js';
 import { limitParam } from '../../store/streams.js';
+import { actor, responseErrorToApi } from './responses/index.js';
+import { responseSummary } from './responses/view.js';
+import { reply } from '../api.js';
+import { ackBody, alertsApi, alertViewSchema, arriveBody, declareBody, resolveBody, smsBody } from './alerts.api.js';
 
 /** JSON of an alert. Field names are the contract; times are ISO 8601. */
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
 
-export function alertView(a: Alert) {
+export function alertView(a: Alert): z.input<typeof alertViewSchema> {
   return {
     id: a.id,
+    kind: a.kind ?? 'warning',
+    responseId: a.responseId ?? null,
     townshipId: a.townshipId,
     level: a.level,
     computedLevel: a.computedLevel,
@@ -57,32 +61,10 @@ export function alertView(a: Alert) {
 export function alertErrorToApi(err: unknown): never {
   if (err instanceof AlertError) {
     const status = err.code === 'not_found' ? 404 : err.code === 'conflict' ? 409 : err.code === 'not_recipient' ? 403 : 409;
-    throw new ApiError(status, err.code === 'not_open' ? 'alert_not_open' : err.code, err.message);
+    throw new ApiError(status, err.code === 'not_open' ? 'alert_not_open' : err.code === 'is_response' ? 'response_callout' : err.code, err.message);
   }
   throw err;
 }
-
-export const ackBody = z
-  .strictObject({
-    onBehalfOf: z.string().min(1).optional(),
-    note: plainText(500).optional(),
-  })
-  .default({});
-export const arriveBody = z
-  .strictObject({
-    lat: z.number().min(-90).max(90).optional(),
-    lon: z.number().min(-180).max(180).optional(),
-    personId: z.string().min(1).optional(),
-  })
-  .refine((b) => (b.lat === undefined) === (b.lon === undefined), { message: 'give both lat and lon, or neither' })
-  .default({});
-export const resolveBody = z.strictObject({ reason: plainText(500, { length: 2, message: 'say why the response is ended (解除原因)' }) });
-export const declareBody = z.strictObject({
-  level: z.enum(LEVELS, { error: `level must be one of ${LEVELS.join(', ')}` }),
-  notice: plainText(100, { length: 1, message: 'give the notice number, e.g. 宁防指〔2026〕3号' }),
-  reason: plainText(1000, { length: 1, message: 'give the reason' }),
-});
-export const smsBody = z.strictObject({ from: z.string().trim().min(5), text: z.string().max(500) });
 
 /** A JSON body that may be left out entirely (then the schema's default applies). */
 async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
@@ -100,9 +82,6 @@ async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.i
   return result.data;
 }
 
-function actor(p: Principal): string {
-  return p.personId ?? `${p.role}:${p.id}`;
-}
 
 export function alertRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
@@ -132,10 +111,10 @@ export function alertRoutes(svc: Services) {
     const alerts = (await svc.alerts.store.getMany(ids)).filter(
       (a) => (!status || a.status === status) && seesAlert(p, a),
     );
-    return c.json(alerts.map(alertView));
+    return reply(c, alertsApi.listAlerts, alerts.map(alertView));
   });
 
-  app.get('/v1/alerts/:id', async (c) => c.json(alertView(await load(c))));
+  app.get('/v1/alerts/:id', async (c) => reply(c, alertsApi.getAlert, alertView(await load(c))));
 
   app.post('/v1/alerts/:id/ack', async (c) => {
     const alert = await load(c);
@@ -151,7 +130,7 @@ export function alertRoutes(svc: Services) {
       throw new ApiError(400, 'validation_failed', 'This token belongs to no person: give onBehalfOf (the person you answer for) and a note');
     }
     const res = await svc.alerts.acknowledge(alert.id, personId, body.onBehalfOf ? 'duty-room' : 'api', { by: body.onBehalfOf ? actor(p) : undefined, note: body.note }).catch(alertErrorToApi);
-    return c.json({ outcome: res.outcome, alert: alertView(res.alert) });
+    return reply(c, alertsApi.ackAlert, { outcome: res.outcome, alert: alertView(res.alert) });
   });
 
   app.post('/v1/alerts/:id/arrive', async (c) => {
@@ -163,23 +142,28 @@ export function alertRoutes(svc: Services) {
     const where = body.lat !== undefined && body.lon !== undefined ? { lat: body.lat, lon: body.lon } : null;
     const res = await svc.alerts.arrive(alert.id, personId, where).catch(alertErrorToApi);
     const r = res.alert.recipients.find((x) => x.personId === personId);
-    return c.json({ outcome: res.outcome, arrivedAt: iso(r?.arrivedAt), distanceM: r?.distanceM ?? null, farFromPost: r?.farFromPost ?? null, alert: alertView(res.alert) });
+    return reply(c, alertsApi.arriveAlert, { outcome: res.outcome, arrivedAt: iso(r?.arrivedAt), distanceM: r?.distanceM ?? null, farFromPost: r?.farFromPost ?? null, alert: alertView(res.alert) });
   });
 
   app.post('/v1/alerts/:id/resolve', requireRole('duty', 'admin'), async (c) => {
     const alert = await load(c);
     const body = await parseJson(c, resolveBody);
     const resolved = await svc.alerts.resolve(alert.id, actor(c.get('principal')!), body.reason).catch(alertErrorToApi);
-    return c.json(alertView(resolved));
+    return reply(c, alertsApi.resolveAlert, alertView(resolved));
   });
 
+  /** Compatibility: a one-township response (POST /v1/responses with its scope); answers with the township's call-out. */
   app.post('/v1/townships/:id/declare', requireRole('duty', 'admin'), async (c) => {
     const ref = await svc.reference.snapshot({ fresh: true });
     const tid = c.req.param('id');
-    if (!ref.townships.has(tid)) throw new ApiError(404, 'not_found', `No township with id "${tid}"`);
+    if (!ref.townships.has(tid)) throw new ApiError(404, 'not_found', `No township with id "${tid.slice(0, 64)}"; GET /v1/townships lists them`);
     const body = await parseJson(c, declareBody);
-    const alert = await svc.alerts.declare(tid, body, actor(c.get('principal')!)).catch(alertErrorToApi);
-    return c.json(alertView(alert), 201);
+    const response = await svc.responses
+      .start({ level: body.level, scope: { townships: [tid] }, noticeNumber: body.notice, reason: body.reason }, actor(c.get('principal')!))
+      .catch(responseErrorToApi);
+    const callout = (await svc.responses.callouts(response)).get(tid);
+    if (!callout) throw new ApiError(503, 'not_ready', 'The response is recorded; its people are being notified. GET /v1/responses/' + response.id);
+    return reply(c, alertsApi.declareLevel, { ...alertView(callout), response: responseSummary(response) });
   });
 
   /** An SMS reply: "1" or "收到" acknowledges that phone's newest open alert. */
@@ -188,20 +172,20 @@ export function alertRoutes(svc: Services) {
     const text = body.text.trim().replace(/[。.!！\s]/g, '');
     const normal = (n: string) => n.replace(/[^\d]/g, '').replace(/^86(?=1\d{10}$)/, '');
     if (!['1', '收到', '确认', '收到确认'].includes(text)) {
-      return c.json({ acknowledged: false, reply: '未识别的回复。回复“1”或“收到”确认防汛叫应消息。' });
+      return reply(c, alertsApi.inboundSms, { acknowledged: false, reply: '未识别的回复。回复“1”或“收到”确认防汛叫应消息。' });
     }
     const ref = await svc.reference.snapshot();
     const people = [...ref.people.values()].filter((p) => p.contacts.some((ct) => ct.channel === 'sms' && normal(ct.to) === normal(body.from)));
-    if (people.length === 0) return c.json({ acknowledged: false, reply: '本号码未登记为防汛责任人，无法确认。' });
+    if (people.length === 0) return reply(c, alertsApi.inboundSms, { acknowledged: false, reply: '本号码未登记为防汛责任人，无法确认。' });
     const open = await svc.alerts.store.openAlertIds([...ref.townships.keys()]);
     const alerts = (await svc.alerts.store.getMany([...open.values()]))
       .flatMap((a) => people.flatMap((p) => a.recipients.filter((r) => r.personId === p.id && r.ackedAt === null && r.notifiedAt !== null).map((r) => ({ a, r }))))
       .sort((x, y) => (y.r.notifiedAt ?? 0) - (x.r.notifiedAt ?? 0));
     const newest = alerts[0];
-    if (!newest) return c.json({ acknowledged: false, reply: '您目前没有待确认的防汛叫应消息。' });
+    if (!newest) return reply(c, alertsApi.inboundSms, { acknowledged: false, reply: '您目前没有待确认的防汛叫应消息。' });
     await svc.alerts.acknowledge(newest.a.id, newest.r.personId, 'sms-reply').catch(alertErrorToApi);
     const name = ref.townships.get(newest.a.townshipId)?.name ?? newest.a.townshipId;
-    return c.json({ acknowledged: true, alertId: newest.a.id, personId: newest.r.personId, reply: `已确认：${name}防汛应急响应。请尽快赶赴指挥部到岗。` });
+    return reply(c, alertsApi.inboundSms, { acknowledged: true, alertId: newest.a.id, personId: newest.r.personId, reply: `已确认：${name}防汛应急响应。请尽快赶赴指挥部到岗。` });
   });
 
   app.get('/v1/reports/accountability', requireRole('duty', 'admin'), async (c) => {
@@ -221,7 +205,7 @@ export function alertRoutes(svc: Services) {
       c.header('Content-Disposition', 'attachment; filename="accountability.csv"');
       return c.body(reportCsv(report));
     }
-    return c.json(report);
+    return reply(c, alertsApi.accountabilityReport, report);
   });
 
   return app;
