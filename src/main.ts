@@ -4,6 +4,7 @@
  * When no Redis answers at a local REDIS_URL and redis-server is installed, a local one is
  * started with its data under ./data (AOF on).
  */
+import { failOnMissingSecret } from './config/secrets.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -61,7 +62,7 @@ if (process.env.FANGXUN_DEMO !== '0' && existsSync(demo) && (await reference.isE
 }
 probe.disconnect();
 
-const runtime = await createRuntime({ config, redisUrl, prefix: keys.prefix, adminToken, workers: !apiOnly, schedulers: true, cron: true, log, channels: loadChannels(config.channels, log) });
+const runtime = await createRuntime({ config, redisUrl, prefix: keys.prefix, adminToken, workers: !apiOnly, schedulers: true, cron: true, log, channels: loadChannels(config.channels, log) }).catch(failOnMissingSecret(fail));
 
 const gateway = apiOnly ? null : await startGatewayFromEnv(runtime.services).catch((err: unknown) => fail(`the SL 651 gateway could not start: ${(err as Error).message}`));
 

@@ -5,6 +5,8 @@ import type { Hono } from 'hono';
 import type { AppConfig } from './config/load.js';
 import { Keys } from './store/keys.js';
 import { requestMixin } from './lib/requestContext.js';
+import { redactingDestination } from './lib/redact.js';
+import { MissingSecretError, missingSecret } from './config/secrets.js';
 import { createRedis, waitReady } from './store/redis.js';
 import { withScripts } from './store/scripts.js';
 import { ReferenceStore } from './reference/store.js';
@@ -50,6 +52,8 @@ export interface RuntimeOptions {
   cron?: boolean;
   /** Drill mode: every message goes to the outbox (GET /v1/admin/outbox), none to a provider. */
   drill?: boolean;
+  /** Where FANGXUN_DRILL and the secrets are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Runtime {
@@ -59,8 +63,9 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level, base: { service: 'fangxun' }, mixin: requestMixin });
+/** JSON lines on stdout (or `dest`), with the request id on each and answer links redacted from all. */
+export function createLogger(level = process.env.LOG_LEVEL ?? 'info', dest: { write(s: string): unknown } = pino.destination(1)): Logger {
+  return pino({ level, base: { service: 'fangxun' }, mixin: requestMixin }, redactingDestination(dest));
 }
 
 export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
@@ -83,9 +88,15 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const credentials = new CredentialStore(redis, keys, opts.adminToken, now);
   const alertsQueue = createAlertsQueue(queueConnection, keys);
   const scheduler = new BullAlertScheduler(alertsQueue, opts.config, now);
-  const links = new AnswerLinks(await LinkSigner.create(redis, keys), redis, keys);
+  const env = opts.env ?? process.env;
   // Drill mode: as asked, else FANGXUN_DRILL, else on when the demo data seeded this database.
-  const drill = opts.drill ?? (process.env.FANGXUN_DRILL ? process.env.FANGXUN_DRILL !== '0' : (await redis.exists(keys.demoMarker())) === 1);
+  const drill = opts.drill ?? (env.FANGXUN_DRILL ? env.FANGXUN_DRILL !== '0' : (await redis.exists(keys.demoMarker())) === 1);
+  const missing = drill ? null : missingSecret(opts.config, env);
+  if (missing) {
+    for (const c of connections) c.disconnect();
+    throw new MissingSecretError(missing);
+  }
+  const links = new AnswerLinks(await LinkSigner.create(redis, keys, env.FANGXUN_LINK_SECRET, drill), redis, keys);
   if (drill && opts.drill === undefined) log.warn('drill mode (演练模式): no message leaves the service; read them at GET /v1/admin/outbox (FANGXUN_DRILL=0 to turn off)');
   const channels = drill ? drillChannels(redis, keys.outbox(), now) : (opts.channels ?? new Map<string, Channel>());
   const alerts = new AlertService({ redis, keys, config: opts.config, reference, channels, links, scheduler, now, log });
@@ -95,7 +106,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const duties = new DutyRunner({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, responses: responses.store, now, log });
   const queues = [queue, alertsQueue];
   const metrics = new Metrics({ redis, keys, reference, alerts: alerts.store, queues, now });
-  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, duties, queues, metrics, now, log };
+  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, duties, queues, metrics, drill, now, log };
 
   const workers: Worker[] = [];
   if (opts.workers) {

@@ -32,6 +32,8 @@ export interface Services {
   /** The BullMQ queues (for /readyz and /metrics). */
   queues: Queue[];
   metrics: Metrics;
+  /** Drill mode (演练模式): every message goes to the outbox, none to a provider. */
+  drill: boolean;
   /** The one clock. */
   now: () => number;
   log: Logger;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Browser } from 'playwright-core';
-import { startService, alertDataset, beijing, testConfig, type TestService } from './helpers.js';
+import { startService, alertDataset, beijing, testConfig, waitFor, type TestService } from './helpers.js';
 import { freePort } from '../src/infra/redisServer.js';
 
 /**
@@ -71,5 +71,46 @@ describe.skipIf(!available)('the board in a browser', () => {
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/board.png', fullPage: true });
     expect(existsSync('test-artifacts/board.png')).toBe(true);
+  }, 60_000);
+
+  it('runs the board and the answer page under a CSP without unsafe-inline, with nothing refused', async () => {
+    const page = await browser.newPage();
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    page.on('pageerror', (e) => violations.push(e.message));
+    const login = await page.goto(`${base}/board/login`);
+    const csp = login!.headers()['content-security-policy']!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    await page.fill('input[name=token]', duty);
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${base}/board`);
+    await page.waitForTimeout(500);
+
+    await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'W1', observedAt: beijing(Date.now() - 20_000), waterLevelM: 35.9 } });
+    const alertId = await waitFor(async () => (await svc.call('GET', '/v1/townships/341881001')).body.openAlertId as string | null, 10_000, 'an open alert');
+    const link = svc.runtime.services.links.signer.sign({ alertId, personId: 'p-lead', expiresAt: Date.now() + 3_600_000 });
+    await page.goto(`${base}/a/${link}`);
+    // The page's stylesheet (a file) applies; its arrival script (a file) runs and submits the form.
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(244, 246, 248)');
+    await page.click('button[type=submit] >> text=确认收到');
+    await page.waitForSelector('text=确认成功');
+    await page.click('button >> text=我已到岗');
+    await page.waitForSelector('text=已记录到岗', { timeout: 15_000 });
+
+    // An HQ response's page and its forms (adjust, end) run under the same CSP.
+    const started = await svc.call('POST', '/v1/responses', { body: { level: 'IV', scope: { townships: ['341881100'] }, notice: '宁防指〔2026〕9号', reason: '港口湾水库超汛限' } });
+    expect(started.status).toBe(201);
+    await page.goto(`${base}/board/responses/${encodeURIComponent(started.body.id)}`);
+    await page.waitForSelector('text=宁防指〔2026〕9号');
+    const end = page.locator(`form[action$="/end"]`);
+    await end.locator('input[name=notice]').fill('宁防指〔2026〕10号');
+    await end.locator('input[name=reason]').fill('雨情趋缓');
+    await end.locator('button[type=submit]').click();
+    await page.waitForURL(`${base}/board#responses`);
+    expect((await svc.call('GET', `/v1/responses/${encodeURIComponent(started.body.id)}`)).body.status).toBe('ended');
+    expect(violations).toEqual([]);
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadConfig, type AppConfig } from '../src/config/load.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
 import { evaluateDirty, type EngineContext } from '../src/evaluation/engine.js';
@@ -9,13 +9,15 @@ import type { DatasetInput } from '../src/reference/schema.js';
 import type { Channel } from '../src/channels/types.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
+/** Outside drill mode the service needs its secrets; tests give these. */
+export const TEST_ENV: NodeJS.ProcessEnv = { ...process.env, FANGXUN_LINK_SECRET: 'test-link-secret', FANGXUN_WEBHOOK_SECRET: 'test-webhook-secret' };
 
 /** The repo's config, with overrides for a test. */
 export function testConfig(patch: (c: AppConfig) => void = () => undefined, opts: { shipped?: boolean } = {}): AppConfig {
   const config = structuredClone(loadConfig('config'));
   if (!opts.shipped) mechanicsCalibration(config);
   // Tests call the API far faster than any person; the rate-limit test turns limits back on.
-  config.service.rateLimit = { gauge: 0, staff: 0, anonymous: 0 };
+  Object.assign(config.service.rateLimit, { gauge: 0, staff: 0, anonymous: 0, answerLink: 0, login: 0, loginFailures: 0 });
   patch(config);
   return config;
 }
@@ -62,11 +64,11 @@ export interface TestService {
 
 /** A service on the test Redis under its own key prefix, so test files never see each other. */
 export async function startService(
-  opts: { config?: AppConfig; workers?: boolean; now?: () => number; prefix?: string; drill?: boolean; channels?: Map<string, Channel> } = {},
+  opts: { config?: AppConfig; workers?: boolean; now?: () => number; prefix?: string; drill?: boolean; channels?: Map<string, Channel>; log?: Logger } = {},
 ): Promise<TestService> {
   const config = opts.config ?? testConfig();
   const now = opts.now ?? Date.now;
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const log = opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const runtime = await createRuntime({
     config,
     redisUrl: inject('redisUrl'),
@@ -74,6 +76,7 @@ export async function startService(
     drill: opts.drill,
     channels: opts.channels,
     adminToken: ADMIN_TOKEN,
+    env: TEST_ENV,
     workers: opts.workers ?? false,
     schedulers: opts.workers ?? false,
     now,

@@ -139,7 +139,11 @@ describe('OpenAPI against real responses', () => {
       ['dutyGaps', { path: '/v1/duty/gaps?days=3' }],
       ['swapShift', { path: '/v1/admin/shifts/shift-now/swap', body: { from: 'p-duty', to: 'p-head', reason: '调休' } }],
       ['shiftHistory', { path: '/v1/admin/shifts/shift-now/history' }],
-      ['dutyCalendar', { path: '/v1/duty.ics?personId=p-head&token=test-admin-token', token: null }],
+      ['createCalendarToken', { path: '/v1/admin/calendar-tokens', body: { personId: 'p-head', name: '手机日历' } }],
+      ['listCalendarTokens', { path: '/v1/admin/calendar-tokens' }],
+      ['dutyCalendar', later(() => ({ path: `/v1/duty.ics?personId=p-head&token=${encodeURIComponent(ids.calendarSecret!)}`, token: null }))],
+      ['revokeCalendarToken', later(() => ({ path: `/v1/admin/calendar-tokens/${ids.calendarToken}` }))],
+      ['getDeployment', { path: '/v1/admin/deployment' }],
       ['runDuty', { path: '/v1/admin/duties/roster-gaps/run' }],
       ['listNotices', { path: '/v1/notices' }],
       ['getNotice', later(() => ({ path: `/v1/notices/${ids.notice}` }))],
@@ -206,6 +210,7 @@ describe('OpenAPI against real responses', () => {
       for (const e of validate(content.schema, value)) problems.push(`${operationId}: ${e}`);
       if (operationId === 'createGaugeKey') ids.gaugeKey = res.body.id;
       if (operationId === 'createToken') ids.token = res.body.id;
+      if (operationId === 'createCalendarToken') [ids.calendarToken, ids.calendarSecret] = [res.body.id, res.body.token];
       if (operationId === 'listNotices') ids.notice = res.body[0]?.id;
       if (operationId === 'startResponse') ids.response = res.body.id;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startService, smallDataset, beijing, waitFor } from './helpers.js';
+import { startService, smallDataset, beijing, waitFor, TEST_ENV } from './helpers.js';
 
 /** Operations surface: readiness, metrics, security headers. */
 describe('operations', () => {
@@ -48,7 +48,7 @@ describe('operations', () => {
 describe('rate limits', () => {
   it('answers 429 with Retry-After per key, without slowing other keys', async () => {
     const { testConfig } = await import('./helpers.js');
-    const svc = await startService({ config: testConfig((c) => (c.service.rateLimit = { gauge: 5, staff: 1000, anonymous: 2 })) });
+    const svc = await startService({ config: testConfig((c) => Object.assign(c.service.rateLimit, { gauge: 5, staff: 1000, anonymous: 2 })) });
     try {
       await svc.importData(smallDataset());
       const a = await svc.gaugeKey();
@@ -82,7 +82,7 @@ describe('logs', () => {
     const { createRuntime } = await import('../src/runtime.js');
     const { testConfig } = await import('./helpers.js');
     const { inject } = await import('vitest');
-    const runtime = await createRuntime({ config: testConfig(), redisUrl: inject('redisUrl'), prefix: `t-logs-${Date.now()}`, adminToken: 'log-test-admin', log: pino({ level: 'info', mixin: requestMixin }, sink) });
+    const runtime = await createRuntime({ config: testConfig(), redisUrl: inject('redisUrl'), prefix: `t-logs-${Date.now()}`, adminToken: 'log-test-admin', env: TEST_ENV, log: pino({ level: 'info', mixin: requestMixin }, sink) });
     try {
       const res = await runtime.app.request('/v1/admin/gauge-keys', { method: 'POST', headers: { authorization: 'Bearer log-test-admin', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', stations: ['*'] }) });
       const created = (await res.json()) as { key: string };

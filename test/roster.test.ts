@@ -118,8 +118,8 @@ describe('swaps and the calendar', () => {
   });
 
   it('serves an RFC 5545 calendar whose UIDs survive a change, with the sequence counting it', async () => {
-    const leader = await svc.token('leader', 'p-head');
-    const res = await svc.runtime.app.request(`/v1/duty.ics?personId=p-head&token=${leader}`);
+    const calendar = (await svc.call('POST', '/v1/admin/calendar-tokens', { body: { personId: 'p-head' } })).body.token as string;
+    const res = await svc.runtime.app.request(`/v1/duty.ics?personId=p-head&token=${calendar}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
     const ics = await res.text();
@@ -132,7 +132,7 @@ describe('swaps and the calendar', () => {
     for (const line of ics.split('\r\n')) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(75);
     expect(ics).not.toContain('duty-2026-07-01@'); // not on that shift
     expect((await svc.runtime.app.request('/v1/duty.ics?personId=p-head')).status).toBe(401);
-    expect((await svc.runtime.app.request(`/v1/duty.ics?personId=p-duty&token=${leader}`)).status).toBe(403);
+    expect((await svc.runtime.app.request(`/v1/duty.ics?personId=p-duty&token=${calendar}`)).status).toBe(403);
   });
 
   it('folds long lines without splitting a character and escapes text', () => {

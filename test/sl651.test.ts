@@ -208,8 +208,8 @@ describe('the TCP gateway', () => {
 
   it('acknowledges a report split across packets with junk before it, and stores its readings once', async () => {
     const f = byName('test-report-and-ack');
-    // The test gauge's clock says 2059: shift the readings' time check out of the way by
-    // posting through the same path; the reading is refused as future, so use a frame of now.
+    // The published frame's clock says 2059: its reading goes to the quarantine (clock off), and the
+    // report is acknowledged once it is kept there.
     const { socket, received } = await open();
     const frame = Buffer.from(f.hex, 'hex');
     socket.write(Buffer.from('DEADBEEF7E', 'hex'));

@@ -2,6 +2,7 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { EVALUATE_QUEUE } from '../src/queue/evaluate.js';
 import { evaluateDirty, markActiveDirty, type EngineContext } from '../src/evaluation/engine.js';
+import { backOffOnStoreFaults } from '../src/queue/storeFault.js';
 
 /**
  * The evaluation worker: each job, whatever woke it, evaluates every dirty station it
@@ -19,7 +20,6 @@ export function createEvaluateWorker(ctx: EngineContext, connection: Redis, conc
     },
     { connection, prefix: ctx.keys.bullPrefix(), concurrency },
   );
-  worker.on('failed', (job, err) => ctx.log.error({ err, jobId: job?.id, job: job?.name }, 'evaluation job failed'));
-  worker.on('error', (err) => ctx.log.error({ err }, 'evaluation worker error'));
+  backOffOnStoreFaults(worker, ctx.log, 'evaluation worker');
   return worker;
 }

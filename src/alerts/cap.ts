@@ -15,7 +15,11 @@ export const CAP_NS = 'urn:oasis:names:tc:emergency:cap:1.2';
 const SEVERITY: Record<Level, 'Extreme' | 'Severe' | 'Moderate' | 'Minor'> = { I: 'Extreme', II: 'Severe', III: 'Moderate', IV: 'Minor' };
 
 export function xmlEscape(s: string): string {
-  return s.replace(/[<>&'"]/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[ch]!);
+  // Characters XML 1.0 cannot carry at all (C0 controls but tab and line breaks, U+FFFE/U+FFFF,
+  // lone surrogates) are dropped, so a feed stays well-formed whatever text came in.
+  return s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
+    .replace(/[<>&'"]/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[ch]!);
 }
 
 /** Beijing time: `2026-07-05T14:32:00+08:00` (CAP dateTime) and `20260705143200` (identifier). */

@@ -16,9 +16,13 @@ export interface LinkClaims {
 export class LinkSigner {
   constructor(private readonly secret: Buffer) {}
 
-  /** The secret comes from FANGXUN_LINK_SECRET, or is generated once and kept in Redis. */
-  static async create(redis: Redis, keys: Keys, configured = process.env.FANGXUN_LINK_SECRET): Promise<LinkSigner> {
+  /**
+   * The secret comes from FANGXUN_LINK_SECRET. Only in drill mode may it be missing: then one
+   * is generated once and kept in Redis (the start-up check refuses anything else).
+   */
+  static async create(redis: Redis, keys: Keys, configured: string | undefined, drill: boolean): Promise<LinkSigner> {
     if (configured) return new LinkSigner(Buffer.from(configured, 'utf8'));
+    if (!drill) throw new Error('FANGXUN_LINK_SECRET is required outside drill mode');
     await redis.set(keys.linkSecret(), randomBytes(32).toString('base64'), 'NX');
     const stored = await redis.get(keys.linkSecret());
     return new LinkSigner(Buffer.from(stored!, 'base64'));
@@ -39,6 +43,9 @@ export class LinkSigner {
     if (!p || !s || extra !== undefined) return { ok: false, reason: 'malformed' };
     const payload = Buffer.from(p, 'base64url').toString('utf8');
     const given = Buffer.from(s, 'base64url');
+    // Canonical only: base64url decoding forgives padding, '+' '/' and stray characters, so one
+    // link could be written many ways; only the exact encoding `sign` produces is accepted.
+    if (Buffer.from(payload, 'utf8').toString('base64url') !== p || given.toString('base64url') !== s) return { ok: false, reason: 'malformed' };
     const expected = this.mac(payload);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'forged' };
     const [alertId, personId, exp] = payload.split('|');

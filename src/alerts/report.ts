@@ -99,8 +99,10 @@ export function accountabilityReport(
 }
 
 const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  let s = v === null || v === undefined ? '' : String(v);
+  // A cell a spreadsheet would run as a formula (=, +, -, @, or a tab/CR before one) is kept as text.
+  if (/^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 };
 
 /** The ledger entries as CSV (UTF-8 with BOM, so spreadsheet programs show the Chinese). */

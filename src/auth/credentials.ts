@@ -6,7 +6,8 @@ import type { Keys } from '../store/keys.js';
  * Secrets (gauge keys, staff tokens) are shown once and stored only as SHA-256 hashes:
  * they are long random strings, so a fast hash is enough and a lookup is one HGET.
  */
-export type Role = 'admin' | 'duty' | 'leader' | 'gauge';
+/** `calendar`: read-only, one person's duty calendar feed only (it lives in calendar apps' URLs). */
+export type Role = 'admin' | 'duty' | 'leader' | 'gauge' | 'calendar';
 export const STAFF_ROLES: readonly Role[] = ['admin', 'duty', 'leader'];
 
 export interface Principal {
@@ -70,7 +71,12 @@ export class CredentialStore {
    */
   async resolve(secret: string): Promise<Principal | null> {
     if (!secret) return null;
-    const hash = hashSecret(secret);
+    return this.resolveHash(hashSecret(secret));
+  }
+
+  /** The principal of a secret known by its hash (board sessions keep only that). */
+  async resolveHash(hash: string): Promise<Principal | null> {
+    if (!/^[0-9a-f]{64}$/.test(hash)) return null;
     if (this.adminHash && timingSafeEqual(this.adminHash, Buffer.from(hash, 'hex'))) return { role: 'admin', id: 'bootstrap' };
     const now = this.now();
     const cached = this.cache.get(hash);
@@ -115,6 +121,13 @@ export class CredentialStore {
 
   revokeToken(id: string): Promise<boolean> {
     return this.revokeRecord(this.keys.tokens(), id);
+  }
+
+  /** Revokes every token of a person (when the person is deleted); returns how many. */
+  async revokeTokensOf(personId: string): Promise<number> {
+    const mine = (await this.listTokens()).filter((t) => t.personId === personId);
+    for (const t of mine) await this.revokeToken(t.id);
+    return mine.length;
   }
 
   listGaugeKeys(): Promise<GaugeKeyRecord[]> {

@@ -56,6 +56,8 @@ export const channelsConfigSchema = z.strictObject({
       port: z.number().int().min(1).max(65_535).default(25),
       /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. */
       secure: z.boolean().default(false),
+      /** The SMTP server's certificate is verified; true turns that off (a self-signed relay inside the office network only). */
+      tlsAllowUnverified: z.boolean().default(false),
       userEnv: envName.optional(),
       passEnv: envName.optional(),
       from: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'from must be an e-mail address, e.g. fangxun@ningguo.gov.cn').default('fangxun@localhost'),

@@ -10,7 +10,7 @@ export class EmailChannel implements Channel {
   private readonly transport: Transporter;
 
   constructor(
-    private readonly cfg: { host: string; port: number; secure: boolean; user?: string; pass?: string; from: string; fromName: string; timeout: number },
+    private readonly cfg: { host: string; port: number; secure: boolean; tlsAllowUnverified?: boolean; user?: string; pass?: string; from: string; fromName: string; timeout: number },
   ) {
     this.transport = nodemailer.createTransport({
       host: cfg.host,
@@ -20,7 +20,8 @@ export class EmailChannel implements Channel {
       connectionTimeout: cfg.timeout,
       greetingTimeout: cfg.timeout,
       socketTimeout: cfg.timeout,
-      tls: { rejectUnauthorized: false },
+      // The server's certificate is checked unless channels.yaml says email.tlsAllowUnverified: true.
+      tls: { rejectUnauthorized: cfg.tlsAllowUnverified !== true },
     });
   }
 

@@ -8,7 +8,9 @@ import { existsSync } from 'node:fs';
 import { startup } from './startup.js';
 import { describeIssues } from '../lib/issues.js';
 import { importDatasetFile } from '../reference/file.js';
-import { createLogger, createRuntime } from '../runtime.js';
+import { createRedis, waitReady } from '../store/redis.js';
+import { withScripts } from '../store/scripts.js';
+import { ReferenceStore } from '../reference/store.js';
 
 const files = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 if (files.length === 0) {
@@ -16,10 +18,14 @@ if (files.length === 0) {
   process.exit(2);
 }
 const { config, redisUrl, keys } = startup('fangxun import');
-const runtime = await createRuntime({ config, redisUrl, prefix: keys.prefix, log: createLogger('warn') }).catch((err: unknown) => {
+void config;
+// Only the reference store: an import needs no secrets, workers or queues.
+const redis = withScripts(createRedis(redisUrl, 'api'));
+await waitReady(redis).catch((err: unknown) => {
   console.error(`Cannot reach Redis at ${redisUrl}: ${(err as Error).message}. Start the service (npm start) or set REDIS_URL.`);
   process.exit(1);
 });
+const reference = new ReferenceStore(redis, keys);
 let failed = false;
 for (const file of files) {
   if (!existsSync(file)) {
@@ -27,7 +33,7 @@ for (const file of files) {
     failed = true;
     continue;
   }
-  const result = await importDatasetFile(runtime.services.reference, file);
+  const result = await importDatasetFile(reference, file);
   if (!result.ok) {
     failed = true;
     console.error(`${file}: nothing imported, ${result.issues.length} problem(s):\n  ${describeIssues(result.issues, '\n  ')}`);
@@ -38,5 +44,5 @@ for (const file of files) {
     .join(', ');
   console.log(`${file}: imported (${summary}); ${result.dirtyStations} station(s) queued for evaluation`);
 }
-await runtime.close();
+redis.disconnect();
 process.exit(failed ? 1 : 0);

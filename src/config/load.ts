@@ -43,7 +43,14 @@ export function checkYaml<S extends z.ZodType>(text: string, schema: S): { ok: t
       issues: doc.errors.map((e) => ({ path: '(syntax)', message: e.message.split('\n')[0] ?? e.message, line: lineCounter.linePos(e.pos[0]).line })),
     };
   }
-  const result = schema.safeParse(doc.toJS() ?? {});
+  let js: unknown;
+  try {
+    js = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // An alias bomb (aliases of aliases, "billion laughs") is refused, not expanded.
+    return { ok: false, issues: [{ path: '(syntax)', message: `the document could not be expanded: ${(err as Error).message}; use fewer aliases` }] };
+  }
+  const result = schema.safeParse(js ?? {});
   if (result.success) return { ok: true, data: result.data };
   return {
     ok: false,

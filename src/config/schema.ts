@@ -3,6 +3,7 @@ import { LEVELS } from '../domain/levels.js';
 import { parseDuration } from '../domain/duration.js';
 import { isValidTimeZone } from '../domain/hydroDay.js';
 import { RAIN_WINDOWS, RESERVOIR_THRESHOLDS, RIVER_THRESHOLDS } from '../domain/rules.js';
+import { isAddressOrBlock } from '../http/clientAddress.js';
 
 /** zod schemas of everything under config/. Shapes here are the contract of the files. */
 export const levelSchema = z.enum(LEVELS, { error: `level must be one of ${LEVELS.join(', ')}` });
@@ -84,6 +85,10 @@ export const levelsConfigSchema = z.strictObject({
 });
 
 export const serviceConfigSchema = z.strictObject({
+  /** Load balancers whose X-Forwarded-For is believed (addresses or CIDR blocks); nobody else's is. */
+  trustedProxies: z
+    .array(z.string().refine(isAddressOrBlock, { message: 'each entry must be an IP address or a CIDR block such as 10.0.0.0/8' }))
+    .default([]),
   ingest: z
     .strictObject({
       /** Most readings in one POST. */
@@ -125,6 +130,16 @@ export const serviceConfigSchema = z.strictObject({
       ackTerminator: z.enum(['EOT', 'ESC']).default('ESC'),
       /** Echo the gauge's send time in acks instead of the centre's clock. */
       echoSendTime: z.boolean().default(false),
+      /** Open connections in total; more are closed at once. */
+      maxConnections: z.number().int().min(1).default(2_000),
+      /** Open connections from one remote address; more are closed at once. */
+      maxConnectionsPerPeer: z.number().int().min(1).default(16),
+      /** Wrong passwords per peer or address before each further one closes the door for a doubling backoff. */
+      passwordFreeFailures: z.number().int().min(1).default(3),
+      /** Wrong passwords within passwordLockout that lock the peer or address out (with a notice to the duty room). */
+      passwordLockAfter: z.number().int().min(2).default(10),
+      /** How long a lockout lasts; failures older than this are forgotten. */
+      passwordLockout: durationSchema.default(3_600_000),
     })
     .prefault({}),
   rateLimit: z
@@ -133,8 +148,18 @@ export const serviceConfigSchema = z.strictObject({
       gauge: z.number().int().min(0).default(600),
       /** Requests per minute per staff token, per API process. 0 = no limit. */
       staff: z.number().int().min(0).default(1_200),
-      /** Requests per minute per client address without a valid token (login pages, answer links). */
+      /** Requests per minute per client address without a valid token (and for answer links that do not verify). */
       anonymous: z.number().int().min(0).default(300),
+      /** Requests per minute to one genuine answer link from one client address. */
+      answerLink: z.number().int().min(0).default(30),
+      /** Sign-in attempts (POST /board/login) per minute per client address. */
+      login: z.number().int().min(0).default(10),
+      /** Wrong sign-in tokens per minute over all clients together; past it every sign-in waits. */
+      loginFailures: z.number().int().min(0).default(100),
+      /** Live board streams (/board/events) open at once per token, per API process; 0 = no limit. */
+      streamsPerToken: z.number().int().min(0).default(5),
+      /** Most buckets kept in memory; past it the least recently used one is dropped. */
+      maxBuckets: z.number().int().min(100).default(100_000),
     })
     .prefault({}),
   archive: z

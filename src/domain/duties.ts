@@ -10,6 +10,8 @@ export interface StationSeen {
   intervalMinutes: number;
   /** When the gauge last reported anything (ms), or null if it never did. */
   seenAt: number | null;
+  /** Since when its readings are refused for its clock (ms), or null: it reports, yet says nothing usable. */
+  clockOffSince?: number | null;
 }
 
 /** A gauge is offline after max(3 × its interval, 30 min) without a report. */
@@ -28,15 +30,16 @@ export function staleCheck(
   offline: ReadonlyMap<string, number>,
   silences: ReadonlyMap<string, Silence>,
   now: number,
-): { wentOffline: Array<{ id: string; seenAt: number }>; recovered: Array<{ id: string; offlineSince: number; seenAt: number }> } {
-  const wentOffline: Array<{ id: string; seenAt: number }> = [];
+): { wentOffline: Array<{ id: string; seenAt: number; clockOff: boolean }>; recovered: Array<{ id: string; offlineSince: number; seenAt: number }> } {
+  const wentOffline: Array<{ id: string; seenAt: number; clockOff: boolean }> = [];
   const recovered: Array<{ id: string; offlineSince: number; seenAt: number }> = [];
   for (const s of stations) {
     if (s.seenAt === null) continue; // never reported: not an outage yet
     const silenced = (silences.get(s.id)?.until ?? 0) > now;
-    const silent = now - s.seenAt > offlineAfterMs(s.intervalMinutes);
+    const clockOff = s.clockOffSince != null;
+    const silent = clockOff || now - s.seenAt > offlineAfterMs(s.intervalMinutes);
     const known = offline.get(s.id);
-    if (silent && known === undefined && !silenced) wentOffline.push({ id: s.id, seenAt: s.seenAt });
+    if (silent && known === undefined && !silenced) wentOffline.push({ id: s.id, seenAt: clockOff ? s.clockOffSince! : s.seenAt, clockOff });
     if (!silent && known !== undefined) recovered.push({ id: s.id, offlineSince: known, seenAt: s.seenAt });
   }
   return { wentOffline, recovered };

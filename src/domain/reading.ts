@@ -40,10 +40,22 @@ export function checkBounds(r: ReadingValues, bounds: StationBounds | undefined,
   }
   if (r.rainfallMm !== undefined && bounds.maxRainPer5Min !== undefined) {
     const period = r.periodMinutes ?? intervalMinutes;
-    const limit = bounds.maxRainPer5Min * Math.max(1, period / 5);
+    const limit = rainLimit(bounds.maxRainPer5Min, period);
     if (r.rainfallMm > limit) {
-      return `rainfallMm ${r.rainfallMm} mm in ${period} min exceeds the station's bound of ${Math.round(limit * 10) / 10} mm (${bounds.maxRainPer5Min} mm per 5 min)`;
+      return `rainfallMm ${r.rainfallMm} mm in ${period} min exceeds the station's bound of ${Math.round(limit * 10) / 10} mm (${bounds.maxRainPer5Min} mm per 5 min; longer periods get √(period / 5 min) times that, since the heaviest rain does not last)`;
     }
   }
   return null;
+}
+
+/**
+ * The most rain plausible over `periodMinutes` at a station bounded to `per5Min` mm per 5 minutes.
+ * Checked per 5 minutes of the period: spread evenly, every 5 minutes must fit the bound, and
+ * the total may be at most √(period / 5 min) times the bound, not (period / 5 min) times: record
+ * rainfall grows with about the square root of its duration (world envelope ≈ 422 mm × hours^0.475),
+ * so a long period cannot be used to lift the bound (60 mm/5 min allows 208 mm in 1 h, 1,018 mm in 24 h).
+ */
+export function rainLimit(per5Min: number, periodMinutes: number): number {
+  const slots = Math.max(1, periodMinutes / 5);
+  return per5Min * Math.sqrt(slots);
 }

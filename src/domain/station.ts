@@ -33,6 +33,8 @@ export interface Sample {
   t: number;
   rain: number | null;
   level: number | null;
+  /** The rain fell over (t - periodMs, t]; absent: at t (a 5-minute report or shorter). */
+  periodMs?: number;
 }
 
 export interface Calendar {
@@ -81,23 +83,35 @@ const round = (x: number, digits = 2) => {
   return Math.round(x * f) / f;
 };
 
-/** Rain in each window ending at `asOf`: observations in (asOf - length, asOf]. */
+/**
+ * Rain in each window ending at `asOf`: observations in (asOf - length, asOf]. Rain reported
+ * over a longer period is spread evenly over it, so only the part that fell inside a window
+ * counts there (a 24 h total does not land in the 10-minute window).
+ */
 export function rainfallWindows(samples: readonly Sample[], asOf: number, cal: Calendar): RainfallWindows {
   const day = hydroDayOf(asOf, cal.timeZone, cal.dayStartHour);
   const out = Object.fromEntries(RAIN_WINDOWS.map((w) => [w, 0])) as RainfallWindows;
   for (const s of samples) {
     if (s.rain === null || s.t > asOf) continue;
-    const age = asOf - s.t;
-    for (const w of RAIN_WINDOWS) {
-      if (w === 'day') {
-        if (s.t > day.start) out.day += s.rain;
-      } else if (age < WINDOW_MS[w]) {
-        out[w] += s.rain;
-      }
-    }
+    for (const w of RAIN_WINDOWS) out[w] += rainAfter(s, w === 'day' ? day.start : asOf - WINDOW_MS[w]);
   }
   for (const w of RAIN_WINDOWS) out[w] = round(out[w], 1);
   return out;
+}
+
+/** The rain of `samples` that fell in (from, to], spread samples counted by their share. */
+export function rainIn(samples: readonly Sample[], from: number, to: number): number {
+  let sum = 0;
+  for (const s of samples) if (s.rain !== null && s.t > from) sum += rainAfter(s, from) - rainAfter(s, to);
+  return sum;
+}
+
+/** The part of a sample's rain that fell after `from` (exclusive). */
+export function rainAfter(s: Sample, from: number): number {
+  if (s.rain === null || s.t <= from) return 0;
+  if (!s.periodMs) return s.rain;
+  const start = s.t - s.periodMs;
+  return start >= from ? s.rain : (s.rain * (s.t - from)) / s.periodMs;
 }
 
 /** The flood-limit level that applies on instant t (seasonal tables may wrap the new year). */

@@ -10,6 +10,7 @@ import type { ResponseStore } from '../store/responseState.js';
 import type { LedgerEntry } from '../domain/alerts.js';
 import { loadStations } from '../store/readings.js';
 import { hydroDayOf } from '../domain/hydroDay.js';
+import { rainIn } from '../domain/station.js';
 import { dailyReport, offlineAfterMs, staleCheck, type Silence } from '../domain/duties.js';
 import { maxLevel, type Level, type MaybeLevel } from '../domain/levels.js';
 import { localTimeText } from '../domain/wording.js';
@@ -47,7 +48,8 @@ function onShiftAt(ref: ReferenceSnapshot, t: number) {
 export class DutyRunner {
   constructor(private readonly d: DutyDeps) {}
 
-  private dutyRoom(ref: ReferenceSnapshot, t: number): string[] {
+  /** The people on duty at t (officers and the leader of every shift in force). */
+  dutyRoom(ref: ReferenceSnapshot, t: number): string[] {
     return onShiftAt(ref, t).flatMap((s) => [...s.officerIds, s.leaderId]);
   }
 
@@ -62,15 +64,16 @@ export class DutyRunner {
     const ref = await this.d.reference.snapshot({ fresh: true });
     const stations = [...ref.stations.values()];
     const pipe = batch(redis);
-    for (const s of stations) pipe.hget(keys.station(s.id), 'seenAt');
+    for (const s of stations) pipe.hmget(keys.station(s.id), 'seenAt', 'clockOffSince');
     const seen = ((await pipe.exec()) ?? []).map(([err, v]) => {
       if (err) throw err;
-      return v ? Number(v) : null;
+      const [seenAt, clockOffSince] = v as Array<string | null>;
+      return { seenAt: seenAt ? Number(seenAt) : null, clockOffSince: clockOffSince ? Number(clockOffSince) : null };
     });
     const offline = new Map(Object.entries(await redis.hgetall(keys.offline())).map(([id, since]) => [id, Number(since)]));
     const now = this.d.now();
     const result = staleCheck(
-      stations.map((s, i) => ({ id: s.id, intervalMinutes: s.intervalMinutes, seenAt: seen[i] ?? null })),
+      stations.map((s, i) => ({ id: s.id, intervalMinutes: s.intervalMinutes, ...seen[i]! })),
       offline,
       await this.silences(),
       now,
@@ -78,20 +81,29 @@ export class DutyRunner {
     const tz = this.d.config.levels.timezone;
     const to = this.dutyRoom(ref, now);
     // One notice per check for every gauge that fell silent (not one per gauge): a storm can
-    // take dozens of links down at once. Marked first: a crash before the notice loses nothing.
-    if (result.wentOffline.length > 0) {
-      for (const o of result.wentOffline) await redis.hset(keys.offline(), o.id, String(o.seenAt));
-      const lines = result.wentOffline.map((o) => {
+    // take dozens of links down at once. Gauges whose clock is off (reports arrive but are
+    // quarantined) get their own bundled notice, worded for that. Marked first: a crash before
+    // the notice loses nothing.
+    for (const o of result.wentOffline) await redis.hset(keys.offline(), o.id, String(o.seenAt));
+    for (const clockOff of [false, true]) {
+      const group = result.wentOffline.filter((o) => o.clockOff === clockOff);
+      if (group.length === 0) continue;
+      const lines = group.map((o) => {
         const s = ref.stations.get(o.id)!;
         const township = ref.townships.get(s.townshipId)?.name ?? s.townshipId;
-        return `${township} ${s.name}（${s.id}）自${localTimeText(o.seenAt, tz)}起已超过 ${Math.round(offlineAfterMs(s.intervalMinutes) / 60_000)} 分钟未报数据`;
+        return clockOff
+          ? `${township} ${s.name}（${s.id}）自${localTimeText(o.seenAt, tz)}起时钟偏差：报文仍在到达，但观测时间超出允许范围，数据已拒收并存入待核区`
+          : `${township} ${s.name}（${s.id}）自${localTimeText(o.seenAt, tz)}起已超过 ${Math.round(offlineAfterMs(s.intervalMinutes) / 60_000)} 分钟未报数据`;
       });
-      const first = ref.stations.get(result.wentOffline[0]!.id)!;
+      const first = ref.stations.get(group[0]!.id)!;
+      const label = clockOff ? '【测站时钟偏差】' : '【测站离线】';
       await this.d.notices.send({
         kind: 'gauge-offline',
-        key: `offline:${digest(result.wentOffline.map((o) => `${o.id}:${o.seenAt}`))}`,
-        title: result.wentOffline.length === 1 ? `【测站离线】${first.name}` : `【测站离线】${first.name}等${result.wentOffline.length}个测站`,
-        text: `${lines.join('；\n')}。\n请核实测站状态。数据中断期间雨情水情未知：测站保持最后的预警级别（标注“数据中断”），不因缺数而降低或解除。`,
+        key: `${clockOff ? 'clock-off' : 'offline'}:${digest(group.map((o) => `${o.id}:${o.seenAt}`))}`,
+        title: group.length === 1 ? `${label}${first.name}` : `${label}${first.name}等${group.length}个测站`,
+        text: clockOff
+          ? `${lines.join('；\n')}。\n请尽快校准 RTU 时钟。在此期间该站雨情水情不计入预警：测站保持最后的预警级别，不因拒收而降低或解除。`
+          : `${lines.join('；\n')}。\n请核实测站状态。数据中断期间雨情水情未知：测站保持最后的预警级别（标注“数据中断”），不因缺数而降低或解除。`,
         personIds: to,
       });
     }
@@ -140,8 +152,9 @@ export class DutyRunner {
     const samples = await loadStations(redis, keys, stations.map((s) => s.id));
     const totals = new Map<string, number | null>();
     for (const s of stations) {
-      const inDay = (samples.get(s.id)?.samples ?? []).filter((x) => x.t > day.start && x.t <= day.end && x.rain !== null);
-      totals.set(s.id, inDay.length ? inDay.reduce((sum, x) => sum + (x.rain ?? 0), 0) : null);
+      const list = samples.get(s.id)?.samples ?? [];
+      const reported = list.some((x) => x.rain !== null && x.t > day.start && x.t - (x.periodMs ?? 0) < day.end);
+      totals.set(s.id, reported ? rainIn(list, day.start, day.end) : null);
     }
     const townships = [];
     for (const t of ref.townships.values()) {

@@ -1,5 +1,6 @@
 import type { Report } from './frame.js';
 import { hydroDayOf } from '../domain/hydroDay.js';
+import { checkObservedAt } from '../domain/reading.js';
 
 /**
  * A decoded SL 651 report → readings in the shape of POST /v1/readings. Pure: the previous
@@ -90,4 +91,23 @@ export function reportToReadings(
     }
   }
   return { readings: [...merged.values()], counters: next, notes };
+}
+
+/**
+ * Readings whose observation time the ingest would refuse (the gauge's clock is ahead, or
+ * the time is too old): split off with the reason, to be quarantined instead of dropped.
+ */
+export function splitByClock(
+  readings: readonly GatewayReading[],
+  now: number,
+  limits: { maxFuture: number; maxAge: number },
+): { inTime: GatewayReading[]; refused: Array<{ reading: GatewayReading; reason: string }> } {
+  const inTime: GatewayReading[] = [];
+  const refused: Array<{ reading: GatewayReading; reason: string }> = [];
+  for (const r of readings) {
+    const reason = checkObservedAt(Date.parse(r.observedAt), now, limits);
+    if (reason) refused.push({ reading: r, reason });
+    else inTime.push(r);
+  }
+  return { inTime, refused };
 }

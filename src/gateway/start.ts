@@ -8,5 +8,14 @@ export async function startGatewayFromEnv(svc: Services, env: NodeJS.ProcessEnv 
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`SL651_PORT must be a port number or "off" (got ${raw})`);
   const c = svc.config.service.sl651;
-  return startSl651Gateway(svc, { port, idleTimeoutMs: c.idleTimeout, maxFrameBytes: c.maxFrameBytes, ackTerminator: c.ackTerminator, echoSendTime: c.echoSendTime });
+  return startSl651Gateway(svc, {
+    port,
+    idleTimeoutMs: c.idleTimeout,
+    maxFrameBytes: c.maxFrameBytes,
+    ackTerminator: c.ackTerminator,
+    echoSendTime: c.echoSendTime,
+    maxConnections: c.maxConnections,
+    maxConnectionsPerPeer: c.maxConnectionsPerPeer,
+    password: { freeFailures: c.passwordFreeFailures, lockAfter: c.passwordLockAfter, lockoutMs: c.passwordLockout, windowMs: c.passwordLockout },
+  });
 }

@@ -21,14 +21,18 @@ import { boardRoutes } from '../ui/routes.js';
 import { queueDashboard } from './routes/queues.js';
 import { opsRoutes, setSecurityHeaders } from './routes/ops.js';
 import { docsRoutes } from './routes/docs.js';
-import { rateLimit } from './rateLimit.js';
+import { answerLinkLimit, loginLimit, rateLimit, TokenBuckets } from './rateLimit.js';
+import { ClientAddresses } from './clientAddress.js';
 import { reply } from './api.js';
 import { opsApi } from './routes/ops.api.js';
 import { requestContext } from '../lib/requestContext.js';
+import { storeFault } from '../queue/storeFault.js';
+import { LogSampler } from '../lib/logSampler.js';
 
 /** The HTTP API. Thin: parse, authorise, call the service, shape the answer. */
 export function createApp(svc: Services): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const faultLog = new LogSampler(10_000, Date.now);
   // One middleware for what every request needs (fewer async layers on the hot ingest path):
   // a request id (the caller's X-Request-Id when sensible), a log context carrying it on every
   // line written meanwhile (pino mixin), the request metric and log line, security headers.
@@ -57,9 +61,13 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.route('/', opsRoutes(svc));
   app.route('/', docsRoutes(svc));
 
+  const limits = svc.config.service.rateLimit;
+  const clients = new ClientAddresses(svc.config.service.trustedProxies);
+  const buckets = new TokenBuckets(Date.now, limits.maxBuckets);
   app.use('/v1/*', authenticate(svc));
-  app.use('/v1/*', rateLimit(svc.config.service.rateLimit));
-  app.use('/a/*', rateLimit(svc.config.service.rateLimit));
+  app.use('/v1/*', rateLimit(limits, clients, buckets));
+  app.use('/a/*', answerLinkLimit(limits, clients, buckets, svc.links, svc.now));
+  app.use('/board/login', loginLimit(limits, clients, buckets));
   app.route('/', readingRoutes(svc));
   app.route('/', stationRoutes(svc));
   app.route('/', townshipRoutes(svc));
@@ -75,19 +83,20 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.route('/', boardRoutes(svc));
   app.route('/', queueDashboard(svc));
 
-  app.notFound((c) => sendError(c, 404, 'not_found', `No route ${c.req.method} ${c.req.path}`));
+  app.notFound((c) => sendError(c, 404, 'not_found', `No route ${c.req.method} "${c.req.path}"`));
   app.onError((err, c) => {
     if (err instanceof ApiError) return sendError(c, err.status, err.code, err.message, err.details);
     if (err instanceof HTTPException) return sendError(c, err.status, 'http_error', err.message || 'Request refused');
-    const unavailable = isRedisUnavailable(err);
-    svc.log.error({ err, requestId: c.get('requestId'), path: c.req.path }, unavailable ? 'Redis unavailable' : 'unhandled error');
-    if (unavailable) return sendError(c, 503, 'unavailable', 'The data store is not reachable right now; nothing was stored. Retry shortly.');
+    const fault = storeFault(err);
+    if (fault) {
+      // One line per fault kind and 10 s, not one per request, while the store refuses work.
+      faultLog.sample(fault, (suppressed) => svc.log.error({ err, requestId: c.get('requestId'), path: c.req.path, suppressed }, fault === 'store_full' ? 'Redis out of memory' : 'Redis unavailable'));
+      c.header('Retry-After', '5');
+      if (fault === 'store_full') return sendError(c, 503, 'store_full', 'The data store is full (Redis reached maxmemory and refuses writes); nothing was stored. Retry shortly; operators must free memory or raise maxmemory.');
+      return sendError(c, 503, 'unavailable', 'The data store is not reachable right now; nothing was stored. Retry shortly.');
+    }
+    svc.log.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
     return sendError(c, 500, 'internal', 'Something went wrong on our side; the error is logged with this request id');
   });
   return app;
-}
-
-function isRedisUnavailable(err: unknown): boolean {
-  const message = err instanceof Error ? err.message : '';
-  return /Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|Command timed out|max retries per request/i.test(message);
 }

@@ -20,7 +20,16 @@ export class ApiError extends Error {
 }
 
 export function errorBody(code: string, message: string, details?: unknown, requestId?: string) {
-  return { error: { code, message, details: details ?? null, ...(requestId ? { requestId } : {}) } };
+  return { error: { code, message: clipQuoted(message), details: details ?? null, ...(requestId ? { requestId } : {}) } };
+}
+
+/**
+ * Messages quote what the caller sent ("No station with id "…""); a long value is cut, so an
+ * unknown id of any length is never echoed back whole (nor made into a big answer).
+ */
+export function clipQuoted(message: string, max = 64): string {
+  const quoted = message.replace(/"([^"]*)"/g, (m, inner: string) => (inner.length > max ? `"${inner.slice(0, max)}…"` : m));
+  return quoted.length > 2_000 ? `${quoted.slice(0, 2_000)}…` : quoted;
 }
 
 export function sendError(c: Context, status: ContentfulStatusCode, code: string, message: string, details?: unknown) {

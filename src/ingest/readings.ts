@@ -6,6 +6,7 @@ import { lowestThreshold } from '../domain/station.js';
 import { encodeValue, storeReadings, type PendingReading } from '../store/readings.js';
 import { zodIssues, describeIssues } from '../lib/issues.js';
 import { ApiError } from '../http/errors.js';
+import { addQuarantine } from '../store/streams.js';
 
 /** One reading as a gauge posts it. These names are the contract. */
 export const readingSchema = z
@@ -122,30 +123,17 @@ export async function ingestReadings(svc: Services, principal: Principal, body: 
     const lowest = lowestThreshold(station.thresholds);
     if (r.waterLevelM !== undefined && lowest !== null && r.waterLevelM >= lowest) urgent.add(r.stationId);
     const list = byStation.get(r.stationId) ?? [];
-    list.push({ index, tsSec: Math.floor(observedAt / 1000), value: encodeValue(r.rainfallMm, r.waterLevelM) });
+    list.push({ index, tsSec: Math.floor(observedAt / 1000), value: encodeValue(r.rainfallMm, r.waterLevelM, r.periodMinutes ?? station.intervalMinutes) });
     byStation.set(r.stationId, list);
   });
 
   const hotCutoffSec = Math.floor((now - config.service.evaluation.hotRetention) / 1000);
-  const outcomes = await storeReadings(svc.redis, keys, byStation, now, hotCutoffSec, { urgent, extra: (pipe) => {
-    for (const q of quarantined) {
-      pipe.xadd(
-        keys.quarantine(),
-        'MAXLEN',
-        '~',
-        '100000',
-        '*',
-        'stationId',
-        q.stationId,
-        'receivedAt',
-        new Date(now).toISOString(),
-        'reason',
-        q.reason,
-        'reading',
-        JSON.stringify(q.reading),
-      );
-    }
-  } });
+  const outcomes = await storeReadings(svc.redis, keys, byStation, now, hotCutoffSec, {
+    urgent,
+    extra: (pipe) => {
+      for (const q of quarantined) addQuarantine(pipe, keys.quarantine(), { ...q, receivedAt: now });
+    },
+  });
 
   let accepted = 0;
   let duplicates = 0;

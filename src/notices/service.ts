@@ -12,7 +12,8 @@ import { maskAddress } from '../alerts/service.js';
  * retried, each delivery recorded. A notice has a deduplication key, so a cron slot or an
  * outage produces it once however many schedulers run.
  */
-export type NoticeKind = 'daily-report' | 'shift-reminder' | 'shift-change' | 'gauge-offline' | 'gauge-recovered' | 'roster-gaps' | 'recommendation' | 'response';
+export const NOTICE_KINDS = ['daily-report', 'shift-reminder', 'shift-change', 'gauge-offline', 'gauge-recovered', 'roster-gaps', 'sl651-lockout', 'recommendation', 'response'] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 export interface Notice {
   id: string;

@@ -1,3 +1,4 @@
+import { backOffOnStoreFaults } from './storeFault.js';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -132,9 +133,6 @@ export function createAlertsWorker(
     },
     { connection, prefix: keys.bullPrefix(), concurrency: config.policy.delivery.concurrency },
   );
-  worker.on('failed', (job, err) => {
-    if (job?.name !== 'deliver' && job?.name !== 'notice') log.error({ err, jobId: job?.id, job: job?.name }, 'alerts job failed');
-  });
-  worker.on('error', (err) => log.error({ err }, 'alerts worker error'));
+  backOffOnStoreFaults(worker, log, 'alerts worker');
   return worker;
 }

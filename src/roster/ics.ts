@@ -18,7 +18,13 @@ export interface IcsShift {
 }
 
 export function escapeText(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
+  // Every line break (CRLF, a bare CR or LF, U+2028/9) becomes \n; other control characters go.
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(/;/g, '\\;')
+    .replace(/,/g, '\\,')
+    .replace(/\r\n|[\r\n\u2028\u2029]/g, '\\n')
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
 }
 
 /** Folds a content line at 75 octets (UTF-8), continuation lines starting with a space. */

@@ -176,6 +176,14 @@ export class Keys {
   }
 
   /** Readings refused for being outside the station's plausible bounds (stream). */
+  /** A board sign-in session, by the hash of its id → the hash of the token it was opened with. */
+  boardSession(sidHash: string): string {
+    return `${this.g}:session:${sidHash}`;
+  }
+  /** Written by /readyz: a Redis that refuses writes (out of memory) is not ready. */
+  readyProbe(): string {
+    return `${this.g}:readyz`;
+  }
   quarantine(): string {
     return `${this.g}:quarantine`;
   }

@@ -6,17 +6,20 @@ import type { Sample } from '../domain/station.js';
 
 /**
  * Raw readings of a station: a hash `observedAt (epoch s) → "rain,level"` (empty for a
- * missing value). Small values keep a day of 5-minute data in a compact listpack.
+ * missing value), with a third field `,minutes` when the rain fell over a period longer than
+ * 5 minutes (it is then spread over that period in the windows). Small values keep a day of
+ * 5-minute data in a compact listpack.
  */
-export function encodeValue(rain: number | undefined | null, level: number | undefined | null): string {
-  return `${rain ?? ''},${level ?? ''}`;
+export function encodeValue(rain: number | undefined | null, level: number | undefined | null, periodMinutes?: number): string {
+  const base = `${rain ?? ''},${level ?? ''}`;
+  return rain != null && periodMinutes !== undefined && periodMinutes > 5 ? `${base},${periodMinutes}` : base;
 }
 
-export function decodeValue(value: string): { rain: number | null; level: number | null } {
-  const comma = value.indexOf(',');
-  const r = value.slice(0, comma);
-  const l = value.slice(comma + 1);
-  return { rain: r === '' ? null : Number(r), level: l === '' ? null : Number(l) };
+export function decodeValue(value: string): { rain: number | null; level: number | null; periodMs?: number } {
+  const [r = '', l = '', p] = value.split(',');
+  const out: { rain: number | null; level: number | null; periodMs?: number } = { rain: r === '' ? null : Number(r), level: l === '' ? null : Number(l) };
+  if (p) out.periodMs = Number(p) * 60_000;
+  return out;
 }
 
 export interface PendingReading {

@@ -9,3 +9,12 @@ export function streamFields(fields: readonly string[]): Record<string, string> 
 export function limitParam(raw: string | undefined, fallback: number, max: number): number {
   return Math.min(Math.max(Number(raw ?? fallback) || fallback, 1), max);
 }
+
+/** Appends one refused reading, with why, to the quarantine stream (GET /v1/admin/quarantine). */
+export function addQuarantine(
+  pipe: { xadd(...args: string[]): unknown },
+  key: string,
+  q: { stationId: string; receivedAt: number; reason: string; reading: unknown },
+): void {
+  pipe.xadd(key, 'MAXLEN', '~', '100000', '*', 'stationId', q.stationId, 'receivedAt', new Date(q.receivedAt).toISOString(), 'reason', q.reason, 'reading', JSON.stringify(q.reading));
+}

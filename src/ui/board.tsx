@@ -4,6 +4,7 @@ import type { Alert, Recipient } from '../domain/alerts.js';
 import { evidenceText, levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
 import { readStationViews } from '../http/routes/stations.js';
 import type { Principal } from '../auth/credentials.js';
+import { seesAlert, seesResponse } from '../auth/scope.js';
 import { batch } from '../store/batch.js';
 import type { Response } from '../domain/responses/model.js';
 import { coverage } from '../domain/responses/acts.js';
@@ -26,7 +27,8 @@ export interface BoardData {
   duty: { current: Array<{ leader: string; officers: string[]; phone?: string; end: string }>; next: { leader: string; officers: string[]; start: string } | null };
 }
 
-export async function boardData(svc: Services): Promise<BoardData> {
+/** What the board shows `viewer`: a leader sees only the alerts and responses that notified them. */
+export async function boardData(svc: Services, viewer: Principal): Promise<BoardData> {
   const ref = await svc.reference.snapshot();
   const now = svc.now();
   const ids = [...ref.townships.keys()].sort();
@@ -36,7 +38,8 @@ export async function boardData(svc: Services): Promise<BoardData> {
   const stations = await readStationViews(svc, [...ref.stations.values()]);
   const active = (await svc.responses.store.active()).map((x) => x.response).sort((a, b) => b.createdAt - a.createdAt);
   const covering = coverage(active);
-  const responses = await Promise.all(active.map(async (r) => ({ response: r, callouts: await svc.responses.callouts(r) })));
+  // A leader's panels show only the responses whose call-outs told them, as GET /v1/responses.
+  const responses = (await Promise.all(active.map(async (r) => ({ response: r, callouts: await svc.responses.callouts(r) })))).filter((x) => seesResponse(viewer, x.callouts.values()));
   const name = (id: string) => ref.stations.get(id)?.name ?? id;
   const townships = ids.map((id, i) => {
     const [state, since, alert] = (replies[i]?.[1] as Array<string | null>) ?? [];
@@ -56,7 +59,11 @@ export async function boardData(svc: Services): Promise<BoardData> {
     };
   });
   const open = await svc.alerts.store.openAlertIds(ids);
-  const alerts = (await svc.alerts.store.getMany([...open.values()])).sort((a, b) => rank(b.level) - rank(a.level) || b.raisedAt - a.raisedAt);
+  const alerts = (await svc.alerts.store.getMany([...open.values()])).filter((a) => seesAlert(viewer, a)).sort((a, b) => rank(b.level) - rank(a.level) || b.raisedAt - a.raisedAt);
+  if (viewer.role === 'leader') {
+    const visible = new Set(alerts.map((a) => a.id));
+    for (const t of townships) if (t.alertId && !visible.has(t.alertId)) t.alertId = null;
+  }
   const person = (id: string) => ref.people.get(id)?.name ?? id;
   const current = ref.shifts.filter((s) => Date.parse(s.start) <= now && now < Date.parse(s.end));
   const next = ref.shifts.find((s) => Date.parse(s.start) > now);
@@ -115,7 +122,7 @@ const TownshipMap: FC<{ data: BoardData }> = ({ data }) => {
 
 export const Live: FC<{ data: BoardData; principal: Principal }> = ({ data, principal }) => {
   const canAck = principal.role === 'duty' || principal.role === 'admin';
-  const silent = data.stations.filter((s) => s.offlineSince || s.silence);
+  const silent = data.stations.filter((s) => s.offlineSince || s.silence || s.clockOff);
   const top = (w: '1h' | '3h' | '24h' | 'day') => [...data.stations].filter((s) => s.rainfall[w] > 0).sort((a, b) => b.rainfall[w] - a.rainfall[w]).slice(0, 5);
   return (
     <main>
@@ -207,7 +214,7 @@ export const Live: FC<{ data: BoardData; principal: Principal }> = ({ data, prin
                 {silent.map((s) => (
                   <tr>
                     <td><a href={`/board/stations/${encodeURIComponent(s.id)}`}>{s.name}</a></td>
-                    <td class="small">{s.silence ? `已屏蔽：${(s.silence as { reason: string }).reason}` : `离线（自 ${localTimeText(Date.parse(s.offlineSince!), data.tz)}）`}</td>
+                    <td class="small">{gaugeTrouble(s, data.tz)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -294,7 +301,7 @@ export const Page: FC<{ title: string; principal?: Principal | null; children?: 
     <body>
       <div id="banner">连接中断，正在重连…</div>
       <header>
-        <h1><a href="/board" style="color:inherit;text-decoration:none">防汛值守</a> · {title}</h1>
+        <h1><a href="/board" class="home">防汛值守</a> · {title}</h1>
         {principal && (
           <span class="who">
             {principal.personId ?? principal.role}（{principal.role}）{' '}
@@ -307,3 +314,11 @@ export const Page: FC<{ title: string; principal?: Principal | null; children?: 
     </body>
   </html>
 );
+
+/** Why a gauge is listed among the silent ones, in the duty room's words. */
+function gaugeTrouble(s: { silence: unknown; offlineSince: string | null; clockOff: { since: string } | null }, tz: string): string {
+  if (s.silence) return `已屏蔽：${(s.silence as { reason: string }).reason}`;
+  const clock = s.clockOff ? `时钟偏差，数据已拒收待核（自 ${localTimeText(Date.parse(s.clockOff.since), tz)}）` : '';
+  const offline = s.offlineSince ? `离线（自 ${localTimeText(Date.parse(s.offlineSince), tz)}）` : '';
+  return [clock, offline].filter(Boolean).join('；');
+}

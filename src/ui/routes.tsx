@@ -8,12 +8,16 @@ import type { Services } from '../services.js';
 import type { AppEnv } from '../http/auth.js';
 import { STAFF_ROLES, type Principal } from '../auth/credentials.js';
 import { AlertError } from '../alerts/service.js';
-import { boardData, Live, Page, personState, ResponsePanel } from './board.js';
-import { ResponseActError } from '../domain/responses/acts.js';
-import { ResponseError } from '../responses/service.js';
+import { seesAlert } from '../auth/scope.js';
+import { crossSite } from '../http/origin.js';
+import { BoardSessions } from '../auth/sessions.js';
+import { hasControl } from '../lib/text.js';
+import { boardData, Live, Page, personState } from './board.js';
+import { Bars, LevelChart } from './charts.js';
+import { responsePages } from './responsePages.js';
 import { loadStations } from '../store/readings.js';
 import { levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
-import { thresholdsAt } from '../domain/station.js';
+import { rainIn, thresholdsAt } from '../domain/station.js';
 import { calendarOf } from '../evaluation/engine.js';
 import { batch } from '../store/batch.js';
 
@@ -22,17 +26,25 @@ import { batch } from '../store/batch.js';
  * SameSite=Strict cookie) or send `Authorization: Bearer`; nothing shows without one.
  */
 const COOKIE = 'fx_board';
+const ONE_LINE = '文号、原因和备注不能包含换行或控制字符\n';
 const ASSET_DIR = join(dirname(fileURLToPath(import.meta.url)), 'assets');
-const ASSETS: Record<string, string> = { 'board.css': 'text/css; charset=utf-8', 'board.js': 'text/javascript; charset=utf-8' };
-type BoardEnv = AppEnv & { Variables: { staff: Principal } };
+// Every style and script of the pages is a file here: the CSP has no 'unsafe-inline' (see README).
+const ASSETS: Record<string, string> = {
+  'board.css': 'text/css; charset=utf-8',
+  'board.js': 'text/javascript; charset=utf-8',
+  'answer.css': 'text/css; charset=utf-8',
+  'answer.js': 'text/javascript; charset=utf-8',
+};
+export type BoardEnv = AppEnv & { Variables: { staff: Principal } };
 
 export function boardRoutes(svc: Services) {
   const app = new Hono<BoardEnv>();
 
+  const sessions = new BoardSessions(svc.redis, svc.keys, svc.credentials);
   const staffOf = async (c: Context): Promise<Principal | null> => {
     const header = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
-    const token = header ?? getCookie(c, COOKIE);
-    const p = token ? await svc.credentials.resolve(token) : null;
+    const cookie = getCookie(c, COOKIE);
+    const p = header ? await svc.credentials.resolve(header) : cookie ? await sessions.principal(cookie) : null;
     return p && STAFF_ROLES.includes(p.role) ? p : null;
   };
   const signedIn = (html: boolean): MiddlewareHandler<BoardEnv> => async (c, next) => {
@@ -43,7 +55,7 @@ export function boardRoutes(svc: Services) {
   };
 
   app.get('/board/assets/:file', async (c) => {
-    const type = ASSETS[c.req.param('file')];
+    const type = Object.hasOwn(ASSETS, c.req.param('file')) ? ASSETS[c.req.param('file')] : undefined;
     if (!type) return c.notFound();
     c.header('Content-Type', type);
     c.header('Cache-Control', 'public, max-age=300');
@@ -73,17 +85,20 @@ export function boardRoutes(svc: Services) {
     const token = typeof form.token === 'string' ? form.token.trim() : '';
     const p = token ? await svc.credentials.resolve(token) : null;
     if (!p || !STAFF_ROLES.includes(p.role)) return c.redirect('/board/login?error=1', 302);
-    setCookie(c, COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/', secure: new URL(c.req.url).protocol === 'https:', maxAge: 12 * 3600 });
+    // The cookie holds a session id, not the token: signing out ends it for good.
+    setCookie(c, COOKIE, await sessions.open(token), { httpOnly: true, sameSite: 'Strict', path: '/', secure: new URL(c.req.url).protocol === 'https:', maxAge: sessions.ttlSeconds });
     return c.redirect('/board', 302);
   });
 
-  app.post('/board/logout', (c) => {
+  app.post('/board/logout', async (c) => {
+    const sid = getCookie(c, COOKIE);
+    if (sid) await sessions.end(sid);
     deleteCookie(c, COOKIE, { path: '/' });
     return c.redirect('/board/login', 302);
   });
 
   app.get('/board', signedIn(true), async (c) => {
-    const data = await boardData(svc);
+    const data = await boardData(svc, c.get('staff'));
     return c.html(
       <Page title="值班大屏" principal={c.get('staff')}>
         <div id="live">
@@ -93,38 +108,56 @@ export function boardRoutes(svc: Services) {
     );
   });
 
-  app.get('/board/fragment', signedIn(false), async (c) => c.html(<Live data={await boardData(svc)} principal={c.get('staff')} />));
+  app.get('/board/fragment', signedIn(false), async (c) => c.html(<Live data={await boardData(svc, c.get('staff'))} principal={c.get('staff')} />));
 
   /** Pushes `refresh` when levels, alerts, gauges or the roster change; a heartbeat every 15 s. */
-  app.get('/board/events', signedIn(false), (c) =>
-    streamSSE(c, async (stream) => {
-      let last = '';
-      let beat = Date.now();
-      let open = true;
-      stream.onAbort(() => {
-        open = false;
-      });
-      while (open) {
-        const stamp = await changeStamp(svc).catch(() => last);
-        if (stamp !== last) {
-          if (last) await stream.writeSSE({ event: 'refresh', data: stamp });
-          last = stamp;
+  // Live streams per token: a few screens each, not a way to hold the server's connections.
+  const streams = new Map<string, number>();
+  const maxStreams = svc.config.service.rateLimit.streamsPerToken;
+  app.get('/board/events', signedIn(false), (c) => {
+    const who = c.get('staff').id;
+    const count = streams.get(who) ?? 0;
+    if (maxStreams > 0 && count >= maxStreams) {
+      c.header('Retry-After', '30');
+      return c.text(`at most ${maxStreams} live connections per token; close another board first\n`, 429);
+    }
+    streams.set(who, count + 1);
+    const release = () => {
+      const left = (streams.get(who) ?? 1) - 1;
+      if (left > 0) streams.set(who, left);
+      else streams.delete(who);
+    };
+    return streamSSE(c, async (stream) => {
+      try {
+        let last = '';
+        let beat = Date.now();
+        let open = true;
+        stream.onAbort(() => {
+          open = false;
+        });
+        while (open) {
+          const stamp = await changeStamp(svc, c.get('staff')).catch(() => last);
+          if (stamp !== last) {
+            if (last) await stream.writeSSE({ event: 'refresh', data: stamp });
+            last = stamp;
+          }
+          if (Date.now() - beat > 15_000) {
+            await stream.write(': heartbeat\n\n');
+            beat = Date.now();
+          }
+          await stream.sleep(1_000);
         }
-        if (Date.now() - beat > 15_000) {
-          await stream.write(': heartbeat\n\n');
-          beat = Date.now();
-        }
-        await stream.sleep(1_000);
+      } finally {
+        release();
       }
-    }),
-  );
+    });
+  });
 
   /** Duty room actions: duty or admin, same-origin only (the cookie is SameSite=Strict as well). */
   const dutyAction: MiddlewareHandler<BoardEnv> = async (c, next) => {
     const p = c.get('staff');
     if (p.role !== 'duty' && p.role !== 'admin') return c.text('只有值班人员可以操作\n', 403);
-    const origin = c.req.header('origin');
-    if (origin && new URL(origin).host !== new URL(c.req.url).host) return c.text('cross-site request refused\n', 403);
+    if (crossSite(c, svc.config.policy.publicUrl)) return c.text('cross-site request refused\n', 403);
     await next();
   };
   const back = (c: Context) => (c.req.header('referer')?.startsWith(new URL(c.req.url).origin) ? c.req.header('referer')! : '/board');
@@ -134,6 +167,7 @@ export function boardRoutes(svc: Services) {
     const form = await c.req.parseBody();
     const reason = typeof form.reason === 'string' ? form.reason.trim() : '';
     if (reason.length < 2) return c.text('请填写解除原因\n', 400);
+    if (hasControl(reason)) return c.text(ONE_LINE, 400);
     try {
       await svc.alerts.resolve(c.req.param('id'), actor(c.get('staff')), reason.slice(0, 500));
     } catch (err) {
@@ -151,6 +185,7 @@ export function boardRoutes(svc: Services) {
     const chosen = [form.townshipIds ?? [], form['townshipIds[]'] ?? [], field('townshipId')].flat().filter((v): v is string => typeof v === 'string' && v !== '');
     if (!['IV', 'III', 'II', 'I'].includes(level) || !field('notice') || !field('reason')) return c.text('请选择级别并填写文号和原因\n', 400);
     if (chosen.length === 0) return c.text('请选择全市或乡镇\n', 400);
+    if (hasControl(field('notice')) || hasControl(field('reason'))) return c.text(ONE_LINE, 400);
     const ref = await svc.reference.snapshot({ fresh: true });
     const city = chosen.includes('city');
     if (!city && chosen.some((t) => !ref.townships.has(t))) return c.text('没有这个乡镇\n', 404);
@@ -161,74 +196,14 @@ export function boardRoutes(svc: Services) {
     return c.redirect('/board#responses', 303);
   });
 
-  const responseAct = (act: 'end' | 'adjust') =>
-    async (c: Context<BoardEnv>) => {
-      const form = await c.req.parseBody({ all: true });
-      const field = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).trim() : '');
-      if (!field('notice') || !field('reason')) return c.text('请填写文号和原因\n', 400);
-      const input = { noticeNumber: field('notice').slice(0, 100), reason: field('reason').slice(0, 1000) };
-      try {
-        if (act === 'end') await svc.responses.end(c.req.param('id')!, input, actor(c.get('staff')));
-        else {
-          const level = field('level');
-          if (level && !['IV', 'III', 'II', 'I'].includes(level)) return c.text('级别无效\n', 400);
-          const chosen = [form.townshipIds ?? []].flat().filter((v): v is string => typeof v === 'string' && v !== '');
-          await svc.responses.adjust(c.req.param('id')!, { ...input, level: (level || undefined) as 'IV' | undefined, townships: chosen.includes('city') ? 'city' : chosen.length ? chosen : undefined }, actor(c.get('staff')));
-        }
-      } catch (err) {
-        if (err instanceof ResponseActError || err instanceof ResponseError) return c.text(`${err.message}\n`, err.code === 'not_found' ? 404 : 409);
-        throw err;
-      }
-      return c.redirect('/board#responses', 303);
-    };
-  app.post('/board/responses/:id/end', signedIn(true), dutyAction, responseAct('end'));
-  app.post('/board/responses/:id/adjust', signedIn(true), dutyAction, responseAct('adjust'));
-
-  app.get('/board/responses/:id', signedIn(true), async (c) => {
-    const r = await svc.responses.get(c.req.param('id'));
-    if (!r) return c.html(<Page title="应急响应" principal={c.get('staff')}><main><p>没有这项应急响应。</p></main></Page>, 404);
-    const data = await boardData(svc);
-    const callouts = await svc.responses.callouts(r);
-    const tz = svc.config.levels.timezone;
-    const canAct = c.get('staff').role === 'duty' || c.get('staff').role === 'admin';
-    return c.html(
-      <Page title={`${r.scope === 'city' ? '全市' : data.townshipName(r.townshipIds[0] ?? '')}防汛应急响应`} principal={c.get('staff')}>
-        <main>
-          <section>
-            <h2>{levelText(r.level)}应急响应 · {r.status === 'active' ? '执行中' : '已终止'}</h2>
-            <p class="small">{r.noticeNumber}：{r.reason}</p>
-            {r.status === 'active' && <ResponsePanel r={r} callouts={callouts} data={data} canAct={canAct} />}
-            {r.status === 'active' && canAct && (
-              <form method="post" action={`/board/responses/${encodeURIComponent(r.id)}/adjust`} class="small">
-                调整：<select name="level"><option value="">级别不变</option>{['IV', 'III', 'II', 'I'].map((l) => <option value={l}>{levelText(l as 'I')}</option>)}</select>{' '}
-                <select name="townshipIds" multiple size={4} aria-label="新的范围（不选则不变）">
-                  <option value="city">全市</option>
-                  {data.townships.map((t) => <option value={t.id} selected={r.townshipIds.includes(t.id)}>{t.name}</option>)}
-                </select>{' '}
-                <input type="text" name="notice" placeholder="文号" required size={14} /> <input type="text" name="reason" placeholder="原因" required size={12} /> <button type="submit">调整</button>
-              </form>
-            )}
-          </section>
-          <section>
-            <h2>时间线</h2>
-            <table>
-              <tbody>
-                {r.acts.map((a) => (
-                  <tr><td class="small">{localTimeText(a.at, tz)}</td><td>{ACT_WORDS[a.type] ?? a.type}</td><td class="small">{levelText(a.level)} {a.noticeNumber} {a.townshipIds.map(data.townshipName).join('、')}</td></tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
-        </main>
-      </Page>,
-    );
-  });
+  responsePages(app, svc, { signedIn, dutyAction, actor, oneLine: ONE_LINE });
 
   app.post('/board/alerts/:id/ack', signedIn(true), dutyAction, async (c) => {
     const p = c.get('staff');
     const form = await c.req.parseBody();
     const personId = typeof form.personId === 'string' ? form.personId : '';
     const note = typeof form.note === 'string' && form.note.trim() ? form.note.trim().slice(0, 500) : '值班室代为确认';
+    if (hasControl(note)) return c.text(ONE_LINE, 400);
     try {
       await svc.alerts.acknowledge(c.req.param('id'), personId, 'duty-room', { by: p.personId ?? `${p.role}:${p.id}`, note });
     } catch (err) {
@@ -240,7 +215,7 @@ export function boardRoutes(svc: Services) {
 
   app.get('/board/alerts/:id', signedIn(true), async (c) => {
     const stored = await svc.alerts.store.get(c.req.param('id'));
-    if (!stored) return c.html(<Page title="预警" principal={c.get('staff')}><main><p>没有这条预警。</p></main></Page>, 404);
+    if (!stored || !seesAlert(c.get('staff'), stored.alert)) return c.html(<Page title="预警" principal={c.get('staff')}><main><p>没有这条预警。</p></main></Page>, 404);
     const a = stored.alert;
     const ref = await svc.reference.snapshot();
     const tz = svc.config.levels.timezone;
@@ -295,13 +270,19 @@ export function boardRoutes(svc: Services) {
     const now = svc.now();
     const samples = (await loadStations(svc.redis, svc.keys, [station.id])).get(station.id)?.samples ?? [];
     const day = samples.filter((s) => s.t > now - 24 * 3_600_000 && s.t <= now);
-    const fiveMin = Array.from({ length: 72 }, (_, i) => day.filter((s) => s.rain !== null && s.t > now - (72 - i) * 300_000 && s.t <= now - (71 - i) * 300_000).reduce((n, s) => n + (s.rain ?? 0), 0));
-    const hourly = Array.from({ length: 24 }, (_, i) => day.filter((s) => s.rain !== null && s.t > now - (24 - i) * 3_600_000 && s.t <= now - (23 - i) * 3_600_000).reduce((n, s) => n + (s.rain ?? 0), 0));
+    const fiveMin = Array.from({ length: 72 }, (_, i) => rainIn(samples, now - (72 - i) * 300_000, now - (71 - i) * 300_000));
+    const hourly = Array.from({ length: 24 }, (_, i) => rainIn(samples, now - (24 - i) * 3_600_000, now - (23 - i) * 3_600_000));
     const levels = day.filter((s) => s.level !== null) as Array<{ t: number; level: number }>;
     const th = thresholdsAt(station.kind, station.thresholds ?? {}, now, calendarOf(svc.config));
+    const [clockOffSince, clockOffReason] = await svc.redis.hmget(svc.keys.station(station.id), 'clockOffSince', 'clockOffReason');
     return c.html(
       <Page title={station.name} principal={c.get('staff')}>
         <main>
+          {clockOffSince && (
+            <p class="error clock-off">
+              测站时钟偏差：自 {localTimeText(Number(clockOffSince), svc.config.levels.timezone)} 起其报文的观测时间超出允许范围，数据已拒收并存入待核区（{clockOffReason}）。请校准 RTU 时钟。
+            </p>
+          )}
           <section>
             <h2>5分钟雨量（近6小时）</h2>
             <Bars values={fiveMin} label={(i) => localTimeText(now - (71 - i) * 300_000, svc.config.levels.timezone).slice(-5)} every={12} />
@@ -320,68 +301,26 @@ export function boardRoutes(svc: Services) {
   return app;
 }
 
-const ACT_WORDS: Record<string, string> = { start: '启动', raise: '提升', lower: '降低', widen: '扩大范围', narrow: '缩小范围', renotice: '调整', end: '终止', superseded: '由新的响应接替' };
-
 const TIMELINE: Record<string, string> = {
   opened: '启动', raised: '升级', lowered: '降级', adjusted: '调整', ended: '终止', declared: '防指宣布', acknowledged: '确认', arrived: '到岗',
   'ack-overdue': '超时未确认，升级', 'arrival-overdue': '超时未到岗，提醒', resolved: '解除', 'delivery-failed': '消息发送失败',
 };
 
-const Bars = ({ values, label, every }: { values: number[]; label: (i: number) => string; every: number }) => {
-  const W = 720;
-  const H = 160;
-  const max = Math.max(1, ...values);
-  const w = W / values.length;
-  return (
-    <svg viewBox={`0 0 ${W} ${H + 20}`} width="100%" class="bars">
-      {values.map((v, i) => (
-        <rect x={i * w + 1} y={H - (v / max) * H} width={Math.max(1, w - 2)} height={(v / max) * H} fill="#3d8bfd">
-          <title>{`${label(i)} ${v.toFixed(1)} 毫米`}</title>
-        </rect>
-      ))}
-      {values.map((_, i) => (i % every === 0 ? <text x={i * w} y={H + 15}>{label(i)}</text> : null))}
-      <text x={W - 90} y={12}>{`最大 ${max.toFixed(1)} 毫米`}</text>
-    </svg>
-  );
-};
-
-const LINE_WORDS: Record<string, string> = { warning: '警戒', guarantee: '保证', record: '历史最高', floodLimit: '汛限', design: '设计', check: '校核' };
-
-const LevelChart = ({ points, lines, now }: { points: Array<{ t: number; level: number }>; lines: Record<string, number | undefined>; now: number }) => {
-  const W = 720;
-  const H = 220;
-  const refs = Object.entries(lines).filter((x): x is [string, number] => x[1] !== undefined);
-  const all = [...points.map((p) => p.level), ...refs.map(([, v]) => v)];
-  if (all.length === 0) return <p class="muted">近24小时无水位数据。</p>;
-  const lo = Math.min(...all) - 0.5;
-  const hi = Math.max(...all) + 0.5;
-  const x = (t: number) => ((t - (now - 86_400_000)) / 86_400_000) * W;
-  const y = (v: number) => H - ((v - lo) / (hi - lo)) * H;
-  return (
-    <svg viewBox={`0 0 ${W} ${H}`} width="100%" class="levels">
-      {refs.map(([name, v]) => (
-        <g class={`line-${name}`}>
-          <line x1={0} x2={W} y1={y(v)} y2={y(v)} stroke={name === 'warning' || name === 'floodLimit' ? '#d4a800' : '#c62828'} stroke-dasharray="6 4" />
-          <text x={4} y={y(v) - 3}>{`${LINE_WORDS[name] ?? name} ${v}`}</text>
-        </g>
-      ))}
-      <polyline fill="none" stroke="#5fd39a" stroke-width="2" points={points.map((p) => `${x(p.t).toFixed(1)},${y(p.level).toFixed(1)}`).join(' ')} />
-    </svg>
-  );
-};
-
-/** Cheap fingerprint of what the board shows: levels, open alerts and their versions, gauges, roster. */
-async function changeStamp(svc: Services): Promise<string> {
+/** Cheap fingerprint of what the board shows: levels, open alerts and response call-outs and their versions, gauges, roster. */
+async function changeStamp(svc: Services, viewer: Principal): Promise<string> {
   const ref = await svc.reference.snapshot();
   const ids = [...ref.townships.keys()];
   const pipe = batch(svc.redis);
-  for (const id of ids) pipe.hmget(svc.keys.township(id), 'level', 'alert');
+  for (const id of ids) pipe.hmget(svc.keys.township(id), 'level', 'alert', 'response');
   pipe.hlen(svc.keys.offline());
   pipe.hlen(svc.keys.silences());
   const replies = (await pipe.exec()) ?? [];
-  const open = await svc.alerts.store.openAlertIds(ids);
+  // Open warnings and the open call-outs of HQ responses (their 到岗到位 panels move with them).
+  const open = [...(await svc.alerts.store.openAlertIds(ids)).values(), ...(await svc.alerts.store.openAlertIds(ids, 'response')).values()];
+  // A leader's stream moves only with the alerts they may see (no side channel on the others).
+  const mine = viewer.role === 'leader' ? (await svc.alerts.store.getMany(open)).filter((a) => seesAlert(viewer, a)).map((a) => a.id) : open;
   const vers = batch(svc.redis);
-  for (const id of open.values()) vers.hget(svc.keys.alert(id), 'ver');
+  for (const id of mine) vers.hget(svc.keys.alert(id), 'ver');
   const v = (await vers.exec()) ?? [];
   return [ref.version, ...replies.map(([, x]) => JSON.stringify(x)), ...v.map(([, x]) => String(x))].join('|');
 }

@@ -3,11 +3,12 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import type { AddressInfo } from 'node:net';
 
 /** A local SMTP server (smtp-server) that keeps each message parsed (mailparser). */
-export async function startFakeSmtp(): Promise<{ port: number; messages: ParsedMail[]; close(): Promise<void> }> {
+/** `starttls`: offers STARTTLS with smtp-server's built-in self-signed certificate. */
+export async function startFakeSmtp(opts: { starttls?: boolean } = {}): Promise<{ port: number; messages: ParsedMail[]; close(): Promise<void> }> {
   const messages: ParsedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
-    disabledCommands: ['STARTTLS'],
+    disabledCommands: opts.starttls ? [] : ['STARTTLS'],
     onData(stream, _session, callback) {
       simpleParser(stream)
         .then((mail) => {

@@ -33,7 +33,7 @@ export async function deploy(patch: { service?: Record<string, unknown>; policy?
     const doc = (parse(readFileSync(join(configDir, file), 'utf8')) ?? {}) as Record<string, unknown>;
     writeFileSync(join(configDir, file), stringify({ ...doc, ...extra }));
   };
-  merge('service.yaml', { rateLimit: { gauge: 0, staff: 0, anonymous: 0 }, ...patch.service });
+  merge('service.yaml', { rateLimit: { gauge: 0, staff: 0, anonymous: 0, answerLink: 0, login: 0, loginFailures: 0 }, ...patch.service });
   merge('policy.yaml', patch.policy);
   const redisPort = await freePort();
   const redisDir = join(dir, 'redis');

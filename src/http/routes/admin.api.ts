@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { operations, type OperationSpec } from '../api.js';
 import { datasetSchema } from '../../reference/schema.js';
 import { auditEntrySchema, isoTime } from '../schemas.js';
+import { plainText } from '../../lib/text.js';
 
 /** Admin: dataset import, credentials, audit, quarantine, refused SL 651 frames, drill outbox. */
 export const gaugeKeyBody = z.strictObject({
-  name: z.string().trim().min(1, 'name is required: say which gauge or gateway uses the key').max(200),
+  name: plainText(200, { length: 1, message: 'name is required: say which gauge or gateway uses the key' }),
   stations: z.array(z.string().min(1)).min(1, 'list the station ids the key may post for, or ["*"] for all'),
 });
 
@@ -13,13 +14,20 @@ export const tokenBody = z
   .strictObject({
     role: z.enum(['admin', 'duty', 'leader'], { error: 'role must be admin, duty or leader' }),
     personId: z.string().min(1).optional(),
-    name: z.string().trim().max(200).optional(),
+    name: plainText(200).optional(),
   })
   .refine((b) => b.role !== 'leader' || b.personId, { message: 'a leader token belongs to one person: give personId', path: ['personId'] });
+
+export const calendarTokenBody = z.strictObject({
+  personId: z.string().min(1, 'personId: whose duty calendar'),
+  name: plainText(200).optional(),
+});
 
 const counts = z.object({ created: z.number().int(), updated: z.number().int(), unchanged: z.number().int() });
 const gaugeKeyRecord = z.object({ id: z.string(), name: z.string(), stations: z.array(z.string()), createdAt: isoTime, hint: z.string() });
 const tokenRecord = z.object({ id: z.string(), role: z.enum(['admin', 'duty', 'leader']), personId: z.string().nullable(), name: z.string().nullable(), createdAt: isoTime, hint: z.string() });
+
+const calendarTokenRecord = tokenRecord.extend({ role: z.literal('calendar'), personId: z.string() });
 
 const secret = z.string().meta({ description: 'The secret, shown only here' });
 
@@ -54,6 +62,24 @@ export const adminApi = operations({
   },
   ...credentialOps('GaugeKey', 'gauge-keys', 'a gauge key', 'Gauge keys', gaugeKeyBody, gaugeKeyRecord.omit({ hint: true }).extend({ key: secret }), gaugeKeyRecord),
   ...credentialOps('Token', 'tokens', 'a staff token', 'Staff tokens', tokenBody, tokenRecord.extend({ token: secret }), tokenRecord),
+  ...credentialOps(
+    'CalendarToken',
+    'calendar-tokens',
+    "a calendar token for one person (read-only, their duty.ics only; the feed URL shown with it)",
+    'Calendar tokens',
+    calendarTokenBody,
+    calendarTokenRecord.extend({ token: secret, url: z.string().meta({ description: 'The duty.ics address to subscribe to (carries the token)' }) }),
+    calendarTokenRecord,
+  ),
+  getDeployment: {
+    method: 'get',
+    path: '/v1/admin/deployment',
+    summary: 'Whether this deployment is in drill mode (messages to the outbox only); tools that write refuse a live one unless told',
+    tag: 'Operations',
+    roles: ['admin'],
+    status: 200,
+    response: z.object({ drill: z.boolean(), keyPrefix: z.string() }),
+  },
   listAudit: {
     method: 'get',
     path: '/v1/admin/audit',

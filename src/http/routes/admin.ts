@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { Services } from '../../services.js';
+import type { TokenRecord } from '../../auth/credentials.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson, readJson } from '../errors.js';
 import { checkYaml } from '../../config/load.js';
@@ -9,7 +10,10 @@ import { actorOf, auditArgs, readAudit } from '../../audit/log.js';
 import { describeIssues, type InputIssue } from '../../lib/issues.js';
 import { limitParam, streamFields } from '../../store/streams.js';
 import { reply } from '../api.js';
-import { adminApi, gaugeKeyBody, tokenBody } from './admin.api.js';
+import { adminApi, calendarTokenBody, gaugeKeyBody, tokenBody } from './admin.api.js';
+
+const isStaffToken = (t: TokenRecord): t is TokenRecord & { role: 'admin' | 'duty' | 'leader' } => t.role !== 'calendar';
+const isCalendarToken = (t: TokenRecord): t is TokenRecord & { role: 'calendar'; personId: string } => t.role === 'calendar' && t.personId !== null;
 
 function rejected(issues: InputIssue[]) {
   return new ApiError(422, 'import_rejected', `Nothing was imported: ${issues.length} problem(s), first: ${describeIssues(issues.slice(0, 1))}`, issues);
@@ -77,10 +81,31 @@ export function adminRoutes(svc: Services) {
     const { id, token, record } = await svc.credentials.createToken(body.role, body.personId, body.name);
     svc.log.info({ tokenId: id, role: body.role, personId: body.personId }, 'token created');
     await audit(c, 'tokens.create', `tokens/${id}`, null, record);
-    return reply(c, adminApi.createToken, { ...record, token });
+    return reply(c, adminApi.createToken, { ...record, role: body.role, token });
   });
 
-  app.get('/v1/admin/tokens', admin, async (c) => reply(c, adminApi.listTokens, await svc.credentials.listTokens()));
+  app.get('/v1/admin/tokens', admin, async (c) => reply(c, adminApi.listTokens, (await svc.credentials.listTokens()).filter(isStaffToken)));
+
+  /** Calendar tokens: one person's duty calendar feed, nothing else; for the URL a phone calendar subscribes to. */
+  app.post('/v1/admin/calendar-tokens', admin, async (c) => {
+    const body = await parseJson(c, calendarTokenBody);
+    const ref = await svc.reference.snapshot({ fresh: true });
+    if (!ref.people.has(body.personId)) throw new ApiError(422, 'unknown_person', `No person with id "${body.personId}"; import or create the person first`);
+    const { id, token, record } = await svc.credentials.createToken('calendar', body.personId, body.name ?? 'calendar');
+    await audit(c, 'calendar-tokens.create', `tokens/${id}`, null, record);
+    const url = `${svc.config.policy.publicUrl.replace(/\/$/, '')}/v1/duty.ics?token=${encodeURIComponent(token)}`;
+    return reply(c, adminApi.createCalendarToken, { ...record, role: 'calendar', personId: body.personId, token, url });
+  });
+
+  app.get('/v1/admin/calendar-tokens', admin, async (c) => reply(c, adminApi.listCalendarTokens, (await svc.credentials.listTokens()).filter(isCalendarToken)));
+
+  app.delete('/v1/admin/calendar-tokens/:id', admin, async (c) => {
+    const id = c.req.param('id');
+    const known = (await svc.credentials.listTokens()).some((t) => t.id === id && t.role === 'calendar');
+    if (!known || !(await svc.credentials.revokeToken(id))) throw new ApiError(404, 'not_found', 'No calendar token with this id; GET /v1/admin/calendar-tokens lists them');
+    await audit(c, 'calendar-tokens.revoke', `tokens/${id}`, { id }, null);
+    return c.body(null, 204);
+  });
 
   app.delete('/v1/admin/tokens/:id', admin, async (c) => {
     const revoked = await svc.credentials.revokeToken(c.req.param('id'));
@@ -100,7 +125,11 @@ export function adminRoutes(svc: Services) {
     return c.body(null, 204);
   });
 
+  /** What kind of deployment this is: tools that write (replay:storm) refuse a live one unless told. */
+  app.get('/v1/admin/deployment', admin, (c) => reply(c, adminApi.getDeployment, { drill: svc.drill, keyPrefix: svc.keys.prefix }));
+
   /** Drill mode: the messages that would have gone out, newest first. */
+
   app.get('/v1/admin/outbox', admin, async (c) => {
     const limit = limitParam(c.req.query('limit'), 100, 1000);
     const entries = await svc.redis.xrevrange(svc.keys.outbox(), '+', '-', 'COUNT', limit);

@@ -3,6 +3,7 @@ import { operations } from '../api.js';
 import { LEVELS } from '../../domain/levels.js';
 import { ESCALATION_STEPS, RECIPIENT_ROLES } from '../../config/policy.js';
 import { isoTime, level, maybeLevel, reason } from '../schemas.js';
+import { plainText } from '../../lib/text.js';
 import { responseSummarySchema } from './responses/schema.js';
 
 /** Alerts (叫应): what the duty room and leaders send and read, and the CAP/answer-link forms. */
@@ -11,7 +12,7 @@ const STAFF = ['admin', 'duty', 'leader'] as const;
 export const ackBody = z
   .strictObject({
     onBehalfOf: z.string().min(1).optional(),
-    note: z.string().trim().max(500).optional(),
+    note: plainText(500).optional(),
   })
   .default({});
 export const arriveBody = z
@@ -22,11 +23,11 @@ export const arriveBody = z
   })
   .refine((b) => (b.lat === undefined) === (b.lon === undefined), { message: 'give both lat and lon, or neither' })
   .default({});
-export const resolveBody = z.strictObject({ reason: z.string().trim().min(2, 'say why the response is ended (解除原因)').max(500) });
+export const resolveBody = z.strictObject({ reason: plainText(500, { length: 2, message: 'say why the response is ended (解除原因)' }) });
 export const declareBody = z.strictObject({
   level: z.enum(LEVELS, { error: `level must be one of ${LEVELS.join(', ')}` }),
-  notice: z.string().trim().min(1, 'give the notice number, e.g. 宁防指〔2026〕3号').max(100),
-  reason: z.string().trim().min(1, 'give the reason').max(1000),
+  notice: plainText(100, { length: 1, message: 'give the notice number, e.g. 宁防指〔2026〕3号' }),
+  reason: plainText(1000, { length: 1, message: 'give the reason' }),
 });
 export const smsBody = z.strictObject({ from: z.string().trim().min(5), text: z.string().max(500) });
 

@@ -1,3 +1,4 @@
+import { seesAlert } from '../../auth/scope.js';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { Services } from '../../services.js';
@@ -92,7 +93,7 @@ export function alertRoutes(svc: Services) {
     if (!stored) throw new ApiError(404, 'not_found', `No alert with id "${c.req.param('id')}"; GET /v1/alerts lists them`);
     const p = c.get('principal')!;
     // A leader sees and answers only the alerts that notified them.
-    if (p.role === 'leader' && !stored.alert.recipients.some((r) => r.personId === p.personId)) {
+    if (!seesAlert(p, stored.alert)) {
       throw new ApiError(404, 'not_found', `No alert with id "${c.req.param('id')}" for you`);
     }
     return stored.alert;
@@ -108,7 +109,7 @@ export function alertRoutes(svc: Services) {
     const ids = await svc.alerts.store.list(townships, limit);
     const p = c.get('principal')!;
     const alerts = (await svc.alerts.store.getMany(ids)).filter(
-      (a) => (!status || a.status === status) && (p.role !== 'leader' || a.recipients.some((r) => r.personId === p.personId)),
+      (a) => (!status || a.status === status) && seesAlert(p, a),
     );
     return reply(c, alertsApi.listAlerts, alerts.map(alertView));
   });

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { html, raw } from 'hono/html';
+import { html } from 'hono/html';
 import type { Services } from '../../services.js';
 import type { AppEnv } from '../auth.js';
 import { levelText, localTimeText, ROLE_WORDS } from '../../domain/wording.js';
@@ -28,16 +28,7 @@ function page(title: string, body: ReturnType<typeof html>, status = 200) {
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="robots" content="noindex" />
           <title>${title}</title>
-          <style>
-            body { font-family: system-ui, "PingFang SC", "Microsoft YaHei", sans-serif; margin: 0; padding: 1.2rem; background: #f4f6f8; color: #1f2933; }
-            main { max-width: 32rem; margin: 0 auto; background: #fff; border-radius: 10px; padding: 1.2rem 1.4rem; box-shadow: 0 1px 4px rgba(0,0,0,.08); }
-            h1 { font-size: 1.25rem; margin: 0 0 .8rem; }
-            .lv { display: inline-block; padding: .1rem .5rem; border-radius: 4px; color: #fff; font-weight: 600; }
-            .IV { background: #1e6fd9; } .III { background: #d4a800; } .II { background: #e8710a; } .I { background: #c62828; }
-            button { width: 100%; font-size: 1.15rem; padding: .9rem; margin-top: .8rem; border: 0; border-radius: 8px; background: #0b6e4f; color: #fff; }
-            button.secondary { background: #37474f; }
-            p { line-height: 1.6; } .muted { color: #66788a; font-size: .9rem; } .ok { color: #0b6e4f; font-weight: 600; }
-          </style>
+          <link rel="stylesheet" href="/board/assets/answer.css" />
         </head>
         <body>
           <main>${body}</main>
@@ -55,6 +46,8 @@ export function answerRoutes(svc: Services) {
     const stored = await svc.alerts.store.get(verdict.claims.alertId);
     const recipient = stored?.alert.recipients.find((r) => r.personId === verdict.claims.personId);
     if (!stored || !recipient) return { error: '链接无效。' };
+    // A person removed from the roster can no longer answer: their links stop here.
+    if (!(await svc.reference.snapshot({ fresh: true })).people.has(recipient.personId)) return { error: '链接无效。' };
     return { alert: stored.alert, recipient };
   }
 
@@ -82,9 +75,7 @@ export function answerRoutes(svc: Services) {
             ? html`<p>到达${township}指挥部后请报到岗${r.arriveDeadline ? `（时限 ${localTimeText(r.arriveDeadline, tz)}）` : ''}。</p>
                 <form method="post" id="arrive"><input type="hidden" name="action" value="arrive" /><input type="hidden" name="lat" /><input type="hidden" name="lon" />
                   <button type="submit" class="secondary">我已到岗</button></form>
-                <script>
-                  ${raw(`(function(){var f=document.getElementById('arrive');f.addEventListener('submit',function(e){if(!navigator.geolocation||f.dataset.done)return;e.preventDefault();navigator.geolocation.getCurrentPosition(function(p){f.lat.value=p.coords.latitude;f.lon.value=p.coords.longitude;f.dataset.done=1;f.submit();},function(){f.dataset.done=1;f.submit();},{timeout:8000});});})();`)}
-                </script>`
+                <script src="/board/assets/answer.js"></script>`
             : ''}
           ${arrived ? html`<p class="ok">已到岗（${localTimeText(r.arrivedAt!, tz)}${r.distanceM !== null ? `，距指挥部 ${r.distanceM} 米` : ''}）。</p>` : ''}
           <p class="muted">宁国市防汛值守 · 如有疑问请致电值班室</p>`,

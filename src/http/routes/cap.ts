@@ -3,6 +3,7 @@ import type { Services } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { STAFF_ROLES } from '../../auth/credentials.js';
+import { seesAlert } from '../../auth/scope.js';
 import { capEvents, capMessages, capXml, xmlEscape } from '../../alerts/cap.js';
 import { capNumbers } from '../../alerts/capIds.js';
 import { feedAlerts } from '../../alerts/capFeed.js';
@@ -26,7 +27,7 @@ export function capRoutes(svc: Services) {
   app.get('/v1/alerts/:id/cap.xml', requireRole(...STAFF_ROLES), async (c) => {
     const stored = await svc.alerts.store.get(c.req.param('id'));
     const p = c.get('principal')!;
-    if (!stored || (p.role === 'leader' && !stored.alert.recipients.some((r) => r.personId === p.personId))) {
+    if (!stored || !seesAlert(p, stored.alert)) {
       throw new ApiError(404, 'not_found', `No alert with id "${c.req.param('id')}"`);
     }
     c.header('Content-Type', 'application/cap+xml; charset=utf-8');
@@ -35,7 +36,9 @@ export function capRoutes(svc: Services) {
 
   app.get('/v1/cap/alerts.xml', async (c) => {
     const ref = await svc.reference.snapshot();
-    const alerts = await feedAlerts(svc.alerts.store, [...ref.townships.keys()], svc.now() - cap.keepCancelFor);
+    const p = c.get('principal')!;
+    // A leader's feed holds only the warnings and response call-outs that notified them.
+    const alerts = (await feedAlerts(svc.alerts.store, [...ref.townships.keys()], svc.now() - cap.keepCancelFor)).filter((a) => seesAlert(p, a));
     const base = svc.config.policy.publicUrl.replace(/\/$/, '');
     const entries = await Promise.all(
       alerts.map(async (a) => {

@@ -46,7 +46,7 @@ export function docsRoutes(svc: Services) {
   });
   app.get('/docs/assets/:file', async (c) => {
     const file = c.req.param('file');
-    const type = ASSETS[file];
+    const type = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
     if (!type) return c.notFound();
     c.header('Content-Type', type);
     c.header('Cache-Control', 'public, max-age=86400');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { operations } from '../api.js';
 import { auditEntrySchema, isoTime, version } from '../schemas.js';
+import { plainText } from '../../lib/text.js';
 
 /** The duty roster (值班表): who is on duty, imports, swaps, the calendar feed. */
 const STAFF = ['admin', 'duty', 'leader'] as const;
@@ -8,7 +9,7 @@ const STAFF = ['admin', 'duty', 'leader'] as const;
 export const swapBody = z.strictObject({
   from: z.string().min(1, 'from: the person leaving the shift'),
   to: z.string().min(1, 'to: the person taking it'),
-  reason: z.string().trim().max(500).optional(),
+  reason: plainText(500).optional(),
 });
 
 const named = z.object({ id: z.string(), name: z.string() });
@@ -70,10 +71,10 @@ export const dutyApi = operations({
   dutyCalendar: {
     method: 'get',
     path: '/v1/duty.ics',
-    summary: "RFC 5545 calendar of a person's shifts (token in the query, for phone calendars)",
+    summary: "RFC 5545 calendar of a person's shifts (a calendar token in the query, for phone calendars; staff tokens are refused with 403 calendar_token_required)",
     tag: 'Duty roster',
     roles: ['none'],
-    query: { personId: 'person id', token: 'a staff token' },
+    query: { personId: "optional: the token's own person", token: 'a calendar token (POST /v1/admin/calendar-tokens)' },
     status: 200,
     produces: 'text/calendar',
   },

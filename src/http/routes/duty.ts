@@ -157,14 +157,19 @@ export function dutyRoutes(svc: Services) {
     return reply(c, dutyApi.shiftHistory, entries);
   });
 
-  /** Calendar feed for phone calendars, which cannot send headers: the token is in the query. */
+  /**
+   * Calendar feed for phone calendars, which cannot send headers: the token is in the query, so
+   * it is a calendar token (read-only, one person's feed, revocable), never a staff token, which
+   * would leak through calendar apps, sync services and logs.
+   */
   app.get('/v1/duty.ics', async (c) => {
     const principal = await svc.credentials.resolve(c.req.query('token') ?? '');
-    if (!principal) throw new ApiError(401, 'unauthorized', 'Add ?token=<your token> to the calendar address');
-    if (!STAFF_ROLES.includes(principal.role)) throw new ApiError(403, 'forbidden', 'This needs a staff token');
-    const personId = c.req.query('personId') ?? principal.personId;
-    if (!personId) throw new ApiError(400, 'validation_failed', 'Give personId');
-    if (principal.role === 'leader' && principal.personId !== personId) throw new ApiError(403, 'forbidden', 'A leader token shows only its own shifts');
+    if (!principal) throw new ApiError(401, 'unauthorized', 'Add ?token=<calendar token> to the calendar address (POST /v1/admin/calendar-tokens issues one)');
+    if (principal.role !== 'calendar' || !principal.personId) {
+      throw new ApiError(403, 'calendar_token_required', 'A staff token must not go into a calendar address; ask an administrator for a calendar token (POST /v1/admin/calendar-tokens) and revoke this one if it was shared');
+    }
+    const personId = principal.personId;
+    if (c.req.query('personId') && c.req.query('personId') !== personId) throw new ApiError(403, 'forbidden', 'A calendar token shows only its own person\'s shifts');
     const ref = await svc.reference.snapshot();
     const person = ref.people.get(personId);
     if (!person) throw new ApiError(404, 'not_found', `No person "${personId}"`);

@@ -1,16 +1,18 @@
 import { z } from 'zod';
 import { operations } from '../api.js';
+import { NOTICE_KINDS } from '../../notices/service.js';
 import { isoTime } from '../schemas.js';
+import { plainText } from '../../lib/text.js';
 
 /** Notices (daily report, reminders, gauge offline/recovered) and the scheduled duties. */
 export const silenceBody = z.strictObject({
   until: z.iso.datetime({ offset: true, error: 'until must be an ISO 8601 time with offset, e.g. 2026-07-10T08:00:00+08:00' }),
-  reason: z.string().trim().min(2, 'say why the station is silenced (e.g. 雷击损坏，待维修)').max(500),
+  reason: plainText(500, { length: 2, message: 'say why the station is silenced (e.g. 雷击损坏，待维修)' }),
 });
 
 export const noticeSchema = z.object({
   id: z.string(),
-  kind: z.enum(['daily-report', 'shift-reminder', 'shift-change', 'gauge-offline', 'gauge-recovered', 'roster-gaps', 'recommendation', 'response']),
+  kind: z.enum(NOTICE_KINDS),
   key: z.string(),
   title: z.string(),
   text: z.string(),

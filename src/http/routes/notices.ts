@@ -36,7 +36,7 @@ export function noticeRoutes(svc: Services) {
 
   /** Runs a scheduled duty now (what it sends is still deduplicated per day, shift or outage). */
   app.post('/v1/admin/duties/:name/run', requireRole('admin'), async (c) => {
-    const run = duties[c.req.param('name')];
+    const run = Object.hasOwn(duties, c.req.param('name')) ? duties[c.req.param('name')] : undefined;
     if (!run) throw new ApiError(404, 'not_found', `No duty "${c.req.param('name')}"; duties: ${Object.keys(duties).join(', ')}`);
     return reply(c, noticesApi.runDuty, { duty: c.req.param('name'), result: (await run()) ?? null });
   });

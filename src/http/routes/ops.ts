@@ -4,34 +4,56 @@ import type { AppEnv } from '../auth.js';
 import type { z } from 'zod';
 import { reply } from '../api.js';
 import { opsApi, readySchema } from './ops.api.js';
+import { storeFault } from '../../queue/storeFault.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** Compares in constant time (over hashes, so the length of the secret does not show either). */
+export function sameSecret(given: string, expected: string): boolean {
+  const h = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(h(given), h(expected));
+}
 
 /** Operations: readiness, Prometheus metrics, security headers. */
+export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
 /** Security headers on a finished response (HTML pages also get a Content-Security-Policy). */
 export function setSecurityHeaders(c: Context<AppEnv>): void {
   c.header('X-Content-Type-Options', 'nosniff');
   c.header('X-Frame-Options', 'DENY');
   c.header('Referrer-Policy', c.res.headers.get('Referrer-Policy') ?? 'same-origin');
   if ((c.res.headers.get('Content-Type') ?? '').includes('text/html') && !c.res.headers.get('Content-Security-Policy')) {
-    c.header('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+    // No 'unsafe-inline': every style and script is a file served by the service (pages put theirs
+    // under /board/assets), so injected markup can neither run script nor restyle the page.
+    c.header('Content-Security-Policy', CSP);
   }
 }
 
 export function opsRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
 
-  /** Ready when Redis answers, every queue has a worker somewhere, and evaluation keeps up. */
+  /**
+   * Ready when Redis answers and takes writes (a Redis out of memory answers PING but refuses
+   * every write), every queue is running (not paused) with a worker somewhere, and evaluation
+   * keeps up. Public: it names what is wrong, never an error text from Redis.
+   */
   app.get('/readyz', async (c) => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {
-      await svc.redis.ping();
+      await svc.redis.set(svc.keys.readyProbe(), String(svc.now()), 'PX', 60_000);
       checks.redis = { ok: true };
     } catch (err) {
-      checks.redis = { ok: false, detail: (err as Error).message };
+      const fault = storeFault(err);
+      svc.log.warn({ err }, 'readyz: Redis check failed');
+      checks.redis = { ok: false, detail: fault === 'store_full' ? 'the data store is full: writes are refused' : 'the data store is not reachable' };
     }
     if (checks.redis.ok) {
       for (const q of svc.queues) {
-        const workers = await q.getWorkersCount().catch(() => 0);
-        checks[`queue:${q.name}`] = workers > 0 ? { ok: true, detail: `${workers} worker connection(s)` } : { ok: false, detail: 'no worker is working this queue' };
+        const [workers, paused] = await Promise.all([q.getWorkersCount().catch(() => 0), q.isPaused().catch(() => false)]);
+        checks[`queue:${q.name}`] = paused
+          ? { ok: false, detail: 'the queue is paused: its jobs wait' }
+          : workers > 0
+            ? { ok: true, detail: `${workers} worker connection(s)` }
+            : { ok: false, detail: 'no worker is working this queue' };
       }
       const oldest = await svc.redis.zrange(svc.keys.dirty(), 0, 0, 'WITHSCORES');
       const lag = oldest[1] ? (svc.now() - Number(oldest[1])) / 1000 : 0;
@@ -44,7 +66,7 @@ export function opsRoutes(svc: Services) {
 
   app.get('/metrics', async (c) => {
     const token = process.env.FANGXUN_METRICS_TOKEN;
-    if (token && c.req.header('authorization') !== `Bearer ${token}`) return c.text('metrics need Authorization: Bearer <FANGXUN_METRICS_TOKEN>\n', 401);
+    if (token && !sameSecret(c.req.header('authorization') ?? '', `Bearer ${token}`)) return c.text('metrics need Authorization: Bearer <FANGXUN_METRICS_TOKEN>\n', 401);
     c.header('Content-Type', svc.metrics.registry.contentType);
     return c.body(await svc.metrics.registry.metrics());
   });

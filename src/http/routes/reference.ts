@@ -133,6 +133,8 @@ export function referenceRoutes(svc: Services) {
       const expected = header ? Number(header.replace(/^W\//, '').replaceAll('"', '')) : null;
       const out = await records.write(c, id, null, expected !== null && Number.isFinite(expected) ? expected : null, { ...actorOf(ctx.get('principal')), action: `${c}.delete`, before: before.record, requestId: ctx.get('requestId') });
       if (!out.ok) return answer(ctx, out, op('delete', one));
+      // A deleted person's tokens end with them (their answer links stop at the answer route).
+      if (c === 'people') await svc.credentials.revokeTokensOf(id);
       return ctx.body(null, 204);
     });
   }

@@ -29,6 +29,10 @@ export const stationViewSchema = z.object({
 export const stationStateSchema = stationViewSchema.extend({
   seenAt: isoTime.nullable(),
   offlineSince: isoTime.nullable(),
+  clockOff: z
+    .object({ since: isoTime, reason: z.string() })
+    .nullable()
+    .meta({ description: "The gauge reports, but its clock puts its readings out of range (SL 651): they wait in the quarantine and the station counts as silent" }),
   silence: z.object({ until: isoTime, reason: z.string(), by: z.string() }).nullable(),
 });
 

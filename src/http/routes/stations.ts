@@ -15,7 +15,7 @@ import type { z } from 'zod';
 export async function readStationViews(svc: Services, stations: readonly Station[]): Promise<Array<z.input<typeof stationStateSchema>>> {
   if (stations.length === 0) return [];
   const pipe = batch(svc.redis);
-  for (const s of stations) pipe.hmget(svc.keys.station(s.id), 'state', 'seq', 'eseq', 'seenAt');
+  for (const s of stations) pipe.hmget(svc.keys.station(s.id), 'state', 'seq', 'eseq', 'seenAt', 'clockOffSince', 'clockOffReason');
   pipe.hgetall(svc.keys.silences());
   pipe.hgetall(svc.keys.offline());
   const replies = (await pipe.exec()) ?? [];
@@ -27,13 +27,15 @@ export async function readStationViews(svc: Services, stations: readonly Station
   return stations.map((s, i) => {
     const [err, values] = replies[i] ?? [];
     if (err) throw err;
-    const [state = null, seq = null, eseq = null, seenAt = null] = values as Array<string | null>;
+    const [state = null, seq = null, eseq = null, seenAt = null, clockOffSince = null, clockOffReason = null] = values as Array<string | null>;
     const silenceJson = (silences as Record<string, string>)[s.id];
     const silence = silenceJson ? (JSON.parse(silenceJson) as { until: number; reason: string; by: string }) : null;
     return {
       ...stationView(s, { state, seq, eseq }, cal),
       seenAt: iso(seenAt),
       offlineSince: iso((offline as Record<string, string>)[s.id]),
+      // The gauge reports, but its clock puts its readings out of range: they wait in the quarantine.
+      clockOff: clockOffSince ? { since: iso(clockOffSince)!, reason: clockOffReason ?? '' } : null,
       silence: silence && silence.until > now ? { ...silence, until: new Date(silence.until).toISOString() } : null,
     };
   });

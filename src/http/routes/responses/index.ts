@@ -7,6 +7,7 @@ import { ResponseActError } from '../../../domain/responses/acts.js';
 import { ResponseError } from '../../../responses/service.js';
 import type { Response } from '../../../domain/responses/model.js';
 import { limitParam } from '../../../store/streams.js';
+import { seesResponse } from '../../../auth/scope.js';
 import { adjustBody, endBody, listQuery, responsesApi, startBody } from './schema.js';
 import { reply } from '../../api.js';
 import { responseDetail, responseSummary } from './view.js';
@@ -37,7 +38,7 @@ export function responseRoutes(svc: Services) {
 
   const visible = async (r: Response, p: Principal) => {
     const callouts = await svc.responses.callouts(r);
-    if (p.role === 'leader' && ![...callouts.values()].some((a) => a.recipients.some((x) => x.personId === p.personId))) return null;
+    if (!seesResponse(p, callouts.values())) return null;
     return callouts;
   };
 

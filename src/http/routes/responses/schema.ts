@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import { plainText } from '../../../lib/text.js';
 import { LEVELS } from '../../../domain/levels.js';
 import { operations } from '../../api.js';
 import { isoTime, level as levelOut, maybeLevel, rainfallWindows } from '../../schemas.js';
 
 /** Request bodies of the response routes. JSON names are the contract (`notice` is the HQ's notice number). */
 const level = z.enum(LEVELS, { error: `level must be one of ${LEVELS.join(', ')}` });
-const notice = z.string().trim().min(1, 'give the notice number, e.g. 宁防指〔2023〕4号').max(100);
-const reason = z.string().trim().min(1, 'give the reason (e.g. 全市平均降雨量61毫米)').max(1000);
+const notice = plainText(100, { length: 1, message: 'give the notice number, e.g. 宁防指〔2023〕4号' });
+const reason = plainText(1000, { length: 1, message: 'give the reason (e.g. 全市平均降雨量61毫米)' });
 const townshipIds = z.array(z.string().min(1).max(64)).min(1, 'name at least one township, or use scope "city"').max(500);
 
 export const startBody = z.strictObject({
