@@ -128,6 +128,8 @@ describe('junk and connection floods', () => {
     const bytes = logLines.slice(linesBefore).join('\n').length;
     expect(logLines.length - linesBefore).toBeLessThanOrEqual(3);
     expect(bytes).toBeLessThan(2_000);
+    const metrics = await (await svc.runtime.app.request('/metrics')).text();
+    expect(metrics).toMatch(/fangxun_sl651_total\{outcome="badFrames"\} [1-9]\d{3,}/); // counted, not logged
     socket.destroy();
   });
 

@@ -54,6 +54,11 @@ const DEFAULT_PASSWORD_GUARD = { freeFailures: 3, lockAfter: 10, lockoutMs: 3_60
 
 export async function startSl651Gateway(svc: Services, opts: GatewayOptions): Promise<{ port: number; close(): Promise<void>; stats(): GatewayStats }> {
   const stats: GatewayStats = { connections: 0, open: 0, frames: 0, reports: 0, keepAlives: 0, acks: 0, resent: 0, badFrames: 0, refused: 0, throttled: 0, capped: 0, readings: 0, clockRefused: 0, skippedBytes: 0 };
+  // Counted here and in Prometheus (fangxun_sl651_total{outcome}), never logged one line each.
+  const bump = (k: Exclude<keyof GatewayStats, 'open'>, n = 1) => {
+    stats[k] += n;
+    if (n > 0) svc.metrics.sl651.inc({ outcome: k }, n);
+  };
   const sockets = new Set<Socket>();
   const perPeer = new Map<string, number>();
   const log = svc.log.child({ component: 'sl651' });
@@ -62,7 +67,7 @@ export async function startSl651Gateway(svc: Services, opts: GatewayOptions): Pr
   const cal = { timeZone: svc.config.levels.timezone, dayStartHour: svc.config.levels.dayStartHour };
 
   async function refuse(address: string, reason: string, peer: string, remote: string) {
-    stats.refused++;
+    bump('refused');
     await svc.redis
       .xadd(svc.keys.sl651Refused(), 'MAXLEN', '~', '10000', '*', 'at', String(svc.now()), 'address', address, 'reason', reason, 'remote', remote)
       .catch(() => undefined);
@@ -72,7 +77,7 @@ export async function startSl651Gateway(svc: Services, opts: GatewayOptions): Pr
   async function stationFor(address: string, password: string, peer: string, remote: string): Promise<{ id: string; kind: string; baseLevel?: number } | null> {
     const closed = guard.closed(peer, address);
     if (closed) {
-      stats.throttled++;
+      bump('throttled');
       sampled.sample(`throttled:${peer}`, (suppressed) => log.warn({ address, remote, closed: closed.key, until: new Date(closed.until).toISOString(), suppressed }, 'sl651 frame not looked at: wrong passwords'));
       return null;
     }
@@ -102,14 +107,14 @@ export async function startSl651Gateway(svc: Services, opts: GatewayOptions): Pr
     if (!station) return;
     await svc.redis.hset(svc.keys.station(station.id), 'seenAt', String(svc.now()));
     if (h.function === '2F') {
-      stats.keepAlives++;
+      bump('keepAlives');
       return; // keep-alive: never answered
     }
     if (!REPORT_FUNCTIONS.has(h.function)) {
       log.info({ address: h.station, function: h.function }, 'sl651 function not handled');
       return;
     }
-    stats.reports++;
+    bump('reports');
     // A resent report (same station, serial and send time) is acknowledged again, stored once.
     const first = await svc.redis.set(svc.keys.sl651Seen(h.station, report.serial, report.sentAtRaw), '1', 'EX', 2 * 86_400, 'NX');
     if (first === 'OK') {
@@ -124,12 +129,12 @@ export async function startSl651Gateway(svc: Services, opts: GatewayOptions): Pr
         const { inTime, refused } = splitByClock(readings, svc.now(), svc.config.service.ingest);
         if (refused.length > 0) {
           await keepClockRefused(svc, station.id, refused, h.station);
-          stats.clockRefused += refused.length;
+          bump('clockRefused', refused.length);
           sampled.sample(`clock:${station.id}`, (suppressed) => log.warn({ stationId: station.id, reason: refused[0]!.reason, count: refused.length, suppressed }, 'sl651 readings quarantined: gauge clock off'));
         }
         if (inTime.length > 0) {
           const result = await ingestReadings(svc, GATEWAY, { readings: inTime });
-          stats.readings += result.accepted;
+          bump('readings', result.accepted);
           if (result.rejected.length) sampled.sample(`rejected:${station.id}`, (suppressed) => log.warn({ stationId: station.id, rejected: result.rejected.slice(0, 5), suppressed }, 'sl651 readings refused'));
           if (refused.length === 0) await clearClockOff(svc, station.id);
         }
@@ -140,20 +145,20 @@ export async function startSl651Gateway(svc: Services, opts: GatewayOptions): Pr
         throw err;
       }
     } else {
-      stats.resent++;
+      bump('resent');
     }
     const ack = buildAck(h, report.serial, opts.echoSendTime ? report.sentAtRaw : sendTimeNow(svc.now()), opts.ackTerminator);
     if (!socket.destroyed) socket.write(ack);
-    stats.acks++;
+    bump('acks');
   }
 
   const server: Server = createServer((socket) => {
-    stats.connections++;
+    bump('connections');
     const peer = socket.remoteAddress ?? 'unknown';
     const remote = `${peer}:${socket.remotePort}`;
     const mine = perPeer.get(peer) ?? 0;
     if (sockets.size >= (opts.maxConnections ?? 2_000) || mine >= (opts.maxConnectionsPerPeer ?? 16)) {
-      stats.capped++;
+      bump('capped');
       sampled.sample(`capped:${peer}`, (suppressed) => log.warn({ remote, open: sockets.size, fromPeer: mine, suppressed }, 'sl651 connection refused: too many connections'));
       socket.on('error', () => undefined);
       socket.destroy();
@@ -178,16 +183,16 @@ export async function startSl651Gateway(svc: Services, opts: GatewayOptions): Pr
       joined.set(buf);
       joined.set(chunk, buf.length);
       const { items, rest, skipped } = scanFrames(joined, opts.maxFrameBytes);
-      stats.skippedBytes += skipped;
+      bump('skippedBytes', skipped);
       // A partial frame that can never complete within the limit is dropped.
       buf = rest.length > opts.maxFrameBytes ? rest.subarray(rest.length - 1) : new Uint8Array(rest);
       for (const item of items) {
         if (item.kind === 'bad') {
-          stats.badFrames++;
+          bump('badFrames');
           sampled.sample(`bad:${peer}`, (suppressed) => log.warn({ address: item.station, reason: item.reason, remote, suppressed }, 'sl651 bad frame (no reply)'));
           continue;
         }
-        stats.frames++;
+        bump('frames');
         // Frames of one connection are handled in order.
         chain = chain
           .then(async () => {
@@ -195,7 +200,7 @@ export async function startSl651Gateway(svc: Services, opts: GatewayOptions): Pr
             try {
               report = decodeReport(item.bytes, item.encoding);
             } catch (err) {
-              stats.badFrames++;
+              bump('badFrames');
               sampled.sample(`bad:${peer}`, (suppressed) =>
                 log.warn({ address: err instanceof FrameError ? err.station : null, reason: (err as Error).message, frame: hex(item.bytes).slice(0, 200), remote, suppressed }, 'sl651 malformed body (no reply)'),
               );

@@ -17,10 +17,13 @@ export class Metrics {
   readonly registry = new Registry();
   readonly readings: Counter<'outcome'>;
   readonly requests: Histogram<'method' | 'route' | 'status'>;
+  /** The SL 651 gateway's counters (frames, acks, refusals, throttled, capped, junk bytes…) of this process. */
+  readonly sl651: Counter<'outcome'>;
 
   constructor(deps: { redis: Redis; keys: Keys; reference: ReferenceStore; alerts: AlertStore; queues: Queue[]; now: () => number }) {
     const { redis, keys, registry } = { ...deps, registry: this.registry };
     this.readings = new Counter({ name: 'fangxun_readings_total', help: 'Readings received, by outcome (accepted, duplicate, rejected, quarantined)', labelNames: ['outcome'], registers: [registry] });
+    this.sl651 = new Counter({ name: 'fangxun_sl651_total', help: 'SL 651 gateway counts by outcome: frames, reports, keepAlives, acks, resent, badFrames, refused, throttled, capped, readings, clockRefused, skippedBytes', labelNames: ['outcome'], registers: [registry] });
     this.requests = new Histogram({
       name: 'fangxun_http_request_duration_seconds',
       help: 'HTTP request duration',
