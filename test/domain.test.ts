@@ -223,7 +223,7 @@ describe('township aggregation', () => {
       rainLevel: lvl,
       waterLevelLevel: null,
       reasons: lvl ? [{ kind: 'rainfall', window: '3h', value: rain3h, limit: 50, level: lvl }] : [],
-      rainfall: { '10m': 0, '30m': 0, '1h': 0, '3h': rain3h, '6h': rain3h, '12h': rain3h, '24h': rain3h, day: rain3h },
+      rainfall: { '10m': 0, '30m': 0, '1h': 0, '3h': rain3h, '6h': rain3h, '12h': rain3h, '24h': rain3h, day: rain3h, '72h': rain3h, '7d': rain3h, season: rain3h },
       reportsRain,
     },
   });

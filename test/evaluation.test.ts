@@ -276,3 +276,43 @@ describe('urgent readings', () => {
     }
   });
 });
+
+describe('long windows from the daily archive (antecedent rain)', () => {
+  it('counts rain of the last 72 h, 7 days and the season (since seasonStart) after it left the hot readings', async () => {
+    const NOW = Date.parse('2026-07-07T10:00:00+08:00');
+    const config = testConfig((c) => {
+      c.levels.seasonStart = '06-10';
+      c.levels.rainfall = [...c.levels.rainfall, { window: '7d', mm: 150, level: 'IV' }];
+    });
+    const svc = await startService({ config, now: () => NOW });
+    try {
+      await svc.importData(smallDataset());
+      const key = await svc.gaugeKey();
+      const post = (readings: unknown[]) => svc.call('POST', '/v1/readings', { token: key, body: { readings } });
+      // 2 days, 5 days ago (archived: older than the 26 h of hot readings), and 1 h ago (hot).
+      expect((await post([
+        { stationId: 'R1', observedAt: beijing(NOW - 2 * 86_400_000), rainfallMm: 40 },
+        { stationId: 'R1', observedAt: beijing(NOW - 2 * 86_400_000 + 5 * MIN), rainfallMm: 30 },
+        { stationId: 'R1', observedAt: beijing(NOW - 5 * 86_400_000), rainfallMm: 50 },
+        { stationId: 'R1', observedAt: beijing(NOW - HOUR), rainfallMm: 35 },
+        { stationId: 'R1', observedAt: beijing(NOW - MIN), rainfallMm: 0 },
+      ])).status).toBe(202);
+      await svc.evaluate();
+      // A second evaluation reads the archived readings back from the daily totals only.
+      await svc.runtime.services.redis.zadd(svc.runtime.services.keys.dirty(), 0, 'R1');
+      await svc.evaluate();
+      const s = (await svc.call('GET', '/v1/stations/R1')).body;
+      expect(s.rainfall['24h']).toBe(35);
+      expect(s.rainfall['72h']).toBe(105);
+      expect(s.rainfall['7d']).toBe(155);
+      expect(s.rainfall.season).toBe(155);
+      expect(s.level).toBe('IV'); // 155 mm in 7 days ≥ 150
+      expect(s.reasons).toContainEqual({ kind: 'rainfall', window: '7d', value: 155, limit: 150, level: 'IV' });
+      // The hot hash no longer holds them: the totals came from the archive.
+      expect(await svc.runtime.services.redis.hlen(svc.runtime.services.keys.stationReadings('R1'))).toBe(2);
+      expect(Object.keys(await svc.runtime.services.redis.hgetall(svc.runtime.services.keys.stationDays('R1')))).toHaveLength(2);
+    } finally {
+      await svc.close();
+    }
+  });
+});

@@ -76,6 +76,11 @@ export const levelsConfigSchema = z.strictObject({
     .default('Asia/Shanghai')
     .refine(isValidTimeZone, { message: 'timezone must be an IANA zone such as Asia/Shanghai' }),
   dayStartHour: z.number().int().min(0).max(23).default(8),
+  /** Start of the rain season (入梅), MM-DD: the `season` window counts rain since then. */
+  seasonStart: z
+    .string()
+    .regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'seasonStart is a month-day such as 06-10 (入梅)' })
+    .default('06-01'),
   rainfall: z.array(rainfallRuleSchema),
   river: z.array(riverRuleSchema).default([]),
   reservoir: z.array(reservoirRuleSchema).default([]),

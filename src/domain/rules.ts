@@ -7,11 +7,16 @@ import type { Level } from './levels.js';
  * carry their own critical-rainfall tables, 临界雨量); the most specific table replaces
  * the others, one category at a time.
  */
-export const RAIN_WINDOWS = ['10m', '30m', '1h', '3h', '6h', '12h', '24h', 'day'] as const;
+export const RAIN_WINDOWS = ['10m', '30m', '1h', '3h', '6h', '12h', '24h', 'day', '72h', '7d', 'season'] as const;
 export type RainWindow = (typeof RAIN_WINDOWS)[number];
+/** Windows longer than the hot readings: counted from the daily totals of the archive (antecedent rain). */
+export const LONG_WINDOWS: readonly RainWindow[] = ['72h', '7d', 'season'];
 
-/** Length of each fixed window; `day` is the hydrological day and has no fixed length. */
-export const WINDOW_MS: Record<Exclude<RainWindow, 'day'>, number> = {
+/**
+ * Length of each fixed window; `day` is the hydrological day and `season` runs from the configured
+ * season start (入梅, `levels.yaml seasonStart`), neither has a fixed length.
+ */
+export const WINDOW_MS: Record<Exclude<RainWindow, 'day' | 'season'>, number> = {
   '10m': 10 * 60_000,
   '30m': 30 * 60_000,
   '1h': 3_600_000,
@@ -19,6 +24,8 @@ export const WINDOW_MS: Record<Exclude<RainWindow, 'day'>, number> = {
   '6h': 6 * 3_600_000,
   '12h': 12 * 3_600_000,
   '24h': 24 * 3_600_000,
+  '72h': 72 * 3_600_000,
+  '7d': 7 * 86_400_000,
 };
 
 export const RIVER_THRESHOLDS = ['warning', 'guarantee', 'record'] as const; // 警戒 保证 历史最高

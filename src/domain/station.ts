@@ -1,6 +1,7 @@
 import { maxLevel, raiseLevel, levelRank, type Level, type MaybeLevel } from './levels.js';
-import { hydroDayOf, monthDay } from './hydroDay.js';
+import { hydroDayOf, localParts, localToInstant, monthDay } from './hydroDay.js';
 import {
+  LONG_WINDOWS,
   RAIN_WINDOWS,
   WINDOW_MS,
   type RainWindow,
@@ -40,6 +41,8 @@ export interface Sample {
 export interface Calendar {
   timeZone: string;
   dayStartHour: number;
+  /** Start of the rain season (入梅), MM-DD, for the `season` window; default 06-01. */
+  seasonStart?: string;
 }
 
 export type RainfallReason = { kind: 'rainfall'; window: RainWindow; value: number; limit: number; level: Level };
@@ -88,15 +91,34 @@ const round = (x: number, digits = 2) => {
  * over a longer period is spread evenly over it, so only the part that fell inside a window
  * counts there (a 24 h total does not land in the 10-minute window).
  */
-export function rainfallWindows(samples: readonly Sample[], asOf: number, cal: Calendar): RainfallWindows {
+export function rainfallWindows(samples: readonly Sample[], asOf: number, cal: Calendar, archivedDays: ReadonlyMap<number, number> = NO_DAYS): RainfallWindows {
   const day = hydroDayOf(asOf, cal.timeZone, cal.dayStartHour);
+  const season = seasonStartAt(asOf, cal);
+  const startOf = (w: RainWindow) => (w === 'day' ? day.start : w === 'season' ? season : asOf - WINDOW_MS[w]);
   const out = Object.fromEntries(RAIN_WINDOWS.map((w) => [w, 0])) as RainfallWindows;
   for (const s of samples) {
     if (s.rain === null || s.t > asOf) continue;
-    for (const w of RAIN_WINDOWS) out[w] += rainAfter(s, w === 'day' ? day.start : asOf - WINDOW_MS[w]);
+    for (const w of RAIN_WINDOWS) out[w] += rainAfter(s, startOf(w));
+  }
+  // Readings past the hot window live in the archive as daily totals (UTC days): a long window
+  // counts every archived day that overlaps it (day resolution at its far end).
+  for (const [d, mm] of archivedDays) {
+    if (d * DAY_MS > asOf) continue;
+    for (const w of LONG_WINDOWS) if ((d + 1) * DAY_MS > startOf(w)) out[w] += mm;
   }
   for (const w of RAIN_WINDOWS) out[w] = round(out[w], 1);
   return out;
+}
+
+const DAY_MS = 86_400_000;
+const NO_DAYS: ReadonlyMap<number, number> = new Map();
+
+/** Start of the rain season in force at `asOf` (入梅, `seasonStart` MM-DD, local midnight), this year's or last. */
+export function seasonStartAt(asOf: number, cal: Calendar): number {
+  const [m, d] = (cal.seasonStart ?? '06-01').split('-').map(Number) as [number, number];
+  const year = localParts(asOf, cal.timeZone).year;
+  const thisYear = localToInstant(year, m, d, 0, cal.timeZone);
+  return thisYear <= asOf ? thisYear : localToInstant(year - 1, m, d, 0, cal.timeZone);
 }
 
 /** The rain of `samples` that fell in (from, to], spread samples counted by their share. */
@@ -171,9 +193,10 @@ export function evaluateStation(
   rules: RuleSet,
   asOf: number,
   cal: Calendar,
+  archivedDays?: ReadonlyMap<number, number>,
 ): StationEvaluation {
   const visible = samples.filter((s) => s.t <= asOf);
-  const rainfall = rainfallWindows(visible, asOf, cal);
+  const rainfall = rainfallWindows(visible, asOf, cal, archivedDays);
   const reasons: Reason[] = [];
 
   let rainLevel: MaybeLevel = null;

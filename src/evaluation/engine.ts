@@ -57,7 +57,7 @@ export interface EvaluationReport {
 }
 
 export function calendarOf(config: AppConfig): Calendar {
-  return { timeZone: config.levels.timezone, dayStartHour: config.levels.dayStartHour };
+  return { timeZone: config.levels.timezone, dayStartHour: config.levels.dayStartHour, seasonStart: config.levels.seasonStart };
 }
 
 export function defaultRules(config: AppConfig): RuleSet {
@@ -129,7 +129,7 @@ export async function evaluateStations(ctx: EngineContext, ids: readonly string[
     const last = snap.samples.at(-1)?.t ?? null;
     const stale = last !== null && now - last > offlineAfterMs(station.intervalMinutes);
     const asOf = stale ? last : Math.max(now, last ?? 0);
-    const evaluation = evaluateStation(snap.samples, station, rules, asOf, cal);
+    const evaluation = evaluateStation(snap.samples, station, rules, asOf, cal, snap.days);
     const state: StoredStationState = { ...evaluation, seq: snap.seq, stale: stale ? { since: last } : null };
     states.push({ townshipId: station.townshipId, state });
     commits.push({

@@ -38,6 +38,10 @@ export class Keys {
   stationReadings(id: string): string {
     return `${this.prefix}:{s:${id}}:r`;
   }
+  /** Daily rain totals of the archived readings (hash UTC day number → mm), for the long windows. */
+  stationDays(id: string): string {
+    return `${this.prefix}:{s:${id}}:dt`;
+  }
   /** Archive key base; the Lua scripts append `:<UTC day number>`. */
   stationArchiveBase(id: string): string {
     return `${this.prefix}:{s:${id}}:a`;

@@ -198,25 +198,30 @@ export interface StationSnapshot {
   samples: Sample[];
   /** Epoch seconds of each stored reading, sorted like `samples`. */
   fields: string[];
+  /** Rain totals of archived readings by UTC day number (the long windows). */
+  days: ReadonlyMap<number, number>;
 }
 
 /** A consistent snapshot of each station's readings, in one round trip. */
 export async function loadStations(redis: ScriptedRedis, keys: Keys, ids: readonly string[]): Promise<Map<string, StationSnapshot>> {
   const pipe = batch(redis) as Pipe;
-  for (const id of ids) pipe.fxLoadStation(keys.stationReadings(id), keys.station(id));
+  for (const id of ids) pipe.fxLoadStation(keys.stationReadings(id), keys.station(id), keys.stationDays(id));
   const results = (await pipe.exec()) ?? [];
   const out = new Map<string, StationSnapshot>();
   ids.forEach((id, i) => {
     const [err, reply] = results[i] ?? [new Error('no reply')];
     if (err) throw err;
-    const flat = reply as string[];
+    const flat = reply as Array<string | number>;
+    const nDays = Number(flat[1] ?? 0);
+    const days = new Map<number, number>();
+    for (let j = 2; j < 2 + 2 * nDays; j += 2) days.set(Number(flat[j]), Number(flat[j + 1]));
     const rows: Array<{ field: string; sample: Sample }> = [];
-    for (let j = 1; j < flat.length; j += 2) {
-      const field = flat[j]!;
-      rows.push({ field, sample: { t: Number(field) * 1000, ...decodeValue(flat[j + 1]!) } });
+    for (let j = 2 + 2 * nDays; j < flat.length; j += 2) {
+      const field = String(flat[j]);
+      rows.push({ field, sample: { t: Number(field) * 1000, ...decodeValue(String(flat[j + 1])) } });
     }
     rows.sort((a, b) => a.sample.t - b.sample.t);
-    out.set(id, { seq: Number(flat[0] ?? 0), samples: rows.map((r) => r.sample), fields: rows.map((r) => r.field) });
+    out.set(id, { seq: Number(flat[0] ?? 0), samples: rows.map((r) => r.sample), fields: rows.map((r) => r.field), days });
   });
   return out;
 }
@@ -240,7 +245,7 @@ export interface StationCommit {
 export async function commitStations(redis: ScriptedRedis, keys: Keys, commits: readonly StationCommit[], archiveTtlSec: number): Promise<number[]> {
   const pipe = batch(redis) as Pipe;
   for (const c of commits) {
-    pipe.fxCommitStation(keys.station(c.id), keys.stationReadings(c.id), c.seq, c.asOf, c.state, keys.stationArchiveBase(c.id), archiveTtlSec, ...c.archive);
+    pipe.fxCommitStation(keys.station(c.id), keys.stationReadings(c.id), keys.stationDays(c.id), c.seq, c.asOf, c.state, keys.stationArchiveBase(c.id), archiveTtlSec, ...c.archive);
   }
   const results = (await pipe.exec()) ?? [];
   const versions = results.map(([err, reply]) => {

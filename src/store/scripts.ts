@@ -66,12 +66,19 @@ end
 return result
 `;
 
-/** A consistent snapshot of one station: { seq, ts1, v1, ts2, v2, … }. KEYS: readings, station. */
+/**
+ * A consistent snapshot of one station: { seq, nDays, (utcDay, mm)×nDays, ts1, v1, ts2, v2, … }:
+ * the hot readings and the daily rain totals of the archived ones (for the long windows).
+ * KEYS: readings, station, day totals.
+ */
 const LOAD_STATION = `
 local seq = redis.call('HGET', KEYS[2], 'seq') or '0'
+local days = redis.call('HGETALL', KEYS[3])
 local all = redis.call('HGETALL', KEYS[1])
-table.insert(all, 1, seq)
-return all
+local out = { seq, #days / 2 }
+for i = 1, #days do out[#out + 1] = days[i] end
+for i = 1, #all do out[#out + 1] = all[i] end
+return out
 `;
 
 /**
@@ -79,7 +86,7 @@ return all
  * asOf), and moves readings past the hot window to the daily archive. Returns the state's
  * new version (`sv`), 0 when a newer state stood. The caller then updates the shared active
  * set and its township's member versions (second steps, done before the claim is released).
- * KEYS: station, readings. ARGV: seq, asOf, state, archiveBase, archiveTtlSec, ts-to-archive…
+ * KEYS: station, readings, day totals. ARGV: seq, asOf, state, archiveBase, archiveTtlSec, ts-to-archive…
  */
 const COMMIT_STATION = `
 local seq, asOf = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -92,10 +99,17 @@ for i = 6, #ARGV do
   local ts = ARGV[i]
   local v = redis.call('HGET', KEYS[2], ts)
   if v then
-    local key = ARGV[4] .. ':' .. math.floor(tonumber(ts) / 86400)
+    local day = math.floor(tonumber(ts) / 86400)
+    local key = ARGV[4] .. ':' .. day
     redis.call('APPEND', key, ';' .. ts .. '=' .. v)
     redis.call('EXPIRE', key, ARGV[5])
     redis.call('HDEL', KEYS[2], ts)
+    -- The day's rain total, for the long windows (72h, 7d, season); kept 200 days.
+    local rain = tonumber(string.match(v, '^([^,]*)'))
+    if rain then
+      redis.call('HINCRBYFLOAT', KEYS[3], day, rain)
+      redis.call('HDEL', KEYS[3], day - 200)
+    end
   end
 end
 return sv
@@ -216,8 +230,8 @@ const SCRIPTS = {
   // The same script; with a fixed key count a cluster client routes it by its first key.
   fxIngest: { numberOfKeys: 2, lua: INGEST },
   fxIngestMany: { numberOfKeys: undefined, lua: INGEST },
-  fxLoadStation: { numberOfKeys: 2, lua: LOAD_STATION },
-  fxCommitStation: { numberOfKeys: 2, lua: COMMIT_STATION },
+  fxLoadStation: { numberOfKeys: 3, lua: LOAD_STATION },
+  fxCommitStation: { numberOfKeys: 3, lua: COMMIT_STATION },
   fxCommitTownship: { numberOfKeys: 2, lua: COMMIT_TOWNSHIP },
   fxTownshipTicket: { numberOfKeys: 2, lua: TOWNSHIP_TICKET },
   fxClaim: { numberOfKeys: 3, lua: CLAIM },
