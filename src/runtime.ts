@@ -24,6 +24,7 @@ import { NoticeService } from './notices/service.js';
 import { Metrics } from './ops/metrics.js';
 import { DutyRunner } from './duties/runner.js';
 import { dutyJobs, RedisSlotLock, startDutySchedule } from './duties/cron.js';
+import { inboundSecrets, ReceiptService, type ReceiptDeps } from './inbound/receipts.js';
 
 /**
  * Wires one process: the API, the workers and the schedulers, or any subset of them
@@ -46,6 +47,8 @@ export interface RuntimeOptions {
   cron?: boolean;
   /** Drill mode: every message goes to the outbox (GET /v1/admin/outbox), none to a provider. */
   drill?: boolean;
+  /** Path secrets of the receipt endpoints; default from the environment (channels.yaml `inbound`). */
+  inboundSecrets?: Map<string, string>;
 }
 
 export interface Runtime {
@@ -89,7 +92,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const duties = new DutyRunner({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, now, log });
   const queues = [queue, alertsQueue];
   const metrics = new Metrics({ redis, keys, reference, alerts: alerts.store, queues, now });
-  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, links, notices, duties, queues, metrics, now, log };
+  const secrets = opts.inboundSecrets ?? inboundSecrets(opts.config.channels, process.env, (msg) => log.warn(msg));
+  const receipts = new ReceiptService({ redis, keys, alerts, reference, scheduler, secrets: secrets as ReceiptDeps['secrets'], log });
+  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, links, notices, duties, queues, metrics, receipts, now, log };
 
   const workers: Worker[] = [];
   if (opts.workers) {

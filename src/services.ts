@@ -10,6 +10,7 @@ import type { NoticeService } from './notices/service.js';
 import type { DutyRunner } from './duties/runner.js';
 import type { Queue } from 'bullmq';
 import type { Metrics } from './ops/metrics.js';
+import type { ReceiptService } from './inbound/receipts.js';
 
 /** What the HTTP adapters need, built once by the process (or by a test). */
 export interface Services {
@@ -27,6 +28,8 @@ export interface Services {
   /** The BullMQ queues (for /readyz and /metrics). */
   queues: Queue[];
   metrics: Metrics;
+  /** Provider receipts (POST /v1/inbound/<endpoint>/<secret>). */
+  receipts: ReceiptService;
   /** The one clock. */
   now: () => number;
   log: Logger;

@@ -35,7 +35,7 @@ export interface TestService {
 
 /** A service on the test Redis under its own key prefix, so test files never see each other. */
 export async function startService(
-  opts: { config?: AppConfig; workers?: boolean; now?: () => number; prefix?: string; drill?: boolean; channels?: Map<string, Channel> } = {},
+  opts: { config?: AppConfig; workers?: boolean; now?: () => number; prefix?: string; drill?: boolean; channels?: Map<string, Channel>; inboundSecrets?: Map<string, string> } = {},
 ): Promise<TestService> {
   const config = opts.config ?? testConfig();
   const now = opts.now ?? Date.now;
@@ -46,6 +46,7 @@ export async function startService(
     prefix: opts.prefix ?? `t-${randomUUID().slice(0, 8)}`,
     drill: opts.drill,
     channels: opts.channels,
+    inboundSecrets: opts.inboundSecrets,
     adminToken: ADMIN_TOKEN,
     workers: opts.workers ?? false,
     schedulers: opts.workers ?? false,

@@ -1,5 +1,5 @@
 import type { Alert, AlertMessage, Recipient } from '../domain/alerts.js';
-import { evidenceText, levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
+import { evidenceText, levelText, localTimeText, ROLE_WORDS, SPOKEN_LEVEL, SPOKEN_NOTICE } from '../domain/wording.js';
 import type { OutboundMessage } from '../channels/types.js';
 
 /**
@@ -83,5 +83,6 @@ export function renderMessage(input: RenderInput): OutboundMessage {
     ackUrl: link,
     deadline: message.deadline ? new Date(message.deadline).toISOString() : null,
     params: { name: person.name, township: townshipName, level, deadline: deadline ?? '', link: link ?? '' },
+    speech: { township: townshipName, level: SPOKEN_LEVEL[message.level ?? ''] ?? '', notice: SPOKEN_NOTICE[message.kind] ?? '' },
   };
 }

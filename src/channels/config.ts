@@ -43,6 +43,52 @@ export const channelsConfigSchema = z.strictObject({
       timeout,
     })
     .prefault({}),
+  voice: z
+    .strictObject({
+      /** Calls (语音叫应); tried in order, the next provider when one fails. Empty: no calls. */
+      providers: z
+        .array(
+          z.discriminatedUnion('type', [
+            z.strictObject({
+              type: z.literal('aliyun'),
+              name: z.string().default('aliyun-voice'),
+              baseUrl: z.string().url().default('https://dyvmsapi.aliyuncs.com'),
+              regionId: z.string().default('cn-hangzhou'),
+              accessKeyIdEnv: envName,
+              accessKeySecretEnv: envName,
+              /** 被叫显示号 bought in the console; IvrCall needs one. */
+              calledShowNumber: z.string().regex(/^\d{0,20}$/, 'calledShowNumber is digits only, e.g. 05634012345').default(''),
+              ttsCode: z.string().min(1),
+              confirmTtsCode: z.string().min(1),
+              /** How long the call waits for the key, ms. */
+              keyTimeout: z.number().int().min(1_000).max(60_000).default(10_000),
+            }),
+            z.strictObject({
+              type: z.literal('tencent'),
+              name: z.string().default('tencent-voice'),
+              baseUrl: z.string().url().default('https://vms.tencentcloudapi.com'),
+              region: z.string().default('ap-guangzhou'),
+              secretIdEnv: envName,
+              secretKeyEnv: envName,
+              voiceSdkAppid: z.string().min(1),
+              templateId: z.string().min(1),
+            }),
+          ]),
+        )
+        .default([]),
+      /** The template is spoken this many times in one call (1–3). */
+      playTimes: z.number().int().min(1).max(3).default(2),
+      timeout,
+    })
+    .prefault({}),
+  /** Receipts pushed by the providers: POST /v1/inbound/<endpoint>/<secret>, the secret from this variable. */
+  inbound: z
+    .strictObject({
+      'aliyun-voice': z.strictObject({ secretEnv: envName.default('FANGXUN_INBOUND_ALIYUN_VOICE_SECRET') }).prefault({}),
+      'aliyun-sms': z.strictObject({ secretEnv: envName.default('FANGXUN_INBOUND_ALIYUN_SMS_SECRET') }).prefault({}),
+      'tencent-voice': z.strictObject({ secretEnv: envName.default('FANGXUN_INBOUND_TENCENT_VOICE_SECRET') }).prefault({}),
+    })
+    .prefault({}),
   email: z
     .strictObject({
       enabled: z.boolean().default(false),

@@ -6,7 +6,7 @@ import type { Level } from '../domain/levels.js';
  * Channels never decide whom to tell or when: they send one message to one address and
  * say how it went.
  */
-export type ChannelName = 'sms' | 'wecom' | 'dingtalk' | 'email' | 'webhook';
+export type ChannelName = 'sms' | 'voice' | 'wecom' | 'dingtalk' | 'email' | 'webhook';
 
 export interface OutboundMessage {
   /** Deterministic id of this message (alert, person, step): providers may use it for idempotency. */
@@ -32,6 +32,13 @@ export interface OutboundMessage {
   deadline: string | null;
   /** Template variables for SMS providers that need a registered template (Aliyun). */
   params: Record<string, string>;
+  /**
+   * Variables of the approved speech template of a call (语音模板): township, level and a
+   * short fixed notice phrase; a call never reads free text.
+   */
+  speech?: { township: string; level: string; notice: string };
+  /** Short id quoted back by the provider's receipts (Aliyun OutId, Tencent SessionContext). */
+  outId?: string;
 }
 
 export interface DeliveryResult {

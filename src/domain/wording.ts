@@ -78,3 +78,19 @@ export const ROLE_WORDS: Record<string, string> = {
   'shift-leader': '带班领导',
   commander: '指挥长',
 };
+
+/** A level as a call speaks it (TTS reads "Ⅱ" badly): 二级橙色. */
+export const SPOKEN_LEVEL: Record<string, string> = { IV: '四级蓝色', III: '三级黄色', II: '二级橙色', I: '一级红色' };
+
+/**
+ * The `notice` variable of the approved speech template, by message kind: fixed phrases
+ * only, so a call never reads free text (the provider approved the template with these).
+ */
+export const SPOKEN_NOTICE: Record<string, string> = {
+  notify: '请立即赶赴指挥部，确认收到请按1',
+  renotify: '您尚未确认，确认收到请按1',
+  reminder: '您尚未到岗，请立即赶赴指挥部，收到请按1',
+  escalate: '责任人未按时确认，请立即电话叫应',
+  lowered: '应急响应已调整',
+  resolved: '应急响应已解除',
+};

@@ -19,6 +19,7 @@ import { boardRoutes } from '../ui/routes.js';
 import { queueDashboard } from './routes/queues.js';
 import { opsRoutes, setSecurityHeaders } from './routes/ops.js';
 import { docsRoutes } from './routes/docs.js';
+import { inboundRoutes } from './routes/inbound.js';
 import { rateLimit } from './rateLimit.js';
 import { requestContext } from '../lib/requestContext.js';
 
@@ -66,6 +67,7 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.route('/', alertRoutes(svc));
   app.route('/', noticeRoutes(svc));
   app.route('/', answerRoutes(svc));
+  app.route('/', inboundRoutes(svc));
   app.route('/', boardRoutes(svc));
   app.route('/', queueDashboard(svc));
 

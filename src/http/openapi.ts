@@ -84,6 +84,16 @@ export const OPERATIONS: Op[] = [
   { method: 'get', path: '/v1/alerts/{id}/cap.xml', summary: 'The alert as CAP 1.2', tag: 'Alerts', roles: STAFF, ok: 200, produces: 'application/cap+xml' },
   { method: 'get', path: '/v1/cap/alerts.xml', summary: 'Atom feed of open alerts with their CAP 1.2', tag: 'Alerts', roles: STAFF, ok: 200, produces: 'application/atom+xml' },
   { method: 'post', path: '/v1/inbound/sms', summary: 'An SMS reply from the gateway: "1" or "收到" acknowledges the newest open alert of that phone', tag: 'Alerts', roles: ['duty', 'admin'], body: smsBody, ok: 200 },
+  {
+    method: 'post',
+    path: '/v1/inbound/{endpoint}/{secret}',
+    summary:
+      'Receipts pushed by the providers (endpoint: aliyun-voice for VoiceReport/VoiceCallReport, aliyun-sms for SmsReport/SmsUp, tencent-voice for the VMS callbacks); the path secret comes from FANGXUN_INBOUND_*_SECRET and a wrong one is a 404. Keypress 1 acknowledges (ackVia voice); off, not answered, or answered without the key sends the next contact at once. Idempotent. Answers {"code":0,"msg":"接收成功"} (Tencent: {"result":0,"errmsg":"OK"})',
+    tag: 'Alerts',
+    roles: ['none'],
+    ok: 200,
+    example: { code: 0, msg: '接收成功' },
+  },
   { method: 'get', path: '/v1/reports/accountability', summary: 'Ledger of missed and late answers and arrivals (问责台账); CSV with Accept: text/csv', tag: 'Alerts', roles: ['duty', 'admin'], query: { from: 'ISO date or time', to: 'ISO date or time' }, ok: 200 },
   { method: 'get', path: '/a/{token}', summary: 'Personal answer page (never acknowledges on GET)', tag: 'Answer links', roles: ['none'], ok: 200, produces: 'text/html' },
   { method: 'post', path: '/a/{token}', summary: 'Acknowledge (action=ack) or report arrival (action=arrive, lat, lon) from the answer page', tag: 'Answer links', roles: ['none'], ok: 200, produces: 'text/html', bodyType: 'application/x-www-form-urlencoded' },

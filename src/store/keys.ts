@@ -82,6 +82,18 @@ export class Keys {
   messageCounts(): string {
     return `${this.g}:metrics:messages`;
   }
+  /** Which delivery a provider's receipt is about, by our OutId or the provider's id (string JSON). */
+  deliveryRef(id: string): string {
+    return `${this.g}:dlv:${id}`;
+  }
+  /** A receipt already applied (providers retry), by a hash of its content. */
+  receiptSeen(hash: string): string {
+    return `${this.g}:receipt:${hash}`;
+  }
+  /** Calls placed to one number (zset member → ms), for the providers' per-number limits. */
+  callLog(number: string): string {
+    return `${this.g}:calls:${number}`;
+  }
   /** Silenced stations (hash id → { until, reason, by }). */
   silences(): string {
     return `${this.g}:silences`;
