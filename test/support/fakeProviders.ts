@@ -30,6 +30,8 @@ export interface Received {
   json: any;
   ok: boolean;
   problem?: string;
+  /** When it arrived (ms). */
+  at: number;
 }
 
 export const FAKE_SECRETS = { webhook: 'hook-secret', dingtalk: 'ding-secret', aliyunId: 'LTAI-test', aliyunSecret: 'aliyun-secret', smsToken: 'sms-token', tencentId: 'AKID-test', tencentKey: 'tencent-secret' };
@@ -96,7 +98,7 @@ export async function startFakeProviders(): Promise<FakeProviders> {
     } catch {
       /* not JSON */
     }
-    const entry: Received = { route: route ?? 'hook', path: url.pathname, query, headers: req.headers, body, json: parsed, ok: true };
+    const entry: Received = { route: route ?? 'hook', path: url.pathname, query, headers: req.headers, body, json: parsed, ok: true, at: Date.now() };
     const problem = route ? check(route, entry) : `unknown route ${req.method} ${url.pathname}`;
     if (problem) {
       entry.ok = false;

@@ -14,6 +14,19 @@ function speechOf(m: OutboundMessage): { township: string; level: string; notice
   return m.speech ?? { township: m.params.township ?? '', level: m.params.level ?? '', notice: '' };
 }
 
+/** A provider reached over HTTP with its own config, a timeout, and (for tests) fetch and clock. */
+abstract class HttpVoiceProvider<C> implements Provider {
+  constructor(
+    readonly name: string,
+    protected readonly cfg: C,
+    protected readonly timeoutMs: number,
+    protected readonly fetchImpl: FetchLike = fetch,
+    protected readonly now: () => number = Date.now,
+  ) {}
+
+  abstract send(phone: string, m: OutboundMessage, signal?: AbortSignal): Promise<DeliveryResult>;
+}
+
 export interface AliyunVoiceConfig extends AliyunCredentials {
   /** 被叫显示号: a number bought in the console (needed by IvrCall; empty = public mode). */
   calledShowNumber: string;
@@ -27,15 +40,7 @@ export interface AliyunVoiceConfig extends AliyunCredentials {
 }
 
 /** Aliyun Dyvmsapi 2017-05-25: `IvrCall` (menu key 1) to be answered, `SingleCallByTts` to inform. */
-export class AliyunVoice implements Provider {
-  constructor(
-    readonly name: string,
-    private readonly cfg: AliyunVoiceConfig,
-    private readonly timeoutMs: number,
-    private readonly fetchImpl: FetchLike = fetch,
-    private readonly now: () => number = Date.now,
-  ) {}
-
+export class AliyunVoice extends HttpVoiceProvider<AliyunVoiceConfig> {
   send(phone: string, m: OutboundMessage, signal?: AbortSignal): Promise<DeliveryResult> {
     const tts = JSON.stringify(speechOf(m));
     const common = { CalledNumber: mainlandNumber(phone), OutId: (m.outId ?? m.messageId).slice(0, 64), PlayTimes: String(this.cfg.playTimes) };
@@ -69,15 +74,7 @@ export interface TencentVoiceConfig {
 }
 
 /** Tencent Cloud VMS `SendTtsVoice` (API 3.0, version 2020-09-02, TC3-HMAC-SHA256). */
-export class TencentVoice implements Provider {
-  constructor(
-    readonly name: string,
-    private readonly cfg: TencentVoiceConfig,
-    private readonly timeoutMs: number,
-    private readonly fetchImpl: FetchLike = fetch,
-    private readonly now: () => number = Date.now,
-  ) {}
-
+export class TencentVoice extends HttpVoiceProvider<TencentVoiceConfig> {
   send(phone: string, m: OutboundMessage, signal?: AbortSignal): Promise<DeliveryResult> {
     const s = speechOf(m);
     const body = JSON.stringify({
