@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openAlert, runEscalation, acknowledge, type AlertContext } from '../src/domain/alerts.js';
 import { policySchema } from '../src/config/policy.js';
-import { contactLadder, callRefusedText, callWindows } from '../src/domain/calls.js';
+import { contactLadder, callRefusedText, callUnavailable, callWindows } from '../src/domain/calls.js';
 import { applyReceipt, outcomeFromText } from '../src/domain/receipts.js';
 import { callPolicySchema } from '../src/config/calls.js';
 import { parseAliyunSms, parseAliyunVoice, parseTencentVoice, InboundFormatError } from '../src/inbound/parse.js';
@@ -40,6 +40,12 @@ describe('the contact ladder', () => {
     expect(contactLadder(withVoice, all, { ...m, kind: 'resolved', withLink: false }, policy.calls).map((c) => c.channel)).toEqual(['webhook', 'sms']);
     expect(contactLadder(withVoice, all, { ...m, kind: 'renotify', level: 'IV', contactOffset: 1 }, policy.calls).map((c) => c.channel)).toEqual(['sms', 'voice', 'webhook']);
     expect(contactLadder(withVoice, all, { ...m, kind: 'renotify', level: 'IV', call: true }, policy.calls).map((c) => `${c.channel}:${c.to}`)[0]).toBe('voice:+8613900000009');
+  });
+  it('says why a wanted call cannot be placed at all', () => {
+    expect(callUnavailable(contacts, (ch) => ch !== 'voice', m, policy.calls)).toMatch(/^未拨打：未配置语音服务/);
+    expect(callUnavailable([contacts[0]!], all, m, policy.calls)).toMatch(/^未拨打：此人未登记手机号码/);
+    expect(callUnavailable(contacts, all, m, policy.calls)).toBeNull();
+    expect(callUnavailable(contacts, (ch) => ch !== 'voice', { ...m, level: 'IV' }, policy.calls)).toBeNull();
   });
   it('phrases a refused call with the provider limit', () => {
     const calls = callPolicySchema.parse({});

@@ -258,3 +258,22 @@ describe('drill mode', () => {
     expect(lead.deliveries[0]).toMatchObject({ channel: 'voice', provider: 'outbox', receipt: { text: '已接听并按1确认' } });
   });
 });
+
+describe('no voice service', () => {
+  it('says on the alert why the wanted call was not placed, and uses the other contacts', async () => {
+    const fake = await startFakeProviders();
+    fakes.push(fake);
+    const channels = createChannels(channelsConfigSchema.parse({}), { FANGXUN_WEBHOOK_SECRET: FAKE_SECRETS.webhook }, () => undefined);
+    const svc = await startService({ config: voiceConfig(), workers: true, drill: false, channels });
+    services.push(svc);
+    await svc.importData(alertDataset(`${fake.url}/hook`));
+    const key = await svc.gaugeKey();
+    await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'W1', observedAt: beijing(Date.now() - 60_000), waterLevelM: 37.2 } });
+    const lead = await waitFor(async () => {
+      const id = (await svc.call('GET', '/v1/townships/341881001')).body.openAlertId;
+      const l = id ? (await svc.call('GET', `/v1/alerts/${id}`)).body.recipients.find((r: any) => r.personId === 'p-lead') : null;
+      return l?.deliveries.some((d: any) => d.channel === 'webhook' && d.status === 'sent') ? l : null;
+    }, 8_000, 'the leader told without a call');
+    expect(lead.deliveries[0]).toMatchObject({ channel: 'voice', status: 'skipped', error: expect.stringMatching(/^未拨打：未配置语音服务/) });
+  });
+});

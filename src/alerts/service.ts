@@ -30,7 +30,7 @@ import { AlertStore } from './store.js';
 import { LinkSigner } from './links.js';
 import { renderMessage } from './render.js';
 import { ContactSender } from '../channels/deliver.js';
-import { contactLadder } from '../domain/calls.js';
+import { callUnavailable, contactLadder } from '../domain/calls.js';
 
 /**
  * (Alert work reads the reference data fresh, one GET of its version per step: it is low
@@ -282,7 +282,10 @@ export class AlertService {
     if (!message || message.status !== 'pending') return 'done';
     const ref = await this.d.reference.snapshot({ fresh: true });
     const person = ref.people.get(message.personId);
-    const contacts = contactLadder(person?.contacts ?? [], (ch) => this.d.channels.has(ch), message, this.policy.calls);
+    const usable = (ch: string) => this.d.channels.has(ch);
+    const contacts = contactLadder(person?.contacts ?? [], usable, message, this.policy.calls);
+    const noCall = contactStep === 0 && attempt === 1 ? callUnavailable(person?.contacts ?? [], usable, message, this.policy.calls) : null;
+    if (noCall) await this.recordDelivery(alertId, messageId, { channel: 'voice', to: '', attempt, contactStep, status: 'skipped', error: noCall }, null);
     if (contactStep >= contacts.length) {
       await this.recordDelivery(alertId, messageId, { channel: 'none', to: '', status: 'no-contact', error: contacts.length === 0 ? 'no usable contact for this person' : 'every contact failed', attempt }, 'failed');
       return 'done';

@@ -43,6 +43,14 @@ export function contactLadder(contacts: readonly Contact[], usable: (channel: st
   return [...voice, ...rotated.filter((c) => c.channel !== 'voice')];
 }
 
+/** Why a call the policy wants cannot be placed at all (no voice service, no number), or null. */
+export function callUnavailable(contacts: readonly Contact[], usable: (channel: string) => boolean, m: LadderMessage, calls: CallPolicy): string | null {
+  if (!wantsCall(m, calls)) return null;
+  if (!usable('voice')) return '未拨打：未配置语音服务（channels.yaml voice），改用其他联系方式';
+  if (!contacts.some((c) => c.channel === 'voice' || c.channel === 'sms')) return '未拨打：此人未登记手机号码，改用其他联系方式';
+  return null;
+}
+
 /** The provider windows, in the order they are checked. */
 export function callWindows(calls: CallPolicy): Array<{ windowMs: number; limit: number }> {
   const { perMinute, perHour, perDay } = calls.limits;
