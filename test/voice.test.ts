@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeProviders, FAKE_SECRETS, type FakeProviders } from './support/fakeProviders.js';
-import { startService, alertDataset, beijing, waitFor, testConfig, type TestService } from './helpers.js';
+import { startService, alertDataset, beijing, waitFor, testConfig, ADMIN_TOKEN, type TestService } from './helpers.js';
 import { AliyunVoice, TencentVoice } from '../src/channels/voice/providers.js';
 import { VoiceChannel } from '../src/channels/voice/channel.js';
 import { tc3Signature } from '../src/channels/tc3.js';
@@ -120,7 +120,7 @@ async function start(behave: (fake: FakeProviders) => void, config = voiceConfig
 
 describe('calls in the ladder, receipts back', () => {
   it('keypress 1 acknowledges via voice; a switched-off phone falls through to the next contact within a second', async () => {
-    const { person, fake } = await start((f) => {
+    const { svc, alertId, person, fake } = await start((f) => {
       f.callee('13800000001', 'press1'); // the liaison leader answers and presses 1
       f.callee('13800000002', 'off'); // the township head's phone is off
     });
@@ -142,6 +142,10 @@ describe('calls in the ladder, receipts back', () => {
     // From the receipt's push to the next contact's request at the (webhook) provider.
     const hook = fake.received.find((r) => r.path === '/hook/p-head' && r.json?.role === 'township-head')!;
     expect(hook.at - receiptAt).toBeLessThan(1_000);
+    // The duty board's alert page shows it in Chinese (masked number).
+    const page = await (await svc.runtime.app.request(`/board/alerts/${encodeURIComponent(alertId)}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+    expect(page).toContain('电话 +86138****0002 关机');
+    expect(page).toContain('电话 +86138****0001 已接听并按1确认');
     // No call was refused, no two calls to a number within 60 s, every request well formed.
     expect(fake.received.filter((r) => !r.ok)).toEqual([]);
   });

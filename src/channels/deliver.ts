@@ -16,6 +16,8 @@ import { mainlandNumber } from './aliyunRpc.js';
 export type SendOutcome = { skipped: string } | DeliveryResult;
 
 const REF_TTL_S = 7 * 86_400;
+/** Channels whose providers push receipts (the others have nothing to match). */
+const RECEIPT_CHANNELS = new Set(['sms', 'voice']);
 
 /**
  * KEYS: call log of a number. ARGV: now, member, then (window ms, limit) pairs.
@@ -59,7 +61,8 @@ export class ContactSender {
   async send(contact: Contact, m: OutboundMessage, ref: DeliveryRef, attempt: number, signal?: AbortSignal): Promise<SendOutcome> {
     const channel = this.channels.get(contact.channel)!;
     const outId = ContactSender.outId(ref.messageId, ref.contactStep);
-    await this.redis.set(this.keys.deliveryRef(outId), JSON.stringify(ref), 'EX', REF_TTL_S);
+    const receipted = RECEIPT_CHANNELS.has(contact.channel);
+    if (receipted) await this.redis.set(this.keys.deliveryRef(outId), JSON.stringify(ref), 'EX', REF_TTL_S);
     const member = `${outId}|${attempt}`;
     const callLog = this.keys.callLog(mainlandNumber(contact.to));
     if (contact.channel === 'voice') {
@@ -68,7 +71,7 @@ export class ContactSender {
       if (refused > 0) return { skipped: callRefusedText(refused, this.calls()) };
     }
     const result = await channel.send(contact.to, { ...m, outId }, signal);
-    if (result.ok && result.providerMessageId) {
+    if (receipted && result.ok && result.providerMessageId) {
       await this.redis.set(this.keys.deliveryRef(`pm:${result.providerMessageId}`), JSON.stringify(ref), 'EX', REF_TTL_S);
     }
     // No provider took the call: it does not count against the number's limits.
