@@ -260,6 +260,12 @@ describe('drill mode', () => {
     const lead = (await svc.call('GET', `/v1/alerts/${alertId}`)).body.recipients.find((r: any) => r.personId === 'p-lead');
     expect(lead).toMatchObject({ ackVia: 'voice' });
     expect(lead.deliveries[0]).toMatchObject({ channel: 'voice', provider: 'outbox', receipt: { text: '已接听并按1确认' } });
+    // A simulated 关机 for the township head: the next contact lands in the outbox too.
+    const headCall = ((await svc.call('GET', '/v1/admin/outbox?limit=100&personId=p-head')).body as any[]).find((m) => m.channel === 'voice');
+    const off = [{ call_id: 'drill-2', out_id: headCall.outId, status_code: '200005', status_msg: '用户关机' }];
+    expect((await svc.call('POST', `/v1/inbound/aliyun-voice/${SECRETS['aliyun-voice']}`, { token: null, body: off })).status).toBe(200);
+    const next = await waitFor(async () => ((await svc.call('GET', '/v1/admin/outbox?limit=100&personId=p-head')).body as any[]).find((m) => m.channel !== 'voice' && m.messageId === headCall.messageId), 5_000, 'the head\'s next contact in the outbox');
+    expect(next.channel).toBe('webhook');
   });
 });
 

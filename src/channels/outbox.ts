@@ -16,14 +16,15 @@ export class OutboxChannel implements Channel {
 
   async send(to: string, m: OutboundMessage): Promise<DeliveryResult> {
     try {
-      // Idempotent by message id: a retry after a crash between writing and recording the
-      // delivery finds the message already in the outbox and does not write it twice.
+      // Idempotent per rung of the ladder (outId: message and contact step; else the message
+      // id): a retry after a crash between writing and recording the delivery finds it
+      // already in the outbox, while the next contact of the same message is written.
       const id = (await this.redis.eval(
         OUTBOX_ONCE,
         2,
         this.key,
         `${this.key}:sent`,
-        m.messageId,
+        m.outId ?? m.messageId,
         String(this.now()),
         this.name,
         to,
