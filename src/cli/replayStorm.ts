@@ -7,7 +7,9 @@
  * real, so the readings pass the service's checks), posted in 5-minute steps as gauges
  * would, compressed into about half a minute. Prints the township levels as they rise.
  * With --answer, afterwards half of the people told answer through their personal links
- * and some report arrival, so the alerts show answers, silences and escalations.
+ * and some report arrival, so the alerts show answers, silences and escalations; with
+ * FANGXUN_INBOUND_ALIYUN_VOICE_SECRET set as in the service, the calls placed (Ⅱ/Ⅰ) get
+ * simulated receipts too: every other callee presses 1, the others have their phone off.
  * Needs FANGXUN_ADMIN_TOKEN (npm start prints a one-run token when it is not set).
  */
 const args = process.argv.slice(2);
@@ -147,6 +149,19 @@ console.log('\nTownship levels now:');
 for (const t of final) console.log(`  ${t.name.padEnd(6, '　')} ${label(t.level).padEnd(8)} ${t.reasons[0] ? `${t.reasons[0].kind} ${t.reasons[0].window ?? t.reasons[0].threshold ?? ''} ${t.reasons[0].value}` : ''}`);
 const open = await call('GET', '/v1/alerts?status=open');
 console.log(`\n${open.length} open alert(s); messages sent: ${open.reduce((n: number, a: any) => n + a.messages.length, 0)}. GET /v1/alerts for recipients and deadlines; GET /v1/admin/outbox in drill mode.`);
+
+await new Promise((r) => setTimeout(r, 1_000));
+const calls: Array<{ personName: string; to: string; outId?: string; speech?: { township: string; level: string } }> = (await call('GET', '/v1/admin/outbox?limit=1000')).filter((m: any) => m.channel === 'voice');
+console.log(`Calls (语音叫应) placed: ${calls.length}${calls.length ? ` — ${calls.slice(0, 6).map((m) => `${m.personName} ${m.speech?.township ?? ''}${m.speech?.level ?? ''}`).join('，')}${calls.length > 6 ? '…' : ''}` : ''}`);
+// With the receipt endpoint's secret, --answer also plays the callees: one presses 1, the next has the phone off.
+const voiceSecret = process.env.FANGXUN_INBOUND_ALIYUN_VOICE_SECRET;
+if (answer && voiceSecret) {
+  for (const [i, m] of calls.entries()) {
+    const receipt = i % 2 === 0 ? { status_code: '200000', status_msg: '用户听完挂断', dtmf: '1' } : { status_code: '200005', status_msg: '用户关机' };
+    await call('POST', `/v1/inbound/aliyun-voice/${voiceSecret}`, [{ call_id: `replay-${i}`, out_id: m.outId, ...receipt }], null);
+  }
+  console.log(`Simulated receipts: ${Math.ceil(calls.length / 2)} keypress 1 (acknowledged via voice), ${Math.floor(calls.length / 2)} 关机 (next contact at once).`);
+}
 
 if (answer) {
   await new Promise((r) => setTimeout(r, 2_000));
