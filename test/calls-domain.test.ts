@@ -5,6 +5,7 @@ import { contactLadder, callRefusedText, callUnavailable, callWindows } from '..
 import { applyReceipt, outcomeFromText } from '../src/domain/receipts.js';
 import { callPolicySchema } from '../src/config/calls.js';
 import { parseAliyunSms, parseAliyunVoice, parseTencentVoice, InboundFormatError } from '../src/inbound/parse.js';
+import { loggedPath } from '../src/http/routes/inbound.js';
 
 /** Calls in the ladder and receipts on the alert, as pure functions. */
 const policy = policySchema.parse({
@@ -104,5 +105,13 @@ describe('provider receipt formats', () => {
     expect(parseTencentVoice({ voice_failure_callback: { callid: 't3', failure_reason: '用户关机' } })[0]!.fact.outcome).toBe('powered-off');
     expect(() => parseTencentVoice({ other: {} })).toThrow(InboundFormatError);
     expect(() => parseAliyunVoice([])).toThrow(/1–1000 receipts/);
+  });
+});
+
+describe('receipt endpoint secrets', () => {
+  it('never reach the logs', () => {
+    expect(loggedPath('/v1/inbound/aliyun-voice/av-0123456789abcdef0123456789')).toBe('/v1/inbound/aliyun-voice/…');
+    expect(loggedPath('/v1/inbound/sms')).toBe('/v1/inbound/sms');
+    expect(loggedPath('/v1/alerts/x')).toBe('/v1/alerts/x');
   });
 });

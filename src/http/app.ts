@@ -19,7 +19,7 @@ import { boardRoutes } from '../ui/routes.js';
 import { queueDashboard } from './routes/queues.js';
 import { opsRoutes, setSecurityHeaders } from './routes/ops.js';
 import { docsRoutes } from './routes/docs.js';
-import { inboundRoutes } from './routes/inbound.js';
+import { inboundRoutes, loggedPath } from './routes/inbound.js';
 import { rateLimit } from './rateLimit.js';
 import { requestContext } from '../lib/requestContext.js';
 
@@ -38,8 +38,8 @@ export function createApp(svc: Services): Hono<AppEnv> {
     await requestContext.run({ requestId: id }, next);
     const seconds = (performance.now() - started) / 1000;
     svc.metrics.requests.observe({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) }, seconds);
-    if (c.res.status >= 500) svc.log.warn({ requestId: id, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) }, 'request failed');
-    else if (svc.log.isLevelEnabled('debug')) svc.log.debug({ requestId: id, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) }, 'request');
+    if (c.res.status >= 500) svc.log.warn({ requestId: id, method: c.req.method, path: loggedPath(c.req.path), status: c.res.status, ms: Math.round(seconds * 1000) }, 'request failed');
+    else if (svc.log.isLevelEnabled('debug')) svc.log.debug({ requestId: id, method: c.req.method, path: loggedPath(c.req.path), status: c.res.status, ms: Math.round(seconds * 1000) }, 'request');
     setSecurityHeaders(c);
   });
   app.use(
@@ -76,7 +76,7 @@ export function createApp(svc: Services): Hono<AppEnv> {
     if (err instanceof ApiError) return sendError(c, err.status, err.code, err.message, err.details);
     if (err instanceof HTTPException) return sendError(c, err.status, 'http_error', err.message || 'Request refused');
     const unavailable = isRedisUnavailable(err);
-    svc.log.error({ err, requestId: c.get('requestId'), path: c.req.path }, unavailable ? 'Redis unavailable' : 'unhandled error');
+    svc.log.error({ err, requestId: c.get('requestId'), path: loggedPath(c.req.path) }, unavailable ? 'Redis unavailable' : 'unhandled error');
     if (unavailable) return sendError(c, 503, 'unavailable', 'The data store is not reachable right now; nothing was stored. Retry shortly.');
     return sendError(c, 500, 'internal', 'Something went wrong on our side; the error is logged with this request id');
   });

@@ -11,11 +11,16 @@ import { InboundFormatError, inboundAnswer, parseInbound } from '../../inbound/p
  * expects (`{"code":0,"msg":"接收成功"}`, Tencent `{"result":0,"errmsg":"OK"}`); anything else
  * (a 5xx) makes the provider push the receipt again later.
  */
+/** A path fit for the logs: the receipt endpoints' secrets never are. */
+export function loggedPath(path: string): string {
+  return path.replace(/^(\/v1\/inbound\/[^/]+\/)[^/]+/, '$1…');
+}
+
 export function inboundRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
   app.post('/v1/inbound/:endpoint/:secret', async (c) => {
     const endpoint = c.req.param('endpoint');
-    if (!svc.receipts.accepts(endpoint, c.req.param('secret'))) throw new ApiError(404, 'not_found', `No route POST ${c.req.path.replace(/[^/]+$/, '…')}`);
+    if (!svc.receipts.accepts(endpoint, c.req.param('secret'))) throw new ApiError(404, 'not_found', `No route POST ${loggedPath(c.req.path)}`);
     let body: unknown;
     try {
       body = JSON.parse(await c.req.text());
