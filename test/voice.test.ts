@@ -130,6 +130,8 @@ describe('calls in the ladder, receipts back', () => {
     }, 8_000, 'the keypress ack and its receipt');
     expect(lead.ackVia).toBe('voice');
     expect(lead.deliveries[0]).toMatchObject({ channel: 'voice', status: 'sent', provider: 'aliyun-voice', receipt: { outcome: 'keypress', text: '已接听并按1确认' } });
+    const ledger = await svc.runtime.services.alerts.store.ledger(['341881001']);
+    expect(ledger.filter((e) => e.personId === 'p-lead' && e.type === 'ack')).toMatchObject([{ alertId, ackVia: 'voice' }]);
     expect(lead.deliveries[0].to).toBe('+86138****0001');
     // 关机: the receipt moves the head on to the webhook at once.
     const head = await waitFor(async () => {

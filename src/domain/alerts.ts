@@ -134,6 +134,8 @@ export interface LedgerEntry {
   deadline: number | null;
   actual: number | null;
   at: number;
+  /** For answers: how (link, voice keypress, sms-reply, arrival, duty officer…). */
+  ackVia?: string;
 }
 
 export interface Timer {
@@ -424,7 +426,7 @@ export function acknowledge(
   cancelMessagesFor(alert, personId, fx);
   if (r.mustAck) {
     const late = r.ackDeadline !== null && ctx.now > r.ackDeadline;
-    fx.ledger.push(ledger(alert, r, late ? 'ack-late' : 'ack', r.ackDeadline, ctx.now, ctx.now));
+    fx.ledger.push({ ...ledger(alert, r, late ? 'ack-late' : 'ack', r.ackDeadline, ctx.now, ctx.now), ackVia: via });
   }
   return { outcome: 'acked', effects: fx };
 }
