@@ -80,7 +80,12 @@ describe('receipts on the alert', () => {
     expect(applyReceipt(alert, ref, fact, T0 + 5_000)).toEqual({ changed: true, nextContactStep: 1 });
     expect(alert.messages[ref.messageId]!.status).toBe('pending');
     expect(alert.recipients[0]!.deliveries[0]!.receipt).toMatchObject({ outcome: 'powered-off', text: '关机' });
-    expect(applyReceipt(alert, ref, fact, T0 + 6_000)).toEqual({ changed: false, reason: 'duplicate' });
+    // Pushed again while the move is still pending (the first one's queueing was lost): queued again.
+    expect(applyReceipt(alert, ref, fact, T0 + 6_000)).toEqual({ changed: false, reason: 'duplicate', nextContactStep: 1 });
+    // Once the next contact is on its way, a duplicate changes and queues nothing.
+    alert.recipients[0]!.deliveries.push({ messageId: ref.messageId, channel: 'webhook', to: 'http://hooks.test/…', status: 'sent', at: T0 + 7_000, attempt: 1, contactStep: 1 });
+    alert.messages[ref.messageId]!.status = 'sent';
+    expect(applyReceipt(alert, ref, fact, T0 + 8_000)).toEqual({ changed: false, reason: 'duplicate', nextContactStep: null });
   });
   it('a call answered without the key moves on; after an ack nothing moves', () => {
     const { alert, ref } = sent();

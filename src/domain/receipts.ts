@@ -64,7 +64,14 @@ export interface DeliveryRef {
   personId: string;
 }
 
-export type ReceiptEffect = { changed: false; reason: 'no-delivery' | 'duplicate' | 'no-message' } | { changed: true; nextContactStep: number | null };
+/**
+ * `nextContactStep` is also given for a duplicate whose move is still pending (a crash after
+ * the first commit, before the next contact was queued): queuing it again is idempotent.
+ */
+export type ReceiptEffect =
+  | { changed: false; reason: 'no-delivery' | 'no-message' }
+  | { changed: false; reason: 'duplicate'; nextContactStep: number | null }
+  | { changed: true; nextContactStep: number | null };
 
 /**
  * Puts the receipt on its delivery (once: a retried receipt changes nothing) and says
@@ -79,13 +86,16 @@ export function applyReceipt(alert: Alert, ref: DeliveryRef, fact: ReceiptFact, 
   const mine = (d: Delivery) => d.messageId === ref.messageId && (d.contactStep ?? 0) === ref.contactStep && d.status === 'sent';
   const d = [...r.deliveries].reverse().find(mine);
   if (!d) return { changed: false, reason: 'no-delivery' };
-  if (d.receipt && (d.receipt.outcome === fact.outcome || d.receipt.outcome === 'keypress')) return { changed: false, reason: 'duplicate' };
+  const latest = !r.deliveries.some((x) => x.messageId === m.id && (x.contactStep ?? 0) > ref.contactStep);
+  if (d.receipt && (d.receipt.outcome === fact.outcome || d.receipt.outcome === 'keypress')) {
+    const pendingMove = m.status === 'pending' && latest && d.receipt.outcome === fact.outcome && alert.status === 'open';
+    return { changed: false, reason: 'duplicate', nextContactStep: pendingMove ? ref.contactStep + 1 : null };
+  }
   d.receipt = { outcome: fact.outcome, text: RECEIPT_WORDS[fact.outcome], at: now, provider: fact.provider };
   alert.updatedAt = now;
   alert.timeline.push({ at: now, type: 'delivery-receipt', personId: r.personId, detail: { messageId: m.id, channel: d.channel, outcome: fact.outcome, text: RECEIPT_WORDS[fact.outcome], provider: fact.provider, detail: fact.detail } });
   const unanswered = fact.outcome === 'answered' && d.channel === 'voice' && m.withLink;
   const missed = !REACHED.has(fact.outcome) || unanswered;
-  const latest = !r.deliveries.some((x) => x.messageId === m.id && (x.contactStep ?? 0) > ref.contactStep);
   const stillNeeded = alert.status === 'open' && m.status === 'sent' && !(m.withLink && r.ackedAt !== null);
   if (!missed || !latest || !stillNeeded) return { changed: true, nextContactStep: null };
   m.status = 'pending';

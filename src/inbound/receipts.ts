@@ -98,7 +98,7 @@ export class ReceiptService {
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
-      if (result.changed && result.nextContactStep !== null) {
+      if ('nextContactStep' in result && result.nextContactStep !== null) {
         const m = alert.messages[ref.messageId];
         if (m) await this.d.scheduler.deliver(ref.alertId, m, result.nextContactStep);
         this.d.log.info({ alertId: ref.alertId, messageId: ref.messageId, outcome: item.fact.outcome, next: result.nextContactStep }, 'receipt: next contact');
