@@ -17,10 +17,14 @@ import type { EngineContext } from './evaluation/engine.js';
 import { createEvaluateWorker } from '../workers/evaluate.js';
 import { AlertService } from './alerts/service.js';
 import { LinkSigner } from './alerts/links.js';
+import { AnswerLinks } from './alerts/shortLinks.js';
 import { BullAlertScheduler, createAlertsQueue, createAlertsWorker, ensureAlertSchedulers } from './queue/alerts.js';
 import type { Channel } from './channels/types.js';
 import { drillChannels } from './channels/outbox.js';
 import { NoticeService } from './notices/service.js';
+import { ResponseService } from './responses/service.js';
+import { ResponseStore } from './store/responseState.js';
+import { Advisor } from './responses/advisor.js';
 import { Metrics } from './ops/metrics.js';
 import { DutyRunner } from './duties/runner.js';
 import { dutyJobs, RedisSlotLock, startDutySchedule } from './duties/cron.js';
@@ -82,25 +86,30 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const credentials = new CredentialStore(redis, keys, opts.adminToken, now);
   const alertsQueue = createAlertsQueue(queueConnection, keys);
   const scheduler = new BullAlertScheduler(alertsQueue, opts.config, now);
-  const links = await LinkSigner.create(redis, keys);
+  const links = new AnswerLinks(await LinkSigner.create(redis, keys), redis, keys);
   // Drill mode: as asked, else FANGXUN_DRILL, else on when the demo data seeded this database.
   const drill = opts.drill ?? (process.env.FANGXUN_DRILL ? process.env.FANGXUN_DRILL !== '0' : (await redis.exists(keys.demoMarker())) === 1);
   if (drill && opts.drill === undefined) log.warn('drill mode (演练模式): no message leaves the service; read them at GET /v1/admin/outbox (FANGXUN_DRILL=0 to turn off)');
   const channels = drill ? drillChannels(redis, keys.outbox(), now) : (opts.channels ?? new Map<string, Channel>());
   const alerts = new AlertService({ redis, keys, config: opts.config, reference, channels, links, scheduler, now, log });
   const notices = new NoticeService({ redis, keys, reference, channels, queue: scheduler, now, log });
-  const duties = new DutyRunner({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, now, log });
+  const responses = new ResponseService({ store: new ResponseStore(redis, keys), alerts, reference, config: opts.config, now, log });
+  const advisor = new Advisor({ redis, keys, config: opts.config, reference, alerts, responses, notices, now, log });
+  const duties = new DutyRunner({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, responses: responses.store, now, log });
   const queues = [queue, alertsQueue];
   const metrics = new Metrics({ redis, keys, reference, alerts: alerts.store, queues, now });
   const secrets = opts.inboundSecrets ?? inboundSecrets(opts.config.channels, process.env, (msg) => log.warn(msg));
   const receipts = new ReceiptService({ redis, keys, alerts, reference, scheduler, secrets: secrets as ReceiptDeps['secrets'], log });
-  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, links, notices, duties, queues, metrics, receipts, now, log };
+  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, duties, queues, metrics, receipts, now, log };
 
   const workers: Worker[] = [];
   if (opts.workers) {
     const workerRedis = withScripts(connect('worker'));
     const workerReference = new ReferenceStore(workerRedis, keys, now);
     const workerAlerts = new AlertService({ redis: workerRedis, keys, config: opts.config, reference: workerReference, channels, links, scheduler, now, log });
+    const workerNotices = new NoticeService({ redis: workerRedis, keys, reference: workerReference, channels, queue: scheduler, now, log });
+    const workerResponses = new ResponseService({ store: new ResponseStore(workerRedis, keys), alerts: workerAlerts, reference: workerReference, config: opts.config, now, log });
+    const workerAdvisor = new Advisor({ redis: workerRedis, keys, config: opts.config, reference: workerReference, alerts: workerAlerts, responses: workerResponses, notices: workerNotices, now, log });
     const ctx: EngineContext = {
       redis: workerRedis,
       keys,
@@ -108,13 +117,14 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       reference: workerReference,
       now,
       log,
+      // Warnings follow the levels at once; then the city is looked at as a whole (advice to the HQ).
       onLevelChanges: async (townshipIds) => {
         for (const tid of townshipIds) await workerAlerts.reconcile(tid);
+        await workerAdvisor.advise();
       },
     };
     workers.push(createEvaluateWorker(ctx, connect('worker'), opts.config.service.evaluation.concurrency));
-    const workerNotices = new NoticeService({ redis: workerRedis, keys, reference: workerReference, channels, queue: scheduler, now, log });
-    workers.push(createAlertsWorker(workerAlerts, workerNotices, scheduler, connect('worker'), keys, opts.config, log));
+    workers.push(createAlertsWorker({ alerts: workerAlerts, notices: workerNotices, responses: workerResponses, advisor: workerAdvisor }, scheduler, connect('worker'), keys, opts.config, log));
   }
   if (opts.schedulers) {
     await ensureEvaluationSchedulers(queue, opts.config);

@@ -5,10 +5,12 @@ import type { ScriptedRedis } from './store/scripts.js';
 import type { ReferenceStore } from './reference/store.js';
 import type { CredentialStore } from './auth/credentials.js';
 import type { AlertService } from './alerts/service.js';
-import type { LinkSigner } from './alerts/links.js';
+import type { AnswerLinks } from './alerts/shortLinks.js';
 import type { NoticeService } from './notices/service.js';
 import type { DutyRunner } from './duties/runner.js';
 import type { Queue } from 'bullmq';
+import type { ResponseService } from './responses/service.js';
+import type { Advisor } from './responses/advisor.js';
 import type { Metrics } from './ops/metrics.js';
 import type { ReceiptService } from './inbound/receipts.js';
 
@@ -22,7 +24,10 @@ export interface Services {
   /** Wakes the evaluation workers after an ingest. */
   kicker: { kick(): void };
   alerts: AlertService;
-  links: LinkSigner;
+  /** HQ responses (应急响应) and the advice to declare one. */
+  responses: ResponseService;
+  advisor: Advisor;
+  links: AnswerLinks;
   notices: NoticeService;
   duties: DutyRunner;
   /** The BullMQ queues (for /readyz and /metrics). */

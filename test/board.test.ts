@@ -109,12 +109,19 @@ describe('/board', () => {
     expect((await form('/board/declare', { townshipId: '341881100', level: 'V', notice: '', reason: '' })).status).toBe(400);
     expect((await form('/board/declare', { townshipId: '341881100', level: 'I', notice: '宁防指〔2026〕9号', reason: '港口湾水库超校核' })).status).toBe(303);
     const t = (await svc.call('GET', '/v1/townships/341881100')).body;
-    const alert = (await svc.call('GET', `/v1/alerts/${t.openAlertId}`)).body;
+    expect(t.response).toMatchObject({ level: 'I', notice: '宁防指〔2026〕9号' });
+    const alert = (await svc.call('GET', `/v1/alerts/${t.response.calloutId}`)).body;
     expect(alert).toMatchObject({ level: 'I', declared: { notice: '宁防指〔2026〕9号', by: 'p-duty' } });
     const page = await (await get(`/board/alerts/${encodeURIComponent(alert.id)}`, { cookie })).text();
-    expect(page).toContain('解除响应');
-    expect((await form(`/board/alerts/${encodeURIComponent(alert.id)}/resolve`, { reason: '险情解除' })).status).toBe(303);
+    expect(page).toContain('查看应急响应与到岗到位');
+    // A township's part of a response is not resolved like a warning: the response is ended by notice.
+    expect((await form(`/board/alerts/${encodeURIComponent(alert.id)}/resolve`, { reason: '险情解除' })).status).toBe(409);
+    const board = await (await get('/board', { cookie })).text();
+    expect(board).toContain('宁防指〔2026〕9号');
+    expect(board).toContain('到岗到位：已确认 0/');
+    expect((await form(`/board/responses/${encodeURIComponent(alert.responseId)}/end`, { notice: '宁防指〔2026〕10号', reason: '险情解除' })).status).toBe(303);
     expect((await svc.call('GET', `/v1/alerts/${alert.id}`)).body).toMatchObject({ status: 'resolved', resolveReason: '险情解除', resolvedBy: 'p-duty' });
+    expect((await svc.call('GET', `/v1/responses/${alert.responseId}`)).body).toMatchObject({ status: 'ended', acts: [{ type: 'start' }, { type: 'end', notice: '宁防指〔2026〕10号' }] });
     const leader = await svc.token('leader', 'p-lead');
     const leaderLogin = await svc.runtime.app.request('/board/login', { method: 'POST', body: new URLSearchParams({ token: leader }) });
     const leaderCookie = leaderLogin.headers.get('set-cookie')!.split(';')[0]!;

@@ -48,13 +48,13 @@ describe.skipIf(!available)('the board in a browser', () => {
     await page.click('button[type=submit]');
     await page.waitForURL(`${base}/board`);
     const row = page.locator('tr', { hasText: '西津街道' }).first();
-    await expect.poll(() => row.locator('.lv').getAttribute('class')).toContain('lv-none');
+    await expect.poll(() => row.locator('td.warning .lv').getAttribute('class')).toContain('lv-none');
     await page.waitForTimeout(1_500); // the live stream has its first fingerprint
 
     // A reading raises the township: the page changes without a reload.
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
     await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'W1', observedAt: beijing(Date.now() - 30_000), waterLevelM: 35.9 } });
-    await expect.poll(() => row.locator('.lv').getAttribute('class'), { timeout: 10_000 }).toContain('lv-IV');
+    await expect.poll(() => row.locator('td.warning .lv').getAttribute('class'), { timeout: 10_000 }).toContain('lv-IV');
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42); // same page, not reloaded
     const circle = page.locator('svg circle').first();
     expect(await circle.count()).toBeGreaterThan(0);

@@ -31,10 +31,40 @@ describe('config', () => {
     const c = loadConfig('config');
     expect(c.levels.timezone).toBe('Asia/Shanghai');
     expect(c.levels.dayStartHour).toBe(8);
-    expect(c.levels.rainfall).toContainEqual({ window: '3h', mm: 100, level: 'I' });
-    expect(c.levels.reservoir).toContainEqual({ over: 'floodLimit', by: 0, level: 'IV' });
+    expect(c.levels.rainfall).toContainEqual({ window: '3h', mm: 100, level: 'II' });
+    // Rain at one gauge never gives Ⅰ; 2 m over the flood limit gives Ⅱ.
+    expect(c.levels.rainfall.some((r) => r.level === 'I')).toBe(false);
+    expect(c.levels.reservoir).toContainEqual({ over: 'floodLimit', by: 2, level: 'II' });
+    expect(c.levels.city.rainfall).toContainEqual({ window: '6h', mm: 50, level: 'IV' });
+    // Warnings advise (no arrival); responses send people to the post.
+    expect(c.policy.levels.IV.arriveWithin).toBeNull();
+    expect(c.policy.mustAck).toEqual(['township-head', 'duty-officer']);
+    expect(c.policy.responses.IV).toMatchObject({ ackWithin: 30 * 60_000, arriveWithin: 4 * 3_600_000 });
+    expect(c.policy.responses.mustAck).toEqual(['liaison-leader', 'township-head']);
+    expect(c.policy.responses.autoLaunch).toEqual([]);
     expect(c.service.ingest.maxBatch).toBe(10_000);
     expect(c.service.ingest.maxFuture).toBe(5 * 60_000);
+  });
+
+  it('keeps a policy.yaml written before responses working: `levels:` governs warnings, responses take their defaults', () => {
+    const dir = configWith({
+      'levels.yaml': ['timezone: Asia/Shanghai', 'rainfall:', '  - { window: 12h, mm: 50, level: IV }', ''].join('\n'),
+      'policy.yaml': [
+        'levels:',
+        '  IV:  { notify: [liaison-leader, township-head], ackWithin: 30m, arriveWithin: 4h }',
+        '  III: { notify: [liaison-leader, township-head], ackWithin: 15m, arriveWithin: 2h }',
+        '  II:  { notify: [liaison-leader, township-head, commander], ackWithin: 10m, arriveWithin: 1h }',
+        '  I:   { notify: [liaison-leader, township-head, commander], ackWithin: 5m, arriveWithin: 1h }',
+        'mustAck: [liaison-leader, township-head]',
+        'escalation: [renotify, duty-officer]',
+        '',
+      ].join('\n'),
+    });
+    const c = loadConfig(dir);
+    expect(c.policy.levels.IV.arriveWithin).toBe(4 * 3_600_000);
+    expect(c.policy.responses.II).toMatchObject({ ackWithin: 10 * 60_000, arriveWithin: 3_600_000 });
+    expect(c.policy.responses.II.notify).toContain('commander');
+    expect(c.levels.city).toEqual({ rainfall: [], townships: [] });
   });
 
   it('names the file, the path inside it and the line of a bad value', () => {

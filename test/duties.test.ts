@@ -48,7 +48,23 @@ describe('stale-gauge check (pure)', () => {
     expect(storm.text).toContain('2026年07月31日08时至08月01日08时：');
     expect(storm.text).toContain('全市平均降雨 36.5 毫米。');
     expect(storm.text).toContain('西津街道：平均 61.0 毫米，最大 西津雨量站 114.0、西津第二雨量站 8.1 毫米。');
-    expect(storm.text).toContain('最高响应：西津街道Ⅱ级(橙色)。');
+    expect(storm.text).toContain('最高预警：西津街道Ⅱ级(橙色)。');
+    expect(storm.text).toContain('防指未启动应急响应。');
+    const declared = dailyReport({
+      date: '2023-07-05',
+      dayStartHour: 8,
+      townships: [{ id: 't', name: '西津街道', meanMm: 61, top: [{ name: '西津雨量站', mm: 70 }], highestLevel: 'IV' }],
+      alerts: 1,
+      acks: 2,
+      medianAckSeconds: 60,
+      missedAcks: 0,
+      missedArrivals: 1,
+      responses: [{ level: 'IV', scope: '全市', noticeNumber: '宁防指〔2023〕4号', startedAt: Date.parse('2023-07-05T09:00:00+08:00'), endedAt: null, endNotice: null }],
+      arrivals: { required: 30, arrived: 28, late: 2, missed: 1 },
+      timeZone: 'Asia/Shanghai',
+    });
+    expect(declared.text).toContain('应急响应：全市防汛Ⅳ级(蓝色)应急响应（宁防指〔2023〕4号）07月05日 09:00启动，继续执行。');
+    expect(declared.text).toContain('到岗到位：应到岗 30 人，已到岗 28 人（其中超时 2 人），超时未到岗 1 人次。');
     expect(storm.text).toContain('预警 1 起，确认 2 人次，确认用时中位数 3 分 20 秒；超时未确认 1 人次');
   });
 });
@@ -94,6 +110,22 @@ describe('duties against Redis', () => {
     expect(notices).toHaveLength(1);
     expect(notices[0].personIds.sort()).toEqual(['p-duty', 'p-shift']);
     expect((await svc.call('DELETE', '/v1/admin/stations/R2/silence')).status).toBe(204);
+    clock = t0;
+  });
+
+  it('bundles the gauges that fall silent together into one notice per person', async () => {
+    const t0 = clock;
+    await svc.call('POST', '/v1/readings', { token: key, body: { readings: ['R1', 'R2', 'W1'].map((stationId) => ({ stationId, observedAt: beijing(t0 - MIN), ...(stationId === 'W1' ? { waterLevelM: 30 } : { rainfallMm: 0 }) })) } });
+    const run = async () => (await svc.call('POST', '/v1/admin/duties/stale-gauges/run')).body.result;
+    await run();
+    const before = (await outbox('p-duty')).length;
+    clock = t0 + 40 * MIN;
+    expect((await run()).offline.sort()).toEqual(['R1', 'R2', 'W1']);
+    const bundled = await waitFor(async () => (await outbox('p-duty')).find((m) => m.title.includes('等3个测站')) ?? null, 5_000, 'the bundled notice');
+    for (const name of ['西津雨量站', '西津第二雨量站', '西津河宁国站']) expect(bundled.text).toContain(name);
+    expect(bundled.text).toContain('数据中断');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await outbox('p-duty')).length).toBe(before + 1);
     clock = t0;
   });
 

@@ -55,14 +55,27 @@ describe('evaluation', () => {
     expect(s.rainfall['6h']).toBe(60);
   });
 
-  it('rolls windows forward as time passes, without new readings', async () => {
-    clock = NOW + 3 * HOUR; // the 20 + 20 + 15 mm are now more than 3 h old
+  it('keeps a silent gauge at its last state (数据中断): missing data is not zero', async () => {
+    clock = NOW + 3 * HOUR; // the gauge has sent nothing for 3 h
     await svc.runtime.services.redis.zadd(svc.runtime.services.keys.dirty(), 0, 'R1');
+    await svc.evaluate();
+    const s = await station('R1');
+    expect(s.level).toBe('II');
+    expect(s.rainfall['3h']).toBe(55);
+    expect(s.stale).toEqual({ since: new Date(NOW - 5 * MIN).toISOString() });
+    expect((await svc.call('GET', '/v1/townships/341881001')).body).toMatchObject({ level: 'II', staleStations: ['R1'] }); // not lowered by the silence
+    clock = NOW;
+  });
+
+  it('rolls windows forward as time passes while the gauge reports no rain', async () => {
+    clock = NOW + 3 * HOUR; // the 20 + 20 + 15 mm are now more than 3 h old
+    await post([{ stationId: 'R1', observedAt: beijing(clock - MIN), rainfallMm: 0 }]);
     await svc.evaluate();
     const s = await station('R1');
     expect(s.rainfall['3h']).toBe(0);
     expect(s.rainfall['6h']).toBe(55);
     expect(s.level).toBe('III'); // 55 mm in 6 h
+    expect(s.stale).toBeNull();
     clock = NOW;
   });
 });
@@ -131,6 +144,7 @@ describe('township levels', () => {
     await post([
       { stationId: 'R1', observedAt: beijing(NOW - 9 * HOUR), rainfallMm: 30 },
       { stationId: 'R1', observedAt: beijing(NOW - 4 * HOUR), rainfallMm: 25 },
+      { stationId: 'R1', observedAt: beijing(NOW - MIN), rainfallMm: 0 }, // the gauge is reporting (dry now)
     ]);
     const first = await svc.evaluate();
     expect(first.changes).toEqual([expect.objectContaining({ townshipId: '341881001', from: null, to: 'IV' })]);

@@ -11,12 +11,39 @@ import type { Channel } from '../src/channels/types.js';
 export const ADMIN_TOKEN = 'test-admin-token';
 
 /** The repo's config, with overrides for a test. */
-export function testConfig(patch: (c: AppConfig) => void = () => undefined): AppConfig {
+export function testConfig(patch: (c: AppConfig) => void = () => undefined, opts: { shipped?: boolean } = {}): AppConfig {
   const config = structuredClone(loadConfig('config'));
+  if (!opts.shipped) mechanicsCalibration(config);
   // Tests call the API far faster than any person; the rate-limit test turns limits back on.
   config.service.rateLimit = { gauge: 0, staff: 0, anonymous: 0 };
   patch(config);
   return config;
+}
+
+/**
+ * The calibration the mechanics tests (evaluation, escalation, board) are written against:
+ * the rainstorm-signal colours as levels, and warnings whose liaison leader and head must
+ * answer and arrive. The shipped calibration (config/levels.yaml, config/policy.yaml) has its
+ * own tests: test/backtest.test.ts on the 2023-07-05 storm, and test/config.test.ts.
+ */
+export function mechanicsCalibration(c: AppConfig): void {
+  c.levels.rainfall = [
+    { window: '12h', mm: 50, level: 'IV' },
+    { window: '6h', mm: 50, level: 'III' },
+    { window: '3h', mm: 50, level: 'II' },
+    { window: '3h', mm: 100, level: 'I' },
+  ];
+  c.levels.reservoir = [
+    { over: 'floodLimit', by: 0, level: 'IV' },
+    { over: 'design', by: 0, level: 'II' },
+    { over: 'check', by: 0, level: 'I' },
+  ];
+  c.levels.city = { rainfall: [], townships: [] };
+  const arrive = { IV: 4 * 3_600_000, III: 2 * 3_600_000, II: 3_600_000, I: 3_600_000 } as const;
+  for (const l of ['IV', 'III', 'II', 'I'] as const) c.policy.levels[l] = { ...c.policy.levels[l], arriveWithin: arrive[l] };
+  c.policy.levels.II.notify = ['liaison-leader', 'township-head', 'duty-officer', 'shift-leader', 'commander'];
+  c.policy.levels.I.notify = ['liaison-leader', 'township-head', 'duty-officer', 'shift-leader', 'commander'];
+  c.policy.mustAck = ['liaison-leader', 'township-head'];
 }
 
 export interface TestService {

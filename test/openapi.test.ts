@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type TestService } from './helpers.js';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { documentedRoutes } from '../src/http/openapi.js';
 
 /** The OpenAPI document covers every route the app serves, and the docs page works offline. */
@@ -32,6 +33,19 @@ describe('OpenAPI', () => {
     expect(JSON.stringify(schema)).toContain('observedAt');
     expect(post.security).toEqual([{ bearer: [] }]);
     expect(res.body.paths['/v1/townships/{id}/declare'].post.requestBody.content['application/json'].schema.properties.level.enum).toEqual(['IV', 'III', 'II', 'I']);
+  });
+
+  it('is a valid OpenAPI 3.1 document by the specification\'s own JSON Schema', async () => {
+    const validator = new Validator();
+    const doc = (await svc.call('GET', '/openapi.json', { token: null })).body;
+    const result = await validator.validate(doc);
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+    // The validator is not a rubber stamp: a response without its description is refused.
+    const broken = structuredClone(doc);
+    delete broken.paths['/v1/stations'].get.responses['200'].description;
+    expect((await validator.validate(broken)).valid).toBe(false);
   });
 
   it('serves the reference page and its assets locally', async () => {

@@ -60,9 +60,9 @@ describe('POST /v1/admin/shifts/import', () => {
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('roster_rejected');
     expect(res.body.error.details).toEqual([
-      { row: 2, column: '值班员', message: 'unknown name "无名氏": no person has this name' },
-      { row: 3, column: '带班领导', message: 'ambiguous name "同名人": 2 people have it (p-same1, p-same2)' },
-      { row: 4, column: '日期', message: 'unreadable date "not-a-date" (use 2026-07-01, 2026/7/1 or 7月1日)' },
+      { path: 'rows[2].值班员', row: 2, column: '值班员', message: 'unknown name "无名氏": no person has this name' },
+      { path: 'rows[3].带班领导', row: 3, column: '带班领导', message: 'ambiguous name "同名人": 2 people have it (p-same1, p-same2)' },
+      { path: 'rows[4].日期', row: 4, column: '日期', message: 'unreadable date "not-a-date" (use 2026-07-01, 2026/7/1 or 7月1日)' },
     ]);
     const missingColumn = await upload('日期,值班员\n2026-07-09,值班员乙\n');
     expect(missingColumn.status).toBe(422);

@@ -115,10 +115,10 @@ describe('secrets and answer links', () => {
   });
 
   it('refuses answer links that are forged, expired, or for someone else; a replay changes nothing', async () => {
-    const { links } = svc.runtime.services;
+    const links = svc.runtime.services.links.signer; // links signed before short codes existed keep working
     const now = Date.now();
     await svc.call('POST', '/v1/townships/341881001/declare', { body: { level: 'IV', notice: '测〔2026〕1号', reason: 'test' } });
-    const alertId = (await svc.call('GET', '/v1/townships/341881001')).body.openAlertId as string;
+    const alertId = (await svc.call('GET', '/v1/townships/341881001')).body.response.calloutId as string;
     const post = (token: string) => svc.runtime.app.request(`/a/${token}`, { method: 'POST', body: new URLSearchParams({ action: 'ack' }) });
     const expired = links.sign({ alertId, personId: 'p-lead', expiresAt: now - 1_000 });
     expect((await post(expired)).status).toBe(403);

@@ -254,7 +254,7 @@ describe('drill mode', () => {
       return out.find((m) => m.channel === 'voice' && m.personId === 'p-lead');
     }, 8_000, 'the call in the outbox');
     expect(call.to).toBe('+8613800000001');
-    expect(call.speech).toEqual({ township: '西津街道', level: '二级橙色', notice: '请立即赶赴指挥部，确认收到请按1' });
+    expect(call.speech).toEqual({ township: '西津街道', level: '二级橙色', notice: '请做好防范，确认收到请按1' });
     const outId = call.outId;
     const press = [{ call_id: 'drill-1', out_id: outId, status_code: '200000', status_msg: '用户听完挂断', dtmf: '1' }];
     expect((await svc.call('POST', `/v1/inbound/aliyun-voice/${SECRETS['aliyun-voice']}`, { token: null, body: press })).status).toBe(200);
@@ -268,6 +268,43 @@ describe('drill mode', () => {
     expect((await svc.call('POST', `/v1/inbound/aliyun-voice/${SECRETS['aliyun-voice']}`, { token: null, body: off })).status).toBe(200);
     const next = await waitFor(async () => ((await svc.call('GET', '/v1/admin/outbox?limit=100&personId=p-head')).body as any[]).find((m) => m.channel !== 'voice' && m.messageId === headCall.messageId), 5_000, 'the head\'s next contact in the outbox');
     expect(next.channel).toBe('webhook');
+  });
+});
+
+describe('response call-outs', () => {
+  it('an HQ response at a calls.firstAt level calls whoever must answer first, the speech naming the notice', async () => {
+    const svc = await startService({ config: voiceConfig((c) => (c.policy.calls.firstAt = ['II'])), workers: true, drill: true, inboundSecrets: new Map(Object.entries(SECRETS)) });
+    services.push(svc);
+    await svc.importData(alertDataset('http://hooks.test'));
+    const started = await svc.call('POST', '/v1/responses', { body: { level: 'II', scope: { townships: ['341881001'] }, notice: '宁防指〔2026〕7号', reason: '西津河超保证水位' } });
+    expect(started.status).toBe(201);
+    const calls = await waitFor(async () => {
+      const out = ((await svc.call('GET', '/v1/admin/outbox?limit=100')).body as any[]).filter((m) => m.channel === 'voice');
+      return out.length >= 2 ? out : null;
+    }, 8_000, 'the calls of the response in the outbox');
+    const callout = (await svc.call('GET', `/v1/alerts/${calls[0].alertId}`)).body;
+    expect(callout.kind).toBe('response');
+    // Exactly those who must answer are called; the informed are not.
+    const mustAck = callout.recipients.filter((r: any) => r.mustAck).map((r: any) => r.personId).sort();
+    expect([...new Set(calls.map((m) => m.personId))].sort()).toEqual(mustAck);
+    expect(calls[0].speech).toEqual({ township: '西津街道', level: '二级应急响应', notice: '市防指决定宁防指〔2026〕7号，请立即到岗，收到请按1' });
+    // A keypress acknowledges the call-out like a warning.
+    const press = [{ call_id: 'drill-r1', out_id: calls[0].outId, status_code: '200000', status_msg: '用户听完挂断', dtmf: '1' }];
+    expect((await svc.call('POST', `/v1/inbound/aliyun-voice/${SECRETS['aliyun-voice']}`, { token: null, body: press })).status).toBe(200);
+    const acked = await waitFor(async () => (await svc.call('GET', `/v1/alerts/${callout.id}`)).body.recipients.find((r: any) => r.personId === calls[0].personId && r.ackedAt), 5_000, 'the keypress ack');
+    expect(acked.ackVia).toBe('voice');
+  });
+
+  it('a Ⅳ response (not in calls.firstAt) rings nobody', async () => {
+    const svc = await startService({ config: voiceConfig(), workers: true, drill: true });
+    services.push(svc);
+    await svc.importData(alertDataset('http://hooks.test'));
+    expect((await svc.call('POST', '/v1/responses', { body: { level: 'IV', scope: { townships: ['341881001'] }, notice: '宁防指〔2026〕8号', reason: '雨情' } })).status).toBe(201);
+    const out = await waitFor(async () => {
+      const o = (await svc.call('GET', '/v1/admin/outbox?limit=100')).body as any[];
+      return o.length > 0 ? o : null;
+    }, 8_000, 'the response messages');
+    expect(out.filter((m) => m.channel === 'voice')).toEqual([]);
   });
 });
 

@@ -6,8 +6,9 @@ import type { Policy } from '../config/policy.js';
 /**
  * CAP 1.2 (urn:oasis:names:tc:emergency:cap:1.2) for public warning systems. An alert is a
  * series of CAP messages: `Alert` when it opens, `Update` on each level change, `Cancel` on
- * resolve, each referencing the ones before. Identifiers follow GB/T 35965.1:
- * ZZZZZZDDDUUUXX_YYYYMMDDhhmmss_N (office code, Beijing time of issue, sequence digit).
+ * resolve, each referencing the ones before (`sender,identifier,sent`) and each with an
+ * `<expires>`. Identifiers follow GB/T 35965.1: ZZZZZZDDDUUUXX_YYYYMMDDhhmmss_N (office code,
+ * Beijing time of issue, N the sender's message counter from 0, see capIds.ts).
  */
 export const CAP_NS = 'urn:oasis:names:tc:emergency:cap:1.2';
 
@@ -23,59 +24,63 @@ function beijing(t: number): { cap: string; compact: string } {
   return { cap: `${local}+08:00`, compact: local.replace(/[-T:]/g, '') };
 }
 
-export interface CapMessage {
-  identifier: string;
-  sent: string;
+export interface CapEvent {
   msgType: 'Alert' | 'Update' | 'Cancel';
   level: Level;
   at: number;
 }
 
-/** The CAP messages an alert has produced so far, oldest first. */
-export function capMessages(alert: Alert, cap: Policy['cap']): CapMessage[] {
-  const office = `${cap.adminCode}${cap.organCode}00000`;
-  const out: CapMessage[] = [];
-  const used = new Map<string, number>();
-  const add = (at: number, msgType: CapMessage['msgType'], level: Level) => {
-    const { cap: sent, compact } = beijing(at);
-    // Alert ids carry a per-township counter; the sequence digit keeps ids of one second apart.
-    const base = `${office}_${compact}`;
-    const n = used.get(base) ?? idDigit(alert.id);
-    used.set(base, n + 1);
-    out.push({ identifier: `${base}_${n % 10}`, sent, msgType, level, at });
-  };
+export interface CapMessage extends CapEvent {
+  identifier: string;
+  sent: string;
+  expires: string;
+}
+
+/** The CAP messages an alert has produced so far, oldest first, before they are numbered. */
+export function capEvents(alert: Alert): CapEvent[] {
+  const out: CapEvent[] = [];
   let level: Level | null = null;
   for (const e of alert.timeline) {
-    if (e.type === 'opened' && e.level) add(e.at, 'Alert', (level = e.level));
-    else if ((e.type === 'raised' || e.type === 'lowered') && e.level) add(e.at, 'Update', (level = e.level));
-    else if (e.type === 'resolved') add(e.at, 'Cancel', level ?? alert.level);
+    if (e.type === 'opened' && e.level) out.push({ msgType: 'Alert', level: (level = e.level), at: e.at });
+    // A response's new notice at the same level (adjusted) is an Update too; its end (ended) a Cancel.
+    else if ((e.type === 'raised' || e.type === 'lowered' || e.type === 'adjusted') && e.level) out.push({ msgType: 'Update', level: (level = e.level), at: e.at });
+    else if (e.type === 'resolved' || e.type === 'ended') out.push({ msgType: 'Cancel', level: level ?? alert.level, at: e.at });
   }
   return out;
 }
 
-/** A digit from the alert id, so alerts of different townships issued in the same second differ. */
-function idDigit(alertId: string): number {
-  let h = 0;
-  for (const ch of alertId) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return h % 10;
+/**
+ * The messages with their GB/T 35965.1 identifiers: office code, Beijing time of issue, and
+ * the sender's counter `numbers[i]` (capIds.ts). An Alert or Update expires
+ * `expiresAfter` after it is sent, a Cancel `keepCancelFor` after (as long as the feed shows it).
+ */
+export function capMessages(events: readonly CapEvent[], numbers: readonly number[], cap: Policy['cap']): CapMessage[] {
+  const office = `${cap.adminCode}${cap.organCode}00000`;
+  return events.map((e, i) => {
+    const { cap: sent, compact } = beijing(e.at);
+    const expires = beijing(e.at + (e.msgType === 'Cancel' ? cap.keepCancelFor : cap.expiresAfter)).cap;
+    return { ...e, identifier: `${office}_${compact}_${numbers[i]}`, sent, expires };
+  });
 }
 
 /** The latest CAP message of an alert as XML (with references to the earlier ones). */
 export function capXml(
   alert: Alert,
+  messages: readonly CapMessage[],
   township: { id: string; name: string; commandPost?: { lat: number; lon: number } | null },
   stationName: (id: string) => string,
   policy: Policy,
   publicUrl: string,
 ): string {
-  const messages = capMessages(alert, policy.cap);
   const last = messages.at(-1)!;
   const earlier = messages.slice(0, -1);
   const lv = LEVEL_LABEL[last.level];
   const evidence = evidenceText(alert.reasons, stationName, 5);
-  const headline = last.msgType === 'Cancel' ? `${township.name}防汛应急响应解除` : `${township.name}启动防汛${levelText(last.level)}应急响应`;
+  // A response (the HQ's decision) and a warning (what the gauges say) are told apart in the words.
+  const what = alert.kind === 'response' ? '应急响应' : '预警';
+  const headline = last.msgType === 'Cancel' ? `${township.name}防汛${what}${alert.kind === 'response' ? '终止' : '解除'}` : alert.kind === 'response' ? `${township.name}启动防汛${levelText(last.level)}应急响应` : `${township.name}防汛${levelText(last.level)}预警`;
   const description = [
-    last.msgType === 'Cancel' ? `${township.name}防汛应急响应已解除。${alert.resolveReason ? `原因：${alert.resolveReason}。` : ''}` : `${township.name}防汛应急响应${levelText(last.level)}。`,
+    last.msgType === 'Cancel' ? `${township.name}防汛${what}已${alert.kind === 'response' ? '终止' : '解除'}。${alert.resolveReason ? `原因：${alert.resolveReason}。` : ''}` : `${township.name}防汛${what}${levelText(last.level)}。`,
     alert.declared ? `依据${alert.declared.notice}：${alert.declared.reason}。` : '',
     evidence && last.msgType !== 'Cancel' ? `雨情水情：${evidence}。` : '',
   ]
@@ -94,7 +99,7 @@ export function capXml(
   <info>
     <language>zh-CN</language>
     <category>Met</category>
-    <event>防汛应急响应</event>
+    <event>${alert.kind === 'response' ? '防汛应急响应' : '防汛预警'}</event>
     <responseType>${last.msgType === 'Cancel' ? 'AllClear' : 'Prepare'}</responseType>
     <urgency>${last.msgType === 'Cancel' ? 'Past' : 'Immediate'}</urgency>
     <severity>${last.msgType === 'Cancel' ? 'Minor' : SEVERITY[last.level]}</severity>
@@ -108,6 +113,7 @@ export function capXml(
       <value>${lv.colourEn}</value>
     </eventCode>
     <effective>${last.sent}</effective>
+    <expires>${last.expires}</expires>
     <senderName>${xmlEscape(policy.cap.senderName)}</senderName>
     <headline>${xmlEscape(headline)}</headline>
     <description>${xmlEscape(description)}</description>

@@ -1,5 +1,5 @@
 import type { Alert, AlertMessage, Recipient } from '../domain/alerts.js';
-import { evidenceText, levelText, localTimeText, ROLE_WORDS, SPOKEN_LEVEL, SPOKEN_NOTICE } from '../domain/wording.js';
+import { evidenceText, levelText, localTimeText, ROLE_WORDS, spokenVariables } from '../domain/wording.js';
 import type { OutboundMessage } from '../channels/types.js';
 
 /**
@@ -23,46 +23,9 @@ export interface RenderInput {
 }
 
 export function renderMessage(input: RenderInput): OutboundMessage {
-  const { alert, message, person, townshipName, timeZone, about } = input;
-  const level = levelText(message.level);
-  const notice = alert.declared ? `（${alert.declared.notice}）` : '';
-  const evidence = evidenceText(alert.reasons, input.stationName);
-  const deadline = message.deadline ? localTimeText(message.deadline, timeZone) : null;
+  const { alert, message, person, townshipName, timeZone } = input;
   const recipient = alert.recipients.find((r) => r.personId === person.id);
-  const role = recipient ? ROLE_WORDS[recipient.role] ?? recipient.role : '';
-  const lines: string[] = [];
-  let title: string;
-  switch (message.kind) {
-    case 'notify':
-    case 'renotify':
-      title = `【防汛${level}应急响应】${townshipName}`;
-      lines.push(`${person.name}${role ? `（${role}）` : ''}：${townshipName}已达到防汛${level}应急响应${notice}。`);
-      if (alert.declared && alert.declared.level === message.level) lines.push(`防指宣布：${alert.declared.reason}`);
-      if (evidence) lines.push(`依据：${evidence}。`);
-      if (message.withLink && deadline) lines.push(`请于${deadline}前确认收到，并立即赶赴${townshipName}指挥部到岗。`);
-      if (message.kind === 'renotify') lines.unshift('【再次提醒】您尚未确认。');
-      break;
-    case 'reminder':
-      title = `【到岗提醒】${townshipName}防汛${level}应急响应`;
-      lines.push(`${person.name}：${townshipName}防汛${level}应急响应${notice}，您尚未报到岗，到岗时限${deadline ?? ''}已过，请尽快赶赴指挥部并报到岗。`);
-      break;
-    case 'escalate': {
-      title = `【叫应超时】${townshipName}防汛${level}应急响应`;
-      const whom = about ? `${ROLE_WORDS[about.role] ?? about.role}${about.name}` : '相关责任人';
-      const what = about && about.ackedAt !== null ? '未按时到岗' : '未在时限内确认';
-      lines.push(`${person.name}：${townshipName}防汛${level}应急响应${notice}，${whom}${what}（时限${deadline ?? ''}），请立即电话叫应。`);
-      if (evidence) lines.push(`依据：${evidence}。`);
-      break;
-    }
-    case 'lowered':
-      title = `【响应调整】${townshipName}调整为防汛${level}应急响应`;
-      lines.push(`${person.name}：${townshipName}雨情水情回落，防汛应急响应调整为${level}${notice}。请继续做好防范。`);
-      break;
-    case 'resolved':
-      title = `【响应解除】${townshipName}防汛应急响应解除`;
-      lines.push(`${person.name}：${townshipName}防汛应急响应已解除。${alert.resolveReason ? `原因：${alert.resolveReason}。` : ''}`);
-      break;
-  }
+  const { title, lines } = alert.kind === 'response' ? responseLines(input, recipient) : warningLines(input, recipient);
   const link = message.withLink ? input.ackUrl : null;
   if (link) lines.push(`确认链接：${link}`);
   lines.push(`—— ${input.sender}`);
@@ -82,7 +45,118 @@ export function renderMessage(input: RenderInput): OutboundMessage {
     markdown,
     ackUrl: link,
     deadline: message.deadline ? new Date(message.deadline).toISOString() : null,
-    params: { name: person.name, township: townshipName, level, deadline: deadline ?? '', link: link ?? '' },
-    speech: { township: townshipName, level: SPOKEN_LEVEL[message.level ?? ''] ?? '', notice: SPOKEN_NOTICE[message.kind] ?? '' },
+    // `code` is the answer link's own part: an SMS template writes the fixed `<publicUrl>/a/` itself.
+    params: {
+      name: person.name,
+      township: townshipName,
+      level: levelText(message.level),
+      deadline: message.deadline ? localTimeText(message.deadline, timeZone) : '',
+      link: link ?? '',
+      code: link ? link.slice(link.lastIndexOf('/') + 1) : '',
+    },
+    speech: { township: townshipName, ...spokenVariables(alert.kind === 'response' ? 'response' : 'warning', message.kind, message.level, alert.declared?.notice ?? null) },
   };
+}
+
+type Lines = { title: string; lines: string[] };
+
+/** 预警: advice with its evidence; those who must answer are asked to acknowledge (and, where the level says so, to arrive). */
+function warningLines(input: RenderInput, recipient: Recipient | undefined): Lines {
+  const { alert, message, person, townshipName, timeZone, about } = input;
+  const level = levelText(message.level);
+  const evidence = evidenceText(alert.reasons, input.stationName);
+  const deadline = message.deadline ? localTimeText(message.deadline, timeZone) : null;
+  const role = recipient ? ROLE_WORDS[recipient.role] ?? recipient.role : '';
+  const lines: string[] = [];
+  let title: string;
+  switch (message.kind) {
+    case 'notify':
+    case 'renotify':
+    case 'adjusted':
+      title = `【防汛${level}预警】${townshipName}`;
+      lines.push(`${person.name}${role ? `（${role}）` : ''}：${townshipName}雨情水情达到防汛${level}预警。`);
+      if (evidence) lines.push(`依据：${evidence}。`);
+      if (message.withLink && deadline) {
+        const arrive = recipient?.arriveDeadline && recipient.arrivedAt === null ? `，并于${localTimeText(recipient.arriveDeadline, timeZone)}前赶赴${townshipName}指挥部到岗` : '';
+        lines.push(`请于${deadline}前确认收到${arrive}，组织做好防范。`);
+      } else {
+        lines.push('请关注雨情水情变化，做好防范准备。');
+      }
+      if (message.kind === 'renotify') lines.unshift('【再次提醒】您尚未确认。');
+      break;
+    case 'reminder':
+      title = `【到岗提醒】${townshipName}防汛${level}预警`;
+      lines.push(`${person.name}：${townshipName}防汛${level}预警，您尚未报到岗，到岗时限${deadline ?? ''}已过，请尽快赶赴指挥部并报到岗。`);
+      break;
+    case 'escalate': {
+      title = `【叫应超时】${townshipName}防汛${level}预警`;
+      const whom = about ? `${ROLE_WORDS[about.role] ?? about.role}${about.name}` : '相关责任人';
+      const what = about && about.ackedAt !== null ? '未按时到岗' : '未在时限内确认';
+      lines.push(`${person.name}：${townshipName}防汛${level}预警，${whom}${what}（时限${deadline ?? ''}），请立即电话叫应。`);
+      if (evidence) lines.push(`依据：${evidence}。`);
+      break;
+    }
+    case 'lowered':
+      title = `【预警调整】${townshipName}调整为防汛${level}预警`;
+      lines.push(`${person.name}：${townshipName}雨情水情回落，预警调整为${level}。请继续做好防范。`);
+      break;
+    case 'resolved':
+      title = `【预警解除】${townshipName}防汛预警解除`;
+      lines.push(`${person.name}：${townshipName}防汛预警已解除。${alert.resolveReason ? `原因：${alert.resolveReason}。` : ''}`);
+      break;
+  }
+  return { title, lines };
+}
+
+/** 应急响应: the HQ's decision by notice; those who must answer acknowledge and go to the command post (到岗到位). */
+function responseLines(input: RenderInput, recipient: Recipient | undefined): Lines {
+  const { alert, message, person, townshipName, timeZone, about } = input;
+  const level = levelText(message.level);
+  const d = alert.declared;
+  const notice = d ? `（${d.notice}）` : '';
+  const evidence = evidenceText(alert.reasons, input.stationName);
+  const deadline = message.deadline ? localTimeText(message.deadline, timeZone) : null;
+  const role = recipient ? ROLE_WORDS[recipient.role] ?? recipient.role : '';
+  const lines: string[] = [];
+  let title: string;
+  switch (message.kind) {
+    case 'notify':
+    case 'renotify': {
+      const raised = alert.epoch > 1;
+      title = `【防汛${level}应急响应】${townshipName}`;
+      lines.push(`${person.name}${role ? `（${role}）` : ''}：市防指决定${notice}，${townshipName}${raised ? '防汛应急响应提升至' : '启动防汛'}${level}应急响应。${d?.reason ? `${d.reason}。` : ''}`);
+      if (evidence) lines.push(`当前预警：${evidence}。`);
+      if (message.withLink && deadline) {
+        const arrive = recipient?.arrivedAt
+          ? '（您已到岗，请确认新的响应级别）'
+          : recipient?.arriveDeadline
+            ? `，并于${localTimeText(recipient.arriveDeadline, timeZone)}前赶赴${townshipName}防汛指挥部到岗到位`
+            : '';
+        lines.push(`请于${deadline}前确认收到${arrive}。`);
+      }
+      if (message.kind === 'renotify') lines.unshift('【再次提醒】您尚未确认。');
+      break;
+    }
+    case 'reminder':
+      title = `【到岗提醒】${townshipName}防汛${level}应急响应`;
+      lines.push(`${person.name}：${townshipName}防汛${level}应急响应${notice}，您尚未报到岗，到岗时限${deadline ?? ''}已过，请立即赶赴指挥部并报到岗。`);
+      break;
+    case 'escalate': {
+      title = `【叫应超时】${townshipName}防汛${level}应急响应`;
+      const whom = about ? `${ROLE_WORDS[about.role] ?? about.role}${about.name}` : '相关责任人';
+      const what = about && about.ackedAt !== null ? '未按时到岗' : '未在时限内确认';
+      lines.push(`${person.name}：${townshipName}防汛${level}应急响应${notice}，${whom}${what}（时限${deadline ?? ''}），请立即电话叫应。`);
+      break;
+    }
+    case 'lowered':
+    case 'adjusted':
+      title = `【响应调整】${townshipName}防汛${level}应急响应`;
+      lines.push(`${person.name}：市防指决定${notice}，${townshipName}防汛应急响应调整为${level}。${d?.reason ? `${d.reason}。` : ''}请继续坚守岗位，做好防范。`);
+      break;
+    case 'resolved':
+      title = `【响应终止】${townshipName}防汛应急响应终止`;
+      lines.push(`${person.name}：市防指决定${notice}，${townshipName}终止防汛应急响应。${alert.resolveReason ? `${alert.resolveReason}。` : ''}`);
+      break;
+  }
+  return { title, lines };
 }

@@ -6,12 +6,13 @@ import type { ScriptedRedis } from '../store/scripts.js';
 import type { Channel } from '../channels/types.js';
 import type { RecipientRole } from '../config/policy.js';
 import type { StoredTownshipState } from '../evaluation/engine.js';
-import type { Level } from '../domain/levels.js';
+import { levelRank, type Level, type MaybeLevel } from '../domain/levels.js';
+import { policyFor, quietSpellSince } from '../domain/warnings.js';
+import { streamFields } from '../store/streams.js';
 import {
   acknowledge,
   applyComputedLevel,
   arrive,
-  declareLevel,
   loweringDue,
   openAlert,
   pendingTimers,
@@ -20,6 +21,7 @@ import {
   groupTimers,
   type TimerGroup,
   type Alert,
+  type CalloutKind,
   type AlertContext,
   type AlertMessage,
   type Delivery,
@@ -27,7 +29,7 @@ import {
   type Person,
 } from '../domain/alerts.js';
 import { AlertStore } from './store.js';
-import { LinkSigner } from './links.js';
+import type { AnswerLinks } from './shortLinks.js';
 import { renderMessage } from './render.js';
 import { ContactSender } from '../channels/deliver.js';
 import { callUnavailable, contactLadder } from '../domain/calls.js';
@@ -55,7 +57,7 @@ export interface AlertServiceDeps {
   config: AppConfig;
   reference: ReferenceStore;
   channels: Map<string, Channel>;
-  links: LinkSigner;
+  links: AnswerLinks;
   scheduler: AlertScheduler;
   now: () => number;
   log: Logger;
@@ -63,7 +65,7 @@ export interface AlertServiceDeps {
 
 export class AlertError extends Error {
   constructor(
-    readonly code: 'not_found' | 'not_open' | 'not_recipient' | 'conflict',
+    readonly code: 'not_found' | 'not_open' | 'not_recipient' | 'conflict' | 'is_response',
     message: string,
   ) {
     super(message);
@@ -102,8 +104,8 @@ export class AlertService {
     return this.d.config.policy;
   }
 
-  /** Who holds each role for a township at `now`, from the reference data. */
-  context(ref: ReferenceSnapshot, townshipId: string, now = this.d.now()): AlertContext {
+  /** Who holds each role for a township at `now`, from the reference data; the policy of the call-out's kind. */
+  context(ref: ReferenceSnapshot, townshipId: string, now = this.d.now(), kind: CalloutKind = 'warning'): AlertContext {
     const date = localDate(now, this.d.config.levels.timezone);
     const person = (id: string): Person => ({ id, name: ref.people.get(id)?.name ?? id });
     const shift = ref.shifts.filter((s) => Date.parse(s.start) <= now && now < Date.parse(s.end));
@@ -121,7 +123,7 @@ export class AlertService {
           return [...ref.people.values()].filter((p) => p.cityRoles.includes('commander')).map((p) => person(p.id));
       }
     };
-    return { now, policy: this.policy, whoIs };
+    return { now, policy: policyFor(kind, this.policy), whoIs };
   }
 
   /**
@@ -133,7 +135,7 @@ export class AlertService {
       const stored = await this.store.get(alertId);
       if (!stored) throw new AlertError('not_found', `No alert with id "${alertId}"`);
       const ref = await this.d.reference.snapshot({ fresh: true });
-      const ctx = this.context(ref, stored.alert.townshipId);
+      const ctx = this.context(ref, stored.alert.townshipId, this.d.now(), stored.alert.kind);
       const { result, effects, changed } = fn(stored.alert, ctx);
       if (!changed) return { alert: stored.alert, result };
       const outcome = await this.store.commit(stored.alert, stored.version, effects.ledger);
@@ -145,7 +147,8 @@ export class AlertService {
     throw new AlertError('conflict', `Alert ${alertId} is changing too fast; try again`);
   }
 
-  private async schedule(alert: Alert, fx: Effects): Promise<void> {
+  /** Hands a committed call-out's effects to the scheduler (messages, timers, the end of a clear period). */
+  async schedule(alert: Alert, fx: Effects): Promise<void> {
     const jobs: Array<Promise<void>> = [];
     for (const m of fx.messages) jobs.push(this.d.scheduler.deliver(alert.id, m));
     for (const g of groupTimers(fx.timers)) jobs.push(this.d.scheduler.timers(g));
@@ -158,10 +161,19 @@ export class AlertService {
     }
   }
 
-  /** Brings a township's alert in line with the level its readings justify now. */
-  async reconcile(townshipId: string): Promise<Alert | null> {
+  /** The township's stored evaluation (its warning level and the evidence). */
+  async townshipState(townshipId: string): Promise<StoredTownshipState | null> {
     const [stateJson] = await this.d.redis.hmget(this.d.keys.township(townshipId), 'state');
-    const state = stateJson ? (JSON.parse(stateJson) as StoredTownshipState) : null;
+    return stateJson ? (JSON.parse(stateJson) as StoredTownshipState) : null;
+  }
+
+  /**
+   * Brings a township's warning in line with the level its readings justify now. A warning the
+   * duty room resolved is not reopened at the same or a lower level while the same rain is in
+   * the windows: only a rise above it, or a new storm after `clearAfter` at none, opens one.
+   */
+  async reconcile(townshipId: string): Promise<Alert | null> {
+    const state = await this.townshipState(townshipId);
     const level = state?.level ?? null;
     const reasons = state?.reasons ?? [];
     const openId = await this.store.openAlertId(townshipId);
@@ -174,42 +186,52 @@ export class AlertService {
       return alert;
     }
     if (level === null) return null;
-    return this.open(townshipId, level, reasons, null);
+    if (await this.heldBack(townshipId, level)) return null;
+    return this.openCallout(townshipId, 'warning', (id, ctx) => openAlert(id, townshipId, level, reasons, ctx), (a, ctx) => applyComputedLevel(a, level, reasons, ctx));
   }
 
-  private async open(townshipId: string, level: Level, reasons: StoredTownshipState['reasons'], declared: Alert['declared']): Promise<Alert> {
+  /** True when the last warning was resolved at `level` or above and no quiet spell has passed since. */
+  private async heldBack(townshipId: string, level: Level): Promise<boolean> {
+    const [lastId] = await this.store.list([townshipId], 1);
+    const last = lastId ? (await this.store.get(lastId))?.alert : null;
+    if (!last || last.status !== 'resolved' || last.resolvedAt === null || last.resolvedBy === 'system') return false;
+    if (levelRank(level) > levelRank(last.level)) return false;
+    const events = (await this.d.redis.xrevrange(this.d.keys.townshipEvents(townshipId), '+', '-', 'COUNT', 500)).reverse();
+    return !quietSpellSince(
+      events.map(([, f]) => streamFields(f)).map((f) => ({ at: Number(f.at), to: (f.to || null) as MaybeLevel })),
+      last.resolvedAt,
+      this.policy.clearAfter,
+    );
+  }
+
+  /**
+   * Opens a call-out for a township (a warning, or a township's part of a response). When
+   * another worker opened one first, `onExisting` is applied to that one instead.
+   */
+  async openCallout(
+    townshipId: string,
+    kind: CalloutKind,
+    build: (id: string, ctx: AlertContext) => { alert: Alert; effects: Effects },
+    onExisting: (alert: Alert, ctx: AlertContext) => Effects,
+  ): Promise<Alert> {
     const ref = await this.d.reference.snapshot({ fresh: true });
     if (!ref.townships.has(townshipId)) throw new AlertError('not_found', `No township with id "${townshipId}"`);
-    const id = await this.store.newAlertId(townshipId);
-    const { alert, effects } = openAlert(id, townshipId, level, reasons, this.context(ref, townshipId), declared);
+    const id = await this.store.newAlertId(townshipId, kind);
+    const { alert, effects } = build(id, this.context(ref, townshipId, this.d.now(), kind));
     const outcome = await this.store.commit(alert, null, effects.ledger);
     if (outcome === 'ok') {
-      this.d.log.info({ alertId: id, townshipId, level, declared: declared?.notice }, 'alert opened');
+      this.d.log.info({ alertId: id, townshipId, level: alert.level, kind, responseId: alert.responseId }, kind === 'warning' ? 'warning opened' : 'response call-out opened');
       await this.schedule(alert, effects);
       return alert;
     }
-    // Another worker opened it first: apply to that one instead.
-    const openId = await this.store.openAlertId(townshipId);
-    if (!openId) throw new AlertError('conflict', `Could not open an alert for township ${townshipId}; try again`);
+    const openId = await this.store.openAlertId(townshipId, kind);
+    if (!openId) throw new AlertError('conflict', `Could not open a call-out for township ${townshipId}; try again`);
     const { alert: existing } = await this.update(openId, (a, ctx) => {
       const before = JSON.stringify(a);
-      const fx = declared ? declareLevel(a, declared, ctx) : applyComputedLevel(a, level, reasons, ctx);
+      const fx = onExisting(a, ctx);
       return { result: null, effects: fx, changed: JSON.stringify(a) !== before };
     });
     return existing;
-  }
-
-  /** The HQ declares a level by hand; opens or raises the alert exactly as readings would. */
-  async declare(townshipId: string, d: { level: Level; notice: string; reason: string }, by: string): Promise<Alert> {
-    const declaration = { ...d, by, at: this.d.now() };
-    const openId = await this.store.openAlertId(townshipId);
-    if (!openId) {
-      const [stateJson] = await this.d.redis.hmget(this.d.keys.township(townshipId), 'state');
-      const reasons = stateJson ? (JSON.parse(stateJson) as StoredTownshipState).reasons : [];
-      return this.open(townshipId, d.level, reasons, declaration);
-    }
-    const { alert } = await this.update(openId, (alert, ctx) => ({ result: null, effects: declareLevel(alert, declaration, ctx), changed: true }));
-    return alert;
   }
 
   async acknowledge(alertId: string, personId: string, via: string, opts: { by?: string; note?: string } = {}) {
@@ -235,6 +257,10 @@ export class AlertService {
   }
 
   async resolve(alertId: string, by: string, reason: string): Promise<Alert> {
+    const stored = await this.store.get(alertId);
+    if (stored?.alert.kind === 'response') {
+      throw new AlertError('is_response', `${alertId} is a township's part of HQ response ${stored.alert.responseId}: end or narrow the response by notice (POST /v1/responses/${stored.alert.responseId}/end or /adjust)`);
+    }
     const { alert, result } = await this.update(alertId, (alert, ctx) => {
       if (alert.status !== 'open') return { result: false, effects: EFFECTS_NONE, changed: false };
       return { result: true, effects: resolveAlert(alert, by, reason, ctx), changed: true };
@@ -293,7 +319,7 @@ export class AlertService {
     const contact = contacts[contactStep]!;
     const mobile = person?.contacts.find((c) => c.channel === 'sms')?.to ?? null;
     const ackUrl = message.withLink
-      ? `${this.policy.publicUrl.replace(/\/$/, '')}/a/${this.d.links.sign({ alertId, personId: message.personId, expiresAt: this.d.now() + this.policy.linkTtl })}`
+      ? `${this.policy.publicUrl.replace(/\/$/, '')}/a/${await this.d.links.issue({ alertId, personId: message.personId, expiresAt: this.d.now() + this.policy.linkTtl })}`
       : null;
     const township = ref.townships.get(alert.townshipId);
     const outbound = renderMessage({
@@ -354,8 +380,8 @@ export class AlertService {
         this.d.log.error({ err, townshipId: tid }, 'alert reconcile failed');
       }
     }
-    const open = await this.store.openAlertIds(townshipIds);
-    for (const alert of await this.store.getMany([...open.values()])) {
+    const open = [...(await this.store.openAlertIds(townshipIds)).values(), ...(await this.store.openAlertIds(townshipIds, 'response')).values()];
+    for (const alert of await this.store.getMany(open)) {
       for (const g of groupTimers(pendingTimers(alert, this.policy))) {
         await this.d.scheduler.timers(g);
         timers += g.personIds.length;

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../store/keys.js';
-import type { Alert, LedgerEntry } from '../domain/alerts.js';
+import type { Alert, CalloutKind, LedgerEntry } from '../domain/alerts.js';
 import { batch } from '../store/batch.js';
 
 /**
@@ -9,8 +9,9 @@ import { batch } from '../store/batch.js';
  * accountability ledger, all in the township's hash slot. One open alert per township is
  * enforced here; a stale writer (another worker got there first) retries from a fresh read.
  *
- * KEYS: alert, township, township alerts (zset), ledger (stream)
- * ARGV: expected version ('' = create), doc, alert id, openedAt, status, ledger JSON…
+ * KEYS: alert, township, township alerts or call-outs (zset), ledger (stream)
+ * ARGV: expected version ('' = create), doc, alert id, openedAt, status, pointer field, ledger JSON…
+ * The pointer field is `alert` for the open warning, `response` for the open response call-out.
  * Returns the new version, -1 on a version conflict, or -2 when creating while the
  * township already has an open alert.
  */
@@ -18,7 +19,7 @@ const COMMIT_ALERT = `
 local cur = redis.call('HGET', KEYS[1], 'ver')
 if ARGV[1] == '' then
   if cur then return -1 end
-  local open = redis.call('HGET', KEYS[2], 'alert')
+  local open = redis.call('HGET', KEYS[2], ARGV[6])
   if open and open ~= '' then return -2 end
 elseif cur ~= ARGV[1] then
   return -1
@@ -27,15 +28,17 @@ local ver = tonumber(cur or '0') + 1
 redis.call('HSET', KEYS[1], 'doc', ARGV[2], 'ver', ver)
 redis.call('ZADD', KEYS[3], tonumber(ARGV[4]), ARGV[3])
 if ARGV[5] == 'open' then
-  redis.call('HSET', KEYS[2], 'alert', ARGV[3])
-elseif redis.call('HGET', KEYS[2], 'alert') == ARGV[3] then
-  redis.call('HDEL', KEYS[2], 'alert')
+  redis.call('HSET', KEYS[2], ARGV[6], ARGV[3])
+elseif redis.call('HGET', KEYS[2], ARGV[6]) == ARGV[3] then
+  redis.call('HDEL', KEYS[2], ARGV[6])
 end
-for i = 6, #ARGV do
+for i = 7, #ARGV do
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', '100000', '*', 'entry', ARGV[i])
 end
 return ver
 `;
+
+const POINTER: Record<CalloutKind, string> = { warning: 'alert', response: 'response' };
 
 export interface StoredAlert {
   alert: Alert;
@@ -73,14 +76,14 @@ export class AlertStore {
     });
   }
 
-  /** The open alert of a township, if any. */
-  async openAlertId(townshipId: string): Promise<string | null> {
-    return (await this.redis.hget(this.keys.township(townshipId), 'alert')) || null;
+  /** The open warning (or response call-out) of a township, if any. */
+  async openAlertId(townshipId: string, kind: CalloutKind = 'warning'): Promise<string | null> {
+    return (await this.redis.hget(this.keys.township(townshipId), POINTER[kind])) || null;
   }
 
-  async openAlertIds(townshipIds: readonly string[]): Promise<Map<string, string>> {
+  async openAlertIds(townshipIds: readonly string[], kind: CalloutKind = 'warning'): Promise<Map<string, string>> {
     const pipe = batch(this.redis);
-    for (const tid of townshipIds) pipe.hget(this.keys.township(tid), 'alert');
+    for (const tid of townshipIds) pipe.hget(this.keys.township(tid), POINTER[kind]);
     const replies = (await pipe.exec()) ?? [];
     const out = new Map<string, string>();
     replies.forEach(([err, id], i) => {
@@ -90,7 +93,8 @@ export class AlertStore {
     return out;
   }
 
-  async newAlertId(townshipId: string): Promise<string> {
+  async newAlertId(townshipId: string, kind: CalloutKind = 'warning'): Promise<string> {
+    if (kind === 'response') return `${townshipId}~r${await this.redis.hincrby(this.keys.township(townshipId), 'calloutSeq', 1)}`;
     const n = await this.redis.hincrby(this.keys.township(townshipId), 'alertSeq', 1);
     return `${townshipId}~${n}`;
   }
@@ -98,16 +102,18 @@ export class AlertStore {
   /** Writes the alert if nobody else did since `expected` (null = create). */
   async commit(alert: Alert, expected: string | null, ledger: readonly LedgerEntry[]): Promise<'ok' | 'conflict' | 'township-has-open-alert'> {
     const tid = alert.townshipId;
+    const kind = alert.kind ?? 'warning';
     const r = await this.redis.fxCommitAlert(
       this.keys.alert(alert.id),
       this.keys.township(tid),
-      this.keys.townshipAlerts(tid),
+      kind === 'response' ? this.keys.townshipCallouts(tid) : this.keys.townshipAlerts(tid),
       this.keys.townshipLedger(tid),
       expected ?? '',
       JSON.stringify(alert),
       alert.id,
       alert.openedAt,
       alert.status,
+      POINTER[kind],
       ...ledger.map((e) => JSON.stringify(e)),
     );
     if (r === -1) return 'conflict';
@@ -115,10 +121,10 @@ export class AlertStore {
     return 'ok';
   }
 
-  /** Alert ids of the townships, newest first. */
-  async list(townshipIds: readonly string[], limit: number): Promise<string[]> {
+  /** Alert (or response call-out) ids of the townships, newest first. */
+  async list(townshipIds: readonly string[], limit: number, kind: CalloutKind = 'warning'): Promise<string[]> {
     const pipe = batch(this.redis);
-    for (const tid of townshipIds) pipe.zrevrange(this.keys.townshipAlerts(tid), 0, limit - 1, 'WITHSCORES');
+    for (const tid of townshipIds) pipe.zrevrange(kind === 'response' ? this.keys.townshipCallouts(tid) : this.keys.townshipAlerts(tid), 0, limit - 1, 'WITHSCORES');
     const replies = (await pipe.exec()) ?? [];
     const all: Array<[string, number]> = [];
     for (const [err, flat] of replies) {

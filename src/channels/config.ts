@@ -6,6 +6,8 @@ import { z } from 'zod';
  */
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name, e.g. FANGXUN_WEBHOOK_SECRET');
 const timeout = z.number().int().min(100).max(120_000).default(5_000);
+/** Variables a message offers an SMS template (see channels.yaml). */
+export const SMS_TEMPLATE_PARAMS = ['name', 'township', 'level', 'deadline', 'link', 'code'] as const;
 
 /** An Aliyun account (RPC API): the same fields for SMS and calls. */
 const aliyunAccount = (name: string, baseUrl: string) => ({
@@ -39,7 +41,15 @@ export const channelsConfigSchema = z.strictObject({
     .prefault({}),
   sms: failover(
     /** Tried in order; when one fails the next one is tried. Empty: no SMS. */
-    z.strictObject({ ...aliyunAccount('aliyun', 'https://dysmsapi.aliyuncs.com'), signName: z.string().min(1), templateCode: z.string().min(1) }),
+    z.strictObject({
+      ...aliyunAccount('aliyun', 'https://dysmsapi.aliyuncs.com'),
+      signName: z.string().min(1),
+      templateCode: z.string().min(1),
+      /** The variables the registered template uses (sent in TemplateParam, nothing else). */
+      templateParams: z.array(z.enum(SMS_TEMPLATE_PARAMS)).min(1).default(['name', 'township', 'level', 'deadline', 'code']),
+      /** The provider's limit per variable value (Aliyun: 35 by default); longer values are cut. */
+      paramMaxLength: z.number().int().min(1).max(500).default(35),
+    }),
     z.strictObject({ type: z.literal('http'), name: z.string().default('http'), url: z.string().url(), tokenEnv: envName.optional() }),
     {},
   ),

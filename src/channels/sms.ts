@@ -12,11 +12,18 @@ export type SmsProvider = Provider;
 export class AliyunSms implements SmsProvider {
   constructor(
     readonly name: string,
-    private readonly cfg: { baseUrl: string; regionId: string; accessKeyId: string; accessKeySecret: string; signName: string; templateCode: string },
+    private readonly cfg: { baseUrl: string; regionId: string; accessKeyId: string; accessKeySecret: string; signName: string; templateCode: string; templateParams?: readonly string[]; paramMaxLength?: number },
     private readonly timeoutMs: number,
     private readonly fetchImpl: FetchLike = fetch,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** Only the variables the template uses, each within the provider's length limit. */
+  private templateParams(all: Record<string, string>): Record<string, string> {
+    const max = this.cfg.paramMaxLength ?? 35;
+    const names = this.cfg.templateParams ?? Object.keys(all);
+    return Object.fromEntries(names.map((k) => [k, [...(all[k] ?? '')].length > max ? `${[...(all[k] ?? '')].slice(0, max - 1).join('')}…` : (all[k] ?? '')]));
+  }
 
   send(phone: string, m: OutboundMessage, signal?: AbortSignal): Promise<DeliveryResult> {
     const params = {
@@ -24,7 +31,7 @@ export class AliyunSms implements SmsProvider {
       PhoneNumbers: mainlandNumber(phone),
       SignName: this.cfg.signName,
       TemplateCode: this.cfg.templateCode,
-      TemplateParam: JSON.stringify(m.params),
+      TemplateParam: JSON.stringify(this.templateParams(m.params)),
     };
     return aliyunRpc(this.name, this.cfg, 'SendSms', params, 'BizId', { timeoutMs: this.timeoutMs, signal, fetchImpl: this.fetchImpl, now: this.now() });
   }

@@ -30,7 +30,10 @@ export interface OutboundMessage {
   ackUrl: string | null;
   /** Ack deadline (ISO 8601) or null. */
   deadline: string | null;
-  /** Template variables for SMS providers that need a registered template (Aliyun). */
+  /**
+   * Template variables for SMS providers that need a registered template (Aliyun): name,
+   * township, level, deadline, link (the whole answer URL), code (its last part, ≤ 16 characters).
+   */
   params: Record<string, string>;
   /**
    * Variables of the approved speech template of a call (语音模板): township, level and a

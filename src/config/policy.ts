@@ -18,13 +18,45 @@ const roleSchema = z.enum(RECIPIENT_ROLES, { error: `role must be one of ${RECIP
 export const levelPolicySchema = z.strictObject({
   notify: z.array(roleSchema).min(1, 'list who is told at this level'),
   ackWithin: durationSchema,
-  arriveWithin: durationSchema,
+  /** Arrival at the command post (到岗); left out (or `none`): nobody is asked to go there at this level. */
+  arriveWithin: z.union([z.literal('none').transform(() => null), durationSchema]).nullable().default(null),
 });
+
+const levelTable = z.strictObject({ IV: levelPolicySchema, III: levelPolicySchema, II: levelPolicySchema, I: levelPolicySchema });
+
+const responseLevel = (notify: RecipientRole[], ackWithin: number, arriveWithin: number) => ({ notify, ackWithin, arriveWithin });
+const RESPONSE_INFORMED: RecipientRole[] = ['liaison-leader', 'township-head', 'duty-officer'];
+const RESPONSE_INFORMED_HIGH: RecipientRole[] = [...RESPONSE_INFORMED, 'shift-leader', 'commander'];
+
+/**
+ * `responses:` — who an HQ response (应急响应, declared by numbered notice) reaches at each level,
+ * same shape as `levels:` (which governs warnings), plus who must answer and arrive, who gets the
+ * recommendation to declare one, and which warning levels launch a township response by themselves.
+ */
+export const responsesPolicySchema = z
+  .strictObject({
+    IV: levelPolicySchema.default(responseLevel(RESPONSE_INFORMED, 30 * 60_000, 4 * 3_600_000)),
+    III: levelPolicySchema.default(responseLevel(RESPONSE_INFORMED, 15 * 60_000, 2 * 3_600_000)),
+    II: levelPolicySchema.default(responseLevel(RESPONSE_INFORMED_HIGH, 10 * 60_000, 3_600_000)),
+    I: levelPolicySchema.default(responseLevel(RESPONSE_INFORMED_HIGH, 5 * 60_000, 3_600_000)),
+    /** Who must answer (叫应) and go to the command post (到岗到位); the others are informed. */
+    mustAck: z.array(roleSchema).default(['liaison-leader', 'township-head']),
+    /** Who is told, once per storm and level, that the warnings call for a response (建议启动). */
+    recommendTo: z.array(roleSchema).default(['duty-officer', 'shift-leader', 'commander']),
+    /** A township warning at this level or above is recommended on its own (below it, the city rules speak). */
+    recommendTownshipsFrom: levelSchema.default('II'),
+    /** Warning levels that launch a township response by themselves (off: []). */
+    autoLaunch: z.array(levelSchema).default([]),
+  })
+  .prefault({});
 
 export const policySchema = z
   .strictObject({
-    levels: z.strictObject({ IV: levelPolicySchema, III: levelPolicySchema, II: levelPolicySchema, I: levelPolicySchema }),
-    /** Who must answer (叫应) and arrive (到岗); the others are informed. */
+    /** Warnings (预警, computed from readings): who is told at each level and how fast they answer. */
+    levels: levelTable,
+    /** HQ responses (应急响应, declared by notice). */
+    responses: responsesPolicySchema,
+    /** Who must answer a warning (叫应) and, where the level asks for it, arrive (到岗); the others are informed. */
     mustAck: z.array(roleSchema).default(['liaison-leader', 'township-head']),
     /** On each missed deadline, the next step; the chain runs `repeatEscalation` times. */
     escalation: z.array(z.enum(ESCALATION_STEPS, { error: `escalation step must be one of ${ESCALATION_STEPS.join(', ')}` })).min(1),
@@ -50,6 +82,10 @@ export const policySchema = z
         organCode: z.string().regex(/^\d{3}$/).default('000'),
         sender: z.string().min(1).default('fangxun@ningguo.invalid'),
         senderName: z.string().min(1).default('宁国市防汛抗旱指挥部'),
+        /** `<expires>` of an Alert or Update: this long after it was sent. */
+        expiresAfter: durationSchema.default(24 * 3_600_000),
+        /** A resolved alert's Cancel stays in the Atom feed (and is valid) this long. */
+        keepCancelFor: durationSchema.default(24 * 3_600_000),
       })
       .prefault({}),
     /** How long an ack link stays valid. */
@@ -67,9 +103,14 @@ export const policySchema = z
       if (!p.mustAck.some((r) => lp.notify.includes(r))) {
         ctx.addIssue({ code: 'custom', path: ['levels', level, 'notify'], message: `nobody who must answer (${p.mustAck.join(', ')}) is told at level ${level}` });
       }
+      const rp = p.responses[level];
+      if (!p.responses.mustAck.some((r) => rp.notify.includes(r))) {
+        ctx.addIssue({ code: 'custom', path: ['responses', level, 'notify'], message: `nobody who must answer (${p.responses.mustAck.join(', ')}) is told at response level ${level}` });
+      }
     }
   });
 
 export type Policy = z.infer<typeof policySchema>;
 export type LevelPolicy = z.infer<typeof levelPolicySchema>;
+export type ResponsesPolicy = z.infer<typeof responsesPolicySchema>;
 export { levelSchema };

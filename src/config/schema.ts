@@ -55,6 +55,20 @@ export const townshipPolicySchema = z.strictObject({
   minStations: z.partialRecord(levelSchema, z.number().int().min(1)).default({}),
 });
 
+/** `city:` rules: the city as a whole (全市), which produce the city-wide recommendation to the HQ. */
+export const cityRulesSchema = z.strictObject({
+  /** On the city mean rainfall (全市平均降雨量) over a window. */
+  rainfall: z.array(rainfallRuleSchema).default([]),
+  /** On how many townships are at a warning level or above (`count`, or `share` of all townships). */
+  townships: z
+    .array(
+      z
+        .strictObject({ atLeast: levelSchema, count: z.number().int().min(1).optional(), share: z.number().gt(0).max(1).optional(), level: levelSchema })
+        .refine((r) => r.count !== undefined || r.share !== undefined, { message: 'give count (townships) or share (0–1 of all townships)' }),
+    )
+    .default([]),
+});
+
 export const levelsConfigSchema = z.strictObject({
   timezone: z
     .string()
@@ -66,6 +80,7 @@ export const levelsConfigSchema = z.strictObject({
   reservoir: z.array(reservoirRuleSchema).default([]),
   rise: riseRuleSchema.nullable().default(null),
   township: townshipPolicySchema.default({ aggregate: 'max', minStations: {} }),
+  city: cityRulesSchema.prefault({}),
 });
 
 export const serviceConfigSchema = z.strictObject({

@@ -10,7 +10,12 @@ import type { ReceiptOutcome } from './receipts.js';
  * and carry out the effects; nothing here does I/O.
  */
 export type AlertStatus = 'open' | 'resolved';
-export type MessageKind = 'notify' | 'renotify' | 'reminder' | 'escalate' | 'lowered' | 'resolved';
+export type MessageKind = 'notify' | 'renotify' | 'reminder' | 'escalate' | 'lowered' | 'adjusted' | 'resolved';
+/**
+ * What a township call-out is: a warning (预警, computed from readings; advice to the HQ) or the
+ * township's part of an HQ response (应急响应, declared by notice; see domain/responses).
+ */
+export type CalloutKind = 'warning' | 'response';
 export type DeadlineKind = 'ack' | 'arrive';
 
 export interface Delivery {
@@ -102,6 +107,10 @@ export interface TimelineEntry {
 
 export interface Alert {
   id: string;
+  /** Absent on alerts stored before responses existed: a warning. */
+  kind?: CalloutKind;
+  /** The HQ response this township call-out belongs to (kind `response`). */
+  responseId?: string | null;
   townshipId: string;
   level: Level;
   /** What the readings justify now (the declared level is a floor above it). */
@@ -126,6 +135,9 @@ export interface Alert {
 export interface LedgerEntry {
   type: 'ack-missed' | 'ack-late' | 'ack' | 'arrive-missed' | 'arrive-late' | 'arrive';
   alertId: string;
+  /** Warning or response call-out (absent on entries written before responses: warning). */
+  kind?: CalloutKind;
+  responseId?: string | null;
   townshipId: string;
   personId: string;
   role: RecipientRole;
@@ -167,7 +179,7 @@ export interface AlertContext {
   whoIs(role: RecipientRole): Person[];
 }
 
-const emptyEffects = (): Effects => ({ messages: [], timers: [], ledger: [], cancelled: [] });
+export const emptyEffects = (): Effects => ({ messages: [], timers: [], ledger: [], cancelled: [] });
 
 export function messageId(alertId: string, personId: string, kind: MessageKind, epoch: number, extra = ''): string {
   return `${alertId}:${personId}:${kind}:${epoch}${extra ? `:${extra}` : ''}`;
@@ -219,7 +231,7 @@ export function chainLength(policy: Policy): number {
 }
 
 /** Notifies everyone required at the alert's current level, with that level's deadlines. */
-function notifyAtLevel(alert: Alert, ctx: AlertContext, fx: Effects): void {
+export function notifyAtLevel(alert: Alert, ctx: AlertContext, fx: Effects): void {
   const lp = ctx.policy.levels[alert.level];
   for (const { person, role, mustAck } of recipientsAt(alert.level, ctx)) {
     let r = alert.recipients.find((x) => x.personId === person.id);
@@ -247,7 +259,8 @@ function notifyAtLevel(alert: Alert, ctx: AlertContext, fx: Effects): void {
       r.onBehalfOf = null;
       r.ackNote = null;
       fx.timers.push({ alertId: alert.id, personId: r.personId, kind: 'ack', epoch: alert.epoch, step: 0, due: r.ackDeadline });
-      if (r.arrivedAt === null) {
+      // Someone already at the post is asked only to acknowledge the new level.
+      if (r.arrivedAt === null && lp.arriveWithin !== null) {
         r.arriveDeadline = ctx.now + lp.arriveWithin;
         fx.timers.push({ alertId: alert.id, personId: r.personId, kind: 'arrive', epoch: alert.epoch, step: 0, due: r.arriveDeadline });
       }
@@ -263,7 +276,7 @@ function notifyAtLevel(alert: Alert, ctx: AlertContext, fx: Effects): void {
   }
 }
 
-function addMessage(
+export function addMessage(
   alert: Alert,
   fx: Effects,
   now: number,
@@ -474,7 +487,7 @@ export function arrive(
 }
 
 function ledger(alert: Alert, r: Recipient, type: LedgerEntry['type'], deadline: number | null, actual: number | null, at: number): LedgerEntry {
-  return { type, alertId: alert.id, townshipId: alert.townshipId, personId: r.personId, role: r.role, level: alert.level, notifiedAt: r.notifiedAt, deadline, actual, at };
+  return { type, alertId: alert.id, kind: alert.kind ?? 'warning', responseId: alert.responseId ?? null, townshipId: alert.townshipId, personId: r.personId, role: r.role, level: alert.level, notifiedAt: r.notifiedAt, deadline, actual, at };
 }
 
 /**
@@ -488,6 +501,8 @@ export function runEscalation(alert: Alert, timer: Pick<Timer, 'personId' | 'kin
   if (alert.status !== 'open') return none;
   const r = alert.recipients.find((x) => x.personId === timer.personId);
   if (!r || !r.mustAck || r.epoch !== timer.epoch) return none;
+  // Someone at the command post is never escalated or booked as missing (DOMAIN: 到岗到位).
+  if (r.arrivedAt !== null) return none;
   const deadline = timer.kind === 'ack' ? r.ackDeadline : r.arriveDeadline;
   if (deadline === null) return none;
   if (timer.kind === 'ack' ? r.ackedAt !== null : r.arrivedAt !== null) return none;
@@ -551,7 +566,7 @@ export function pendingTimers(alert: Alert, policy: Policy): Timer[] {
   const out: Timer[] = [];
   const total = chainLength(policy);
   for (const r of alert.recipients) {
-    if (!r.mustAck) continue;
+    if (!r.mustAck || r.arrivedAt !== null) continue;
     for (const kind of ['ack', 'arrive'] as const) {
       const deadline = kind === 'ack' ? r.ackDeadline : r.arriveDeadline;
       const done = kind === 'ack' ? r.ackedAt !== null : r.arrivedAt !== null;
@@ -567,6 +582,11 @@ export function pendingTimers(alert: Alert, policy: Policy): Timer[] {
 
 /** A duty officer or admin ends the alert (解除) with a reason. */
 export function resolveAlert(alert: Alert, by: string, reason: string, ctx: AlertContext, fx: Effects = emptyEffects()): Effects {
+  return closeCallout(alert, by, reason, ctx, fx, 'resolved');
+}
+
+/** Ends a call-out: pending messages cancelled, everyone told was told it ended. */
+export function closeCallout(alert: Alert, by: string, reason: string, ctx: AlertContext, fx: Effects, type: string, detail: Record<string, unknown> = {}): Effects {
   if (alert.status !== 'open') return fx;
   alert.status = 'resolved';
   alert.resolvedAt = ctx.now;
@@ -574,7 +594,7 @@ export function resolveAlert(alert: Alert, by: string, reason: string, ctx: Aler
   alert.resolveReason = reason;
   alert.updatedAt = ctx.now;
   alert.lowering = null;
-  alert.timeline.push({ at: ctx.now, type: 'resolved', detail: { by, reason } });
+  alert.timeline.push({ at: ctx.now, type, detail: { by, reason, ...detail } });
   for (const m of Object.values(alert.messages)) {
     if (m.status === 'pending') {
       m.status = 'cancelled';

@@ -18,8 +18,8 @@ export interface LadderMessage {
   call?: boolean;
 }
 
-/** Messages that only inform of an end or a lowering never ring a phone. */
-const QUIET_KINDS = new Set(['lowered', 'resolved']);
+/** Messages that only inform of an end, a lowering or an adjustment never ring a phone. */
+const QUIET_KINDS = new Set(['lowered', 'adjusted', 'resolved']);
 
 export function wantsCall(m: LadderMessage, calls: CallPolicy): boolean {
   if (m.call) return true;

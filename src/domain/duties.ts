@@ -1,5 +1,5 @@
-import { levelRank, type MaybeLevel } from './levels.js';
-import { levelText } from './wording.js';
+import { levelRank, type Level, type MaybeLevel } from './levels.js';
+import { levelText, localTimeText } from './wording.js';
 
 /**
  * Scheduled duties as pure functions: which gauges went silent or came back, and the text
@@ -59,6 +59,11 @@ export interface DailyInput {
   medianAckSeconds: number | null;
   missedAcks: number;
   missedArrivals: number;
+  /** HQ responses in force during the day, or started or ended in it. */
+  responses?: Array<{ level: Level; scope: string; noticeNumber: string; startedAt: number | null; endedAt: number | null; endNotice: string | null }>;
+  /** 到岗到位 under the responses: people asked to go to their post, and how many did. */
+  arrivals?: { required: number; arrived: number; late: number; missed: number };
+  timeZone?: string;
 }
 
 const mm = (x: number) => (Math.round(x * 10) / 10).toFixed(1);
@@ -78,7 +83,8 @@ export function dailyReport(d: DailyInput): { title: string; text: string; zero:
   const rainy = d.townships.filter((t) => (t.meanMm ?? 0) > 0 || t.top.some((s) => s.mm > 0));
   const levels = d.townships.filter((t) => t.highestLevel !== null).sort((a, b) => levelRank(b.highestLevel) - levelRank(a.highestLevel));
   const title = `【防汛日报】${m}月${day}日`;
-  if (rainy.length === 0 && levels.length === 0 && d.alerts === 0) {
+  const responses = d.responses ?? [];
+  if (rainy.length === 0 && levels.length === 0 && d.alerts === 0 && responses.length === 0) {
     return { title, text: `${span}：全市无降雨，无应急响应，无预警。零报告。`, zero: true };
   }
   const lines = [`${span}：`];
@@ -91,8 +97,21 @@ export function dailyReport(d: DailyInput): { title: string; text: string; zero:
     const top = t.top.filter((s) => s.mm > 0).slice(0, 3).map((s) => `${s.name} ${mm(s.mm)}`).join('、');
     lines.push(`${t.name}：平均 ${mm(t.meanMm ?? 0)} 毫米${top ? `，最大 ${top} 毫米` : ''}。`);
   }
-  if (levels.length > 0) lines.push(`最高响应：${levels.map((t) => `${t.name}${levelText(t.highestLevel)}`).join('；')}。`);
-  else lines.push('各乡镇均未达到应急响应标准。');
+  if (responses.length > 0) {
+    const when = (t: number | null) => (t === null ? '' : localTimeText(t, d.timeZone ?? 'Asia/Shanghai'));
+    const told = responses.map((r) => {
+      const started = r.startedAt !== null ? `${when(r.startedAt)}启动` : '';
+      const ended = r.endedAt !== null ? `，${when(r.endedAt)}终止${r.endNotice ? `（${r.endNotice}）` : ''}` : '，继续执行';
+      return `${r.scope}防汛${levelText(r.level)}应急响应（${r.noticeNumber}）${started}${ended}`;
+    });
+    lines.push(`应急响应：${told.join('；')}。`);
+    const a = d.arrivals;
+    if (a && a.required > 0) lines.push(`到岗到位：应到岗 ${a.required} 人，已到岗 ${a.arrived} 人（其中超时 ${a.late} 人），超时未到岗 ${a.missed} 人次。`);
+  } else {
+    lines.push('防指未启动应急响应。');
+  }
+  if (levels.length > 0) lines.push(`最高预警：${levels.map((t) => `${t.name}${levelText(t.highestLevel)}`).join('；')}。`);
+  else lines.push('各乡镇均未达到预警标准。');
   if (d.alerts > 0) {
     lines.push(
       `预警 ${d.alerts} 起，确认 ${d.acks} 人次${d.medianAckSeconds !== null ? `，确认用时中位数 ${duration(d.medianAckSeconds)}` : ''}；超时未确认 ${d.missedAcks} 人次，超时未到岗 ${d.missedArrivals} 人次。`,

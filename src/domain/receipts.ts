@@ -5,18 +5,8 @@ import type { Alert, Delivery } from './alerts.js';
  * changes on the alert. Pure: the adapters parse the provider's format into a
  * `ReceiptFact` and find the delivery it belongs to (`DeliveryRef`).
  */
-export type ReceiptOutcome =
-  | 'delivered'
-  | 'answered'
-  | 'keypress'
-  | 'no-answer'
-  | 'busy'
-  | 'rejected'
-  | 'powered-off'
-  | 'suspended'
-  | 'vacant'
-  | 'unreachable'
-  | 'failed';
+export const RECEIPT_OUTCOMES = ['delivered', 'answered', 'keypress', 'no-answer', 'busy', 'rejected', 'powered-off', 'suspended', 'vacant', 'unreachable', 'failed'] as const;
+export type ReceiptOutcome = (typeof RECEIPT_OUTCOMES)[number];
 
 /** As shown on the alert and the board. */
 export const RECEIPT_WORDS: Record<ReceiptOutcome, string> = {

@@ -81,16 +81,40 @@ export const ROLE_WORDS: Record<string, string> = {
 
 /** A level as a call speaks it (TTS reads "Ⅱ" badly): 二级橙色. */
 export const SPOKEN_LEVEL: Record<string, string> = { IV: '四级蓝色', III: '三级黄色', II: '二级橙色', I: '一级红色' };
+const SPOKEN_RESPONSE_LEVEL: Record<string, string> = { IV: '四级应急响应', III: '三级应急响应', II: '二级应急响应', I: '一级应急响应' };
 
 /**
  * The `notice` variable of the approved speech template, by message kind: fixed phrases
- * only, so a call never reads free text (the provider approved the template with these).
+ * only (a response's own notice number is the one value put in front), so a call never reads
+ * free text the provider did not approve.
  */
 export const SPOKEN_NOTICE: Record<string, string> = {
-  notify: '请立即赶赴指挥部，确认收到请按1',
+  notify: '请做好防范，确认收到请按1',
   renotify: '您尚未确认，确认收到请按1',
   reminder: '您尚未到岗，请立即赶赴指挥部，收到请按1',
   escalate: '责任人未按时确认，请立即电话叫应',
-  lowered: '应急响应已调整',
-  resolved: '应急响应已解除',
+  lowered: '预警已调整',
+  adjusted: '预警已调整',
+  resolved: '预警已解除',
 };
+const SPOKEN_RESPONSE_NOTICE: Record<string, string> = {
+  notify: '请立即到岗，收到请按1',
+  renotify: '您尚未确认，收到请按1',
+  reminder: '您尚未到岗，请立即赶赴指挥部',
+  escalate: '责任人未按时确认，请立即电话叫应',
+  lowered: '应急响应已调整',
+  adjusted: '应急响应已调整',
+  resolved: '应急响应已终止',
+};
+
+/**
+ * `level` and `notice` of the speech template (…叫应：{township}，防汛{level}，{notice}。).
+ * A response call-out says it is the HQ's decision and names the notice:
+ * 防汛二级应急响应，市防指决定宁防指〔2023〕4号，请立即到岗，收到请按1.
+ */
+export function spokenVariables(kind: 'warning' | 'response', messageKind: string, level: string | null, noticeNumber: string | null): { level: string; notice: string } {
+  if (kind === 'warning') return { level: SPOKEN_LEVEL[level ?? ''] ?? '', notice: SPOKEN_NOTICE[messageKind] ?? '' };
+  const phrase = SPOKEN_RESPONSE_NOTICE[messageKind] ?? '';
+  const decided = noticeNumber && messageKind !== 'escalate' ? `市防指决定${noticeNumber}，` : '';
+  return { level: SPOKEN_RESPONSE_LEVEL[level ?? ''] ?? '', notice: `${decided}${phrase}` };
+}

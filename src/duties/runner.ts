@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/load.js';
 import type { Keys } from '../store/keys.js';
@@ -5,6 +6,8 @@ import type { ScriptedRedis } from '../store/scripts.js';
 import type { ReferenceSnapshot, ReferenceStore } from '../reference/store.js';
 import type { AlertStore } from '../alerts/store.js';
 import type { NoticeService } from '../notices/service.js';
+import type { ResponseStore } from '../store/responseState.js';
+import type { LedgerEntry } from '../domain/alerts.js';
 import { loadStations } from '../store/readings.js';
 import { hydroDayOf } from '../domain/hydroDay.js';
 import { dailyReport, offlineAfterMs, staleCheck, type Silence } from '../domain/duties.js';
@@ -27,8 +30,14 @@ export interface DutyDeps {
   reference: ReferenceStore;
   alerts: AlertStore;
   notices: NoticeService;
+  /** HQ responses, for the daily report. */
+  responses?: ResponseStore;
   now: () => number;
   log: Logger;
+}
+
+function digest(parts: string[]): string {
+  return createHash('sha1').update([...parts].sort().join('|')).digest('hex').slice(0, 16);
 }
 
 function onShiftAt(ref: ReferenceSnapshot, t: number) {
@@ -68,27 +77,32 @@ export class DutyRunner {
     );
     const tz = this.d.config.levels.timezone;
     const to = this.dutyRoom(ref, now);
-    for (const o of result.wentOffline) {
-      const s = ref.stations.get(o.id)!;
-      const township = ref.townships.get(s.townshipId)?.name ?? s.townshipId;
-      // Marked first: a crash after this and before the notice loses nothing, the dedup key is per outage.
-      await redis.hset(keys.offline(), o.id, String(o.seenAt));
+    // One notice per check for every gauge that fell silent (not one per gauge): a storm can
+    // take dozens of links down at once. Marked first: a crash before the notice loses nothing.
+    if (result.wentOffline.length > 0) {
+      for (const o of result.wentOffline) await redis.hset(keys.offline(), o.id, String(o.seenAt));
+      const lines = result.wentOffline.map((o) => {
+        const s = ref.stations.get(o.id)!;
+        const township = ref.townships.get(s.townshipId)?.name ?? s.townshipId;
+        return `${township} ${s.name}（${s.id}）自${localTimeText(o.seenAt, tz)}起已超过 ${Math.round(offlineAfterMs(s.intervalMinutes) / 60_000)} 分钟未报数据`;
+      });
+      const first = ref.stations.get(result.wentOffline[0]!.id)!;
       await this.d.notices.send({
         kind: 'gauge-offline',
-        key: `offline:${o.id}:${o.seenAt}`,
-        title: `【测站离线】${s.name}`,
-        text: `${township} ${s.name}（${s.id}）自${localTimeText(o.seenAt, tz)}起已超过 ${Math.round(offlineAfterMs(s.intervalMinutes) / 60_000)} 分钟未报数据，请核实测站状态。测站失联期间可能漏报雨情水情。`,
+        key: `offline:${digest(result.wentOffline.map((o) => `${o.id}:${o.seenAt}`))}`,
+        title: result.wentOffline.length === 1 ? `【测站离线】${first.name}` : `【测站离线】${first.name}等${result.wentOffline.length}个测站`,
+        text: `${lines.join('；\n')}。\n请核实测站状态。数据中断期间雨情水情未知：测站保持最后的预警级别（标注“数据中断”），不因缺数而降低或解除。`,
         personIds: to,
       });
     }
-    for (const r of result.recovered) {
-      const s = ref.stations.get(r.id)!;
-      await redis.hdel(keys.offline(), r.id);
+    if (result.recovered.length > 0) {
+      for (const r of result.recovered) await redis.hdel(keys.offline(), r.id);
+      const first = ref.stations.get(result.recovered[0]!.id)!;
       await this.d.notices.send({
         kind: 'gauge-recovered',
-        key: `recovered:${r.id}:${r.offlineSince}`,
-        title: `【测站恢复】${s.name}`,
-        text: `${s.name}（${s.id}）已于${localTimeText(r.seenAt, tz)}恢复报送数据。`,
+        key: `recovered:${digest(result.recovered.map((r) => `${r.id}:${r.offlineSince}`))}`,
+        title: result.recovered.length === 1 ? `【测站恢复】${first.name}` : `【测站恢复】${first.name}等${result.recovered.length}个测站`,
+        text: result.recovered.map((r) => `${ref.stations.get(r.id)?.name ?? r.id}（${r.id}）已于${localTimeText(r.seenAt, tz)}恢复报送数据`).join('；\n') + '。',
         personIds: to,
       });
     }
@@ -151,11 +165,37 @@ export class DutyRunner {
       medianAckSeconds: ackTimes.length ? ackTimes[Math.ceil(ackTimes.length / 2) - 1]! : null,
       missedAcks: report.people.reduce((n, p) => n + p.missedAcks, 0),
       missedArrivals: report.people.reduce((n, p) => n + p.missedArrivals, 0),
+      ...(await this.responsesOfDay(ref, day.start, day.end, ledger)),
+      timeZone: timezone,
     });
     const to = this.dutyRoom(ref, now + 1);
     const notice = await this.d.notices.send({ kind: 'daily-report', key: `daily-report:${day.date}`, title, text, personIds: to });
     this.d.log.info({ day: day.date, zero, people: to.length, sent: Boolean(notice) }, 'daily report');
     return notice ? text : null;
+  }
+
+  /** Responses in force during (start, end] and the 到岗到位 figures of the day's ledger. */
+  private async responsesOfDay(ref: ReferenceSnapshot, start: number, end: number, ledger: LedgerEntry[]) {
+    const all = this.d.responses ? await this.d.responses.list(500) : [];
+    const relevant = all.filter((r) => r.createdAt <= end && (r.endedAt === null || r.endedAt > start));
+    const responses = relevant.map((r) => {
+      const endAct = r.acts.find((a) => a.type === 'end');
+      return {
+        level: r.level,
+        scope: r.scope === 'city' ? '全市' : r.townshipIds.map((t) => ref.townships.get(t)?.name ?? t).slice(0, 5).join('、') + (r.townshipIds.length > 5 ? '等' : ''),
+        noticeNumber: r.noticeNumber,
+        startedAt: r.startsAt > start && r.startsAt <= end ? r.startsAt : null,
+        endedAt: r.endedAt !== null && r.endedAt <= end ? r.endedAt : null,
+        endNotice: endAct?.noticeNumber ?? null,
+      };
+    });
+    const own = ledger.filter((e) => e.kind === 'response');
+    const arrived = own.filter((e) => e.type === 'arrive' || e.type === 'arrive-late');
+    const required = new Set(own.map((e) => `${e.alertId}|${e.personId}`)).size;
+    return {
+      responses,
+      arrivals: { required, arrived: arrived.length, late: own.filter((e) => e.type === 'arrive-late').length, missed: own.filter((e) => e.type === 'arrive-missed').length },
+    };
   }
 
   /** The highest level a township was at during (start, end]. */

@@ -10,6 +10,7 @@ import { evaluateStation, type Calendar, type StationEvaluation } from '../domai
 import { resolveRules, type RuleSet } from '../domain/rules.js';
 import { evaluateTownship, type StationInput, type TownshipEvaluation, type TownshipPolicy } from '../domain/township.js';
 import type { MaybeLevel } from '../domain/levels.js';
+import { offlineAfterMs } from '../domain/duties.js';
 
 /**
  * Evaluation: load what is due, apply the pure domain, record. Redis state is the truth;
@@ -30,11 +31,15 @@ export interface EngineContext {
 /** What a station's stored state holds (JSON in its hash). */
 export interface StoredStationState extends StationEvaluation {
   seq: number;
+  /** Set while the gauge is silent (数据中断): the state is that of its last reading. */
+  stale?: { since: number } | null;
 }
 
 /** What a township's stored state holds. */
 export interface StoredTownshipState extends TownshipEvaluation {
   evaluatedAt: number;
+  /** Member stations whose data stopped (their last level still counts). */
+  staleStations?: string[];
 }
 
 export interface LevelChange {
@@ -119,17 +124,23 @@ export async function evaluateStations(ctx: EngineContext, ids: readonly string[
     if (!station || !snap) continue; // deleted station: nothing to evaluate
     townships.add(station.townshipId);
     const rules = resolveRules(defaults, ref.townships.get(station.townshipId)?.rules, station.rules);
-    const asOf = Math.max(now, snap.samples.at(-1)?.t ?? 0);
+    // Missing data is unknown, not zero: a gauge that fell silent keeps the state of its last
+    // reading (数据中断) instead of letting its windows roll forward over no data.
+    const last = snap.samples.at(-1)?.t ?? null;
+    const stale = last !== null && now - last > offlineAfterMs(station.intervalMinutes);
+    const asOf = stale ? last : Math.max(now, last ?? 0);
     const evaluation = evaluateStation(snap.samples, station, rules, asOf, cal);
-    const state: StoredStationState = { ...evaluation, seq: snap.seq };
+    const state: StoredStationState = { ...evaluation, seq: snap.seq, stale: stale ? { since: last } : null };
     states.push({ townshipId: station.townshipId, state });
     commits.push({
       id,
       seq: snap.seq,
-      asOf,
+      // Newest evaluation wins by when it was made (a silent gauge's state is as of its last reading).
+      asOf: Math.max(now, last ?? 0),
       state: JSON.stringify(state),
       active: evaluation.level !== null || evaluation.rainfall['24h'] > 0 || evaluation.rainfall.day > 0,
-      archive: snap.fields.filter((f) => Number(f) < archiveBefore),
+      // A silent gauge's readings stay hot: they are what its frozen state is computed from.
+      archive: stale ? [] : snap.fields.filter((f) => Number(f) < archiveBefore),
     });
   }
   const committed: StationPass['committed'] = [];
@@ -247,7 +258,8 @@ export async function recomputeTownships(ctx: EngineContext, townshipIds: readon
     }
     const rules = resolveRules(defaults, ref.townships.get(tid)?.rules);
     const evaluation = evaluateTownship(inputs, townshipPolicy(config, ref, tid), rules.rainfall);
-    const state: StoredTownshipState = { ...evaluation, evaluatedAt: now };
+    const staleStations = members[i]!.filter((id) => states.get(id)?.stale);
+    const state: StoredTownshipState = { ...evaluation, evaluatedAt: now, staleStations };
     levels.push(evaluation.level);
     commits.fxCommitTownship(
       keys.township(tid),

@@ -6,6 +6,9 @@
  * HEX frame: 7E7E | centre 1 | station 5 | password 2 | function 1 | dir(4 bits)+length(12) 2 |
  *            STX 02 | body | ETX 03 / ETB 17 (downlink EOT 04 / ESC 1B / ENQ 05) | CRC 2 (high byte first)
  * Downlink frames put the station address before the centre address.
+ * ASCII frame: the same fields as hex text after SOH 01, the body as text, the CRC as four hex
+ * characters. A frame is acknowledged in the encoding it came in (an ASCII RTU does not
+ * recognise a HEX ack and resends).
  */
 export const SOH_HEX = 0x7e;
 const STX = 0x02;
@@ -25,7 +28,11 @@ export function crc16(bytes: Uint8Array, end = bytes.length): number {
 export const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
 const bcd = (b: Uint8Array) => hex(b);
 
+export type Encoding = 'hex' | 'ascii';
+
 export interface FrameHeader {
+  /** How the frame came in; its acknowledgement goes back the same way. */
+  encoding: Encoding;
   centre: number;
   station: string;
   password: string;
@@ -77,9 +84,10 @@ export function bcdTime(digits: string): string | null {
   return Number.isNaN(Date.parse(iso)) ? null : iso;
 }
 
-function header(b: Uint8Array, stationFirst: boolean): FrameHeader {
+function header(b: Uint8Array, stationFirst: boolean, encoding: Encoding = 'hex'): FrameHeader {
   const dirLen = (b[11]! << 8) | b[12]!;
   return {
+    encoding,
     centre: stationFirst ? b[7]! : b[2]!,
     station: hex(stationFirst ? b.subarray(2, 7) : b.subarray(3, 8)),
     password: hex(b.subarray(8, 10)),
@@ -98,9 +106,12 @@ export class FrameError extends Error {
   }
 }
 
-/** Decodes the body of an uplink HEX frame (reports 30–35, keep-alive 2F). */
-export function decodeReport(frame: Uint8Array): Report {
-  const h = header(frame, false);
+/**
+ * Decodes the body of an uplink frame in HEX form (reports 30–35, keep-alive 2F); an ASCII
+ * frame arrives here converted by `scanFrames`, with `encoding` saying it was ASCII.
+ */
+export function decodeReport(frame: Uint8Array, encoding: Encoding = 'hex'): Report {
+  const h = header(frame, false, encoding);
   const body = frame.subarray(14, 14 + h.bodyLength);
   const fail = (m: string) => new FrameError(m, h.station);
   if (body.length < 8) throw fail('body shorter than serial + send time');
@@ -167,7 +178,7 @@ export function decodeReport(frame: Uint8Array): Report {
 }
 
 export type Scanned =
-  | { kind: 'frame'; bytes: Uint8Array; header: FrameHeader }
+  | { kind: 'frame'; bytes: Uint8Array; header: FrameHeader; encoding: Encoding }
   | { kind: 'bad'; reason: string; station: string | null; bytes: number };
 
 /**
@@ -223,7 +234,7 @@ export function scanFrames(buf: Uint8Array, maxFrameBytes: number): { items: Sca
       pos = start + 1;
       continue;
     }
-    items.push({ kind: 'frame', bytes: frame, header: h });
+    items.push({ kind: 'frame', bytes: frame, header: h, encoding: 'hex' });
     pos = start + total;
   }
 }
@@ -259,19 +270,25 @@ function scanAscii(buf: Uint8Array, start: number, max: number): { item: Scanned
   if (crc16(frame, total - 4) !== parseInt(crcText, 16)) return { item: { kind: 'bad', reason: 'CRC mismatch (ASCII)', station, bytes: total }, length: total };
   const body = Buffer.from(frame.subarray(24, 24 + len)).toString('latin1');
   try {
-    return { item: { kind: 'frame', bytes: asciiToHex(head, body, frame[24 + len]!), header: header(asciiToHex(head, body, frame[24 + len]!), false) }, length: total };
+    const converted = asciiToHex(head, body, frame[24 + len]!);
+    return { item: { kind: 'frame', bytes: converted, header: header(converted, false, 'ascii'), encoding: 'ascii' }, length: total };
   } catch (err) {
     return { item: { kind: 'bad', reason: (err as Error).message, station, bytes: total }, length: total };
   }
 }
 
-/** ASCII body "serial(4) sendtime(12) ST addr type TT time ID value …" → HEX body. */
+/**
+ * ASCII body "serial(4) sendtime(12) ST addr type TT time ID value …" → HEX body. Serial and
+ * send time may be written together or apart; the station type is its letter (P rain, H river,
+ * K reservoir…, whose character codes are the HEX type bytes 50, 48, 4B) or two hex digits.
+ */
 function asciiToHex(head: string, body: string, end: number): Uint8Array {
   const tokens = body.trim().split(/\s+/);
   const out: number[] = [];
   const pushHex = (s: string) => {
     for (let i = 0; i < s.length; i += 2) out.push(parseInt(s.slice(i, i + 2), 16));
   };
+  if (/^[0-9A-F]{4}$/.test(tokens[0] ?? '') && /^\d{12}$/.test(tokens[1] ?? '')) tokens.unshift(tokens.shift()! + tokens.shift()!);
   const first = tokens.shift() ?? '';
   if (!/^[0-9A-F]{4}\d{12}$/.test(first)) throw new Error('ASCII body must start with serial and send time');
   pushHex(first.slice(0, 4));
@@ -283,7 +300,9 @@ function asciiToHex(head: string, body: string, end: number): Uint8Array {
     if (id === 'ST') {
       out.push(0xf1, 0xf1);
       pushHex(value);
-      pushHex(tokens.shift() ?? '00');
+      const type = tokens.shift() ?? '00';
+      if (/^[A-Z]$/.test(type)) out.push(type.charCodeAt(0));
+      else pushHex(type);
     } else if (id === 'TT') {
       out.push(0xf0, 0xf0);
       pushHex(value);
@@ -307,8 +326,12 @@ function asciiToHex(head: string, body: string, end: number): Uint8Array {
   return frame;
 }
 
-/** The M2 acknowledgement of an uplink report: same function code, station then centre. */
+/**
+ * The M2 acknowledgement of an uplink report: same function code, station then centre, in
+ * the report's encoding.
+ */
 export function buildAck(h: FrameHeader, serial: number, sentAtRaw: string, end: 'EOT' | 'ESC'): Uint8Array {
+  if (h.encoding === 'ascii') return buildAsciiAck(h, serial, sentAtRaw, end);
   const body = Buffer.concat([Buffer.from([serial >> 8, serial & 0xff]), Buffer.from(sentAtRaw, 'hex')]);
   const head = Buffer.concat([
     Buffer.from([SOH_HEX, SOH_HEX]),
@@ -323,6 +346,19 @@ export function buildAck(h: FrameHeader, serial: number, sentAtRaw: string, end:
   frame[frame.length - 2] = crc >> 8;
   frame[frame.length - 1] = crc & 0xff;
   return new Uint8Array(frame);
+}
+
+/**
+ * ASCII acknowledgement: SOH | station(10) centre(2) password(4) function(2) dir+length(4) as
+ * hex text | STX | serial (4 hex) + send time (12 digits) | EOT/ESC | CRC of every byte before
+ * it as 4 hex characters (high byte first, as in HEX frames).
+ */
+function buildAsciiAck(h: FrameHeader, serial: number, sentAtRaw: string, end: 'EOT' | 'ESC'): Uint8Array {
+  const body = `${serial.toString(16).toUpperCase().padStart(4, '0')}${sentAtRaw}`;
+  const head = `${h.station}${h.centre.toString(16).toUpperCase().padStart(2, '0')}${h.password}${h.function}${(0x8000 | body.length).toString(16).toUpperCase()}`;
+  const frame = Buffer.concat([Buffer.from([0x01]), Buffer.from(head, 'latin1'), Buffer.from([STX]), Buffer.from(body, 'latin1'), Buffer.from([end === 'EOT' ? 0x04 : 0x1b])]);
+  const crc = crc16(frame).toString(16).toUpperCase().padStart(4, '0');
+  return new Uint8Array(Buffer.concat([frame, Buffer.from(crc, 'latin1')]));
 }
 
 /** Beijing time now as `YYMMDDhhmmss`, for acks that do not echo the gauge's time. */

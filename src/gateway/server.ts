@@ -137,7 +137,7 @@ export async function startSl651Gateway(svc: Services, opts: GatewayOptions): Pr
           .then(async () => {
             let report: Report;
             try {
-              report = decodeReport(item.bytes);
+              report = decodeReport(item.bytes, item.encoding);
             } catch (err) {
               stats.badFrames++;
               log.warn({ address: err instanceof FrameError ? err.station : null, reason: (err as Error).message, frame: hex(item.bytes).slice(0, 200) }, 'sl651 malformed body (no reply)');

@@ -10,6 +10,8 @@ import { stationRoutes } from './routes/stations.js';
 import { townshipRoutes } from './routes/townships.js';
 import { adminRoutes } from './routes/admin.js';
 import { alertRoutes } from './routes/alerts.js';
+import { responseRoutes } from './routes/responses/index.js';
+import { cityRoutes } from './routes/city.js';
 import { capRoutes } from './routes/cap.js';
 import { noticeRoutes } from './routes/notices.js';
 import { referenceRoutes } from './routes/reference.js';
@@ -21,6 +23,8 @@ import { opsRoutes, setSecurityHeaders } from './routes/ops.js';
 import { docsRoutes } from './routes/docs.js';
 import { inboundRoutes, loggedPath } from './routes/inbound.js';
 import { rateLimit } from './rateLimit.js';
+import { reply } from './api.js';
+import { opsApi } from './routes/ops.api.js';
 import { requestContext } from '../lib/requestContext.js';
 
 /** The HTTP API. Thin: parse, authorise, call the service, shape the answer. */
@@ -50,7 +54,7 @@ export function createApp(svc: Services): Hono<AppEnv> {
     }),
   );
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/healthz', (c) => reply(c, opsApi.health, { status: 'ok' }));
   app.route('/', opsRoutes(svc));
   app.route('/', docsRoutes(svc));
 
@@ -65,6 +69,8 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.route('/', referenceRoutes(svc));
   app.route('/', capRoutes(svc));
   app.route('/', alertRoutes(svc));
+  app.route('/', responseRoutes(svc));
+  app.route('/', cityRoutes(svc));
   app.route('/', noticeRoutes(svc));
   app.route('/', answerRoutes(svc));
   app.route('/', inboundRoutes(svc));

@@ -3,7 +3,7 @@ import type { Station } from '../reference/schema.js';
 import type { StoredStationState, StoredTownshipState } from '../evaluation/engine.js';
 import { RAIN_WINDOWS } from '../domain/rules.js';
 import { hydroDayOf } from '../domain/hydroDay.js';
-import type { Calendar } from '../domain/station.js';
+import type { Calendar, RainfallWindows } from '../domain/station.js';
 
 /** JSON shapes of the read API. Field names here are the contract. */
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
@@ -16,7 +16,7 @@ export interface StationStateRaw {
 
 export function stationView(station: Station, raw: StationStateRaw, cal: Calendar) {
   const state = raw.state ? (JSON.parse(raw.state) as StoredStationState) : null;
-  const zeros = Object.fromEntries(RAIN_WINDOWS.map((w) => [w, 0]));
+  const zeros = Object.fromEntries(RAIN_WINDOWS.map((w) => [w, 0])) as RainfallWindows;
   const seq = Number(raw.seq ?? 0);
   return {
     id: station.id,
@@ -36,6 +36,8 @@ export function stationView(station: Station, raw: StationStateRaw, cal: Calenda
     evaluatedAt: iso(state?.asOf),
     /** False while accepted readings still wait for evaluation. */
     upToDate: seq === Number(raw.eseq ?? 0),
+    /** 数据中断: the gauge fell silent; its state (and level) is that of its last reading, not a recovery. */
+    stale: state?.stale ? { since: iso(state.stale.since) } : null,
   };
 }
 export type StationView = ReturnType<typeof stationView>;
@@ -44,11 +46,11 @@ function effectiveOn(date: string, from?: string, to?: string): boolean {
   return (!from || from <= date) && (!to || to >= date);
 }
 
-export function townshipView(
+export function townshipView<S>(
   ref: ReferenceSnapshot,
   townshipId: string,
   raw: { state: string | null; since: string | null },
-  stations: StationView[],
+  stations: S[],
   today: string,
 ) {
   const t = ref.townships.get(townshipId)!;
@@ -70,6 +72,8 @@ export function townshipView(
     reasons: state?.reasons ?? [],
     agreeing: state?.agreeing ?? [],
     uncorroborated: state?.uncorroborated ?? [],
+    /** Member stations whose data stopped (数据中断); their last level still counts. */
+    staleStations: state?.staleStations ?? [],
     evaluatedAt: iso(state?.evaluatedAt),
     stations,
     liaisonLeaders: people('liaison-leader'),

@@ -129,6 +129,6 @@ export function parseInbound(endpoint: InboundEndpoint, body: unknown): Array<Pa
 }
 
 /** The answer each provider expects, or it pushes the receipt again. */
-export function inboundAnswer(endpoint: InboundEndpoint): Record<string, unknown> {
+export function inboundAnswer(endpoint: InboundEndpoint): { code: 0; msg: string } | { result: 0; errmsg: string } {
   return endpoint === 'tencent-voice' ? { result: 0, errmsg: 'OK' } : { code: 0, msg: '接收成功' };
 }

@@ -20,13 +20,16 @@ export async function acknowledgeBySms(d: { reference: ReferenceStore; alerts: A
   const ref = await d.reference.snapshot();
   const people = [...ref.people.values()].filter((p) => p.contacts.some((ct) => (ct.channel === 'sms' || ct.channel === 'voice') && normal(ct.to) === normal(from)));
   if (people.length === 0) return { acknowledged: false, reply: '本号码未登记为防汛责任人，无法确认。' };
-  const open = await d.alerts.store.openAlertIds([...ref.townships.keys()]);
-  const waiting = (await d.alerts.store.getMany([...open.values()]))
+  // Both a township's warning and its part of an HQ response may be waiting for an answer.
+  const ids = [...ref.townships.keys()];
+  const open = [...(await d.alerts.store.openAlertIds(ids, 'warning')).values(), ...(await d.alerts.store.openAlertIds(ids, 'response')).values()];
+  const waiting = (await d.alerts.store.getMany(open))
     .flatMap((a) => people.flatMap((p) => a.recipients.filter((r) => r.personId === p.id && r.ackedAt === null && r.notifiedAt !== null).map((r) => ({ a, r }))))
     .sort((x, y) => (y.r.notifiedAt ?? 0) - (x.r.notifiedAt ?? 0));
   const newest = waiting[0];
   if (!newest) return { acknowledged: false, reply: '您目前没有待确认的防汛叫应消息。' };
   await d.alerts.acknowledge(newest.a.id, newest.r.personId, 'sms-reply');
   const name = ref.townships.get(newest.a.townshipId)?.name ?? newest.a.townshipId;
-  return { acknowledged: true, alertId: newest.a.id, personId: newest.r.personId, reply: `已确认：${name}防汛应急响应。请尽快赶赴指挥部到岗。` };
+  const what = newest.a.kind === 'response' ? `${name}防汛应急响应。请尽快赶赴指挥部到岗。` : `${name}防汛预警。请组织做好防范。`;
+  return { acknowledged: true, alertId: newest.a.id, personId: newest.r.personId, reply: `已确认：${what}` };
 }

@@ -12,7 +12,7 @@ import { maskAddress } from '../alerts/service.js';
  * retried, each delivery recorded. A notice has a deduplication key, so a cron slot or an
  * outage produces it once however many schedulers run.
  */
-export type NoticeKind = 'daily-report' | 'shift-reminder' | 'shift-change' | 'gauge-offline' | 'gauge-recovered' | 'roster-gaps';
+export type NoticeKind = 'daily-report' | 'shift-reminder' | 'shift-change' | 'gauge-offline' | 'gauge-recovered' | 'roster-gaps' | 'recommendation';
 
 export interface Notice {
   id: string;

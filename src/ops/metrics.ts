@@ -83,18 +83,21 @@ export class Metrics {
         this.set(await redis.hlen(keys.offline()));
       },
     });
-    const ackBuckets = [30, 60, 120, 300, 600, 900, 1800, 3600];
-    new Gauge({
-      name: 'fangxun_time_to_ack_seconds_bucket',
-      help: 'Time from notification to acknowledgement (cumulative histogram buckets, deployment-wide)',
-      labelNames: ['le'],
+    // A real histogram (_bucket with le, _sum, _count under one TYPE histogram), rebuilt from
+    // the accountability ledger at each scrape so every API process reports the whole
+    // deployment (a histogram kept in one process's memory would only know its own acks).
+    new Histogram({
+      name: 'fangxun_time_to_ack_seconds',
+      help: 'Time from notification to acknowledgement (deployment-wide, from the accountability ledger)',
+      buckets: [30, 60, 120, 300, 600, 900, 1800, 3600],
       registers: [registry],
       async collect() {
         const ref = await deps.reference.snapshot();
         const ledger = await deps.alerts.ledger([...ref.townships.keys()]);
-        const times = ledger.filter((e) => (e.type === 'ack' || e.type === 'ack-late') && e.actual !== null && e.notifiedAt !== null).map((e) => (e.actual! - e.notifiedAt!) / 1000);
-        for (const le of ackBuckets) this.set({ le: String(le) }, times.filter((t) => t <= le).length);
-        this.set({ le: '+Inf' }, times.length);
+        this.reset();
+        for (const e of ledger) {
+          if ((e.type === 'ack' || e.type === 'ack-late') && e.actual !== null && e.notifiedAt !== null) this.observe(Math.max(0, (e.actual - e.notifiedAt) / 1000));
+        }
       },
     });
   }

@@ -6,6 +6,8 @@ import type { Keys } from '../store/keys.js';
 import type { AlertMessage, TimerGroup } from '../domain/alerts.js';
 import type { AlertScheduler, AlertService } from '../alerts/service.js';
 import type { NoticeQueue, NoticeService } from '../notices/service.js';
+import type { ResponseService } from '../responses/service.js';
+import type { Advisor } from '../responses/advisor.js';
 
 /**
  * The alerts queue. Every job has a deterministic id, so scheduling the same thing twice
@@ -81,8 +83,7 @@ export async function ensureAlertSchedulers(queue: Queue, config: AppConfig): Pr
 }
 
 export function createAlertsWorker(
-  alerts: AlertService,
-  notices: NoticeService,
+  { alerts, notices, responses, advisor }: { alerts: AlertService; notices: NoticeService; responses: ResponseService; advisor: Advisor },
   scheduler: BullAlertScheduler,
   connection: Redis,
   keys: Keys,
@@ -119,8 +120,12 @@ export function createAlertsWorker(
         case 'reconcile':
           await alerts.reconcile((job.data as { townshipId: string }).townshipId);
           return true;
-        case 'sweep':
-          return alerts.sweep();
+        case 'sweep': {
+          const swept = await alerts.sweep();
+          const held = await responses.sweep();
+          await advisor.advise();
+          return { ...swept, responses: held.townships };
+        }
         default:
           throw new Error(`unknown alerts job ${job.name}`);
       }

@@ -1,10 +1,11 @@
 import { localParts } from '../domain/hydroDay.js';
+import { vtimezone } from './vtimezone.js';
 
 /**
  * RFC 5545 calendar of a person's shifts, for phone calendars to subscribe to. UIDs are the
  * shift ids (stable when a shift changes; SEQUENCE counts the changes), times in the city's
- * zone with a VTIMEZONE, CRLF line ends, lines folded at 75 octets without splitting a
- * character, TEXT values escaped.
+ * zone with a VTIMEZONE for whatever zone is configured (vtimezone.ts), CRLF line ends, lines
+ * folded at 75 octets without splitting a character, TEXT values escaped.
  */
 export interface IcsShift {
   id: string;
@@ -59,9 +60,9 @@ export function dutyCalendar(personName: string, shifts: readonly IcsShift[], ti
     `X-WR-CALNAME:${escapeText(`防汛值班 – ${personName}`)}`,
     `X-WR-TIMEZONE:${timeZone}`,
   ];
-  if (timeZone === 'Asia/Shanghai') {
-    lines.push('BEGIN:VTIMEZONE', 'TZID:Asia/Shanghai', 'BEGIN:STANDARD', 'DTSTART:19700101T000000', 'TZOFFSETFROM:+0800', 'TZOFFSETTO:+0800', 'TZNAME:CST', 'END:STANDARD', 'END:VTIMEZONE');
-  }
+  const from = Math.min(now, ...shifts.map((s) => s.start));
+  const to = Math.max(now, ...shifts.map((s) => s.end));
+  lines.push(...vtimezone(timeZone, from, to));
   for (const s of shifts) {
     const role = s.role === 'shift-leader' ? '带班领导' : '值班员';
     const description = [`值班电话：${s.phone ?? '—'}`, s.others.length ? `同班：${s.others.join('、')}` : ''].filter(Boolean).join('\n');

@@ -64,6 +64,30 @@ export class Keys {
   townshipAlerts(townshipId: string): string {
     return `${this.prefix}:{t:${townshipId}}:alerts`;
   }
+  /** The township's response call-outs (zset id → openedAt); ids are `<townshipId>~r<n>`. */
+  townshipCallouts(townshipId: string): string {
+    return `${this.prefix}:{t:${townshipId}}:callouts`;
+  }
+
+  // HQ responses (应急响应): deployment-wide, one slot, so an act that supersedes another commits both at once.
+  response(id: string): string {
+    return `${this.g}:response:${id}`;
+  }
+  /** Every response (zset id → createdAt). */
+  responses(): string {
+    return `${this.g}:responses`;
+  }
+  /** Ids of the active responses (set). */
+  activeResponses(): string {
+    return `${this.g}:responses:active`;
+  }
+  responseSeq(): string {
+    return `${this.g}:responses:seq`;
+  }
+  /** Recommendations already sent this storm (hash scope → level|at), and the city's storm state. */
+  recommendations(): string {
+    return `${this.g}:recommendations`;
+  }
   /** Accountability ledger of one township (stream). */
   townshipLedger(townshipId: string): string {
     return `${this.prefix}:{t:${townshipId}}:ledger`;
@@ -129,6 +153,17 @@ export class Keys {
   /** Set when the demo data seeded this database (the service then runs in drill mode). */
   demoMarker(): string {
     return `${this.g}:demo`;
+  }
+  /** CAP: the per-sender counter of GB/T 35965.1 identifiers (N), and a subject's numbers. */
+  capCounter(sender: string): string {
+    return `${this.g}:cap:seq:${sender}`;
+  }
+  capSeries(subject: string): string {
+    return `${this.g}:cap:series:${subject}`;
+  }
+  /** A short personal answer link: code → its claims, expiring with them. */
+  answerLink(code: string): string {
+    return `${this.g}:link:${code}`;
   }
   /** Secret for signing personal ack links (generated once when not configured). */
   linkSecret(): string {

@@ -5,6 +5,8 @@ import { evidenceText, levelText, localTimeText, ROLE_WORDS } from '../domain/wo
 import { readStationViews } from '../http/routes/stations.js';
 import type { Principal } from '../auth/credentials.js';
 import { batch } from '../store/batch.js';
+import type { Response } from '../domain/responses/model.js';
+import { coverage } from '../domain/responses/acts.js';
 
 /**
  * The duty board (值班大屏), rendered on the server. Chinese for the duty room; no token and
@@ -15,8 +17,10 @@ type StationRow = Awaited<ReturnType<typeof readStationViews>>[number];
 export interface BoardData {
   now: number;
   tz: string;
-  townships: Array<{ id: string; name: string; level: string | null; since: string | null; alertId: string | null; evidence: string; lat?: number; lon?: number }>;
+  townships: Array<{ id: string; name: string; level: string | null; since: string | null; alertId: string | null; evidence: string; lat?: number; lon?: number; response: string | null; stale: boolean }>;
   alerts: Alert[];
+  /** Responses in force, each with its townships' call-outs (到岗到位). */
+  responses: Array<{ response: Response; callouts: Map<string, Alert> }>;
   townshipName: (id: string) => string;
   stations: StationRow[];
   duty: { current: Array<{ leader: string; officers: string[]; phone?: string; end: string }>; next: { leader: string; officers: string[]; start: string } | null };
@@ -30,6 +34,9 @@ export async function boardData(svc: Services): Promise<BoardData> {
   for (const id of ids) pipe.hmget(svc.keys.township(id), 'state', 'since', 'alert');
   const replies = (await pipe.exec()) ?? [];
   const stations = await readStationViews(svc, [...ref.stations.values()]);
+  const active = (await svc.responses.store.active()).map((x) => x.response).sort((a, b) => b.createdAt - a.createdAt);
+  const covering = coverage(active);
+  const responses = await Promise.all(active.map(async (r) => ({ response: r, callouts: await svc.responses.callouts(r) })));
   const name = (id: string) => ref.stations.get(id)?.name ?? id;
   const townships = ids.map((id, i) => {
     const [state, since, alert] = (replies[i]?.[1] as Array<string | null>) ?? [];
@@ -44,6 +51,8 @@ export async function boardData(svc: Services): Promise<BoardData> {
       evidence: parsed ? evidenceText(parsed.reasons, name) : '',
       lat: t.commandPost?.lat,
       lon: t.commandPost?.lon,
+      response: covering.get(id)?.level ?? null,
+      stale: stations.some((st) => st.townshipId === id && Boolean((st as { stale?: unknown }).stale)),
     };
   });
   const open = await svc.alerts.store.openAlertIds(ids);
@@ -57,6 +66,7 @@ export async function boardData(svc: Services): Promise<BoardData> {
     tz,
     townships,
     alerts,
+    responses,
     townshipName: (id) => ref.townships.get(id)?.name ?? id,
     stations,
     duty: {
@@ -91,8 +101,8 @@ const TownshipMap: FC<{ data: BoardData }> = ({ data }) => {
     <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label="乡镇响应级别地图">
       {placed.map((t) => (
         <g>
-          <circle cx={sx(t.lon!)} cy={sy(t.lat!)} r={t.level ? 16 : 11} fill={`var(--${t.level ?? 'none'})`} stroke="#0b121a" stroke-width="2">
-            <title>{`${t.name} ${t.level ? levelText(t.level as 'I') : '无响应'}`}</title>
+          <circle cx={sx(t.lon!)} cy={sy(t.lat!)} r={t.response || t.level ? 16 : 11} fill={`var(--${t.response ?? 'none'})`} stroke={t.level ? `var(--${t.level})` : '#0b121a'} stroke-width={t.level ? 5 : 2}>
+            <title>{`${t.name} 响应：${t.response ? levelText(t.response as 'I') : '无'}；预警：${t.level ? levelText(t.level as 'I') : '无'}`}</title>
           </circle>
           <text x={sx(t.lon!)} y={sy(t.lat!) + 28} text-anchor="middle">
             {t.name}
@@ -110,17 +120,19 @@ export const Live: FC<{ data: BoardData; principal: Principal }> = ({ data, prin
   return (
     <main>
       <section>
-        <h2>乡镇响应级别</h2>
+        <h2>乡镇应急响应与预警</h2>
+        <p class="small muted">圆内颜色：防指宣布的应急响应；外圈颜色：测站预警（建议）。</p>
         <TownshipMap data={data} />
         <table>
           <thead>
-            <tr><th>乡镇</th><th>级别</th><th>起始</th><th>依据</th></tr>
+            <tr><th>乡镇</th><th>应急响应</th><th>预警</th><th>起始</th><th>依据</th></tr>
           </thead>
           <tbody>
             {data.townships.map((t) => (
               <tr>
                 <td>{t.alertId ? <a href={`/board/alerts/${encodeURIComponent(t.alertId)}`}>{t.name}</a> : t.name}</td>
-                <td><Lv level={t.level} /></td>
+                <td class="response"><Lv level={t.response} /></td>
+                <td class="warning"><Lv level={t.level} />{t.stale && <span class="small error"> 数据中断</span>}</td>
                 <td class="small">{t.since ?? ''}</td>
                 <td class="small">{t.evidence}</td>
               </tr>
@@ -128,18 +140,28 @@ export const Live: FC<{ data: BoardData; principal: Principal }> = ({ data, prin
           </tbody>
         </table>
         {canAck && (
-          <form method="post" action="/board/declare" class="small">
+          <form method="post" action="/board/declare" class="small" id="declare">
             <p>
-              防指宣布：
-              <select name="townshipId">{data.townships.map((t) => <option value={t.id}>{t.name}</option>)}</select>{' '}
+              防指宣布应急响应：
+              <select name="townshipIds" multiple size={4} aria-label="范围（全市或乡镇，可多选）">
+                <option value="city">全市</option>
+                {data.townships.map((t) => <option value={t.id}>{t.name}</option>)}
+              </select>{' '}
               <select name="level">{['IV', 'III', 'II', 'I'].map((l) => <option value={l}>{levelText(l as 'I')}</option>)}</select>{' '}
-              <input type="text" name="notice" placeholder="文号，如 宁防指〔2026〕3号" required size={18} />{' '}
-              <input type="text" name="reason" placeholder="原因" required size={16} /> <button type="submit">宣布</button>
+              <input type="text" name="notice" placeholder="文号，如 宁防指〔2023〕4号" required size={18} />{' '}
+              <input type="text" name="reason" placeholder="原因" required size={16} /> <button type="submit">启动</button>
             </p>
           </form>
         )}
       </section>
       <div>
+        <section id="responses">
+          <h2>应急响应（{data.responses.length}）</h2>
+          {data.responses.length === 0 && <p class="muted">防指未启动应急响应。</p>}
+          {data.responses.map(({ response: r, callouts }) => (
+            <ResponsePanel r={r} callouts={callouts} data={data} canAct={canAck} />
+          ))}
+        </section>
         <section>
           <h2>未解除的预警（{data.alerts.length}）</h2>
           {data.alerts.length === 0 && <p class="muted">暂无预警。</p>}
@@ -214,6 +236,53 @@ export const Live: FC<{ data: BoardData; principal: Principal }> = ({ data, prin
         </section>
       </div>
     </main>
+  );
+};
+
+/** One response in force: its notice and, per township, leader and head with answered / arrived / overdue (到岗到位). */
+export const ResponsePanel: FC<{ r: Response; callouts: Map<string, Alert>; data: BoardData; canAct: boolean }> = ({ r, callouts, data, canAct }) => {
+  const people = r.townshipIds.flatMap((tid) => (callouts.get(tid)?.recipients ?? []).filter((p) => p.mustAck).map((p) => ({ tid, p })));
+  const arrived = people.filter((x) => x.p.arrivedAt !== null).length;
+  const acked = people.filter((x) => x.p.ackedAt !== null).length;
+  return (
+    <div class="response">
+      <p>
+        <Lv level={r.level} /> <a href={`/board/responses/${encodeURIComponent(r.id)}`}>{r.scope === 'city' ? '全市' : `${r.townshipIds.length}个乡镇`}防汛应急响应</a>{' '}
+        <span class="small muted">{r.noticeNumber}，{localTimeText(r.startsAt, data.tz)}起</span>
+      </p>
+      <p class="small">到岗到位：已确认 {acked}/{people.length}，已到岗 {arrived}/{people.length}</p>
+      <table class="arrivals">
+        <thead><tr><th>乡镇</th><th>人员</th><th>状态</th><th></th></tr></thead>
+        <tbody>
+          {people.map(({ tid, p }) => {
+            const st = personState(p, data.now);
+            const a = callouts.get(tid)!;
+            return (
+              <tr>
+                <td>{data.townshipName(tid)}</td>
+                <td>{p.name}<div class="small muted">{ROLE_WORDS[p.role] ?? p.role}</div></td>
+                <td class={st.cls}>{st.label}{st.deadline !== null && <span class="small" data-deadline={String(st.deadline)}></span>}</td>
+                <td>
+                  {canAct && p.ackedAt === null && (
+                    <form method="post" action={`/board/alerts/${encodeURIComponent(a.id)}/ack`}>
+                      <input type="hidden" name="personId" value={p.personId} />
+                      <input type="text" name="note" placeholder="电话叫应记录" size={10} />
+                      <button type="submit" class="primary">代为确认</button>
+                    </form>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {canAct && (
+        <form method="post" action={`/board/responses/${encodeURIComponent(r.id)}/end`} class="small">
+          <input type="text" name="notice" placeholder="终止文号" required size={14} /> <input type="text" name="reason" placeholder="终止原因" required size={12} />{' '}
+          <button type="submit">终止响应</button>
+        </form>
+      )}
+    </div>
   );
 };
 

@@ -8,7 +8,9 @@ import type { Services } from '../services.js';
 import type { AppEnv } from '../http/auth.js';
 import { STAFF_ROLES, type Principal } from '../auth/credentials.js';
 import { AlertError } from '../alerts/service.js';
-import { boardData, Live, Page, personState } from './board.js';
+import { boardData, Live, Page, personState, ResponsePanel } from './board.js';
+import { ResponseActError } from '../domain/responses/acts.js';
+import { ResponseError } from '../responses/service.js';
 import { loadStations } from '../store/readings.js';
 import { levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
 import { thresholdsAt } from '../domain/station.js';
@@ -143,15 +145,84 @@ export function boardRoutes(svc: Services) {
   });
 
   app.post('/board/declare', signedIn(true), dutyAction, async (c) => {
-    const form = await c.req.parseBody();
+    const form = await c.req.parseBody({ all: true });
     const field = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).trim() : '');
     const level = field('level');
-    const townshipId = field('townshipId');
+    // One township (townshipId), several (townshipIds, repeated), or the whole city (townshipId=city).
+    const chosen = [form.townshipIds ?? [], form['townshipIds[]'] ?? [], field('townshipId')].flat().filter((v): v is string => typeof v === 'string' && v !== '');
     if (!['IV', 'III', 'II', 'I'].includes(level) || !field('notice') || !field('reason')) return c.text('请选择级别并填写文号和原因\n', 400);
+    if (chosen.length === 0) return c.text('请选择全市或乡镇\n', 400);
     const ref = await svc.reference.snapshot({ fresh: true });
-    if (!ref.townships.has(townshipId)) return c.text('没有这个乡镇\n', 404);
-    await svc.alerts.declare(townshipId, { level: level as 'IV', notice: field('notice').slice(0, 100), reason: field('reason').slice(0, 1000) }, actor(c.get('staff')));
-    return c.redirect('/board', 303);
+    const city = chosen.includes('city');
+    if (!city && chosen.some((t) => !ref.townships.has(t))) return c.text('没有这个乡镇\n', 404);
+    await svc.responses.start(
+      { level: level as 'IV', scope: city ? 'city' : { townships: chosen }, noticeNumber: field('notice').slice(0, 100), reason: field('reason').slice(0, 1000) },
+      actor(c.get('staff')),
+    );
+    return c.redirect('/board#responses', 303);
+  });
+
+  const responseAct = (act: 'end' | 'adjust') =>
+    async (c: Context<BoardEnv>) => {
+      const form = await c.req.parseBody({ all: true });
+      const field = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).trim() : '');
+      if (!field('notice') || !field('reason')) return c.text('请填写文号和原因\n', 400);
+      const input = { noticeNumber: field('notice').slice(0, 100), reason: field('reason').slice(0, 1000) };
+      try {
+        if (act === 'end') await svc.responses.end(c.req.param('id')!, input, actor(c.get('staff')));
+        else {
+          const level = field('level');
+          if (level && !['IV', 'III', 'II', 'I'].includes(level)) return c.text('级别无效\n', 400);
+          const chosen = [form.townshipIds ?? []].flat().filter((v): v is string => typeof v === 'string' && v !== '');
+          await svc.responses.adjust(c.req.param('id')!, { ...input, level: (level || undefined) as 'IV' | undefined, townships: chosen.includes('city') ? 'city' : chosen.length ? chosen : undefined }, actor(c.get('staff')));
+        }
+      } catch (err) {
+        if (err instanceof ResponseActError || err instanceof ResponseError) return c.text(`${err.message}\n`, err.code === 'not_found' ? 404 : 409);
+        throw err;
+      }
+      return c.redirect('/board#responses', 303);
+    };
+  app.post('/board/responses/:id/end', signedIn(true), dutyAction, responseAct('end'));
+  app.post('/board/responses/:id/adjust', signedIn(true), dutyAction, responseAct('adjust'));
+
+  app.get('/board/responses/:id', signedIn(true), async (c) => {
+    const r = await svc.responses.get(c.req.param('id'));
+    if (!r) return c.html(<Page title="应急响应" principal={c.get('staff')}><main><p>没有这项应急响应。</p></main></Page>, 404);
+    const data = await boardData(svc);
+    const callouts = await svc.responses.callouts(r);
+    const tz = svc.config.levels.timezone;
+    const canAct = c.get('staff').role === 'duty' || c.get('staff').role === 'admin';
+    return c.html(
+      <Page title={`${r.scope === 'city' ? '全市' : data.townshipName(r.townshipIds[0] ?? '')}防汛应急响应`} principal={c.get('staff')}>
+        <main>
+          <section>
+            <h2>{levelText(r.level)}应急响应 · {r.status === 'active' ? '执行中' : '已终止'}</h2>
+            <p class="small">{r.noticeNumber}：{r.reason}</p>
+            {r.status === 'active' && <ResponsePanel r={r} callouts={callouts} data={data} canAct={canAct} />}
+            {r.status === 'active' && canAct && (
+              <form method="post" action={`/board/responses/${encodeURIComponent(r.id)}/adjust`} class="small">
+                调整：<select name="level"><option value="">级别不变</option>{['IV', 'III', 'II', 'I'].map((l) => <option value={l}>{levelText(l as 'I')}</option>)}</select>{' '}
+                <select name="townshipIds" multiple size={4} aria-label="新的范围（不选则不变）">
+                  <option value="city">全市</option>
+                  {data.townships.map((t) => <option value={t.id} selected={r.townshipIds.includes(t.id)}>{t.name}</option>)}
+                </select>{' '}
+                <input type="text" name="notice" placeholder="文号" required size={14} /> <input type="text" name="reason" placeholder="原因" required size={12} /> <button type="submit">调整</button>
+              </form>
+            )}
+          </section>
+          <section>
+            <h2>时间线</h2>
+            <table>
+              <tbody>
+                {r.acts.map((a) => (
+                  <tr><td class="small">{localTimeText(a.at, tz)}</td><td>{ACT_WORDS[a.type] ?? a.type}</td><td class="small">{levelText(a.level)} {a.noticeNumber} {a.townshipIds.map(data.townshipName).join('、')}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        </main>
+      </Page>,
+    );
   });
 
   app.post('/board/alerts/:id/ack', signedIn(true), dutyAction, async (c) => {
@@ -181,9 +252,10 @@ export function boardRoutes(svc: Services) {
           <section>
             <h2>{levelText(a.level)} · {a.status === 'open' ? '未解除' : `已解除（${a.resolveReason ?? ''}）`}</h2>
             {a.declared && <p class="small">{a.declared.notice}：{a.declared.reason}</p>}
-            {a.status === 'open' && (c.get('staff').role === 'duty' || c.get('staff').role === 'admin') && (
+            {a.kind === 'response' && a.responseId && <p><a href={`/board/responses/${encodeURIComponent(a.responseId)}`}>查看应急响应与到岗到位</a></p>}
+            {a.status === 'open' && a.kind !== 'response' && (c.get('staff').role === 'duty' || c.get('staff').role === 'admin') && (
               <form method="post" action={`/board/alerts/${encodeURIComponent(a.id)}/resolve`}>
-                <input type="text" name="reason" placeholder="解除原因" required minlength={2} size={24} /> <button type="submit">解除响应</button>
+                <input type="text" name="reason" placeholder="解除原因" required minlength={2} size={24} /> <button type="submit">解除预警</button>
               </form>
             )}
             <table>
@@ -249,8 +321,10 @@ export function boardRoutes(svc: Services) {
   return app;
 }
 
+const ACT_WORDS: Record<string, string> = { start: '启动', raise: '提升', lower: '降低', widen: '扩大范围', narrow: '缩小范围', renotice: '调整', end: '终止', superseded: '由新的响应接替' };
+
 const TIMELINE: Record<string, string> = {
-  opened: '启动响应', raised: '响应升级', lowered: '响应调整', declared: '防指宣布', acknowledged: '确认', arrived: '到岗',
+  opened: '启动', raised: '升级', lowered: '降级', adjusted: '调整', ended: '终止', declared: '防指宣布', acknowledged: '确认', arrived: '到岗',
   'delivery-receipt': '送达回执', 'call-not-placed': '电话未拨打',
   'ack-overdue': '超时未确认，升级', 'arrival-overdue': '超时未到岗，提醒', resolved: '解除', 'delivery-failed': '消息发送失败',
 };

@@ -198,6 +198,8 @@ function check(route: Route, r: Received): string | null {
       const common = checkAliyunCommon(r.query, FAKE_SECRETS.aliyunId, FAKE_SECRETS.aliyunSecret);
       if (common) return common;
       for (const f of ['PhoneNumbers', 'SignName', 'TemplateCode', 'TemplateParam']) if (!r.query[f]) return `missing ${f}`;
+      // Aliyun's default limit on a template variable: 35 characters (isv.PARAM_LENGTH_LIMIT).
+      for (const [k, v] of Object.entries(JSON.parse(r.query.TemplateParam!) as Record<string, unknown>)) if (typeof v !== 'string' || [...v].length > 35) return `isv.PARAM_LENGTH_LIMIT ${k}`;
       return null;
     }
     case 'aliyun-voice':

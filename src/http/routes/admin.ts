@@ -8,19 +8,8 @@ import { datasetSchema } from '../../reference/schema.js';
 import { actorOf, auditArgs, readAudit } from '../../audit/log.js';
 import { describeIssues, type InputIssue } from '../../lib/issues.js';
 import { limitParam, streamFields } from '../../store/streams.js';
-
-export const gaugeKeyBody = z.strictObject({
-  name: z.string().trim().min(1, 'name is required: say which gauge or gateway uses the key').max(200),
-  stations: z.array(z.string().min(1)).min(1, 'list the station ids the key may post for, or ["*"] for all'),
-});
-
-export const tokenBody = z
-  .strictObject({
-    role: z.enum(['admin', 'duty', 'leader'], { error: 'role must be admin, duty or leader' }),
-    personId: z.string().min(1).optional(),
-    name: z.string().trim().max(200).optional(),
-  })
-  .refine((b) => b.role !== 'leader' || b.personId, { message: 'a leader token belongs to one person: give personId', path: ['personId'] });
+import { reply } from '../api.js';
+import { adminApi, gaugeKeyBody, tokenBody } from './admin.api.js';
 
 function rejected(issues: InputIssue[]) {
   return new ApiError(422, 'import_rejected', `Nothing was imported: ${issues.length} problem(s), first: ${describeIssues(issues.slice(0, 1))}`, issues);
@@ -39,7 +28,7 @@ export function adminRoutes(svc: Services) {
   app.get('/v1/admin/audit', admin, async (c) => {
     const limit = limitParam(c.req.query('limit'), 200, 5000);
     const entries = await readAudit(svc.redis, svc.keys, { limit, target: c.req.query('target'), action: c.req.query('action') });
-    return c.json(entries);
+    return reply(c, adminApi.listAudit, entries);
   });
 
   app.post('/v1/admin/import', admin, async (c) => {
@@ -61,7 +50,7 @@ export function adminRoutes(svc: Services) {
       throw rejected(result.issues);
     }
     if (result.dirtyStations > 0) svc.kicker.kick();
-    return c.json(result);
+    return reply(c, adminApi.importDataset, result);
   });
 
   app.post('/v1/admin/gauge-keys', admin, async (c) => {
@@ -76,7 +65,7 @@ export function adminRoutes(svc: Services) {
     const { id, key, record } = await svc.credentials.createGaugeKey(body.name, body.stations);
     svc.log.info({ gaugeKeyId: id, name: body.name }, 'gauge key created');
     await audit(c, 'gauge-keys.create', `gauge-keys/${id}`, null, record);
-    return c.json({ id, key, name: record.name, stations: record.stations, createdAt: record.createdAt }, 201);
+    return reply(c, adminApi.createGaugeKey, { id, key, name: record.name, stations: record.stations, createdAt: record.createdAt });
   });
 
   app.post('/v1/admin/tokens', admin, async (c) => {
@@ -88,10 +77,10 @@ export function adminRoutes(svc: Services) {
     const { id, token, record } = await svc.credentials.createToken(body.role, body.personId, body.name);
     svc.log.info({ tokenId: id, role: body.role, personId: body.personId }, 'token created');
     await audit(c, 'tokens.create', `tokens/${id}`, null, record);
-    return c.json({ ...record, token }, 201);
+    return reply(c, adminApi.createToken, { ...record, token });
   });
 
-  app.get('/v1/admin/tokens', admin, async (c) => c.json(await svc.credentials.listTokens()));
+  app.get('/v1/admin/tokens', admin, async (c) => reply(c, adminApi.listTokens, await svc.credentials.listTokens()));
 
   app.delete('/v1/admin/tokens/:id', admin, async (c) => {
     const revoked = await svc.credentials.revokeToken(c.req.param('id'));
@@ -101,7 +90,7 @@ export function adminRoutes(svc: Services) {
     return c.body(null, 204);
   });
 
-  app.get('/v1/admin/gauge-keys', admin, async (c) => c.json(await svc.credentials.listGaugeKeys()));
+  app.get('/v1/admin/gauge-keys', admin, async (c) => reply(c, adminApi.listGaugeKeys, await svc.credentials.listGaugeKeys()));
 
   app.delete('/v1/admin/gauge-keys/:id', admin, async (c) => {
     const revoked = await svc.credentials.revokeGaugeKey(c.req.param('id'));
@@ -116,7 +105,9 @@ export function adminRoutes(svc: Services) {
     const limit = limitParam(c.req.query('limit'), 100, 1000);
     const entries = await svc.redis.xrevrange(svc.keys.outbox(), '+', '-', 'COUNT', limit);
     const personId = c.req.query('personId');
-    return c.json(
+    return reply(
+      c,
+      adminApi.listOutbox,
       entries
         .map(([id, fields]) => {
           const f = streamFields(fields);
@@ -130,7 +121,9 @@ export function adminRoutes(svc: Services) {
   /** SL 651 frames refused: unknown station addresses and wrong passwords, newest first. */
   app.get('/v1/admin/sl651/refused', admin, async (c) => {
     const entries = await svc.redis.xrevrange(svc.keys.sl651Refused(), '+', '-', 'COUNT', limitParam(c.req.query('limit'), 100, 1000));
-    return c.json(
+    return reply(
+      c,
+      adminApi.listSl651Refused,
       entries.map(([id, fields]) => {
         const f = streamFields(fields);
         return { id, at: new Date(Number(f.at)).toISOString(), address: f.address!, reason: f.reason!, remote: f.remote ?? null };
@@ -143,7 +136,9 @@ export function adminRoutes(svc: Services) {
     const limit = limitParam(c.req.query('limit'), 100, 1000);
     const entries = await svc.redis.xrevrange(svc.keys.quarantine(), '+', '-', 'COUNT', limit);
     const stationId = c.req.query('stationId');
-    return c.json(
+    return reply(
+      c,
+      adminApi.listQuarantine,
       entries
         .map(([id, fields]) => {
           const f = streamFields(fields);

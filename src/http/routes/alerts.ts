@@ -3,20 +3,25 @@ import { z } from 'zod';
 import type { Services } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson, validationError } from '../errors.js';
-import { STAFF_ROLES, type Principal } from '../../auth/credentials.js';
+import { STAFF_ROLES } from '../../auth/credentials.js';
 import { AlertError } from '../../alerts/service.js';
-import { LEVELS } from '../../domain/levels.js';
 import type { Alert } from '../../domain/alerts.js';
 import { accountabilityReport, reportCsv } from '../../alerts/report.js';
 import { limitParam } from '../../store/streams.js';
 import { acknowledgeBySms } from '../../inbound/smsReply.js';
+import { actor, responseErrorToApi } from './responses/index.js';
+import { responseSummary } from './responses/view.js';
+import { reply } from '../api.js';
+import { ackBody, alertsApi, alertViewSchema, arriveBody, declareBody, resolveBody, smsBody } from './alerts.api.js';
 
 /** JSON of an alert. Field names are the contract; times are ISO 8601. */
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
 
-export function alertView(a: Alert) {
+export function alertView(a: Alert): z.input<typeof alertViewSchema> {
   return {
     id: a.id,
+    kind: a.kind ?? 'warning',
+    responseId: a.responseId ?? null,
     townshipId: a.townshipId,
     level: a.level,
     computedLevel: a.computedLevel,
@@ -67,32 +72,10 @@ export function alertView(a: Alert) {
 export function alertErrorToApi(err: unknown): never {
   if (err instanceof AlertError) {
     const status = err.code === 'not_found' ? 404 : err.code === 'conflict' ? 409 : err.code === 'not_recipient' ? 403 : 409;
-    throw new ApiError(status, err.code === 'not_open' ? 'alert_not_open' : err.code, err.message);
+    throw new ApiError(status, err.code === 'not_open' ? 'alert_not_open' : err.code === 'is_response' ? 'response_callout' : err.code, err.message);
   }
   throw err;
 }
-
-export const ackBody = z
-  .strictObject({
-    onBehalfOf: z.string().min(1).optional(),
-    note: z.string().trim().max(500).optional(),
-  })
-  .default({});
-export const arriveBody = z
-  .strictObject({
-    lat: z.number().min(-90).max(90).optional(),
-    lon: z.number().min(-180).max(180).optional(),
-    personId: z.string().min(1).optional(),
-  })
-  .refine((b) => (b.lat === undefined) === (b.lon === undefined), { message: 'give both lat and lon, or neither' })
-  .default({});
-export const resolveBody = z.strictObject({ reason: z.string().trim().min(2, 'say why the response is ended (解除原因)').max(500) });
-export const declareBody = z.strictObject({
-  level: z.enum(LEVELS, { error: `level must be one of ${LEVELS.join(', ')}` }),
-  notice: z.string().trim().min(1, 'give the notice number, e.g. 宁防指〔2026〕3号').max(100),
-  reason: z.string().trim().min(1, 'give the reason').max(1000),
-});
-export const smsBody = z.strictObject({ from: z.string().trim().min(5), text: z.string().max(500) });
 
 /** A JSON body that may be left out entirely (then the schema's default applies). */
 async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
@@ -110,9 +93,6 @@ async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.i
   return result.data;
 }
 
-function actor(p: Principal): string {
-  return p.personId ?? `${p.role}:${p.id}`;
-}
 
 export function alertRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
@@ -142,10 +122,10 @@ export function alertRoutes(svc: Services) {
     const alerts = (await svc.alerts.store.getMany(ids)).filter(
       (a) => (!status || a.status === status) && (p.role !== 'leader' || a.recipients.some((r) => r.personId === p.personId)),
     );
-    return c.json(alerts.map(alertView));
+    return reply(c, alertsApi.listAlerts, alerts.map(alertView));
   });
 
-  app.get('/v1/alerts/:id', async (c) => c.json(alertView(await load(c))));
+  app.get('/v1/alerts/:id', async (c) => reply(c, alertsApi.getAlert, alertView(await load(c))));
 
   app.post('/v1/alerts/:id/ack', async (c) => {
     const alert = await load(c);
@@ -161,7 +141,7 @@ export function alertRoutes(svc: Services) {
       throw new ApiError(400, 'validation_failed', 'This token belongs to no person: give onBehalfOf (the person you answer for) and a note');
     }
     const res = await svc.alerts.acknowledge(alert.id, personId, body.onBehalfOf ? 'duty-room' : 'api', { by: body.onBehalfOf ? actor(p) : undefined, note: body.note }).catch(alertErrorToApi);
-    return c.json({ outcome: res.outcome, alert: alertView(res.alert) });
+    return reply(c, alertsApi.ackAlert, { outcome: res.outcome, alert: alertView(res.alert) });
   });
 
   app.post('/v1/alerts/:id/arrive', async (c) => {
@@ -173,29 +153,34 @@ export function alertRoutes(svc: Services) {
     const where = body.lat !== undefined && body.lon !== undefined ? { lat: body.lat, lon: body.lon } : null;
     const res = await svc.alerts.arrive(alert.id, personId, where).catch(alertErrorToApi);
     const r = res.alert.recipients.find((x) => x.personId === personId);
-    return c.json({ outcome: res.outcome, arrivedAt: iso(r?.arrivedAt), distanceM: r?.distanceM ?? null, farFromPost: r?.farFromPost ?? null, alert: alertView(res.alert) });
+    return reply(c, alertsApi.arriveAlert, { outcome: res.outcome, arrivedAt: iso(r?.arrivedAt), distanceM: r?.distanceM ?? null, farFromPost: r?.farFromPost ?? null, alert: alertView(res.alert) });
   });
 
   app.post('/v1/alerts/:id/resolve', requireRole('duty', 'admin'), async (c) => {
     const alert = await load(c);
     const body = await parseJson(c, resolveBody);
     const resolved = await svc.alerts.resolve(alert.id, actor(c.get('principal')!), body.reason).catch(alertErrorToApi);
-    return c.json(alertView(resolved));
+    return reply(c, alertsApi.resolveAlert, alertView(resolved));
   });
 
+  /** Compatibility: a one-township response (POST /v1/responses with its scope); answers with the township's call-out. */
   app.post('/v1/townships/:id/declare', requireRole('duty', 'admin'), async (c) => {
     const ref = await svc.reference.snapshot({ fresh: true });
     const tid = c.req.param('id');
-    if (!ref.townships.has(tid)) throw new ApiError(404, 'not_found', `No township with id "${tid}"`);
+    if (!ref.townships.has(tid)) throw new ApiError(404, 'not_found', `No township with id "${tid.slice(0, 64)}"; GET /v1/townships lists them`);
     const body = await parseJson(c, declareBody);
-    const alert = await svc.alerts.declare(tid, body, actor(c.get('principal')!)).catch(alertErrorToApi);
-    return c.json(alertView(alert), 201);
+    const response = await svc.responses
+      .start({ level: body.level, scope: { townships: [tid] }, noticeNumber: body.notice, reason: body.reason }, actor(c.get('principal')!))
+      .catch(responseErrorToApi);
+    const callout = (await svc.responses.callouts(response)).get(tid);
+    if (!callout) throw new ApiError(503, 'not_ready', 'The response is recorded; its people are being notified. GET /v1/responses/' + response.id);
+    return reply(c, alertsApi.declareLevel, { ...alertView(callout), response: responseSummary(response) });
   });
 
   /** An SMS reply: "1" or "收到" acknowledges that phone's newest open alert. */
   app.post('/v1/inbound/sms', requireRole('duty', 'admin'), async (c) => {
     const body = await parseJson(c, smsBody);
-    return c.json(await acknowledgeBySms(svc, body.from, body.text).catch(alertErrorToApi));
+    return reply(c, alertsApi.inboundSms, await acknowledgeBySms(svc, body.from, body.text).catch(alertErrorToApi));
   });
 
   app.get('/v1/reports/accountability', requireRole('duty', 'admin'), async (c) => {
@@ -215,7 +200,7 @@ export function alertRoutes(svc: Services) {
       c.header('Content-Disposition', 'attachment; filename="accountability.csv"');
       return c.body(reportCsv(report));
     }
-    return c.json(report);
+    return reply(c, alertsApi.accountabilityReport, report);
   });
 
   return app;

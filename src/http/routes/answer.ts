@@ -50,7 +50,7 @@ export function answerRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
 
   async function resolveLink(c: Context<AppEnv>) {
-    const verdict = svc.links.verify(c.req.param('token') ?? '', svc.now());
+    const verdict = await svc.links.verify(c.req.param('token') ?? '', svc.now());
     if (!verdict.ok) return { error: REFUSED[verdict.reason] ?? '链接无效。' };
     const stored = await svc.alerts.store.get(verdict.claims.alertId);
     const recipient = stored?.alert.recipients.find((r) => r.personId === verdict.claims.personId);

@@ -3,18 +3,24 @@ import type { Services } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { STAFF_ROLES } from '../../auth/credentials.js';
-import { capXml, xmlEscape } from '../../alerts/cap.js';
+import { capEvents, capMessages, capXml, xmlEscape } from '../../alerts/cap.js';
+import { capNumbers } from '../../alerts/capIds.js';
+import { feedAlerts } from '../../alerts/capFeed.js';
 import type { Alert } from '../../domain/alerts.js';
 
-/** CAP 1.2 for public warning systems: one alert, and an Atom feed of the open ones. */
+/** CAP 1.2 for public warning systems: one alert, and an Atom feed of the open and recently ended ones. */
 export function capRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
   app.use('/v1/cap/*', requireRole(...STAFF_ROLES));
 
+  const cap = svc.config.policy.cap;
+
   const render = async (alert: Alert) => {
     const ref = await svc.reference.snapshot();
     const t = ref.townships.get(alert.townshipId);
-    return capXml(alert, { id: alert.townshipId, name: t?.name ?? alert.townshipId, commandPost: t?.commandPost ?? null }, (id) => ref.stations.get(id)?.name ?? id, svc.config.policy, svc.config.policy.publicUrl);
+    const events = capEvents(alert);
+    const messages = capMessages(events, await capNumbers(svc.redis, svc.keys, cap.sender, `alert:${alert.id}`, events.length), cap);
+    return capXml(alert, messages, { id: alert.townshipId, name: t?.name ?? alert.townshipId, commandPost: t?.commandPost ?? null }, (id) => ref.stations.get(id)?.name ?? id, svc.config.policy, svc.config.policy.publicUrl);
   };
 
   app.get('/v1/alerts/:id/cap.xml', requireRole(...STAFF_ROLES), async (c) => {
@@ -29,8 +35,7 @@ export function capRoutes(svc: Services) {
 
   app.get('/v1/cap/alerts.xml', async (c) => {
     const ref = await svc.reference.snapshot();
-    const open = await svc.alerts.store.openAlertIds([...ref.townships.keys()]);
-    const alerts = (await svc.alerts.store.getMany([...open.values()])).sort((a, b) => b.updatedAt - a.updatedAt);
+    const alerts = await feedAlerts(svc.alerts.store, [...ref.townships.keys()], svc.now() - cap.keepCancelFor);
     const base = svc.config.policy.publicUrl.replace(/\/$/, '');
     const entries = await Promise.all(
       alerts.map(async (a) => {
@@ -38,7 +43,7 @@ export function capRoutes(svc: Services) {
         const name = ref.townships.get(a.townshipId)?.name ?? a.townshipId;
         return `  <entry>
     <id>${xmlEscape(`${base}/v1/alerts/${encodeURIComponent(a.id)}`)}</id>
-    <title>${xmlEscape(`${name} 防汛应急响应 ${a.level}`)}</title>
+    <title>${xmlEscape(`${name} ${a.kind === 'response' ? '防汛应急响应' : '防汛预警'}${a.status === 'resolved' ? (a.kind === 'response' ? '终止' : '解除') : ` ${a.level}`}`)}</title>
     <updated>${new Date(a.updatedAt).toISOString()}</updated>
     <link rel="alternate" type="application/cap+xml" href="${xmlEscape(`${base}/v1/alerts/${encodeURIComponent(a.id)}/cap.xml`)}"/>
     <content type="application/cap+xml">

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Services } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson } from '../errors.js';
@@ -13,18 +13,14 @@ import { localTimeText } from '../../domain/wording.js';
 import { RecordStore } from '../../reference/records.js';
 import type { ReferenceSnapshot } from '../../reference/store.js';
 import type { Shift } from '../../reference/schema.js';
+import { reply } from '../api.js';
+import { dutyApi, shiftViewSchema, swapBody } from './duty.api.js';
 
 /**
  * The duty roster: import of the office's monthly 值班表 (CSV, UTF-8 or GB18030), who is on
  * duty now and over a range, gaps, swaps with their history, and a calendar feed.
  */
-export const swapBody = z.strictObject({
-  from: z.string().min(1, 'from: the person leaving the shift'),
-  to: z.string().min(1, 'to: the person taking it'),
-  reason: z.string().trim().max(500).optional(),
-});
-
-function shiftView(s: Shift, ref: ReferenceSnapshot) {
+function shiftView(s: Shift, ref: ReferenceSnapshot): z.input<typeof shiftViewSchema> {
   const person = (id: string) => ({ id, name: ref.people.get(id)?.name ?? id });
   return { id: s.id, start: s.start, end: s.end, leaderId: s.leaderId, officerIds: s.officerIds, phone: s.phone ?? null, leader: person(s.leaderId), officers: s.officerIds.map(person) };
 }
@@ -65,7 +61,7 @@ export function dutyRoutes(svc: Services) {
     const ref = await svc.reference.snapshot({ fresh: true });
     const { shifts, problems } = rosterShifts(parseCsv(text), [...ref.people.values()], { startHour, offsetMinutes: zoneOffset(svc.now(), tz) / 60_000, year });
     if (problems.length) {
-      throw new ApiError(422, 'roster_rejected', `Nothing was imported: ${problems.length} problem(s), first on row ${problems[0]!.row}: ${problems[0]!.message}`, problems);
+      throw new ApiError(422, 'roster_rejected', `Nothing was imported: ${problems.length} problem(s), first on row ${problems[0]!.row}: ${problems[0]!.message}`, problems.map((p) => ({ path: `rows[${p.row}]${p.column ? `.${p.column}` : ''}`, ...p })));
     }
     if (shifts.length === 0) throw new ApiError(422, 'roster_rejected', 'The file has no shifts (a header row and one row per day are expected)', []);
     const changes = shifts.map((s) => {
@@ -93,11 +89,11 @@ export function dutyRoutes(svc: Services) {
         });
       }
     }
-    return c.json({
+    return reply(c, dutyApi.importShifts, {
       dryRun,
       encoding,
       ...counts,
-      shifts: changes.map((x) => ({ ...shiftView(x.record as Shift, ref), change: x.change })),
+      shifts: changes.map((x) => ({ ...shiftView(x.record as Shift, ref), change: x.change as 'created' | 'updated' | 'unchanged' })),
     });
   });
 
@@ -106,7 +102,7 @@ export function dutyRoutes(svc: Services) {
     const now = svc.now();
     const current = ref.shifts.filter((s) => Date.parse(s.start) <= now && now < Date.parse(s.end));
     const next = ref.shifts.find((s) => Date.parse(s.start) > now);
-    return c.json({ now: new Date(now).toISOString(), current: current.map((s) => shiftView(s, ref)), next: next ? shiftView(next, ref) : null });
+    return reply(c, dutyApi.dutyNow, { now: new Date(now).toISOString(), current: current.map((s) => shiftView(s, ref)), next: next ? shiftView(next, ref) : null });
   });
 
   app.get('/v1/duty', requireRole(...STAFF_ROLES), async (c) => {
@@ -116,7 +112,7 @@ export function dutyRoutes(svc: Services) {
     if (from > to) throw new ApiError(400, 'validation_failed', 'from must not be after to');
     if (to - from > 366 * 86_400_000) throw new ApiError(400, 'validation_failed', 'the range may span at most 366 days');
     const ref = await svc.reference.snapshot();
-    return c.json(ref.shifts.filter((s) => Date.parse(s.end) > from && Date.parse(s.start) < to).map((s) => shiftView(s, ref)));
+    return reply(c, dutyApi.listDuty, ref.shifts.filter((s) => Date.parse(s.end) > from && Date.parse(s.start) < to).map((s) => shiftView(s, ref)));
   });
 
   app.get('/v1/duty/gaps', requireRole(...STAFF_ROLES), async (c) => {
@@ -124,7 +120,7 @@ export function dutyRoutes(svc: Services) {
     if (!Number.isInteger(days) || days < 1 || days > 92) throw new ApiError(400, 'validation_failed', 'days must be 1–92');
     const ref = await svc.reference.snapshot();
     const now = svc.now();
-    return c.json(findGaps(ref.shifts, now, now + days * 86_400_000).map((g) => ({ from: new Date(g.from).toISOString(), to: new Date(g.to).toISOString(), missing: g.missing })));
+    return reply(c, dutyApi.dutyGaps, findGaps(ref.shifts, now, now + days * 86_400_000).map((g) => ({ from: new Date(g.from).toISOString(), to: new Date(g.to).toISOString(), missing: g.missing })));
   });
 
   app.post('/v1/admin/shifts/:id/swap', requireRole('admin', 'duty'), async (c) => {
@@ -153,12 +149,12 @@ export function dutyRoutes(svc: Services) {
       text: `${localTimeText(Date.parse(shift.start), tz)} 至 ${localTimeText(Date.parse(shift.end), tz)} 的${role}由${name(body.from)}调整为${name(body.to)}${body.reason ? `（${body.reason}）` : ''}。`,
       personIds: [body.from, body.to],
     });
-    return c.json({ ...shiftView(updated, await svc.reference.snapshot({ fresh: true })), version: out.version, reason: body.reason ?? null });
+    return reply(c, dutyApi.swapShift, { ...shiftView(updated, await svc.reference.snapshot({ fresh: true })), version: out.version, reason: body.reason ?? null });
   });
 
   app.get('/v1/admin/shifts/:id/history', requireRole('admin', 'duty'), async (c) => {
     const entries = await readAudit(svc.redis, svc.keys, { limit: 500, target: `shifts/${c.req.param('id')}` });
-    return c.json(entries);
+    return reply(c, dutyApi.shiftHistory, entries);
   });
 
   /** Calendar feed for phone calendars, which cannot send headers: the token is in the query. */

@@ -3,6 +3,8 @@ import type { Services } from '../../services.js';
 import type { AppEnv } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { InboundFormatError, inboundAnswer, parseInbound } from '../../inbound/parse.js';
+import { reply } from '../api.js';
+import { inboundApi } from './inbound.api.js';
 
 /**
  * `POST /v1/inbound/<endpoint>/<secret>`: receipts pushed by Aliyun and Tencent. Providers
@@ -35,7 +37,7 @@ export function inboundRoutes(svc: Services) {
       throw err;
     }
     for (const item of items) await svc.receipts.handle(item);
-    return c.json(inboundAnswer(endpoint));
+    return reply(c, inboundApi.receiveReceipt, inboundAnswer(endpoint));
   });
   return app;
 }

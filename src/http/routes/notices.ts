@@ -1,34 +1,30 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { Services } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson } from '../errors.js';
 import { actorOf, auditArgs } from '../../audit/log.js';
 import type { Silence } from '../../domain/duties.js';
 import { limitParam } from '../../store/streams.js';
+import { reply } from '../api.js';
+import { noticesApi, silenceBody } from './notices.api.js';
 
 /**
  * Notices (daily report, reminders, gauge offline/recovered) and the scheduled duties:
  * read what went out, run a duty now, silence a broken station.
  */
-export const silenceBody = z.strictObject({
-  until: z.iso.datetime({ offset: true, error: 'until must be an ISO 8601 time with offset, e.g. 2026-07-10T08:00:00+08:00' }),
-  reason: z.string().trim().min(2, 'say why the station is silenced (e.g. 雷击损坏，待维修)').max(500),
-});
-
 export function noticeRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
 
   app.get('/v1/notices', requireRole('duty', 'admin'), async (c) => {
     const limit = limitParam(c.req.query('limit'), 50, 500);
     const list = await svc.notices.list(limit, c.req.query('kind'));
-    return c.json(list.map((n) => ({ ...n, createdAt: new Date(n.createdAt).toISOString() })));
+    return reply(c, noticesApi.listNotices, list.map((n) => ({ ...n, createdAt: new Date(n.createdAt).toISOString() })));
   });
 
   app.get('/v1/notices/:id', requireRole('duty', 'admin'), async (c) => {
     const n = await svc.notices.get(c.req.param('id'));
     if (!n) throw new ApiError(404, 'not_found', `No notice "${c.req.param('id')}"`);
-    return c.json({ ...n, createdAt: new Date(n.createdAt).toISOString() });
+    return reply(c, noticesApi.getNotice, { ...n, createdAt: new Date(n.createdAt).toISOString() });
   });
 
   const duties: Record<string, () => Promise<unknown>> = {
@@ -42,12 +38,12 @@ export function noticeRoutes(svc: Services) {
   app.post('/v1/admin/duties/:name/run', requireRole('admin'), async (c) => {
     const run = duties[c.req.param('name')];
     if (!run) throw new ApiError(404, 'not_found', `No duty "${c.req.param('name')}"; duties: ${Object.keys(duties).join(', ')}`);
-    return c.json({ duty: c.req.param('name'), result: (await run()) ?? null });
+    return reply(c, noticesApi.runDuty, { duty: c.req.param('name'), result: (await run()) ?? null });
   });
 
   app.get('/v1/admin/silences', requireRole('admin', 'duty'), async (c) => {
     const all = await svc.duties.silences();
-    return c.json([...all].map(([stationId, s]) => ({ stationId, ...s, until: new Date(s.until).toISOString(), active: s.until > svc.now() })));
+    return reply(c, noticesApi.listSilences, [...all].map(([stationId, s]) => ({ stationId, ...s, until: new Date(s.until).toISOString(), active: s.until > svc.now() })));
   });
 
   app.put('/v1/admin/stations/:id/silence', requireRole('admin'), async (c) => {
@@ -64,7 +60,7 @@ export function noticeRoutes(svc: Services) {
       .hset(svc.keys.silences(), id, JSON.stringify(silence))
       .xadd(...auditArgs(svc.keys, { at: new Date(svc.now()).toISOString(), ...actorOf(c.get('principal')), action: 'stations.silence', target: `stations/${id}`, before: before ? JSON.parse(before) : null, after: silence }))
       .exec();
-    return c.json({ stationId: id, ...silence, until: new Date(until).toISOString() });
+    return reply(c, noticesApi.silenceStation, { stationId: id, ...silence, until: new Date(until).toISOString() });
   });
 
   app.delete('/v1/admin/stations/:id/silence', requireRole('admin'), async (c) => {

@@ -1,6 +1,9 @@
 import { Hono, type Context } from 'hono';
 import type { Services } from '../../services.js';
 import type { AppEnv } from '../auth.js';
+import type { z } from 'zod';
+import { reply } from '../api.js';
+import { opsApi, readySchema } from './ops.api.js';
 
 /** Operations: readiness, Prometheus metrics, security headers. */
 /** Security headers on a finished response (HTML pages also get a Content-Security-Policy). */
@@ -35,7 +38,8 @@ export function opsRoutes(svc: Services) {
       checks.evaluation = lag < 60 ? { ok: true, detail: `lag ${lag.toFixed(1)} s` } : { ok: false, detail: `readings wait ${lag.toFixed(0)} s for evaluation` };
     }
     const ok = Object.values(checks).every((x) => x.ok);
-    return c.json({ status: ok ? 'ready' : 'not ready', checks }, ok ? 200 : 503);
+    const body: z.input<typeof readySchema> = { status: ok ? 'ready' : 'not ready', checks };
+    return ok ? reply(c, opsApi.ready, body) : c.json(body, 503);
   });
 
   app.get('/metrics', async (c) => {

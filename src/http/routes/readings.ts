@@ -3,6 +3,8 @@ import type { Services } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { readJson, sendError } from '../errors.js';
 import { ingestReadings } from '../../ingest/readings.js';
+import { reply } from '../api.js';
+import { readingsApi } from './readings.api.js';
 
 /** POST /v1/readings: gauges post one reading or a batch; 202 once stored. */
 export function readingRoutes(svc: Services) {
@@ -24,7 +26,7 @@ export function readingRoutes(svc: Services) {
         { rejected: result.rejected },
       );
     }
-    return c.json(result, 202);
+    return reply(c, readingsApi.postReadings, result);
   });
   return app;
 }

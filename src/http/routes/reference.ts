@@ -7,6 +7,8 @@ import { COLLECTIONS, type Collection, type ReferenceSnapshot } from '../../refe
 import { recordId, RecordStore, type WriteOutcome } from '../../reference/records.js';
 import type { Assignment } from '../../reference/schema.js';
 import { localParts } from '../../domain/hydroDay.js';
+import { reply, type Operation } from '../api.js';
+import { referenceApi } from './reference.api.js';
 
 /**
  * CRUD for the reference data under /v1/admin/<collection>: townships, stations, people,
@@ -57,10 +59,11 @@ function expectedVersion(c: Context, body: Record<string, unknown>): number {
   throw new ApiError(428, 'precondition_required', 'Send the version you edited: header If-Match: "<version>" or "version": n in the body (GET the record for its version)');
 }
 
-function answer(c: Context, outcome: WriteOutcome, status: 200 | 201 = 200) {
+function answer(c: Context, outcome: WriteOutcome, op: Operation) {
   if (!outcome.ok) throw new ApiError(outcome.status, outcome.code, outcome.message, outcome.details ?? (outcome.currentVersion !== undefined ? { currentVersion: outcome.currentVersion } : null));
   c.header('ETag', `"${outcome.version}"`);
-  return c.json({ ...(outcome.record as object), version: outcome.version }, status);
+  // Records are the collection schema's own output (records.check parsed them), plus their version.
+  return reply(c, op, { ...(outcome.record as object), version: outcome.version } as never);
 }
 
 export function referenceRoutes(svc: Services) {
@@ -79,13 +82,16 @@ export function referenceRoutes(svc: Services) {
     app.use(base, requireRole('admin'));
     app.use(`${base}/*`, requireRole('admin'));
 
-    app.get(base, async (ctx) => ctx.json((await records.list(c)).map((r) => ({ ...(r.record as object), version: r.version }))));
+    const ops = Object.values(referenceApi[c]);
+    const op = (method: Operation['method'], path: string) => ops.find((o) => o.method === method && o.path === path)!;
+    const one = `${base}/{id}`;
+    app.get(base, async (ctx) => reply(ctx, op('get', base), (await records.list(c)).map((r) => ({ ...(r.record as object), version: r.version })) as never));
 
     app.get(`${base}/:id`, async (ctx) => {
       const found = await records.get(c, ctx.req.param('id'));
       if (!found) throw new ApiError(404, 'not_found', `No ${c} record "${ctx.req.param('id')}"`);
       ctx.header('ETag', `"${found.version}"`);
-      return ctx.json({ ...(found.record as object), version: found.version });
+      return reply(ctx, op('get', one), { ...(found.record as object), version: found.version } as never);
     });
 
     app.post(base, async (ctx) => {
@@ -97,7 +103,7 @@ export function referenceRoutes(svc: Services) {
       const id = recordId(c, checked.record);
       const out = await records.write(c, id, checked.record, 'absent', { ...actorOf(ctx.get('principal')), action: `${c}.create`, before: null, requestId: ctx.get('requestId') }, dirtyFor(c, id, checked.record, ref));
       if (out.ok) svc.kicker.kick();
-      return answer(ctx, out, 201);
+      return answer(ctx, out, op('post', base));
     });
 
     app.put(`${base}/:id`, async (ctx) => {
@@ -113,7 +119,7 @@ export function referenceRoutes(svc: Services) {
       const before = await records.get(c, id);
       const out = await records.write(c, id, checked.record, expected, { ...actorOf(ctx.get('principal')), action: `${c}.update`, before: before?.record ?? null, requestId: ctx.get('requestId') }, dirtyFor(c, id, checked.record, ref));
       if (out.ok) svc.kicker.kick();
-      return answer(ctx, out);
+      return answer(ctx, out, op('put', one));
     });
 
     app.delete(`${base}/:id`, async (ctx) => {
@@ -126,7 +132,7 @@ export function referenceRoutes(svc: Services) {
       const header = ctx.req.header('if-match');
       const expected = header ? Number(header.replace(/^W\//, '').replaceAll('"', '')) : null;
       const out = await records.write(c, id, null, expected !== null && Number.isFinite(expected) ? expected : null, { ...actorOf(ctx.get('principal')), action: `${c}.delete`, before: before.record, requestId: ctx.get('requestId') });
-      if (!out.ok) return answer(ctx, out);
+      if (!out.ok) return answer(ctx, out, op('delete', one));
       return ctx.body(null, 204);
     });
   }

@@ -2,14 +2,17 @@ import { Hono } from 'hono';
 import type { Services } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError } from '../errors.js';
-import { stationView, type StationView } from '../views.js';
+import { stationView } from '../views.js';
 import { calendarOf } from '../../evaluation/engine.js';
 import type { Station } from '../../reference/schema.js';
 import { STAFF_ROLES } from '../../auth/credentials.js';
 import { batch } from '../../store/batch.js';
+import { reply } from '../api.js';
+import { stationsApi, stationStateSchema } from './stations.api.js';
+import type { z } from 'zod';
 
 /** Stations' current state, read in one round trip. */
-export async function readStationViews(svc: Services, stations: readonly Station[]): Promise<Array<StationView & { seenAt: string | null; offlineSince: string | null; silence: unknown }>> {
+export async function readStationViews(svc: Services, stations: readonly Station[]): Promise<Array<z.input<typeof stationStateSchema>>> {
   if (stations.length === 0) return [];
   const pipe = batch(svc.redis);
   for (const s of stations) pipe.hmget(svc.keys.station(s.id), 'state', 'seq', 'eseq', 'seenAt');
@@ -45,7 +48,7 @@ export function stationRoutes(svc: Services) {
     const ref = await svc.reference.snapshot();
     const townshipId = c.req.query('townshipId');
     const list = [...ref.stations.values()].filter((s) => !townshipId || s.townshipId === townshipId).sort((a, b) => a.id.localeCompare(b.id));
-    return c.json(await readStationViews(svc, list));
+    return reply(c, stationsApi.listStations, await readStationViews(svc, list));
   });
 
   app.get('/v1/stations/:id', async (c) => {
@@ -53,7 +56,7 @@ export function stationRoutes(svc: Services) {
     const station = ref.stations.get(c.req.param('id'));
     if (!station) throw new ApiError(404, 'not_found', `No station with id "${c.req.param('id')}"; GET /v1/stations lists them`);
     const [view] = await readStationViews(svc, [station]);
-    return c.json(view);
+    return reply(c, stationsApi.getStation, view!);
   });
   return app;
 }

@@ -9,6 +9,11 @@ import { localParts } from '../../domain/hydroDay.js';
 import type { ReferenceSnapshot } from '../../reference/store.js';
 import { limitParam, streamFields } from '../../store/streams.js';
 import { batch } from '../../store/batch.js';
+import { coverage } from '../../domain/responses/acts.js';
+import { reply } from '../api.js';
+import { stationsApi } from './stations.api.js';
+import type { TownshipReason } from '../../domain/township.js';
+import type { MaybeLevel } from '../../domain/levels.js';
 
 function localDate(svc: Services): string {
   const p = localParts(svc.now(), svc.config.levels.timezone);
@@ -17,15 +22,19 @@ function localDate(svc: Services): string {
 
 async function readTownships(svc: Services, ref: ReferenceSnapshot, ids: string[]) {
   const pipe = batch(svc.redis);
-  for (const id of ids) pipe.hmget(svc.keys.township(id), 'state', 'since', 'alert');
+  for (const id of ids) pipe.hmget(svc.keys.township(id), 'state', 'since', 'alert', 'response');
   const replies = (await pipe.exec()) ?? [];
+  const covering = coverage((await svc.responses.store.active()).map((s) => s.response));
   const stationViews = await readStationViews(svc, ids.flatMap((id) => ref.stationsByTownship.get(id) ?? []));
   const today = localDate(svc);
   return ids.map((id, i) => {
     const [err, values] = replies[i] ?? [];
     if (err) throw err;
-    const [state = null, since = null, alert = null] = values as Array<string | null>;
-    return { ...townshipView(ref, id, { state, since }, stationViews.filter((s) => s.townshipId === id), today), openAlertId: alert || null };
+    const [state = null, since = null, alert = null, callout = null] = values as Array<string | null>;
+    const r = covering.get(id);
+    // `level` is the warning (预警) from the gauges; `response` the HQ's decision in force (应急响应).
+    const response = r ? { id: r.id, level: r.level, notice: r.noticeNumber, since: new Date([...r.acts].reverse().find((a) => a.townshipIds.includes(id))?.at ?? r.startsAt).toISOString(), calloutId: callout || null } : null;
+    return { ...townshipView(ref, id, { state, since }, stationViews.filter((s) => s.townshipId === id), today), openAlertId: alert || null, response };
   });
 }
 
@@ -37,7 +46,7 @@ export function townshipRoutes(svc: Services) {
   app.get('/v1/townships', async (c) => {
     const ref = await svc.reference.snapshot();
     const ids = [...ref.townships.keys()].sort();
-    return c.json(await readTownships(svc, ref, ids));
+    return reply(c, stationsApi.listTownships, await readTownships(svc, ref, ids));
   });
 
   app.get('/v1/townships/:id', async (c) => {
@@ -45,7 +54,7 @@ export function townshipRoutes(svc: Services) {
     const id = c.req.param('id');
     if (!ref.townships.has(id)) throw new ApiError(404, 'not_found', `No township with id "${id}"; GET /v1/townships lists them`);
     const [view] = await readTownships(svc, ref, [id]);
-    return c.json(view);
+    return reply(c, stationsApi.getTownship, view!);
   });
 
   /** The township's level changes, newest first. */
@@ -55,10 +64,12 @@ export function townshipRoutes(svc: Services) {
     if (!ref.townships.has(id)) throw new ApiError(404, 'not_found', `No township with id "${id}"`);
     const limit = limitParam(c.req.query('limit'), 100, 1000);
     const entries = await svc.redis.xrevrange(svc.keys.townshipEvents(id), '+', '-', 'COUNT', limit);
-    return c.json(
+    return reply(
+      c,
+      stationsApi.listTownshipEvents,
       entries.map(([eventId, fields]) => {
         const f = streamFields(fields);
-        return { id: eventId, townshipId: id, at: new Date(Number(f.at)).toISOString(), from: f.from || null, to: f.to || null, reasons: JSON.parse(f.reasons ?? '[]') as unknown };
+        return { id: eventId, townshipId: id, at: new Date(Number(f.at)).toISOString(), from: (f.from || null) as MaybeLevel, to: (f.to || null) as MaybeLevel, reasons: JSON.parse(f.reasons ?? '[]') as TownshipReason[] };
       }),
     );
   });

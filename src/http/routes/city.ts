@@ -1,0 +1,38 @@
+import { Hono } from 'hono';
+import type { Services } from '../../services.js';
+import { requireRole, type AppEnv } from '../auth.js';
+import { STAFF_ROLES } from '../../auth/credentials.js';
+import { readCityState } from '../../store/cityState.js';
+import { cityPicture, recommend } from '../../domain/responses/advice.js';
+import { coverage } from '../../domain/responses/acts.js';
+import type { Level } from '../../domain/levels.js';
+import { responseSummary } from './responses/view.js';
+import { responsesApi } from './responses/schema.js';
+import { reply } from '../api.js';
+
+/**
+ * The city as a whole (全市): mean rainfall over every window (全市平均降雨量), townships per
+ * warning level, the responses in force, and what the city rules recommend to the HQ.
+ */
+export function cityRoutes(svc: Services) {
+  const app = new Hono<AppEnv>();
+  app.get('/v1/city', requireRole(...STAFF_ROLES), async (c) => {
+    const ref = await svc.reference.snapshot();
+    const city = await readCityState(svc.redis, svc.keys, ref);
+    const picture = cityPicture(city.townships, city.meanRain, svc.config.levels.city);
+    const actives = (await svc.responses.store.active()).map((s) => s.response);
+    const covered = new Map([...coverage(actives)].map(([t, r]) => [t, r.level] as [string, Level]));
+    const rec = recommend(picture, city.townships, covered, svc.config.policy.responses.recommendTownshipsFrom);
+    return reply(c, responsesApi.getCity, {
+      meanRainfall: city.meanRain,
+      rainStations: city.rainStations,
+      townships: { total: city.townships.length, byWarningLevel: picture.counts, none: city.townships.filter((t) => !t.level).length },
+      warnings: city.townships.filter((t) => t.level).map((t) => ({ townshipId: t.id, name: t.name, level: t.level, response: covered.get(t.id) ?? null })),
+      cityLevel: picture.level,
+      cityReasons: picture.reasons,
+      recommendation: rec,
+      responses: actives.map(responseSummary),
+    });
+  });
+  return app;
+}
