@@ -1,3 +1,4 @@
+import { OutsideWarningService } from './warnings/service.js';
 import { pino, type Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
@@ -100,7 +101,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const metrics = new Metrics({ redis, keys, reference, alerts: alerts.store, queues, now });
   const secrets = opts.inboundSecrets ?? inboundSecrets(opts.config.channels, process.env, (msg) => log.warn(msg));
   const receipts = new ReceiptService({ redis, keys, alerts, reference, scheduler, secrets: secrets as ReceiptDeps['secrets'], log });
-  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, duties, queues, metrics, receipts, now, log };
+  const outside = new OutsideWarningService({ redis, keys, config: opts.config, reference, reconcile: (id) => alerts.reconcile(id), advise: () => advisor.advise(), now, log });
+  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, duties, queues, metrics, receipts, outside, now, log };
 
   const workers: Worker[] = [];
   if (opts.workers) {

@@ -13,6 +13,7 @@ import type { ResponseService } from './responses/service.js';
 import type { Advisor } from './responses/advisor.js';
 import type { Metrics } from './ops/metrics.js';
 import type { ReceiptService } from './inbound/receipts.js';
+import type { OutsideWarningService } from './warnings/service.js';
 
 /** What the HTTP adapters need, built once by the process (or by a test). */
 export interface Services {
@@ -35,6 +36,8 @@ export interface Services {
   metrics: Metrics;
   /** Provider receipts (POST /v1/inbound/<endpoint>/<secret>). */
   receipts: ReceiptService;
+  /** Outside warnings (CAP 1.2) into the townships they cover. */
+  outside: OutsideWarningService;
   /** The one clock. */
   now: () => number;
   log: Logger;

@@ -111,6 +111,7 @@ describe('OpenAPI against real responses', () => {
       ['ready', { path: '/readyz', token: null }],
       ['metrics', { path: '/metrics', token: null }],
       ['postReadings', { path: '/v1/readings', token: key, body: { stationId: 'R1', observedAt: beijing(Date.now() - 30_000), rainfallMm: 0.5 } }],
+      ['postWarning', { path: '/v1/warnings', raw: readFileSync('test/fixtures/cap/inbound/rainstorm-orange.xml', 'utf8').replace(/<expires>[^<]*</, `<expires>${new Date(Date.now() + 7_200_000).toISOString()}<`), contentType: 'application/cap+xml' }],
       ['listStations', { path: '/v1/stations' }],
       ['getStation', { path: '/v1/stations/W1' }],
       ['listTownships', { path: '/v1/townships' }],

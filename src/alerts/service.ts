@@ -29,6 +29,7 @@ import {
   type Person,
 } from '../domain/alerts.js';
 import { AlertStore } from './store.js';
+import { townshipWarning } from '../store/townshipWarning.js';
 import type { AnswerLinks } from './shortLinks.js';
 import { renderMessage } from './render.js';
 import { ContactSender } from '../channels/deliver.js';
@@ -161,10 +162,13 @@ export class AlertService {
     }
   }
 
-  /** The township's stored evaluation (its warning level and the evidence). */
+  /**
+   * The township's warning level and its evidence: the stored evaluation (gauges) with the
+   * outside warnings in force (POST /v1/warnings) folded in; an expired one no longer counts.
+   */
   async townshipState(townshipId: string): Promise<StoredTownshipState | null> {
-    const [stateJson] = await this.d.redis.hmget(this.d.keys.township(townshipId), 'state');
-    return stateJson ? (JSON.parse(stateJson) as StoredTownshipState) : null;
+    const [stateJson, outside] = await Promise.all([this.d.redis.hget(this.d.keys.township(townshipId), 'state'), this.d.redis.hgetall(this.d.keys.outsideWarnings(townshipId))]);
+    return townshipWarning(stateJson, outside, this.d.now());
   }
 
   /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { colourLevelsSchema } from '../warnings/level.js';
 import { durationSchema, levelSchema } from './schema.js';
 import { LEVELS } from '../domain/levels.js';
 import { callPolicySchema } from './calls.js';
@@ -88,6 +89,8 @@ export const policySchema = z
         keepCancelFor: durationSchema.default(24 * 3_600_000),
       })
       .prefault({}),
+    /** Outside warnings (POST /v1/warnings, CAP 1.2): the level each signal colour raises a township to; null: shown, raises nothing. */
+    warnings: z.strictObject({ colourLevels: colourLevelsSchema }).prefault({}),
     /** How long an ack link stays valid. */
     linkTtl: durationSchema.default(7 * 86_400_000),
     /** Rebuilds lost timers and undelivered messages from the alert state this often. */

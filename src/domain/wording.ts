@@ -1,5 +1,6 @@
 import { LEVEL_LABEL, type MaybeLevel } from './levels.js';
 import type { TownshipReason } from './township.js';
+import { outsideWarningText } from './outside.js';
 
 /**
  * How evidence and levels are written for the people who read the messages: the office's
@@ -48,6 +49,8 @@ export function reasonText(r: TownshipReason | { kind: 'declared'; notice?: stri
     }
     case 'rise':
       return `${stationName(r.stationId)} 涨率 ${num(r.value)} 米/小时`;
+    case 'outside':
+      return outsideWarningText(r);
     case 'declared':
       return `防指宣布${r.notice ? `（${r.notice}）` : ''}`;
   }

@@ -22,6 +22,7 @@ import { queueDashboard } from './routes/queues.js';
 import { opsRoutes, setSecurityHeaders } from './routes/ops.js';
 import { docsRoutes } from './routes/docs.js';
 import { inboundRoutes, loggedPath } from './routes/inbound.js';
+import { warningRoutes } from './routes/warnings.js';
 import { rateLimit } from './rateLimit.js';
 import { reply } from './api.js';
 import { opsApi } from './routes/ops.api.js';
@@ -74,6 +75,7 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.route('/', noticeRoutes(svc));
   app.route('/', answerRoutes(svc));
   app.route('/', inboundRoutes(svc));
+  app.route('/', warningRoutes(svc));
   app.route('/', boardRoutes(svc));
   app.route('/', queueDashboard(svc));
 

@@ -54,6 +54,10 @@ export class Keys {
   townshipMemberVersions(id: string): string {
     return `${this.prefix}:{t:${id}}:sv`;
   }
+  /** Outside warnings (CAP) covering the township: hash `sender|identifier` → JSON (src/domain/outside.ts). */
+  outsideWarnings(id: string): string {
+    return `${this.prefix}:{t:${id}}:outside`;
+  }
 
   // Alerts live in their township's slot: the open-alert pointer and the alert commit together.
   /** Alert ids are `<townshipId>~<n>`; `~` never occurs in a township id. */
