@@ -1,4 +1,5 @@
 import { OutsideWarningService } from './warnings/service.js';
+import { WarningFeed } from './warnings/feed.js';
 import { pino, type Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
@@ -126,7 +127,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       },
     };
     workers.push(createEvaluateWorker(ctx, connect('worker'), opts.config.service.evaluation.concurrency));
-    workers.push(createAlertsWorker({ alerts: workerAlerts, notices: workerNotices, responses: workerResponses, advisor: workerAdvisor }, scheduler, connect('worker'), keys, opts.config, log));
+    const feedUrl = opts.config.policy.warnings.feed.url;
+    const workerOutside = new OutsideWarningService({ redis: workerRedis, keys, config: opts.config, reference: workerReference, reconcile: (id) => workerAlerts.reconcile(id), advise: () => workerAdvisor.advise(), now, log });
+    const feed = feedUrl ? new WarningFeed({ redis: workerRedis, seenKey: keys.outsideFeedSeen(), url: feedUrl, receive: (body) => workerOutside.receive(body), now, log }) : null;
+    workers.push(createAlertsWorker({ alerts: workerAlerts, notices: workerNotices, responses: workerResponses, advisor: workerAdvisor, feed }, scheduler, connect('worker'), keys, opts.config, log));
   }
   if (opts.schedulers) {
     await ensureEvaluationSchedulers(queue, opts.config);

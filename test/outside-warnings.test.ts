@@ -136,3 +136,37 @@ describe('outside warnings (POST /v1/warnings)', () => {
     expect(city.recommendation.townships).toEqual([{ id: '341881001', name: '西津街道', level: 'I' }]);
   });
 });
+
+describe('outside warning feed (warnings.feed)', () => {
+  it('polls an Atom feed of CAP: a new entry is taken once, a broken one skipped, the townships warned', async () => {
+    const { createServer } = await import('node:http');
+    const hits: string[] = [];
+    const atom = (base: string) => `<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><id>urn:feed:test</id><title>预警信息</title><updated>${new Date().toISOString()}</updated>
+  <entry><id>urn:cap:orange</id><title>暴雨橙色预警信号</title><updated>${new Date().toISOString()}</updated><link rel="alternate" type="application/cap+xml" href="${base}/cap/orange.xml"/></entry>
+  <entry><id>urn:cap:broken</id><title>损坏</title><updated>${new Date().toISOString()}</updated><link href="/cap/broken.xml"/></entry>
+</feed>`;
+    const server = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      if (req.url === '/feed.xml') return res.writeHead(200, { 'content-type': 'application/atom+xml' }).end(atom(base));
+      if (req.url === '/cap/orange.xml') return res.writeHead(200, { 'content-type': 'application/cap+xml' }).end(cap('rainstorm-orange.xml'));
+      if (req.url === '/cap/broken.xml') return res.writeHead(200, { 'content-type': 'application/cap+xml' }).end('<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>b</identifier></alert>');
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/feed.xml`;
+      const svc = await startService({ config: testConfig((c) => (c.policy.warnings.feed = { url, every: 300 })), workers: true, drill: true });
+      services.push(svc);
+      await svc.importData(alertDataset('http://hooks.test'));
+      const t = await waitFor(async () => ((await township(svc)).level === 'II' ? township(svc) : null), 10_000, 'the feed entry taken');
+      expect(t.outsideWarnings[0]).toMatchObject({ source: '宁国市气象台', level: 'II', active: true });
+      await waitFor(async () => hits.filter((h) => h === '/feed.xml').length >= 3, 10_000, 'more polls');
+      expect(hits.filter((h) => h === '/cap/orange.xml')).toHaveLength(1);
+      expect(hits.filter((h) => h === '/cap/broken.xml')).toHaveLength(1);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

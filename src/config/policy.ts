@@ -90,7 +90,13 @@ export const policySchema = z
       })
       .prefault({}),
     /** Outside warnings (POST /v1/warnings, CAP 1.2): the level each signal colour raises a township to; null: shown, raises nothing. */
-    warnings: z.strictObject({ colourLevels: colourLevelsSchema }).prefault({}),
+    warnings: z
+      .strictObject({
+        colourLevels: colourLevelsSchema,
+        /** Poll a publisher's Atom/RSS feed of CAP messages (off while `url` is null), every `every`. */
+        feed: z.strictObject({ url: z.string().url().nullable().default(null), every: durationSchema.default(5 * 60_000) }).prefault({}),
+      })
+      .prefault({}),
     /** How long an ack link stays valid. */
     linkTtl: durationSchema.default(7 * 86_400_000),
     /** Rebuilds lost timers and undelivered messages from the alert state this often. */

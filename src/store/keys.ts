@@ -58,6 +58,10 @@ export class Keys {
   outsideWarnings(id: string): string {
     return `${this.prefix}:{t:${id}}:outside`;
   }
+  /** Entries of the outside-warning feed already taken (sorted set, entry id → when). */
+  outsideFeedSeen(): string {
+    return `${this.prefix}:outside:feed`;
+  }
 
   // Alerts live in their township's slot: the open-alert pointer and the alert commit together.
   /** Alert ids are `<townshipId>~<n>`; `~` never occurs in a township id. */
