@@ -104,6 +104,11 @@ describe('outside warnings (POST /v1/warnings)', () => {
     expect(t.outsideWarnings[0]).toMatchObject({ status: 'Exercise', active: false });
     await new Promise((r) => setTimeout(r, 500));
     expect(await outbox(svc)).toEqual([]);
+    // An exercise Cancel naming a real warning leaves it in force.
+    await post(svc, cap('rainstorm-orange.xml'));
+    const drillCancel = cap('rainstorm-cancel.xml').replace('<status>Actual</status>', '<status>Exercise</status>');
+    expect((await post(svc, drillCancel)).body).toMatchObject({ status: 'Exercise', removed: [] });
+    expect((await township(svc)).level).toBe('II');
   });
 
   it('takes the JSON form too; a malformed message is a 400 saying where; other media types a 415', async () => {

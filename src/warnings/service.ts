@@ -69,6 +69,8 @@ export class OutsideWarningService {
       const id = all[i]!;
       for (const w of list) {
         if (!replaced.has(warningKey(w.sender, w.identifier))) continue;
+        // An exercise never ends or replaces a real warning (演练不影响实际预警).
+        if (cap.status !== 'Actual' && w.status === 'Actual') continue;
         pipe.hdel(this.d.keys.outsideWarnings(id), warningKey(w.sender, w.identifier));
         removed.push({ townshipId: id, identifier: w.identifier });
         touched.add(id);
