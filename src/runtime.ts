@@ -1,3 +1,5 @@
+import { OutsideWarningService } from './warnings/service.js';
+import { WarningFeed } from './warnings/feed.js';
 import { pino, type Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
@@ -30,6 +32,7 @@ import { Advisor } from './responses/advisor.js';
 import { Metrics } from './ops/metrics.js';
 import { DutyRunner } from './duties/runner.js';
 import { dutyJobs, RedisSlotLock, startDutySchedule } from './duties/cron.js';
+import { inboundSecrets, ReceiptService, type ReceiptDeps } from './inbound/receipts.js';
 
 /**
  * Wires one process: the API, the workers and the schedulers, or any subset of them
@@ -54,6 +57,8 @@ export interface RuntimeOptions {
   drill?: boolean;
   /** Where FANGXUN_DRILL and the secrets are read (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Path secrets of the receipt endpoints; default from the environment (channels.yaml `inbound`). */
+  inboundSecrets?: Map<string, string>;
 }
 
 export interface Runtime {
@@ -106,7 +111,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const duties = new DutyRunner({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, responses: responses.store, now, log });
   const queues = [queue, alertsQueue];
   const metrics = new Metrics({ redis, keys, reference, alerts: alerts.store, queues, now });
-  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, duties, queues, metrics, drill, now, log };
+  const secrets = opts.inboundSecrets ?? inboundSecrets(opts.config.channels, opts.env ?? process.env, (msg) => log.warn(msg));
+  const receipts = new ReceiptService({ redis, keys, alerts, reference, scheduler, secrets: secrets as ReceiptDeps['secrets'], log });
+  const outside = new OutsideWarningService({ redis, keys, config: opts.config, reference, reconcile: (id) => alerts.reconcile(id), advise: () => advisor.advise(), now, log });
+  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, duties, queues, metrics, receipts, outside, drill, now, log };
 
   const workers: Worker[] = [];
   if (opts.workers) {
@@ -130,7 +138,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       },
     };
     workers.push(createEvaluateWorker(ctx, connect('worker'), opts.config.service.evaluation.concurrency));
-    workers.push(createAlertsWorker({ alerts: workerAlerts, notices: workerNotices, responses: workerResponses, advisor: workerAdvisor }, scheduler, connect('worker'), keys, opts.config, log));
+    const feedUrl = opts.config.policy.warnings.feed.url;
+    const workerOutside = new OutsideWarningService({ redis: workerRedis, keys, config: opts.config, reference: workerReference, reconcile: (id) => workerAlerts.reconcile(id), advise: () => workerAdvisor.advise(), now, log });
+    const feed = feedUrl ? new WarningFeed({ redis: workerRedis, seenKey: keys.outsideFeedSeen(), url: feedUrl, receive: (body) => workerOutside.receive(body), now, log }) : null;
+    workers.push(createAlertsWorker({ alerts: workerAlerts, notices: workerNotices, responses: workerResponses, advisor: workerAdvisor, feed }, scheduler, connect('worker'), keys, opts.config, log));
   }
   if (opts.schedulers) {
     await ensureEvaluationSchedulers(queue, opts.config);

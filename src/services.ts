@@ -12,6 +12,8 @@ import type { Queue } from 'bullmq';
 import type { ResponseService } from './responses/service.js';
 import type { Advisor } from './responses/advisor.js';
 import type { Metrics } from './ops/metrics.js';
+import type { ReceiptService } from './inbound/receipts.js';
+import type { OutsideWarningService } from './warnings/service.js';
 
 /** What the HTTP adapters need, built once by the process (or by a test). */
 export interface Services {
@@ -34,6 +36,10 @@ export interface Services {
   metrics: Metrics;
   /** Drill mode (演练模式): every message goes to the outbox, none to a provider. */
   drill: boolean;
+  /** Provider receipts (POST /v1/inbound/<endpoint>/<secret>). */
+  receipts: ReceiptService;
+  /** Outside warnings (CAP 1.2) into the townships they cover. */
+  outside: OutsideWarningService;
   /** The one clock. */
   now: () => number;
   log: Logger;

@@ -64,7 +64,7 @@ export interface TestService {
 
 /** A service on the test Redis under its own key prefix, so test files never see each other. */
 export async function startService(
-  opts: { config?: AppConfig; workers?: boolean; now?: () => number; prefix?: string; drill?: boolean; channels?: Map<string, Channel>; log?: Logger } = {},
+  opts: { config?: AppConfig; workers?: boolean; now?: () => number; prefix?: string; drill?: boolean; channels?: Map<string, Channel>; log?: Logger; inboundSecrets?: Map<string, string> } = {},
 ): Promise<TestService> {
   const config = opts.config ?? testConfig();
   const now = opts.now ?? Date.now;
@@ -75,6 +75,7 @@ export async function startService(
     prefix: opts.prefix ?? `t-${randomUUID().slice(0, 8)}`,
     drill: opts.drill,
     channels: opts.channels,
+    inboundSecrets: opts.inboundSecrets,
     adminToken: ADMIN_TOKEN,
     env: TEST_ENV,
     workers: opts.workers ?? false,

@@ -11,11 +11,12 @@ import { OPERATIONS } from '../src/http/openapi.js';
  * 2020-12, formats checked) against the schema the document gives for it, so the document
  * and the service cannot drift apart. A new operation without a request here fails the test.
  */
+const INBOUND_SECRET = 'av-0123456789abcdef0123456789';
 let svc: TestService;
 let doc: any;
 let ajv: Ajv2020;
 beforeAll(async () => {
-  svc = await startService({ workers: true, drill: true });
+  svc = await startService({ workers: true, drill: true, inboundSecrets: new Map([['aliyun-voice', INBOUND_SECRET]]) });
   await svc.importData(alertDataset('http://hooks.test'));
   doc = (await svc.call('GET', '/openapi.json', { token: null })).body;
   // strictRequired off: the reading's anyOf names properties declared beside it, as JSON Schema allows.
@@ -110,6 +111,7 @@ describe('OpenAPI against real responses', () => {
       ['ready', { path: '/readyz', token: null }],
       ['metrics', { path: '/metrics', token: null }],
       ['postReadings', { path: '/v1/readings', token: key, body: { stationId: 'R1', observedAt: beijing(Date.now() - 30_000), rainfallMm: 0.5 } }],
+      ['postWarning', { path: '/v1/warnings', raw: readFileSync('test/fixtures/cap/inbound/rainstorm-orange.xml', 'utf8').replace(/<expires>[^<]*</, `<expires>${new Date(Date.now() + 7_200_000).toISOString()}<`), contentType: 'application/cap+xml' }],
       ['listStations', { path: '/v1/stations' }],
       ['getStation', { path: '/v1/stations/W1' }],
       ['listTownships', { path: '/v1/townships' }],
@@ -127,6 +129,7 @@ describe('OpenAPI against real responses', () => {
       ['ackAlert', { path: `/v1/alerts/${alertId}/ack`, token: leader, body: {} }],
       ['arriveAlert', { path: `/v1/alerts/${alertId}/arrive`, token: leader, body: { lat: 30.63, lon: 118.98 } }],
       ['inboundSms', { path: '/v1/inbound/sms', body: { from: '+8613800000002', text: '收到' } }],
+      ['receiveReceipt', { path: `/v1/inbound/aliyun-voice/${INBOUND_SECRET}`, token: null, body: [{ call_id: 'c-unknown', out_id: 'fxNOSUCHCALL', status_code: '200005', status_msg: '用户关机' }] }],
       ['accountabilityReport', { path: '/v1/reports/accountability' }],
       ['alertCap', { path: `/v1/alerts/${alertId}/cap.xml` }],
       ['capFeed', { path: '/v1/cap/alerts.xml' }],

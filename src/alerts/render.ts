@@ -1,5 +1,5 @@
 import type { Alert, AlertMessage, Recipient } from '../domain/alerts.js';
-import { evidenceText, levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
+import { evidenceText, levelText, localTimeText, ROLE_WORDS, spokenVariables } from '../domain/wording.js';
 import type { OutboundMessage } from '../channels/types.js';
 
 /**
@@ -54,6 +54,7 @@ export function renderMessage(input: RenderInput): OutboundMessage {
       link: link ?? '',
       code: link ? link.slice(link.lastIndexOf('/') + 1) : '',
     },
+    speech: { township: townshipName, ...spokenVariables(alert.kind === 'response' ? 'response' : 'warning', message.kind, message.level, alert.declared?.notice ?? null) },
   };
 }
 

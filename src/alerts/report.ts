@@ -32,6 +32,8 @@ export interface AccountabilityReport {
     deadline: string | null;
     actual: string | null;
     lateSeconds: number | null;
+    /** How a late answer came (voice, sms-reply, link…), null for misses. */
+    ackVia: string | null;
   }>;
   people: PersonSummary[];
 }
@@ -93,6 +95,7 @@ export function accountabilityReport(
       deadline: iso(e.deadline),
       actual: iso(e.actual),
       lateSeconds: e.actual !== null && e.deadline !== null ? Math.round((e.actual - e.deadline) / 1000) : null,
+      ackVia: e.ackVia ?? null,
     })),
     people: [...people.values()].map((p) => p.s).sort((a, b) => b.missedAcks + b.lateAcks - (a.missedAcks + a.lateAcks) || a.personId.localeCompare(b.personId)),
   };

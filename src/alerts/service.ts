@@ -29,8 +29,11 @@ import {
   type Person,
 } from '../domain/alerts.js';
 import { AlertStore } from './store.js';
+import { townshipWarning } from '../store/townshipWarning.js';
 import type { AnswerLinks } from './shortLinks.js';
 import { renderMessage } from './render.js';
+import { ContactSender } from '../channels/deliver.js';
+import { callUnavailable, contactLadder } from '../domain/calls.js';
 
 /**
  * (Alert work reads the reference data fresh, one GET of its version per step: it is low
@@ -90,8 +93,12 @@ export function maskAddress(channel: string, to: string): string {
 export class AlertService {
   readonly store: AlertStore;
 
+  /** Puts one rung of the contact ladder on the wire (receipt ids, call limits). */
+  readonly sender: ContactSender;
+
   constructor(private readonly d: AlertServiceDeps) {
     this.store = new AlertStore(d.redis, d.keys);
+    this.sender = new ContactSender(d.redis, d.keys, d.channels, () => this.policy.calls, d.now);
   }
 
   private get policy() {
@@ -155,10 +162,13 @@ export class AlertService {
     }
   }
 
-  /** The township's stored evaluation (its warning level and the evidence). */
+  /**
+   * The township's warning level and its evidence: the stored evaluation (gauges) with the
+   * outside warnings in force (POST /v1/warnings) folded in; an expired one no longer counts.
+   */
   async townshipState(townshipId: string): Promise<StoredTownshipState | null> {
-    const [stateJson] = await this.d.redis.hmget(this.d.keys.township(townshipId), 'state');
-    return stateJson ? (JSON.parse(stateJson) as StoredTownshipState) : null;
+    const [stateJson, outside] = await Promise.all([this.d.redis.hget(this.d.keys.township(townshipId), 'state'), this.d.redis.hgetall(this.d.keys.outsideWarnings(townshipId))]);
+    return townshipWarning(stateJson, outside, this.d.now());
   }
 
   /**
@@ -300,13 +310,15 @@ export class AlertService {
     if (!message || message.status !== 'pending') return 'done';
     const ref = await this.d.reference.snapshot({ fresh: true });
     const person = ref.people.get(message.personId);
-    const contacts = (person?.contacts ?? []).filter((c) => this.d.channels.has(c.channel));
+    const usable = (ch: string) => this.d.channels.has(ch);
+    const contacts = contactLadder(person?.contacts ?? [], usable, message, this.policy.calls);
+    const noCall = contactStep === 0 && attempt === 1 ? callUnavailable(person?.contacts ?? [], usable, message, this.policy.calls) : null;
+    if (noCall) await this.recordDelivery(alertId, messageId, { channel: 'voice', to: '', attempt, contactStep, status: 'skipped', error: noCall }, null);
     if (contactStep >= contacts.length) {
       await this.recordDelivery(alertId, messageId, { channel: 'none', to: '', status: 'no-contact', error: contacts.length === 0 ? 'no usable contact for this person' : 'every contact failed', attempt }, 'failed');
       return 'done';
     }
-    const contact = contacts[(message.contactOffset + contactStep) % contacts.length]!;
-    const channel = this.d.channels.get(contact.channel)!;
+    const contact = contacts[contactStep]!;
     const mobile = person?.contacts.find((c) => c.channel === 'sms')?.to ?? null;
     const ackUrl = message.withLink
       ? `${this.policy.publicUrl.replace(/\/$/, '')}/a/${await this.d.links.issue({ alertId, personId: message.personId, expiresAt: this.d.now() + this.policy.linkTtl })}`
@@ -323,10 +335,14 @@ export class AlertService {
       sender: this.policy.sender,
       about: message.aboutPersonId ? alert.recipients.find((r) => r.personId === message.aboutPersonId) ?? null : null,
     });
-    const result = await channel.send(contact.to, outbound, AbortSignal.timeout(30_000));
-    const base = { channel: contact.channel, to: maskAddress(contact.channel, contact.to), attempt, provider: result.provider };
+    const result = await this.sender.send(contact, outbound, { alertId, messageId, contactStep, personId: message.personId }, attempt, AbortSignal.timeout(30_000));
+    if ('skipped' in result) {
+      await this.recordDelivery(alertId, messageId, { channel: contact.channel, to: maskAddress(contact.channel, contact.to), attempt, contactStep, status: 'skipped', error: result.skipped }, null);
+      return 'next';
+    }
+    const base = { channel: contact.channel, to: maskAddress(contact.channel, contact.to), attempt, contactStep, provider: result.provider };
     if (result.ok) {
-      await this.recordDelivery(alertId, messageId, { ...base, status: 'sent' }, 'sent');
+      await this.recordDelivery(alertId, messageId, { ...base, status: 'sent', ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}) }, 'sent');
       return 'done';
     }
     const error = result.tried && result.tried.length > 1 ? result.tried.map((t) => `${t.provider}: ${t.ok ? 'ok' : t.error}`).join('; ') : result.error;
@@ -346,8 +362,8 @@ export class AlertService {
         if (r.deliveries.length > 50) r.deliveries.splice(0, r.deliveries.length - 50);
       }
       if (m && final && m.status === 'pending') m.status = final;
-      if (final === 'failed' || d.status === 'failed') {
-        alert.timeline.push({ at: ctx.now, type: 'delivery-failed', personId: m?.personId, detail: { messageId, channel: d.channel, error: d.error } });
+      if (final === 'failed' || d.status === 'failed' || d.status === 'skipped') {
+        alert.timeline.push({ at: ctx.now, type: d.status === 'skipped' ? 'call-not-placed' : 'delivery-failed', personId: m?.personId, detail: { messageId, channel: d.channel, error: d.error } });
       }
       return { result: null, effects: EFFECTS_NONE, changed: true };
     });

@@ -16,18 +16,19 @@ export class OutboxChannel implements Channel {
 
   async send(to: string, m: OutboundMessage): Promise<DeliveryResult> {
     try {
-      // Idempotent by message id: a retry after a crash between writing and recording the
-      // delivery finds the message already in the outbox and does not write it twice.
+      // Idempotent per rung of the ladder (outId: message and contact step; else the message
+      // id): a retry after a crash between writing and recording the delivery finds it
+      // already in the outbox, while the next contact of the same message is written.
       const id = (await this.redis.eval(
         OUTBOX_ONCE,
         2,
         this.key,
         `${this.key}:sent`,
-        m.messageId,
+        m.outId ?? m.messageId,
         String(this.now()),
         this.name,
         to,
-        JSON.stringify({ messageId: m.messageId, alertId: m.alertId, personId: m.personId, personName: m.personName, role: m.role, title: m.title, text: m.text, ackUrl: m.ackUrl, deadline: m.deadline }),
+        JSON.stringify({ messageId: m.messageId, alertId: m.alertId, personId: m.personId, personName: m.personName, role: m.role, title: m.title, text: m.text, ackUrl: m.ackUrl, deadline: m.deadline, ...(m.speech ? { speech: m.speech } : {}), ...(m.outId ? { outId: m.outId } : {}) }),
       )) as string;
       return { ok: true, provider: 'outbox', providerMessageId: id, retryable: false };
     } catch (err) {
@@ -45,7 +46,7 @@ redis.call('HSET', KEYS[2], ARGV[1], id)
 return id
 `;
 
-export const DRILL_CHANNELS: readonly ChannelName[] = ['sms', 'wecom', 'dingtalk', 'email', 'webhook'];
+export const DRILL_CHANNELS: readonly ChannelName[] = ['sms', 'voice', 'wecom', 'dingtalk', 'email', 'webhook'];
 
 export function drillChannels(redis: Redis, key: string, now: () => number): Map<string, Channel> {
   return new Map(DRILL_CHANNELS.map((name) => [name, new OutboxChannel(name, redis, key, now)]));

@@ -6,6 +6,9 @@ import { WecomChannel } from './wecom.js';
 import { DingtalkChannel } from './dingtalk.js';
 import { AliyunSms, HttpSms, SmsChannel, type SmsProvider } from './sms.js';
 import { EmailChannel } from './email.js';
+import { AliyunVoice, TencentVoice } from './voice/providers.js';
+import { VoiceChannel } from './voice/channel.js';
+import type { Provider } from './failover.js';
 
 /**
  * The configured channels by name. A channel whose secrets are missing from the environment
@@ -40,6 +43,17 @@ export function createChannels(cfg: ChannelsConfig, env: NodeJS.ProcessEnv, warn
     }
   }
   if (providers.length > 0) out.set('sms', new SmsChannel(providers));
+  const callers: Provider[] = [];
+  const { playTimes } = cfg.voice;
+  for (const p of cfg.voice.providers) {
+    const [id, secret] = p.type === 'aliyun' ? [p.accessKeyIdEnv, p.accessKeySecretEnv] : [p.secretIdEnv, p.secretKeyEnv];
+    const idValue = need(id, `voice provider ${p.name}`);
+    const secretValue = need(secret, `voice provider ${p.name}`);
+    if (!idValue || !secretValue) continue;
+    if (p.type === 'aliyun') callers.push(new AliyunVoice(p.name, { ...p, accessKeyId: idValue, accessKeySecret: secretValue, playTimes }, cfg.voice.timeout, fetchImpl));
+    else callers.push(new TencentVoice(p.name, { ...p, secretId: idValue, secretKey: secretValue, playTimes }, cfg.voice.timeout, fetchImpl));
+  }
+  if (callers.length > 0) out.set('voice', new VoiceChannel(callers));
   if (cfg.email.enabled) {
     out.set('email', new EmailChannel({ ...cfg.email, user: need(cfg.email.userEnv, 'email'), pass: need(cfg.email.passEnv, 'email') }));
   }

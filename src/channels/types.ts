@@ -6,7 +6,7 @@ import type { Level } from '../domain/levels.js';
  * Channels never decide whom to tell or when: they send one message to one address and
  * say how it went.
  */
-export type ChannelName = 'sms' | 'wecom' | 'dingtalk' | 'email' | 'webhook';
+export type ChannelName = 'sms' | 'voice' | 'wecom' | 'dingtalk' | 'email' | 'webhook';
 
 export interface OutboundMessage {
   /** Deterministic id of this message (alert, person, step): providers may use it for idempotency. */
@@ -35,6 +35,13 @@ export interface OutboundMessage {
    * township, level, deadline, link (the whole answer URL), code (its last part, ≤ 16 characters).
    */
   params: Record<string, string>;
+  /**
+   * Variables of the approved speech template of a call (语音模板): township, level and a
+   * short fixed notice phrase; a call never reads free text.
+   */
+  speech?: { township: string; level: string; notice: string };
+  /** Short id quoted back by the provider's receipts (Aliyun OutId, Tencent SessionContext). */
+  outId?: string;
 }
 
 export interface DeliveryResult {

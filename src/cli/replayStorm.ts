@@ -164,6 +164,22 @@ try {
   const open = await call('GET', '/v1/alerts?status=open');
   console.log(`\n${open.length} open alert(s); messages sent: ${open.reduce((n: number, a: any) => n + a.messages.length, 0)}. GET /v1/alerts for recipients and deadlines; GET /v1/admin/outbox in drill mode.`);
 
+  await new Promise((r) => setTimeout(r, 1_000));
+  const calls: Array<{ personName: string; to: string; outId?: string; speech?: { township: string; level: string } }> = (await call('GET', '/v1/admin/outbox?limit=1000')).filter((m: any) => m.channel === 'voice');
+  console.log(`Calls (语音叫应) placed: ${calls.length}${calls.length ? ` — ${calls.slice(0, 6).map((m) => `${m.personName} ${m.speech?.township ?? ''}${m.speech?.level ?? ''}`).join('，')}${calls.length > 6 ? '…' : ''}` : ''}`);
+  // With the receipt endpoint's secret, --answer also plays the callees: one presses 1, the next has the phone off.
+  const voiceSecret = process.env.FANGXUN_INBOUND_ALIYUN_VOICE_SECRET;
+  if (answer && voiceSecret) {
+    for (const [i, m] of calls.entries()) {
+      const receipt = i % 2 === 0 ? { status_code: '200000', status_msg: '用户听完挂断', dtmf: '1' } : { status_code: '200005', status_msg: '用户关机' };
+      await call('POST', `/v1/inbound/aliyun-voice/${voiceSecret}`, [{ call_id: `replay-${i}`, out_id: m.outId, ...receipt }], null);
+    }
+    console.log(`Simulated receipts: ${Math.ceil(calls.length / 2)} keypress 1 (acknowledged via voice), ${Math.floor(calls.length / 2)} 关机 (next contact at once).`);
+  }
+  const city = await call('GET', '/v1/city');
+  if (city.recommendation) console.log(`Recommendation to the HQ (warnings advise, the HQ declares): city ${city.recommendation.city ? label(city.recommendation.city.level) : '—'}; declare with POST /v1/responses or on the board.`);
+
+
   if (answer) {
     await new Promise((r) => setTimeout(r, 2_000));
     const outbox: Array<{ personId: string; alertId: string; ackUrl: string | null }> = await call('GET', '/v1/admin/outbox?limit=1000');

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { colourLevelsSchema } from '../warnings/level.js';
 import { durationSchema, levelSchema } from './schema.js';
 import { LEVELS } from '../domain/levels.js';
+import { callPolicySchema } from './calls.js';
 
 /**
  * `config/policy.yaml`: who is told at each level, how fast they must answer and arrive,
@@ -8,7 +10,8 @@ import { LEVELS } from '../domain/levels.js';
  */
 export const RECIPIENT_ROLES = ['liaison-leader', 'township-head', 'object-keeper', 'duty-officer', 'shift-leader', 'commander'] as const;
 export type RecipientRole = (typeof RECIPIENT_ROLES)[number];
-export const ESCALATION_STEPS = ['renotify', 'duty-officer', 'shift-leader', 'commander'] as const;
+/** `call`: phone the person (语音叫应), then their other contacts. */
+export const ESCALATION_STEPS = ['renotify', 'call', 'duty-officer', 'shift-leader', 'commander'] as const;
 export type EscalationStep = (typeof ESCALATION_STEPS)[number];
 
 const roleSchema = z.enum(RECIPIENT_ROLES, { error: `role must be one of ${RECIPIENT_ROLES.join(', ')}` });
@@ -59,6 +62,8 @@ export const policySchema = z
     /** On each missed deadline, the next step; the chain runs `repeatEscalation` times. */
     escalation: z.array(z.enum(ESCALATION_STEPS, { error: `escalation step must be one of ${ESCALATION_STEPS.join(', ')}` })).min(1),
     repeatEscalation: z.number().int().min(1).max(20).default(3),
+    /** Phone calls: first contact at some levels, per-number limits (src/config/calls.ts). */
+    calls: callPolicySchema.prefault({}),
     /** Readings must stay below a level this long before the alert is lowered. */
     clearAfter: durationSchema.default(2 * 3_600_000),
     /** Resolve by itself after `clearAfter` at level none (otherwise a person resolves it). */
@@ -82,6 +87,14 @@ export const policySchema = z
         expiresAfter: durationSchema.default(24 * 3_600_000),
         /** A resolved alert's Cancel stays in the Atom feed (and is valid) this long. */
         keepCancelFor: durationSchema.default(24 * 3_600_000),
+      })
+      .prefault({}),
+    /** Outside warnings (POST /v1/warnings, CAP 1.2): the level each signal colour raises a township to; null: shown, raises nothing. */
+    warnings: z
+      .strictObject({
+        colourLevels: colourLevelsSchema,
+        /** Poll a publisher's Atom/RSS feed of CAP messages (off while `url` is null), every `every`. */
+        feed: z.strictObject({ url: z.string().url().nullable().default(null), every: durationSchema.default(5 * 60_000) }).prefault({}),
       })
       .prefault({}),
     /** How long an ack link stays valid. */

@@ -1,6 +1,7 @@
 import { levelRank, maxLevel, type Level, type MaybeLevel } from './levels.js';
 import type { TownshipReason } from './township.js';
 import type { EscalationStep, Policy, RecipientRole } from '../config/policy.js';
+import type { ReceiptOutcome } from './receipts.js';
 
 /**
  * The alert of one township, as a pure state machine. Every transition takes the alert and
@@ -22,11 +23,18 @@ export interface Delivery {
   channel: string;
   /** Masked address (never a full phone number). */
   to: string;
-  status: 'sent' | 'failed' | 'retrying' | 'cancelled' | 'no-contact';
+  /** skipped: a call not placed (per-number limit); `error` says why. */
+  status: 'sent' | 'failed' | 'retrying' | 'cancelled' | 'no-contact' | 'skipped';
   at: number;
   attempt: number;
   provider?: string;
   error?: string;
+  /** Which rung of the person's contact ladder (receipts name it). */
+  contactStep?: number;
+  /** The provider's id of the message (BizId, CallId): receipts quote it. */
+  providerMessageId?: string;
+  /** The provider's receipt (src/domain/receipts.ts), in Chinese for the board. */
+  receipt?: { outcome: ReceiptOutcome; text: string; at: number; provider: string };
 }
 
 export interface EscalationRecord {
@@ -77,6 +85,8 @@ export interface AlertMessage {
   deadline: number | null;
   status: 'pending' | 'sent' | 'failed' | 'cancelled';
   createdAt: number;
+  /** Escalation rung `call`: a phone call first (src/domain/calls.ts). */
+  call?: boolean;
 }
 
 export interface Declaration {
@@ -136,6 +146,8 @@ export interface LedgerEntry {
   deadline: number | null;
   actual: number | null;
   at: number;
+  /** For answers: how (link, voice keypress, sms-reply, arrival, duty officer…). */
+  ackVia?: string;
 }
 
 export interface Timer {
@@ -268,7 +280,7 @@ export function addMessage(
   alert: Alert,
   fx: Effects,
   now: number,
-  m: Pick<AlertMessage, 'personId' | 'aboutPersonId' | 'kind' | 'contactOffset' | 'withLink' | 'deadline'>,
+  m: Pick<AlertMessage, 'personId' | 'aboutPersonId' | 'kind' | 'contactOffset' | 'withLink' | 'deadline' | 'call'>,
   extra = '',
 ): void {
   const id = messageId(alert.id, m.personId, m.kind, alert.epoch, extra);
@@ -427,7 +439,7 @@ export function acknowledge(
   cancelMessagesFor(alert, personId, fx);
   if (r.mustAck) {
     const late = r.ackDeadline !== null && ctx.now > r.ackDeadline;
-    fx.ledger.push(ledger(alert, r, late ? 'ack-late' : 'ack', r.ackDeadline, ctx.now, ctx.now));
+    fx.ledger.push({ ...ledger(alert, r, late ? 'ack-late' : 'ack', r.ackDeadline, ctx.now, ctx.now), ackVia: via });
   }
   return { outcome: 'acked', effects: fx };
 }
@@ -505,14 +517,10 @@ export function runEscalation(alert: Alert, timer: Pick<Timer, 'personId' | 'kin
   const record: EscalationRecord = { kind: timer.kind, epoch: timer.epoch, step: timer.step, action, at: ctx.now, notified: [] };
   const tag = `${timer.kind}${timer.step}`;
   if (timer.step === 0) fx.ledger.push(ledger(alert, r, timer.kind === 'ack' ? 'ack-missed' : 'arrive-missed', deadline, null, ctx.now));
-  if (action === 'renotify') {
-    addMessage(
-      alert,
-      fx,
-      ctx.now,
-      { personId: r.personId, aboutPersonId: null, kind: timer.kind === 'ack' ? 'renotify' : 'reminder', contactOffset: round + 1, withLink: true, deadline },
-      tag,
-    );
+  if (action === 'renotify' || action === 'call') {
+    // A `call` rung rings the person's phone first, then their other contacts.
+    const call = action === 'call' ? { call: true, contactOffset: 0 } : { contactOffset: round + 1 };
+    addMessage(alert, fx, ctx.now, { personId: r.personId, aboutPersonId: null, kind: timer.kind === 'ack' ? 'renotify' : 'reminder', withLink: true, deadline, ...call }, tag);
     record.notified.push(r.personId);
   } else {
     for (const p of ctx.whoIs(action)) {

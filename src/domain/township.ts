@@ -1,3 +1,4 @@
+import type { OutsideReason } from './outside.js';
 import { LEVELS, levelRank, maxLevel, type Level, type MaybeLevel } from './levels.js';
 import { RAIN_WINDOWS, type RainfallRule, type RainWindow } from './rules.js';
 import type { RainfallWindows, Reason, StationEvaluation } from './station.js';
@@ -20,7 +21,8 @@ export interface StationInput {
 
 export type TownshipReason =
   | (Reason & { stationId: string })
-  | { kind: 'rainfall-mean'; window: RainWindow; value: number; limit: number; level: Level; stationIds: string[] };
+  | { kind: 'rainfall-mean'; window: RainWindow; value: number; limit: number; level: Level; stationIds: string[] }
+  | OutsideReason;
 
 export interface Uncorroborated {
   level: Level;

@@ -1,5 +1,6 @@
 import { LEVEL_LABEL, type MaybeLevel } from './levels.js';
 import type { TownshipReason } from './township.js';
+import { outsideWarningText } from './outside.js';
 
 /**
  * How evidence and levels are written for the people who read the messages: the office's
@@ -48,6 +49,8 @@ export function reasonText(r: TownshipReason | { kind: 'declared'; notice?: stri
     }
     case 'rise':
       return `${stationName(r.stationId)} 涨率 ${num(r.value)} 米/小时`;
+    case 'outside':
+      return outsideWarningText(r);
     case 'declared':
       return `防指宣布${r.notice ? `（${r.notice}）` : ''}`;
   }
@@ -78,3 +81,43 @@ export const ROLE_WORDS: Record<string, string> = {
   'shift-leader': '带班领导',
   commander: '指挥长',
 };
+
+/** A level as a call speaks it (TTS reads "Ⅱ" badly): 二级橙色. */
+export const SPOKEN_LEVEL: Record<string, string> = { IV: '四级蓝色', III: '三级黄色', II: '二级橙色', I: '一级红色' };
+const SPOKEN_RESPONSE_LEVEL: Record<string, string> = { IV: '四级应急响应', III: '三级应急响应', II: '二级应急响应', I: '一级应急响应' };
+
+/**
+ * The `notice` variable of the approved speech template, by message kind: fixed phrases
+ * only (a response's own notice number is the one value put in front), so a call never reads
+ * free text the provider did not approve.
+ */
+export const SPOKEN_NOTICE: Record<string, string> = {
+  notify: '请做好防范，确认收到请按1',
+  renotify: '您尚未确认，确认收到请按1',
+  reminder: '您尚未到岗，请立即赶赴指挥部，收到请按1',
+  escalate: '责任人未按时确认，请立即电话叫应',
+  lowered: '预警已调整',
+  adjusted: '预警已调整',
+  resolved: '预警已解除',
+};
+const SPOKEN_RESPONSE_NOTICE: Record<string, string> = {
+  notify: '请立即到岗，收到请按1',
+  renotify: '您尚未确认，收到请按1',
+  reminder: '您尚未到岗，请立即赶赴指挥部',
+  escalate: '责任人未按时确认，请立即电话叫应',
+  lowered: '应急响应已调整',
+  adjusted: '应急响应已调整',
+  resolved: '应急响应已终止',
+};
+
+/**
+ * `level` and `notice` of the speech template (…叫应：{township}，防汛{level}，{notice}。).
+ * A response call-out says it is the HQ's decision and names the notice:
+ * 防汛二级应急响应，市防指决定宁防指〔2023〕4号，请立即到岗，收到请按1.
+ */
+export function spokenVariables(kind: 'warning' | 'response', messageKind: string, level: string | null, noticeNumber: string | null): { level: string; notice: string } {
+  if (kind === 'warning') return { level: SPOKEN_LEVEL[level ?? ''] ?? '', notice: SPOKEN_NOTICE[messageKind] ?? '' };
+  const phrase = SPOKEN_RESPONSE_NOTICE[messageKind] ?? '';
+  const decided = noticeNumber && messageKind !== 'escalate' ? `市防指决定${noticeNumber}，` : '';
+  return { level: SPOKEN_RESPONSE_LEVEL[level ?? ''] ?? '', notice: `${decided}${phrase}` };
+}

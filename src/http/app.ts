@@ -23,6 +23,8 @@ import { opsRoutes, setSecurityHeaders } from './routes/ops.js';
 import { docsRoutes } from './routes/docs.js';
 import { answerLinkLimit, loginLimit, rateLimit, TokenBuckets } from './rateLimit.js';
 import { ClientAddresses } from './clientAddress.js';
+import { inboundRoutes, loggedPath } from './routes/inbound.js';
+import { warningRoutes } from './routes/warnings.js';
 import { reply } from './api.js';
 import { opsApi } from './routes/ops.api.js';
 import { requestContext } from '../lib/requestContext.js';
@@ -45,8 +47,8 @@ export function createApp(svc: Services): Hono<AppEnv> {
     await requestContext.run({ requestId: id }, next);
     const seconds = (performance.now() - started) / 1000;
     svc.metrics.requests.observe({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) }, seconds);
-    if (c.res.status >= 500) svc.log.warn({ requestId: id, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) }, 'request failed');
-    else if (svc.log.isLevelEnabled('debug')) svc.log.debug({ requestId: id, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) }, 'request');
+    if (c.res.status >= 500) svc.log.warn({ requestId: id, method: c.req.method, path: loggedPath(c.req.path), status: c.res.status, ms: Math.round(seconds * 1000) }, 'request failed');
+    else if (svc.log.isLevelEnabled('debug')) svc.log.debug({ requestId: id, method: c.req.method, path: loggedPath(c.req.path), status: c.res.status, ms: Math.round(seconds * 1000) }, 'request');
     setSecurityHeaders(c);
   });
   app.use(
@@ -80,6 +82,8 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.route('/', cityRoutes(svc));
   app.route('/', noticeRoutes(svc));
   app.route('/', answerRoutes(svc));
+  app.route('/', inboundRoutes(svc));
+  app.route('/', warningRoutes(svc));
   app.route('/', boardRoutes(svc));
   app.route('/', queueDashboard(svc));
 
@@ -90,12 +94,12 @@ export function createApp(svc: Services): Hono<AppEnv> {
     const fault = storeFault(err);
     if (fault) {
       // One line per fault kind and 10 s, not one per request, while the store refuses work.
-      faultLog.sample(fault, (suppressed) => svc.log.error({ err, requestId: c.get('requestId'), path: c.req.path, suppressed }, fault === 'store_full' ? 'Redis out of memory' : 'Redis unavailable'));
+      faultLog.sample(fault, (suppressed) => svc.log.error({ err, requestId: c.get('requestId'), path: loggedPath(c.req.path), suppressed }, fault === 'store_full' ? 'Redis out of memory' : 'Redis unavailable'));
       c.header('Retry-After', '5');
       if (fault === 'store_full') return sendError(c, 503, 'store_full', 'The data store is full (Redis reached maxmemory and refuses writes); nothing was stored. Retry shortly; operators must free memory or raise maxmemory.');
       return sendError(c, 503, 'unavailable', 'The data store is not reachable right now; nothing was stored. Retry shortly.');
     }
-    svc.log.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
+    svc.log.error({ err, requestId: c.get('requestId'), path: loggedPath(c.req.path) }, 'unhandled error');
     return sendError(c, 500, 'internal', 'Something went wrong on our side; the error is logged with this request id');
   });
   return app;

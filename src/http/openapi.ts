@@ -11,6 +11,8 @@ import { noticesApi } from './routes/notices.api.js';
 import { adminApi } from './routes/admin.api.js';
 import { referenceApi } from './routes/reference.api.js';
 import { responsesApi } from './routes/responses/schema.js';
+import { inboundApi } from './routes/inbound.api.js';
+import { warningsApi } from './routes/warnings.api.js';
 
 /**
  * OpenAPI 3.1 of the HTTP API, generated from the operations each route area declares beside
@@ -19,7 +21,7 @@ import { responsesApi } from './routes/responses/schema.js';
  * draft 2020-12). Tests check that every served route is documented and that real answers
  * of every operation validate against this document.
  */
-const AREAS: Array<Record<string, Operation>> = [opsApi, readingsApi, stationsApi, alertsApi, responsesApi, dutyApi, noticesApi, adminApi, ...Object.values(referenceApi)];
+const AREAS: Array<Record<string, Operation>> = [opsApi, readingsApi, stationsApi, alertsApi, inboundApi, warningsApi, responsesApi, dutyApi, noticesApi, adminApi, ...Object.values(referenceApi)];
 
 export const OPERATIONS: Operation[] = AREAS.flatMap((area) => Object.values(area));
 for (const [i, op] of OPERATIONS.entries()) {

@@ -12,7 +12,18 @@ export const maybeLevel = level.nullable();
 export const version = z.number().int().meta({ description: 'Record version, for If-Match: "<version>"' });
 
 /** Why a station or township has its level (kinds: rainfall, river, reservoir, rise, rainfall-mean). */
-export const reason = z.looseObject({ kind: z.string(), value: z.number(), limit: z.number(), level });
+const gaugeReason = z.looseObject({ kind: z.string(), value: z.number(), limit: z.number(), level });
+/** An outside warning in force (POST /v1/warnings) as a reason for a township's warning level. */
+const outsideReason = z.object({
+  kind: z.literal('outside'),
+  source: z.string().meta({ description: 'e.g. 宁国市气象台' }),
+  event: z.string().meta({ description: 'e.g. 暴雨' }),
+  colour: z.enum(['red', 'orange', 'yellow', 'blue']).nullable(),
+  level,
+  identifier: z.string(),
+  expires: z.number().nullable().meta({ description: 'Epoch milliseconds; null: until cancelled' }),
+});
+export const reason = z.union([outsideReason, gaugeReason]);
 
 export const rainfallWindows = z.object(Object.fromEntries(RAIN_WINDOWS.map((w) => [w, z.number()])) as Record<(typeof RAIN_WINDOWS)[number], z.ZodNumber>);
 

@@ -93,7 +93,8 @@ export class NoticeService {
     if (mine.some((d) => d.status === 'sent')) return 'done';
     const ref = await this.d.reference.snapshot({ fresh: true });
     const person = ref.people.get(personId);
-    const contacts = (person?.contacts ?? []).filter((c) => this.d.channels.has(c.channel));
+    // Notices (reports, reminders) never ring a phone: calls are for 叫应 only.
+    const contacts = (person?.contacts ?? []).filter((c) => c.channel !== 'voice' && this.d.channels.has(c.channel));
     const record = (d: NoticeDelivery) =>
       this.d.redis
         .multi()

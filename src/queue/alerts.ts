@@ -1,4 +1,5 @@
 import { backOffOnStoreFaults } from './storeFault.js';
+import type { WarningFeed } from '../warnings/feed.js';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -81,10 +82,13 @@ export class BullAlertScheduler implements AlertScheduler, NoticeQueue {
 
 export async function ensureAlertSchedulers(queue: Queue, config: AppConfig): Promise<void> {
   await queue.upsertJobScheduler('alerts-sweep', { every: config.policy.sweepEvery }, { name: 'sweep', opts: { removeOnComplete: 10, removeOnFail: 100 } });
+  const feed = config.policy.warnings.feed;
+  if (feed.url) await queue.upsertJobScheduler('outside-feed', { every: feed.every }, { name: 'outside-feed', opts: { removeOnComplete: 10, removeOnFail: 100 } });
+  else await queue.removeJobScheduler('outside-feed');
 }
 
 export function createAlertsWorker(
-  { alerts, notices, responses, advisor }: { alerts: AlertService; notices: NoticeService; responses: ResponseService; advisor: Advisor },
+  { alerts, notices, responses, advisor, feed }: { alerts: AlertService; notices: NoticeService; responses: ResponseService; advisor: Advisor; feed?: WarningFeed | null },
   scheduler: BullAlertScheduler,
   connection: Redis,
   keys: Keys,
@@ -127,6 +131,8 @@ export function createAlertsWorker(
           await advisor.advise();
           return { ...swept, responses: held.townships };
         }
+        case 'outside-feed':
+          return feed ? feed.poll() : null;
         default:
           throw new Error(`unknown alerts job ${job.name}`);
       }

@@ -37,7 +37,7 @@ export class Advisor {
   async advise(): Promise<Recommendation | null> {
     const { redis, keys, config } = this.d;
     const ref = await this.d.reference.snapshot({ fresh: true });
-    const city = await readCityState(redis, keys, ref);
+    const city = await readCityState(redis, keys, ref, this.d.now());
     const picture = cityPicture(city.townships, city.meanRain, config.levels.city);
     const now = this.d.now();
     const h = keys.recommendations();

@@ -1,14 +1,15 @@
 import type { Keys } from './keys.js';
 import type { ScriptedRedis } from './scripts.js';
 import { batch } from './batch.js';
+import { townshipWarning } from './townshipWarning.js';
 import type { ReferenceSnapshot } from '../reference/store.js';
 import type { StoredStationState, StoredTownshipState } from '../evaluation/engine.js';
 import { RAIN_WINDOWS, type RainWindow } from '../domain/rules.js';
 import type { TownshipWarning } from '../domain/responses/advice.js';
 
 /**
- * Read model of the city as a whole: each township's warning level (from its stored
- * evaluation) and the city mean rainfall (全市平均降雨量: the mean over every station that
+ * Read model of the city as a whole: each township's warning level (its stored evaluation
+ * with the outside warnings in force) and the city mean rainfall (全市平均降雨量: the mean over every station that
  * reported rain in the last 24 h), read in one round trip.
  */
 export interface CityState {
@@ -17,12 +18,13 @@ export interface CityState {
   rainStations: number;
 }
 
-export async function readCityState(redis: ScriptedRedis, keys: Keys, ref: ReferenceSnapshot): Promise<CityState> {
+export async function readCityState(redis: ScriptedRedis, keys: Keys, ref: ReferenceSnapshot, now: number): Promise<CityState> {
   const townshipIds = [...ref.townships.keys()].sort();
   const stations = [...ref.stations.values()];
   const pipe = batch(redis);
   for (const id of townshipIds) pipe.hget(keys.township(id), 'state');
   for (const s of stations) pipe.hget(keys.station(s.id), 'state');
+  for (const id of townshipIds) pipe.hgetall(keys.outsideWarnings(id));
   const replies = (await pipe.exec()) ?? [];
   const value = (i: number): string | null => {
     const [err, v] = replies[i] ?? [];
@@ -30,8 +32,10 @@ export async function readCityState(redis: ScriptedRedis, keys: Keys, ref: Refer
     return typeof v === 'string' ? v : null;
   };
   const townships = townshipIds.map((id, i) => {
-    const json = value(i);
-    const state = json ? (JSON.parse(json) as StoredTownshipState) : null;
+    // The same level as the township's warning: gauges and outside warnings in force.
+    const [err, outside] = replies[townshipIds.length + stations.length + i] ?? [];
+    if (err) throw err;
+    const state = townshipWarning(value(i), outside as Record<string, string> | null, now);
     return { id, name: ref.townships.get(id)?.name ?? id, level: state?.level ?? null, state };
   });
   const rain: StoredStationState[] = [];

@@ -58,6 +58,14 @@ export class Keys {
   townshipMemberVersions(id: string): string {
     return `${this.prefix}:{t:${id}}:sv`;
   }
+  /** Outside warnings (CAP) covering the township: hash `sender|identifier` → JSON (src/domain/outside.ts). */
+  outsideWarnings(id: string): string {
+    return `${this.prefix}:{t:${id}}:outside`;
+  }
+  /** Entries of the outside-warning feed already taken (sorted set, entry id → when). */
+  outsideFeedSeen(): string {
+    return `${this.prefix}:outside:feed`;
+  }
 
   // Alerts live in their township's slot: the open-alert pointer and the alert commit together.
   /** Alert ids are `<townshipId>~<n>`; `~` never occurs in a township id. */
@@ -109,6 +117,18 @@ export class Keys {
   /** Delivery attempts by `channel|status` (hash of counters, for /metrics). */
   messageCounts(): string {
     return `${this.g}:metrics:messages`;
+  }
+  /** Which delivery a provider's receipt is about, by our OutId or the provider's id (string JSON). */
+  deliveryRef(id: string): string {
+    return `${this.g}:dlv:${id}`;
+  }
+  /** A receipt already applied (providers retry), by a hash of its content. */
+  receiptSeen(hash: string): string {
+    return `${this.g}:receipt:${hash}`;
+  }
+  /** Calls placed to one number (zset member → ms), for the providers' per-number limits. */
+  callLog(number: string): string {
+    return `${this.g}:calls:${number}`;
   }
   /** Silenced stations (hash id → { until, reason, by }). */
   silences(): string {

@@ -1,6 +1,7 @@
 import type { FC } from 'hono/jsx';
 import type { Services } from '../services.js';
 import type { Alert, Recipient } from '../domain/alerts.js';
+import { townshipWarning } from '../store/townshipWarning.js';
 import { evidenceText, levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
 import { readStationViews } from '../http/routes/stations.js';
 import type { Principal } from '../auth/credentials.js';
@@ -34,6 +35,7 @@ export async function boardData(svc: Services, viewer: Principal): Promise<Board
   const ids = [...ref.townships.keys()].sort();
   const pipe = batch(svc.redis);
   for (const id of ids) pipe.hmget(svc.keys.township(id), 'state', 'since', 'alert');
+  for (const id of ids) pipe.hgetall(svc.keys.outsideWarnings(id));
   const replies = (await pipe.exec()) ?? [];
   const stations = await readStationViews(svc, [...ref.stations.values()]);
   const active = (await svc.responses.store.active()).map((x) => x.response).sort((a, b) => b.createdAt - a.createdAt);
@@ -43,7 +45,8 @@ export async function boardData(svc: Services, viewer: Principal): Promise<Board
   const name = (id: string) => ref.stations.get(id)?.name ?? id;
   const townships = ids.map((id, i) => {
     const [state, since, alert] = (replies[i]?.[1] as Array<string | null>) ?? [];
-    const parsed = state ? (JSON.parse(state) as { level: string | null; reasons: never[] }) : null;
+    // Outside warnings in force count and show as evidence (宁国市气象台暴雨橙色预警).
+    const parsed = townshipWarning(state, replies[ids.length + i]?.[1] as Record<string, string> | null, now);
     const t = ref.townships.get(id)!;
     return {
       id,

@@ -20,6 +20,7 @@ import { levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
 import { rainIn, thresholdsAt } from '../domain/station.js';
 import { calendarOf } from '../evaluation/engine.js';
 import { batch } from '../store/batch.js';
+import type { Delivery } from '../domain/alerts.js';
 
 /**
  * /board: the duty room's screen. Staff sign in with their token (kept in an httpOnly,
@@ -242,7 +243,7 @@ export function boardRoutes(svc: Services) {
                     <td class="small">{t(r.notifiedAt)}</td>
                     <td class="small">{t(r.ackedAt)}{r.onBehalfOf ? `（${r.onBehalfOf} 代）` : ''}</td>
                     <td class="small">{t(r.arrivedAt)}{r.distanceM !== null ? ` ${r.distanceM} 米` : ''}</td>
-                    <td class="small">{r.deliveries.slice(-3).map((d) => <div>{`${d.channel} ${d.to} ${d.status}${d.error ? `：${d.error}` : ''}`}</div>)}</td>
+                    <td class="small">{r.deliveries.slice(-3).map((d) => <div>{deliveryText(d)}</div>)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -303,6 +304,7 @@ export function boardRoutes(svc: Services) {
 
 const TIMELINE: Record<string, string> = {
   opened: '启动', raised: '升级', lowered: '降级', adjusted: '调整', ended: '终止', declared: '防指宣布', acknowledged: '确认', arrived: '到岗',
+  'delivery-receipt': '送达回执', 'call-not-placed': '电话未拨打',
   'ack-overdue': '超时未确认，升级', 'arrival-overdue': '超时未到岗，提醒', resolved: '解除', 'delivery-failed': '消息发送失败',
 };
 
@@ -323,4 +325,13 @@ async function changeStamp(svc: Services, viewer: Principal): Promise<string> {
   for (const id of mine) vers.hget(svc.keys.alert(id), 'ver');
   const v = (await vers.exec()) ?? [];
   return [ref.version, ...replies.map(([, x]) => JSON.stringify(x)), ...v.map(([, x]) => String(x))].join('|');
+}
+
+const CHANNEL_WORDS: Record<string, string> = { sms: '短信', voice: '电话', wecom: '企业微信', dingtalk: '钉钉', email: '邮件', webhook: 'Webhook', none: '' };
+const DELIVERY_WORDS: Record<string, string> = { sent: '已发出', failed: '发送失败', retrying: '重试中', cancelled: '已取消', 'no-contact': '无可用联系方式', skipped: '未拨打' };
+
+/** One delivery on the board: channel, masked address, the receipt when there is one (已送达/关机/未接听…). */
+function deliveryText(d: Delivery): string {
+  const status = d.receipt?.text ?? DELIVERY_WORDS[d.status] ?? d.status;
+  return `${CHANNEL_WORDS[d.channel] ?? d.channel} ${d.to} ${status}${d.error ? `：${d.error}` : ''}`;
 }

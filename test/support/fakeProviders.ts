@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { aliyunSignature } from '../../src/channels/sms.js';
 import { dingtalkSign } from '../../src/channels/dingtalk.js';
 import { verifyWebhookSignature } from '../../src/channels/webhook.js';
+import { checkAliyunCall, checkAliyunCommon, checkTencentCall, voiceReceipts, smsReport, type Callee, type ReceiptSink, type Push } from './fakeVoice.js';
 
 /**
  * Local stand-ins for the providers, checking the real wire format and signatures:
@@ -11,10 +11,14 @@ import { verifyWebhookSignature } from '../../src/channels/webhook.js';
  *   POST /robot/send?access_token=…    钉钉 robot (timestamp + sign checked)
  *   GET  /?Action=SendSms&…            Aliyun SendSms (RPC signature recomputed)
  *   POST /sms                          generic HTTP SMS gateway (bearer checked)
+ *   GET  /?Action=SingleCallByTts|IvrCall  Aliyun Dyvms calls (signature, every parameter, per-number limits)
+ *   POST / with X-TC-Action: SendTtsVoice  Tencent VMS (TC3-HMAC-SHA256 recomputed, every field)
+ * With `pushReceiptsTo(sink)`, each accepted call and SMS is followed by the provider's
+ * receipt, in its own format, as the callee behaves (`callee(number, 'off')`…).
  * `failNext(route, mode, n)` makes the next n requests of a route fail: HTTP 500, hang
  * (never answer), drop (close the socket) or errcode (200 with a provider error).
  */
-export type Route = 'hook' | 'wecom' | 'dingtalk' | 'aliyun' | 'sms';
+export type Route = 'hook' | 'wecom' | 'dingtalk' | 'aliyun' | 'sms' | 'aliyun-voice' | 'tencent';
 export type FailMode = '500' | 'hang' | 'drop' | 'errcode';
 
 export interface Received {
@@ -26,15 +30,24 @@ export interface Received {
   json: any;
   ok: boolean;
   problem?: string;
+  /** When it arrived (ms). */
+  at: number;
 }
 
-export const FAKE_SECRETS = { webhook: 'hook-secret', dingtalk: 'ding-secret', aliyunId: 'LTAI-test', aliyunSecret: 'aliyun-secret', smsToken: 'sms-token' };
+export const FAKE_SECRETS = { webhook: 'hook-secret', dingtalk: 'ding-secret', aliyunId: 'LTAI-test', aliyunSecret: 'aliyun-secret', smsToken: 'sms-token', tencentId: 'AKID-test', tencentKey: 'tencent-secret' };
 
 export interface FakeProviders {
   url: string;
   received: Received[];
   failNext(route: Route, mode: FailMode, n?: number): void;
   of(route: Route): Received[];
+  /** Calls placed (accepted by a provider), in order. */
+  calls: Array<{ number: string; at: number; provider: 'aliyun' | 'tencent'; action: string; callId: string }>;
+  /** How a number behaves when called (default: answers without a key) or texted (sms: delivered). */
+  callee(number: string, behaviour: Callee): void;
+  /** Pushes the providers' receipts to `sink` from now on; every push is kept in `pushes`. */
+  pushReceiptsTo(sink: ReceiptSink): void;
+  pushes: Push[];
   close(): Promise<void>;
 }
 
@@ -42,6 +55,21 @@ export async function startFakeProviders(): Promise<FakeProviders> {
   const received: Received[] = [];
   const failures: Array<{ route: Route; mode: FailMode; left: number }> = [];
   const sockets = new Set<Socket>();
+  const calls: FakeProviders['calls'] = [];
+  const callees = new Map<string, Callee>();
+  const pushes: Push[] = [];
+  let sink: ReceiptSink | null = null;
+  const push = (endpoint: Push['endpoint'], bodies: unknown[]) => {
+    if (!sink) return;
+    const to = sink;
+    setTimeout(async () => {
+      for (const body of bodies) {
+        const entry: Push = { endpoint, body, at: Date.now(), status: 0 };
+        pushes.push(entry);
+        entry.status = await to(endpoint, body);
+      }
+    }, 30);
+  };
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -57,16 +85,20 @@ export async function startFakeProviders(): Promise<FakeProviders> {
           ? 'dingtalk'
           : url.pathname === '/' && query.Action === 'SendSms'
             ? 'aliyun'
-            : url.pathname === '/sms'
-              ? 'sms'
-              : null;
+            : url.pathname === '/' && (query.Action === 'SingleCallByTts' || query.Action === 'IvrCall')
+              ? 'aliyun-voice'
+              : url.pathname === '/' && req.headers['x-tc-action']
+                ? 'tencent'
+                : url.pathname === '/sms'
+                  ? 'sms'
+                  : null;
     let parsed: any = null;
     try {
       parsed = body ? JSON.parse(body) : null;
     } catch {
       /* not JSON */
     }
-    const entry: Received = { route: route ?? 'hook', path: url.pathname, query, headers: req.headers, body, json: parsed, ok: true };
+    const entry: Received = { route: route ?? 'hook', path: url.pathname, query, headers: req.headers, body, json: parsed, ok: true, at: Date.now() };
     const problem = route ? check(route, entry) : `unknown route ${req.method} ${url.pathname}`;
     if (problem) {
       entry.ok = false;
@@ -79,10 +111,32 @@ export async function startFakeProviders(): Promise<FakeProviders> {
       if (failure.mode === 'hang') return; // never answer
       if (failure.mode === 'drop') return req.socket.destroy();
       if (failure.mode === '500') return send(res, 500, { error: 'provider down' });
-      return send(res, 200, route === 'aliyun' ? { Code: 'isv.BUSINESS_LIMIT_CONTROL', Message: '触发流控' } : { errcode: 45009, errmsg: 'api freq out of limit' });
+      if (route === 'tencent') return send(res, 200, { Response: { Error: { Code: 'LimitExceeded', Message: '频率限制' }, RequestId: 'req' } });
+      return send(res, 200, route === 'aliyun' || route === 'aliyun-voice' ? { Code: 'isv.BUSINESS_LIMIT_CONTROL', Message: '触发流控' } : { errcode: 45009, errmsg: 'api freq out of limit' });
     }
-    if (problem) return send(res, route === 'aliyun' ? 400 : 401, route === 'aliyun' ? { Code: 'SignatureDoesNotMatch', Message: problem } : { errcode: 310000, errmsg: problem });
-    if (route === 'aliyun') return send(res, 200, { Code: 'OK', Message: 'OK', BizId: `biz-${received.length}`, RequestId: 'req' });
+    if (problem && route === 'tencent') return send(res, 200, { Response: { Error: { Code: 'AuthFailure.SignatureFailure', Message: problem }, RequestId: 'req' } });
+    if (problem) return send(res, route === 'aliyun' || route === 'aliyun-voice' ? 400 : 401, route === 'aliyun' || route === 'aliyun-voice' ? { Code: 'SignatureDoesNotMatch', Message: problem } : { errcode: 310000, errmsg: problem });
+    if (route === 'aliyun-voice' || route === 'tencent') {
+      const number = route === 'tencent' ? String(entry.json.CalledNumber).replace(/^\+86/, '') : query.CalledNumber!;
+      // The provider's own per-number limit: a second call within a minute is refused.
+      if (calls.some((c) => c.number === number && Date.now() - c.at < 60_000)) {
+        entry.ok = false;
+        entry.problem = `limit: a second call to ${number} within 60 s`;
+        return send(res, 200, route === 'tencent' ? { Response: { Error: { Code: 'LimitExceeded.PhoneNumberLimit', Message: entry.problem }, RequestId: 'req' } } : { Code: 'isv.BUSINESS_LIMIT_CONTROL', Message: entry.problem });
+      }
+      const callId = `call-${received.length}`;
+      const provider = route === 'tencent' ? 'tencent' : 'aliyun';
+      calls.push({ number, at: Date.now(), provider, action: route === 'tencent' ? 'SendTtsVoice' : query.Action!, callId });
+      const ivr = route === 'tencent' || query.Action === 'IvrCall';
+      push(route === 'tencent' ? 'tencent-voice' : 'aliyun-voice', voiceReceipts(provider, callees.get(number) ?? 'answer', { callId, outId: query.OutId ?? '', number, ivr }));
+      if (route === 'tencent') return send(res, 200, { Response: { SendStatus: { CallId: callId, SessionContext: entry.json.SessionContext ?? '' }, RequestId: 'req' } });
+      return send(res, 200, { Code: 'OK', Message: 'OK', CallId: callId, RequestId: 'req' });
+    }
+    if (route === 'aliyun') {
+      const bizId = `biz-${received.length}`;
+      push('aliyun-sms', [smsReport(callees.get(query.PhoneNumbers!) ?? 'answer', { bizId, outId: query.OutId ?? '', number: query.PhoneNumbers! })]);
+      return send(res, 200, { Code: 'OK', Message: 'OK', BizId: bizId, RequestId: 'req' });
+    }
     if (route === 'wecom' || route === 'dingtalk') return send(res, 200, { errcode: 0, errmsg: 'ok' });
     return send(res, 200, { ok: true });
   });
@@ -96,6 +150,12 @@ export async function startFakeProviders(): Promise<FakeProviders> {
     url: `http://127.0.0.1:${port}`,
     received,
     of: (route) => received.filter((r) => r.route === route),
+    calls,
+    callee: (number, behaviour) => void callees.set(number.replace(/^\+?86/, ''), behaviour),
+    pushReceiptsTo(to) {
+      sink = to;
+    },
+    pushes,
     failNext(route, mode, n = 1) {
       failures.push({ route, mode, left: n });
     },
@@ -135,19 +195,17 @@ function check(route: Route, r: Received): string | null {
       return null;
     }
     case 'aliyun': {
-      const { Signature, ...params } = r.query;
-      if (!Signature) return 'missing Signature';
-      if (params.AccessKeyId !== FAKE_SECRETS.aliyunId) return 'unknown AccessKeyId';
-      for (const f of ['Action', 'Version', 'Format', 'PhoneNumbers', 'SignName', 'TemplateCode', 'TemplateParam', 'SignatureMethod', 'SignatureVersion', 'SignatureNonce', 'Timestamp', 'RegionId']) {
-        if (!params[f]) return `missing ${f}`;
-      }
-      if (params.Version !== '2017-05-25' || params.SignatureMethod !== 'HMAC-SHA1') return 'wrong version or method';
-      if (aliyunSignature('GET', params, FAKE_SECRETS.aliyunSecret) !== Signature) return 'SignatureDoesNotMatch';
+      const common = checkAliyunCommon(r.query, FAKE_SECRETS.aliyunId, FAKE_SECRETS.aliyunSecret);
+      if (common) return common;
+      for (const f of ['PhoneNumbers', 'SignName', 'TemplateCode', 'TemplateParam']) if (!r.query[f]) return `missing ${f}`;
       // Aliyun's default limit on a template variable: 35 characters (isv.PARAM_LENGTH_LIMIT).
-      const vars = JSON.parse(params.TemplateParam!) as Record<string, unknown>;
-      for (const [k, v] of Object.entries(vars)) if (typeof v !== 'string' || [...v].length > 35) return `isv.PARAM_LENGTH_LIMIT ${k}`;
+      for (const [k, v] of Object.entries(JSON.parse(r.query.TemplateParam!) as Record<string, unknown>)) if (typeof v !== 'string' || [...v].length > 35) return `isv.PARAM_LENGTH_LIMIT ${k}`;
       return null;
     }
+    case 'aliyun-voice':
+      return checkAliyunCall(r.query, FAKE_SECRETS.aliyunId, FAKE_SECRETS.aliyunSecret);
+    case 'tencent':
+      return checkTencentCall(r.headers, r.body, r.json, FAKE_SECRETS.tencentId, FAKE_SECRETS.tencentKey);
     case 'sms':
       if (r.headers.authorization !== `Bearer ${FAKE_SECRETS.smsToken}`) return 'bad token';
       if (!r.json?.phone || !r.json?.text) return 'missing phone or text';

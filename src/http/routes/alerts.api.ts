@@ -5,6 +5,7 @@ import { ESCALATION_STEPS, RECIPIENT_ROLES } from '../../config/policy.js';
 import { isoTime, level, maybeLevel, reason } from '../schemas.js';
 import { plainText } from '../../lib/text.js';
 import { responseSummarySchema } from './responses/schema.js';
+import { RECEIPT_OUTCOMES } from '../../domain/receipts.js';
 
 /** Alerts (叫应): what the duty room and leaders send and read, and the CAP/answer-link forms. */
 const STAFF = ['admin', 'duty', 'leader'] as const;
@@ -31,8 +32,16 @@ export const declareBody = z.strictObject({
 });
 export const smsBody = z.strictObject({ from: z.string().trim().min(5), text: z.string().max(500) });
 
-const delivery = z.object({ channel: z.string(), to: z.string().meta({ description: 'Masked address' }), status: z.enum(['sent', 'failed', 'retrying', 'cancelled', 'no-contact']) })
-  .extend({ at: isoTime.nullable(), attempt: z.number().int(), provider: z.string().nullable(), error: z.string().nullable(), messageId: z.string() });
+const receipt = z
+  .object({ outcome: z.enum(RECEIPT_OUTCOMES), text: z.string().meta({ description: 'Chinese, e.g. 已送达, 关机, 已接听并按1确认' }), at: isoTime.nullable(), provider: z.string() })
+  .meta({ description: 'The provider\'s receipt of this delivery (POST /v1/inbound/<endpoint>/<secret>)' });
+const delivery = z
+  .object({
+    channel: z.string(),
+    to: z.string().meta({ description: 'Masked address' }),
+    status: z.enum(['sent', 'failed', 'retrying', 'cancelled', 'no-contact', 'skipped']).meta({ description: 'skipped: a call not placed (per-number limit), error says why' }),
+  })
+  .extend({ at: isoTime.nullable(), attempt: z.number().int(), provider: z.string().nullable(), error: z.string().nullable(), messageId: z.string(), providerMessageId: z.string().nullable(), receipt: receipt.nullable() });
 
 const recipientSchema = z.object({
   personId: z.string(),

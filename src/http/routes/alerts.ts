@@ -9,6 +9,7 @@ import { AlertError } from '../../alerts/service.js';
 import type { Alert } from '../../domain/alerts.js';
 import { accountabilityReport, reportCsv } from '../../alerts/report.js';
 import { limitParam } from '../../store/streams.js';
+import { acknowledgeBySms } from '../../inbound/smsReply.js';
 import { actor, responseErrorToApi } from './responses/index.js';
 import { responseSummary } from './responses/view.js';
 import { reply } from '../api.js';
@@ -41,7 +42,18 @@ export function alertView(a: Alert): z.input<typeof alertViewSchema> {
       mustAck: r.mustAck,
       notifiedAt: iso(r.notifiedAt),
       notifiedLevel: r.notifiedLevel,
-      deliveries: r.deliveries.map((d) => ({ channel: d.channel, to: d.to, status: d.status, at: iso(d.at), attempt: d.attempt, provider: d.provider ?? null, error: d.error ?? null, messageId: d.messageId })),
+      deliveries: r.deliveries.map((d) => ({
+        channel: d.channel,
+        to: d.to,
+        status: d.status,
+        at: iso(d.at),
+        attempt: d.attempt,
+        provider: d.provider ?? null,
+        error: d.error ?? null,
+        messageId: d.messageId,
+        providerMessageId: d.providerMessageId ?? null,
+        receipt: d.receipt ? { ...d.receipt, at: iso(d.receipt.at) } : null,
+      })),
       ackDeadline: iso(r.ackDeadline),
       ackedAt: iso(r.ackedAt),
       ackVia: r.ackVia,
@@ -169,23 +181,7 @@ export function alertRoutes(svc: Services) {
   /** An SMS reply: "1" or "收到" acknowledges that phone's newest open alert. */
   app.post('/v1/inbound/sms', requireRole('duty', 'admin'), async (c) => {
     const body = await parseJson(c, smsBody);
-    const text = body.text.trim().replace(/[。.!！\s]/g, '');
-    const normal = (n: string) => n.replace(/[^\d]/g, '').replace(/^86(?=1\d{10}$)/, '');
-    if (!['1', '收到', '确认', '收到确认'].includes(text)) {
-      return reply(c, alertsApi.inboundSms, { acknowledged: false, reply: '未识别的回复。回复“1”或“收到”确认防汛叫应消息。' });
-    }
-    const ref = await svc.reference.snapshot();
-    const people = [...ref.people.values()].filter((p) => p.contacts.some((ct) => ct.channel === 'sms' && normal(ct.to) === normal(body.from)));
-    if (people.length === 0) return reply(c, alertsApi.inboundSms, { acknowledged: false, reply: '本号码未登记为防汛责任人，无法确认。' });
-    const open = await svc.alerts.store.openAlertIds([...ref.townships.keys()]);
-    const alerts = (await svc.alerts.store.getMany([...open.values()]))
-      .flatMap((a) => people.flatMap((p) => a.recipients.filter((r) => r.personId === p.id && r.ackedAt === null && r.notifiedAt !== null).map((r) => ({ a, r }))))
-      .sort((x, y) => (y.r.notifiedAt ?? 0) - (x.r.notifiedAt ?? 0));
-    const newest = alerts[0];
-    if (!newest) return reply(c, alertsApi.inboundSms, { acknowledged: false, reply: '您目前没有待确认的防汛叫应消息。' });
-    await svc.alerts.acknowledge(newest.a.id, newest.r.personId, 'sms-reply').catch(alertErrorToApi);
-    const name = ref.townships.get(newest.a.townshipId)?.name ?? newest.a.townshipId;
-    return reply(c, alertsApi.inboundSms, { acknowledged: true, alertId: newest.a.id, personId: newest.r.personId, reply: `已确认：${name}防汛应急响应。请尽快赶赴指挥部到岗。` });
+    return reply(c, alertsApi.inboundSms, await acknowledgeBySms(svc, body.from, body.text).catch(alertErrorToApi));
   });
 
   app.get('/v1/reports/accountability', requireRole('duty', 'admin'), async (c) => {

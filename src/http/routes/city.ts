@@ -18,7 +18,7 @@ export function cityRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
   app.get('/v1/city', requireRole(...STAFF_ROLES), async (c) => {
     const ref = await svc.reference.snapshot();
-    const city = await readCityState(svc.redis, svc.keys, ref);
+    const city = await readCityState(svc.redis, svc.keys, ref, svc.now());
     const picture = cityPicture(city.townships, city.meanRain, svc.config.levels.city);
     const actives = (await svc.responses.store.active()).map((s) => s.response);
     const covered = new Map([...coverage(actives)].map(([t, r]) => [t, r.level] as [string, Level]));

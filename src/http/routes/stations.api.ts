@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { operations } from '../api.js';
 import { coordinatesSchema, STATION_KINDS, thresholdsSchema } from '../../reference/schema.js';
+import { outsideWarningSchema } from './warnings.api.js';
 import { isoTime, level, maybeLevel, rainfallWindows, reason } from '../schemas.js';
 
 /** The read API of stations and townships: current state with its evidence. */
@@ -57,6 +58,7 @@ export const townshipViewSchema = z.object({
     .object({ id: z.string(), level, notice: z.string(), since: isoTime, calloutId: z.string().nullable() })
     .nullable()
     .meta({ description: 'The HQ response (应急响应) in force for the township, or null; `level` above is the warning' }),
+  outsideWarnings: z.array(outsideWarningSchema).meta({ description: 'Outside warnings (CAP, POST /v1/warnings) stored for the township; those `active` count in `level` and `reasons`' }),
 });
 
 export const townshipEventSchema = z.object({ id: z.string(), townshipId: z.string(), at: isoTime, from: maybeLevel, to: maybeLevel, reasons: z.array(reason) });

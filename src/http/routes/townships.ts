@@ -11,6 +11,8 @@ import { limitParam, streamFields } from '../../store/streams.js';
 import { batch } from '../../store/batch.js';
 import { coverage } from '../../domain/responses/acts.js';
 import { reply } from '../api.js';
+import { townshipWarning } from '../../store/townshipWarning.js';
+import { outsideView } from './warnings.api.js';
 import { stationsApi } from './stations.api.js';
 import type { TownshipReason } from '../../domain/township.js';
 import type { MaybeLevel } from '../../domain/levels.js';
@@ -23,6 +25,7 @@ function localDate(svc: Services): string {
 async function readTownships(svc: Services, ref: ReferenceSnapshot, ids: string[]) {
   const pipe = batch(svc.redis);
   for (const id of ids) pipe.hmget(svc.keys.township(id), 'state', 'since', 'alert', 'response');
+  for (const id of ids) pipe.hgetall(svc.keys.outsideWarnings(id));
   const replies = (await pipe.exec()) ?? [];
   const covering = coverage((await svc.responses.store.active()).map((s) => s.response));
   const stationViews = await readStationViews(svc, ids.flatMap((id) => ref.stationsByTownship.get(id) ?? []));
@@ -30,11 +33,17 @@ async function readTownships(svc: Services, ref: ReferenceSnapshot, ids: string[
   return ids.map((id, i) => {
     const [err, values] = replies[i] ?? [];
     if (err) throw err;
-    const [state = null, since = null, alert = null, callout = null] = values as Array<string | null>;
+    const [stateJson = null, since = null, alert = null, callout = null] = values as Array<string | null>;
+    const [outErr, outsideHash] = replies[ids.length + i] ?? [];
+    if (outErr) throw outErr;
+    // The warning level counts the outside warnings in force (POST /v1/warnings) beside the gauges.
+    const combined = townshipWarning(stateJson, outsideHash as Record<string, string>, svc.now());
+    const state = combined ? JSON.stringify(combined) : null;
+    const outsideWarnings = outsideView(outsideHash as Record<string, string>, svc.now());
     const r = covering.get(id);
     // `level` is the warning (预警) from the gauges; `response` the HQ's decision in force (应急响应).
     const response = r ? { id: r.id, level: r.level, notice: r.noticeNumber, since: new Date([...r.acts].reverse().find((a) => a.townshipIds.includes(id))?.at ?? r.startsAt).toISOString(), calloutId: callout || null } : null;
-    return { ...townshipView(ref, id, { state, since }, stationViews.filter((s) => s.townshipId === id), today), openAlertId: alert || null, response };
+    return { ...townshipView(ref, id, { state, since }, stationViews.filter((s) => s.townshipId === id), today), openAlertId: alert || null, response, outsideWarnings };
   });
 }
 
