@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { startService, alertDataset, beijing, waitFor, testConfig, type TestService } from './helpers.js';
 import type { AppConfig } from '../src/config/load.js';
+import { smsCost } from '../src/channels/segments.js';
 
 /**
  * Call-and-answer end to end, in the style of GoAlert's smoke tests: real Redis, real
@@ -32,6 +33,8 @@ interface OutboxEntry {
   title: string;
   text: string;
   ackUrl: string | null;
+  deadline: string | null;
+  at: string;
 }
 
 const services: TestService[] = [];
@@ -132,6 +135,10 @@ describe('escalation', () => {
     const leadMessages = await outbox(svc, 'p-lead');
     const renotify = leadMessages.find((m) => m.text.startsWith('【再次提醒】'));
     expect(renotify?.channel).toBe('sms'); // the next contact
+    // It asks by a time still ahead (the next step's), ends with the reply hint, fits two parts.
+    expect(Date.parse(renotify!.deadline!)).toBeGreaterThan(Date.parse(renotify!.at));
+    expect(renotify!.text.endsWith('回复1确认')).toBe(true);
+    expect(smsCost(renotify!.text).segments).toBeLessThanOrEqual(2);
     const duty = await outbox(svc, 'p-duty');
     expect(duty.filter((m) => m.title.startsWith('【叫应超时】')).length).toBeGreaterThanOrEqual(1);
 
@@ -353,7 +360,10 @@ describe('delivery through real channels', () => {
       expect(lead.deliveries[0].error).toMatch(/^HTTP 500/);
       expect(lead.deliveries[2].provider).toBe('gateway');
       expect(lead.deliveries[2].to).toBe('+86138****0001'); // never the full number
-      expect(fake.of('sms').some((r) => r.json?.phone === '+8613800000001' && r.json.text.includes('确认链接：http://fangxun.test/a/'))).toBe(true);
+      // On the wire: the short SMS form, two parts at most, link, and the reply that acknowledges.
+      const onWire = fake.of('sms').find((r) => r.json?.phone === '+8613800000001');
+      expect(onWire?.json.text).toMatch(/http:\/\/fangxun\.test\/a\/[A-Za-z0-9]{12} 回复1确认$/);
+      expect(smsCost(onWire!.json.text).segments).toBeLessThanOrEqual(2);
       // The duty officer has only a webhook: the failure is on the alert for the duty room to see.
       expect(done.timeline.some((t: any) => t.type === 'delivery-failed' && t.personId === 'p-duty')).toBe(true);
       // Signatures were right on every attempt the providers saw.

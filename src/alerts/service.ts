@@ -322,6 +322,7 @@ export class AlertService {
       timeZone: this.d.config.levels.timezone,
       sender: this.policy.sender,
       about: message.aboutPersonId ? alert.recipients.find((r) => r.personId === message.aboutPersonId) ?? null : null,
+      channel: contact.channel,
     });
     const result = await channel.send(contact.to, outbound, AbortSignal.timeout(30_000));
     const base = { channel: contact.channel, to: maskAddress(contact.channel, contact.to), attempt, provider: result.provider };

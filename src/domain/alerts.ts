@@ -506,11 +506,13 @@ export function runEscalation(alert: Alert, timer: Pick<Timer, 'personId' | 'kin
   const tag = `${timer.kind}${timer.step}`;
   if (timer.step === 0) fx.ledger.push(ledger(alert, r, timer.kind === 'ack' ? 'ack-missed' : 'arrive-missed', deadline, null, ctx.now));
   if (action === 'renotify') {
+    // The missed deadline is past: the re-notification gives the time the next step runs.
+    const renewed = escalationDue(deadline, timer.step + 1, alert.level, ctx.policy);
     addMessage(
       alert,
       fx,
       ctx.now,
-      { personId: r.personId, aboutPersonId: null, kind: timer.kind === 'ack' ? 'renotify' : 'reminder', contactOffset: round + 1, withLink: true, deadline },
+      { personId: r.personId, aboutPersonId: null, kind: timer.kind === 'ack' ? 'renotify' : 'reminder', contactOffset: round + 1, withLink: true, deadline: renewed },
       tag,
     );
     record.notified.push(r.personId);
