@@ -167,7 +167,16 @@ describe('escalation', () => {
     expect(report.people.find((p: any) => p.personId === 'p-head')).toMatchObject({ acks: 1, lateAcks: 1, missedAcks: 1 });
     const csv = await svc.runtime.app.request('/v1/reports/accountability', { headers: { authorization: 'Bearer test-admin-token', accept: 'text/csv' } });
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
-    expect(await csv.text()).toContain('ack-missed');
+    expect(csv.headers.get('content-disposition')).toContain("filename*=UTF-8''%E9%97%AE%E8%B4%A3%E5%8F%B0%E8%B4%A6.csv");
+    const bytes = new Uint8Array(await csv.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // the BOM spreadsheet programs need for UTF-8
+    const rows = new TextDecoder().decode(bytes).split('\r\n').map((l) => l.split(','));
+    expect(rows[0]![0]).toBe('类型');
+    const missed = rows.filter((r) => r[0] === '未确认');
+    expect(missed.map((r) => r[5]).sort()).toEqual(['乡镇(街道)主要负责人', '联系市领导']);
+    // The deadline in 北京时间, as a spreadsheet reads it.
+    const deadline = report.entries.find((e: any) => e.type === 'ack-missed' && e.personId === missed[0]![4]).deadline;
+    expect(missed[0]![8]).toBe(new Date(Date.parse(deadline) + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' '));
   });
 
   it('fires a pending step once even when the worker holding it is gone', async () => {
