@@ -15,6 +15,7 @@ import { hasControl } from '../lib/text.js';
 import { boardData, Live, Page, personState } from './board.js';
 import { Bars, LevelChart } from './charts.js';
 import { responsePages } from './responsePages.js';
+import { reportPages } from './reportPages.js';
 import { loadStations } from '../store/readings.js';
 import { levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
 import { rainIn, thresholdsAt } from '../domain/station.js';
@@ -197,6 +198,7 @@ export function boardRoutes(svc: Services) {
   });
 
   responsePages(app, svc, { signedIn, dutyAction, actor, oneLine: ONE_LINE });
+  reportPages(app, svc, signedIn);
 
   app.post('/board/alerts/:id/ack', signedIn(true), dutyAction, async (c) => {
     const p = c.get('staff');
