@@ -76,6 +76,9 @@ export function shortTimeText(t: number, timeZone: string): string {
   return `${full.slice(3, 6)}${full.slice(7)}`;
 }
 
+/** Sign-in roles as the board names them (the header shows 姓名（值班人员）, never an id or a code). */
+export const STAFF_ROLE_WORDS: Record<string, string> = { admin: '管理员', duty: '值班人员', leader: '领导' };
+
 export const ROLE_WORDS: Record<string, string> = {
   'liaison-leader': '联系市领导',
   'township-head': '乡镇(街道)主要负责人',

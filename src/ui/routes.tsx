@@ -35,6 +35,7 @@ const ASSETS: Record<string, string> = {
   'board.js': 'text/javascript; charset=utf-8',
   'answer.css': 'text/css; charset=utf-8',
   'answer.js': 'text/javascript; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
 };
 export type BoardEnv = AppEnv & { Variables: { staff: Principal } };
 
@@ -50,8 +51,9 @@ export function boardRoutes(svc: Services) {
   };
   const signedIn = (html: boolean): MiddlewareHandler<BoardEnv> => async (c, next) => {
     const p = await staffOf(c);
-    if (!p) return html ? c.redirect('/board/login', 302) : c.text('sign in first\n', 401);
-    c.set('staff', p);
+    if (!p) return html ? c.redirect('/board/login', 302) : c.text('请先登录\n', 401);
+    const name = p.personId ? (await svc.reference.snapshot()).people.get(p.personId)?.name : undefined;
+    c.set('staff', name ? { ...p, name } : p);
     await next();
   };
 

@@ -29,6 +29,7 @@ function page(title: string, body: ReturnType<typeof html>, status = 200) {
           <meta name="robots" content="noindex" />
           <title>${title}</title>
           <link rel="stylesheet" href="/board/assets/answer.css" />
+          <link rel="icon" href="/board/assets/favicon.svg" type="image/svg+xml" />
         </head>
         <body>
           <main>${body}</main>
