@@ -234,9 +234,16 @@ describe('accountability report', () => {
     expect(lead).toMatchObject({ acks: 3, medianAckSeconds: 120, p90AckSeconds: 900, lateAcks: 1, missedAcks: 0 });
     expect(r.people[0]!.personId).toBe('head');
     expect(accountabilityReport(ledger, { from: T0 + 11 * MIN }, String, String).entries.map((x) => x.type)).toEqual(['ack-late']);
-    const csv = reportCsv(r);
-    expect(csv.startsWith('\uFEFF类型 type,')).toBe(true);
-    expect(csv.split('\r\n')).toHaveLength(5);
+    const csv = reportCsv(r, 'Asia/Shanghai');
+    const lines = csv.split('\r\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toBe('\uFEFF类型,叫应编号,乡镇（街道）,姓名,人员编号,角色,级别,通知时间（北京时间）,时限（北京时间）,实际时间（北京时间）,超时（秒）');
+    // 北京时间 (T0 is 09:00 +08:00), Chinese codes and roles; nothing in English or UTC.
+    expect(lines[1]).toBe('超时确认,t~1,西津街道,LEAD,lead,联系市领导,Ⅱ级,2026-07-05 09:00:00,2026-07-05 09:10:00,2026-07-05 09:15:00,300');
+    expect(lines.slice(1, 4).map((l) => l.split(',')[0])).toEqual(['超时确认', '未确认', '未到岗']);
+    expect(csv).not.toMatch(/T\d\d:|Z\b|ack|arrive|liaison/);
+    // Another configured zone moves the clock with it.
+    expect(reportCsv(r, 'Asia/Urumqi').split('\r\n')[1]).toContain('2026-07-05 07:00:00');
     expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90)).toBe(9);
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { startService, alertDataset, beijing, waitFor, testConfig, type TestService } from './helpers.js';
 import type { AppConfig } from '../src/config/load.js';
+import { smsCost } from '../src/channels/segments.js';
 
 /**
  * Call-and-answer end to end, in the style of GoAlert's smoke tests: real Redis, real
@@ -32,6 +33,8 @@ interface OutboxEntry {
   title: string;
   text: string;
   ackUrl: string | null;
+  deadline: string | null;
+  at: string;
 }
 
 const services: TestService[] = [];
@@ -132,6 +135,10 @@ describe('escalation', () => {
     const leadMessages = await outbox(svc, 'p-lead');
     const renotify = leadMessages.find((m) => m.text.startsWith('【再次提醒】'));
     expect(renotify?.channel).toBe('sms'); // the next contact
+    // It asks by a time still ahead (the next step's), ends with the reply hint, fits two parts.
+    expect(Date.parse(renotify!.deadline!)).toBeGreaterThan(Date.parse(renotify!.at));
+    expect(renotify!.text.endsWith('回复1确认')).toBe(true);
+    expect(smsCost(renotify!.text).segments).toBeLessThanOrEqual(2);
     const duty = await outbox(svc, 'p-duty');
     expect(duty.filter((m) => m.title.startsWith('【叫应超时】')).length).toBeGreaterThanOrEqual(1);
 
@@ -160,7 +167,16 @@ describe('escalation', () => {
     expect(report.people.find((p: any) => p.personId === 'p-head')).toMatchObject({ acks: 1, lateAcks: 1, missedAcks: 1 });
     const csv = await svc.runtime.app.request('/v1/reports/accountability', { headers: { authorization: 'Bearer test-admin-token', accept: 'text/csv' } });
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
-    expect(await csv.text()).toContain('ack-missed');
+    expect(csv.headers.get('content-disposition')).toContain("filename*=UTF-8''%E9%97%AE%E8%B4%A3%E5%8F%B0%E8%B4%A6.csv");
+    const bytes = new Uint8Array(await csv.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // the BOM spreadsheet programs need for UTF-8
+    const rows = new TextDecoder().decode(bytes).split('\r\n').map((l) => l.split(','));
+    expect(rows[0]![0]).toBe('类型');
+    const missed = rows.filter((r) => r[0] === '未确认');
+    expect(missed.map((r) => r[5]).sort()).toEqual(['乡镇(街道)主要负责人', '联系市领导']);
+    // The deadline in 北京时间, as a spreadsheet reads it.
+    const deadline = report.entries.find((e: any) => e.type === 'ack-missed' && e.personId === missed[0]![4]).deadline;
+    expect(missed[0]![8]).toBe(new Date(Date.parse(deadline) + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' '));
   });
 
   it('fires a pending step once even when the worker holding it is gone', async () => {
@@ -353,7 +369,10 @@ describe('delivery through real channels', () => {
       expect(lead.deliveries[0].error).toMatch(/^HTTP 500/);
       expect(lead.deliveries[2].provider).toBe('gateway');
       expect(lead.deliveries[2].to).toBe('+86138****0001'); // never the full number
-      expect(fake.of('sms').some((r) => r.json?.phone === '+8613800000001' && r.json.text.includes('确认链接：http://fangxun.test/a/'))).toBe(true);
+      // On the wire: the short SMS form, two parts at most, link, and the reply that acknowledges.
+      const onWire = fake.of('sms').find((r) => r.json?.phone === '+8613800000001');
+      expect(onWire?.json.text).toMatch(/http:\/\/fangxun\.test\/a\/[A-Za-z0-9]{12} 回复1确认$/);
+      expect(smsCost(onWire!.json.text).segments).toBeLessThanOrEqual(2);
       // The duty officer has only a webhook: the failure is on the alert for the duty room to see.
       expect(done.timeline.some((t: any) => t.type === 'delivery-failed' && t.personId === 'p-duty')).toBe(true);
       // Signatures were right on every attempt the providers saw.

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { startService, alertDataset, beijing, waitFor, testConfig, MIN, HOUR, type TestService } from './helpers.js';
 import { dailyReport, staleCheck } from '../src/domain/duties.js';
+import { smsCost } from '../src/channels/segments.js';
 import { fireSlot, RedisSlotLock, type DutyJob } from '../src/duties/cron.js';
 
 /** Scheduled duties: stale gauges, silences, shift reminders, the daily report, the slot lock. */
@@ -46,7 +47,7 @@ describe('stale-gauge check (pure)', () => {
     });
     expect(storm.zero).toBe(false);
     expect(storm.text).toContain('2026年07月31日08时至08月01日08时：');
-    expect(storm.text).toContain('全市平均降雨 36.5 毫米。');
+    expect(storm.text).toContain('全市平均降雨 36.5 毫米，最大 西津雨量站 114.0、港口雨量站 12.0、西津第二雨量站 8.1 毫米。');
     expect(storm.text).toContain('西津街道：平均 61.0 毫米，最大 西津雨量站 114.0、西津第二雨量站 8.1 毫米。');
     expect(storm.text).toContain('最高预警：西津街道Ⅱ级(橙色)。');
     expect(storm.text).toContain('防指未启动应急响应。');
@@ -66,6 +67,47 @@ describe('stale-gauge check (pure)', () => {
     expect(declared.text).toContain('应急响应：全市防汛Ⅳ级(蓝色)应急响应（宁防指〔2023〕4号）07月05日 09:00启动，继续执行。');
     expect(declared.text).toContain('到岗到位：应到岗 30 人，已到岗 28 人（其中超时 2 人），超时未到岗 1 人次。');
     expect(storm.text).toContain('预警 1 起，确认 2 人次，确认用时中位数 3 分 20 秒；超时未确认 1 人次');
+  });
+
+  it('reports 水情 against 警戒/保证 and 汛限, the wettest gauges, and an SMS short form with the link to the full one', () => {
+    const input = {
+      date: '2020-07-06',
+      dayStartHour: 8,
+      townships: [
+        { id: 't', name: '河沥溪街道', meanMm: 80, top: [{ name: '河沥长虹', mm: 114 }, { name: '河沥溪', mm: 60 }], highestLevel: 'III' as const },
+        { id: 'u', name: '霞西镇', meanMm: 70, top: [{ name: '霞西朱村', mm: 97 }], highestLevel: 'II' as const },
+      ],
+      alerts: 2,
+      acks: 4,
+      medianAckSeconds: 120,
+      missedAcks: 0,
+      missedArrivals: 0,
+      responses: [{ level: 'II' as const, scope: '全市', noticeNumber: '宁防指〔2020〕7号', startedAt: Date.parse('2020-07-06T20:00:00+08:00'), endedAt: null, endNotice: null }],
+      water: [
+        { name: '水阳江宁国站', kind: 'river' as const, peakM: 35.8, warning: 35.5, guarantee: 37.0 },
+        { name: '港口湾水库', kind: 'reservoir' as const, peakM: 135.4, floodLimit: 133.0 },
+        { name: '西津河宁国站', kind: 'river' as const, peakM: 37.25, warning: 35.5, guarantee: 37.0 },
+        { name: '青龙湾水库', kind: 'reservoir' as const, peakM: 40.1, floodLimit: 41.0 },
+      ],
+      timeZone: 'Asia/Shanghai',
+    };
+    const r = dailyReport(input, 'https://fx.ningguo.gov.cn/board/daily/2020-07-06');
+    expect(r.text).toContain('全市平均降雨 75.0 毫米，最大 河沥长虹 114.0、霞西朱村 97.0、河沥溪 60.0 毫米。');
+    // Over 保证 first, then over 警戒/汛限 by excess; below a stage says by how much.
+    expect(r.text).toContain(
+      '水情：西津河宁国站最高水位37.25米，超保证0.25米；港口湾水库最高水位135.4米，超汛限2.4米；水阳江宁国站最高水位35.8米，超警戒0.3米；青龙湾水库最高水位40.1米，低于汛限0.9米。',
+    );
+    expect(r.sms).toBe(
+      '【防汛日报】07月06日全市平均降雨75.0毫米，最大河沥长虹114.0毫米；西津河宁国站超保证0.25米；港口湾水库超汛限2.4米等3站；全市Ⅱ级(橙色)应急响应（宁防指〔2020〕7号）继续执行；最高预警霞西镇Ⅱ级(橙色)。全文：https://fx.ningguo.gov.cn/board/daily/2020-07-06',
+    );
+    expect(smsCost(r.sms).segments).toBeLessThanOrEqual(3);
+    expect(smsCost(r.text).segments).toBeGreaterThan(smsCost(r.sms).segments);
+    // Nothing over a stage: said once; water over a stage alone is no 零报告.
+    const calm = dailyReport({ ...input, water: [input.water[3]!] });
+    expect(calm.text).toContain('水情：青龙湾水库最高水位40.1米，低于汛限0.9米。各河道水库均未超警戒（汛限）。');
+    const quietButHigh = dailyReport({ ...input, townships: [], alerts: 0, responses: [], water: [input.water[1]!] });
+    expect(quietButHigh.zero).toBe(false);
+    expect(quietButHigh.text).toContain('超汛限2.4米');
   });
 });
 
@@ -149,6 +191,48 @@ describe('duties against Redis', () => {
     expect(report.title).toMatch(/^【防汛日报】\d\d月\d\d日$/);
     expect(report.personIds).toEqual(expect.arrayContaining(['p-duty', 'p-shift']));
     expect(await svc.call('POST', '/v1/admin/duties/nope/run')).toMatchObject({ status: 404 });
+  });
+
+  it('reports the day\'s water against its stages, by SMS in short with a link to the full 日报 on the board', async () => {
+    const t0 = clock;
+    // The next 08:00 Beijing (+30 s): the report is of the hydrological day that just ended.
+    // 08:00 Beijing is 00:00 UTC; the day after the one the test above reported (its label is t0's UTC date).
+    clock = Math.floor(t0 / (24 * HOUR) + 2) * 24 * HOUR + 30_000;
+    const date = new Date(clock - 24 * HOUR).toISOString().slice(0, 10);
+    const month = Number(new Date(clock + 8 * HOUR).toISOString().slice(5, 7));
+    const floodLimit = month >= 5 && month <= 9 ? 133.0 : 135.5; // K1's seasonal 汛限
+    await svc.importData({
+      people: [{ id: 'p-sms', name: '值班员戊', contacts: [{ channel: 'sms', to: '+8613800000009' }] }],
+      shifts: [{ id: 'shift-daily', start: new Date(clock - HOUR).toISOString(), end: new Date(clock + HOUR).toISOString(), leaderId: 'p-shift', officerIds: ['p-sms'] }],
+    } as never);
+    const readings = [
+      { stationId: 'W1', observedAt: beijing(clock - 2 * HOUR), waterLevelM: 35.8 },
+      { stationId: 'K1', observedAt: beijing(clock - 2 * HOUR), waterLevelM: floodLimit + 2.4 },
+      { stationId: 'R1', observedAt: beijing(clock - 3 * HOUR), rainfallMm: 30 },
+    ];
+    expect((await svc.call('POST', '/v1/readings', { token: key, body: { readings } })).body.accepted).toBe(3);
+    const ran = await svc.call('POST', '/v1/admin/duties/daily-report/run');
+    expect(typeof ran.body.result, JSON.stringify(ran.body)).toBe('string');
+    const report = (await svc.call('GET', '/v1/notices?kind=daily-report')).body.find((n: any) => n.key === `daily-report:${date}`);
+    expect(report.text).toContain(`港口湾水库最高水位${floodLimit + 2.4}米，超汛限2.4米；西津河宁国站最高水位35.8米，超警戒0.3米`);
+    expect(report.text).toContain('最大 西津雨量站 30.0 毫米');
+    expect(report.smsText).toContain('港口湾水库超汛限2.4米；西津河宁国站超警戒0.3米');
+    expect(report.smsText).toMatch(new RegExp(`全文：https?://[^/]+/board/daily/${date}$`));
+    // By SMS the short form, on the other channels the whole report.
+    const bySms = await waitFor(async () => (await outbox('p-sms')).find((m: any) => m.title === report.title) ?? null, 5_000, 'the report by SMS');
+    expect(bySms).toMatchObject({ channel: 'sms', text: report.smsText });
+    expect(smsCost(bySms.text).segments).toBeLessThanOrEqual(3);
+    const byHook = await waitFor(async () => (await outbox('p-shift')).find((m: any) => m.title === report.title) ?? null, 5_000, 'the report by webhook');
+    expect(byHook.text).toBe(report.text);
+    // The link opens the full report for staff; others sign in first.
+    const page = await svc.runtime.app.request(`/board/daily/${date}`, { headers: { authorization: 'Bearer test-admin-token' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('水情：港口湾水库最高水位');
+    expect(html).toContain(report.title);
+    expect((await svc.runtime.app.request(`/board/daily/${date}`)).status).toBe(302);
+    expect((await svc.runtime.app.request('/board/daily/1999-01-01', { headers: { authorization: 'Bearer test-admin-token' } })).status).toBe(404);
+    clock = t0;
   });
 });
 

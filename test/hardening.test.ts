@@ -65,7 +65,7 @@ describe('input that would cost us', () => {
 describe('the accountability CSV', () => {
   it('keeps formula-like cells as text', () => {
     const entry = { type: 'missed-ack' as const, alertId: 'a~1', townshipId: 't', township: '=cmd|" /C calc"!A0', personId: 'p', name: '@SUM(1+1)', role: '+x', level: 'IV', notifiedAt: null, deadline: null, actual: null, lateSeconds: -5 };
-    const csv = reportCsv({ entries: [entry] } as never);
+    const csv = reportCsv({ entries: [entry] } as never, 'Asia/Shanghai');
     const row = csv.trim().split('\r\n')[1]!;
     expect(row).toContain(`"'=cmd|"" /C calc""!A0"`);
     expect(row).toContain(`'@SUM(1+1)`);

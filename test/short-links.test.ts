@@ -63,6 +63,11 @@ describe('short personal links', () => {
     // Unknown, malformed and expired codes are refused.
     expect((await svc.call('GET', '/a/AAAAAAAAAAAA', { token: null })).status).toBe(404);
     expect((await svc.call('GET', '/a/not*a*code', { token: null })).status).toBe(404);
+    // A link cut short (forwarded, copied in part) says so, and what to do instead.
+    const cut = await svc.call('GET', `/a/${lead.code.slice(0, 9)}`, { token: null });
+    expect(cut.status).toBe(404);
+    expect(cut.body).toContain('链接不完整');
+    expect(cut.body).toContain('回复短信“1”确认收到');
     const short = await svc.runtime.services.links.issue({ alertId, personId: 'p-head', expiresAt: Date.now() + 300 });
     expect((await svc.call('GET', `/a/${short}`, { token: null })).status).toBe(200);
     await new Promise((r) => setTimeout(r, 400));

@@ -1,6 +1,7 @@
 import type { Alert, AlertMessage, Recipient } from '../domain/alerts.js';
 import { evidenceText, levelText, localTimeText, ROLE_WORDS, spokenVariables } from '../domain/wording.js';
 import type { OutboundMessage } from '../channels/types.js';
+import { smsText } from './smsText.js';
 
 /**
  * The Chinese text of each message. Everything a leader or duty officer reads is here, in
@@ -20,6 +21,8 @@ export interface RenderInput {
   sender: string;
   /** The person an escalation is about. */
   about: Recipient | null;
+  /** The channel it goes on: an SMS gets the short form (two parts, 回复1确认). */
+  channel?: string;
 }
 
 export function renderMessage(input: RenderInput): OutboundMessage {
@@ -29,7 +32,7 @@ export function renderMessage(input: RenderInput): OutboundMessage {
   const link = message.withLink ? input.ackUrl : null;
   if (link) lines.push(`确认链接：${link}`);
   lines.push(`—— ${input.sender}`);
-  const text = lines.join('\n');
+  const text = (input.channel === 'sms' ? smsText(input, recipient) : null) ?? lines.join('\n');
   const markdown = [`### ${title}`, ...lines.slice(0, -1).map((l) => (l.startsWith('确认链接：') && link ? `[点击确认收到](${link})` : l)), `> ${lines.at(-1)}`].join('\n\n');
   return {
     messageId: message.id,
@@ -59,6 +62,11 @@ export function renderMessage(input: RenderInput): OutboundMessage {
 }
 
 type Lines = { title: string; lines: string[] };
+
+/** `于<time>前` while the arrival deadline is ahead of the message, `尽快` once it has passed. */
+function arriveBy(deadline: number, at: number, timeZone: string): string {
+  return deadline > at ? `于${localTimeText(deadline, timeZone)}前` : '尽快';
+}
 
 /** What every message of a call-out says the same way: level, evidence, deadline, the person's role. */
 function commonWords({ alert, message, timeZone, stationName }: RenderInput, recipient: Recipient | undefined) {
@@ -91,7 +99,7 @@ function warningLines(input: RenderInput, recipient: Recipient | undefined): Lin
       lines.push(`${person.name}${role ? `（${role}）` : ''}：${townshipName}雨情水情达到防汛${level}预警。`);
       if (evidence) lines.push(`依据：${evidence}。`);
       if (message.withLink && deadline) {
-        const arrive = recipient?.arriveDeadline && recipient.arrivedAt === null ? `，并于${localTimeText(recipient.arriveDeadline, timeZone)}前赶赴${townshipName}指挥部到岗` : '';
+        const arrive = recipient?.arriveDeadline && recipient.arrivedAt === null ? `，并${arriveBy(recipient.arriveDeadline, message.createdAt, timeZone)}赶赴${townshipName}指挥部到岗` : '';
         lines.push(`请于${deadline}前确认收到${arrive}，组织做好防范。`);
       } else {
         lines.push('请关注雨情水情变化，做好防范准备。');
@@ -100,7 +108,7 @@ function warningLines(input: RenderInput, recipient: Recipient | undefined): Lin
       break;
     case 'reminder':
       title = `【到岗提醒】${townshipName}防汛${level}预警`;
-      lines.push(`${person.name}：${townshipName}防汛${level}预警，您尚未报到岗，到岗时限${deadline ?? ''}已过，请尽快赶赴指挥部并报到岗。`);
+      lines.push(`${person.name}：${townshipName}防汛${level}预警，您尚未报到岗，请于${deadline ?? ''}前赶赴指挥部并报到岗。`);
       break;
     case 'escalate':
       title = `【叫应超时】${townshipName}防汛${level}预警`;
@@ -138,7 +146,7 @@ function responseLines(input: RenderInput, recipient: Recipient | undefined): Li
         const arrive = recipient?.arrivedAt
           ? '（您已到岗，请确认新的响应级别）'
           : recipient?.arriveDeadline
-            ? `，并于${localTimeText(recipient.arriveDeadline, timeZone)}前赶赴${townshipName}防汛指挥部到岗到位`
+            ? `，并${arriveBy(recipient.arriveDeadline, message.createdAt, timeZone)}赶赴${townshipName}防汛指挥部到岗到位`
             : '';
         lines.push(`请于${deadline}前确认收到${arrive}。`);
       }
@@ -147,7 +155,7 @@ function responseLines(input: RenderInput, recipient: Recipient | undefined): Li
     }
     case 'reminder':
       title = `【到岗提醒】${townshipName}防汛${level}应急响应`;
-      lines.push(`${person.name}：${townshipName}防汛${level}应急响应${notice}，您尚未报到岗，到岗时限${deadline ?? ''}已过，请立即赶赴指挥部并报到岗。`);
+      lines.push(`${person.name}：${townshipName}防汛${level}应急响应${notice}，您尚未报到岗，请于${deadline ?? ''}前赶赴指挥部并报到岗。`);
       break;
     case 'escalate':
       title = `【叫应超时】${townshipName}防汛${level}应急响应`;

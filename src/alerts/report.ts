@@ -1,4 +1,7 @@
 import type { LedgerEntry } from '../domain/alerts.js';
+import { localParts } from '../domain/hydroDay.js';
+import { LEVEL_LABEL, type Level } from '../domain/levels.js';
+import { ROLE_WORDS } from '../domain/wording.js';
 
 /**
  * The accountability ledger (问责台账): every missed or late answer and arrival, and per
@@ -108,9 +111,42 @@ const csvCell = (v: unknown) => {
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 };
 
-/** The ledger entries as CSV (UTF-8 with BOM, so spreadsheet programs show the Chinese). */
-export function reportCsv(r: AccountabilityReport): string {
-  const header = ['类型 type', '预警 alertId', '乡镇 township', '人员 name', 'personId', '角色 role', '级别 level', '通知时间 notifiedAt', '时限 deadline', '实际 actual', '超时秒 lateSeconds'];
-  const rows = r.entries.map((e) => [e.type, e.alertId, e.township, e.name, e.personId, e.role, e.level, e.notifiedAt, e.deadline, e.actual, e.lateSeconds]);
+/** The ledger's codes as the duty room writes them (问责台账). */
+export const LEDGER_WORDS: Record<LedgerEntry['type'], string> = {
+  ack: '确认',
+  'ack-late': '超时确认',
+  'ack-missed': '未确认',
+  arrive: '到岗',
+  'arrive-late': '超时到岗',
+  'arrive-missed': '未到岗',
+};
+
+/** `2026-07-05 09:30:00` in the configured zone (北京时间), or empty. */
+function localDateTime(iso: string | null, timeZone: string): string {
+  if (iso === null) return '';
+  const p = localParts(Date.parse(iso), timeZone);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)}:${two(p.second)}`;
+}
+
+/**
+ * The ledger entries as CSV for a spreadsheet (UTF-8 with BOM, so it shows the Chinese): Chinese
+ * column labels and codes, times in the configured zone (北京时间), formula-like cells as text.
+ */
+export function reportCsv(r: AccountabilityReport, timeZone: string): string {
+  const header = ['类型', '叫应编号', '乡镇（街道）', '姓名', '人员编号', '角色', '级别', '通知时间（北京时间）', '时限（北京时间）', '实际时间（北京时间）', '超时（秒）'];
+  const rows = r.entries.map((e) => [
+    LEDGER_WORDS[e.type] ?? e.type,
+    e.alertId,
+    e.township,
+    e.name,
+    e.personId,
+    ROLE_WORDS[e.role] ?? e.role,
+    e.level ? (LEVEL_LABEL[e.level as Level]?.numeral ?? e.level) : '',
+    localDateTime(e.notifiedAt, timeZone),
+    localDateTime(e.deadline, timeZone),
+    localDateTime(e.actual, timeZone),
+    e.lateSeconds,
+  ]);
   return '\uFEFF' + [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }

@@ -334,6 +334,7 @@ export class AlertService {
       timeZone: this.d.config.levels.timezone,
       sender: this.policy.sender,
       about: message.aboutPersonId ? alert.recipients.find((r) => r.personId === message.aboutPersonId) ?? null : null,
+      channel: contact.channel,
     });
     const result = await this.sender.send(contact, outbound, { alertId, messageId, contactStep, personId: message.personId }, attempt, AbortSignal.timeout(30_000));
     if ('skipped' in result) {

@@ -48,8 +48,9 @@ export class AnswerLinks {
     if (token.includes('.')) return this.signer.verify(token, now);
     if (!CODE.test(token)) return { ok: false, reason: 'malformed' };
     const stored = await this.redis.get(this.keys.answerLink(token));
-    // Redis drops a code when it expires: unknown and expired read the same.
-    if (!stored) return { ok: false, reason: 'expired' };
+    // Redis drops a code when it expires: unknown and expired read the same, except a code
+    // shorter than any issued, which is a link cut off in forwarding or copying.
+    if (!stored) return { ok: false, reason: token.length < CODE_LENGTH ? 'malformed' : 'expired' };
     const claims = JSON.parse(stored) as LinkClaims;
     if (!(claims.expiresAt > now)) return { ok: false, reason: 'expired' };
     return { ok: true, claims };

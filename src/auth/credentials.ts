@@ -15,6 +15,8 @@ export interface Principal {
   /** Credential id (`bootstrap` for FANGXUN_ADMIN_TOKEN). */
   id: string;
   personId?: string;
+  /** The person's name, for pages (set by the board from the reference data). */
+  name?: string;
   /** Gauge keys: the stations the key may post for, or ['*']. */
   stations?: string[];
 }

@@ -518,9 +518,11 @@ export function runEscalation(alert: Alert, timer: Pick<Timer, 'personId' | 'kin
   const tag = `${timer.kind}${timer.step}`;
   if (timer.step === 0) fx.ledger.push(ledger(alert, r, timer.kind === 'ack' ? 'ack-missed' : 'arrive-missed', deadline, null, ctx.now));
   if (action === 'renotify' || action === 'call') {
-    // A `call` rung rings the person's phone first, then their other contacts.
+    // A `call` rung rings the person's phone first, then their other contacts. The missed
+    // deadline is past: the message gives the time the next step runs.
     const call = action === 'call' ? { call: true, contactOffset: 0 } : { contactOffset: round + 1 };
-    addMessage(alert, fx, ctx.now, { personId: r.personId, aboutPersonId: null, kind: timer.kind === 'ack' ? 'renotify' : 'reminder', withLink: true, deadline, ...call }, tag);
+    const renewed = escalationDue(deadline, timer.step + 1, alert.level, ctx.policy);
+    addMessage(alert, fx, ctx.now, { personId: r.personId, aboutPersonId: null, kind: timer.kind === 'ack' ? 'renotify' : 'reminder', withLink: true, deadline: renewed, ...call }, tag);
     record.notified.push(r.personId);
   } else {
     for (const p of ctx.whoIs(action)) {

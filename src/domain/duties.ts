@@ -66,7 +66,52 @@ export interface DailyInput {
   responses?: Array<{ level: Level; scope: string; noticeNumber: string; startedAt: number | null; endedAt: number | null; endNotice: string | null }>;
   /** 到岗到位 under the responses: people asked to go to their post, and how many did. */
   arrivals?: { required: number; arrived: number; late: number; missed: number };
+  /** 水情: each river and reservoir gauge's highest level of the day, against its stages. */
+  water?: WaterPeak[];
   timeZone?: string;
+}
+
+/** A gauge's highest water level of the day (m) and the stages it is read against. */
+export interface WaterPeak {
+  name: string;
+  kind: 'river' | 'reservoir';
+  peakM: number;
+  /** 警戒 / 保证 for a river, 汛限 (the one in force that day) for a reservoir. */
+  warning?: number;
+  guarantee?: number;
+  floodLimit?: number;
+}
+
+const metres = (x: number) => String(Math.round(x * 100) / 100);
+
+/** The stage a peak is read against: how far over (> 0) or under, and how grave (保证 2, 警戒/汛限 1, under 0). */
+function waterStanding(w: WaterPeak): { rank: number; excess: number; words: string } | null {
+  const stages: Array<[string, number | undefined, number]> = w.kind === 'river' ? [['保证', w.guarantee, 2], ['警戒', w.warning, 1]] : [['汛限', w.floodLimit, 1]];
+  for (const [name, stage, rank] of stages) {
+    if (stage !== undefined && w.peakM > stage) return { rank, excess: w.peakM - stage, words: `超${name}${metres(w.peakM - stage)}米` };
+  }
+  const [name, stage] = stages.at(-1)!;
+  return stage === undefined ? null : { rank: 0, excess: w.peakM - stage, words: `低于${name}${metres(stage - w.peakM)}米` };
+}
+
+/** 水情 in the office's words, gravest first: `西津河宁国站最高水位35.8米，超警戒0.3米` (short: `西津河宁国站超警戒0.3米`). */
+export function waterLines(water: readonly WaterPeak[], opts: { onlyOver?: boolean; short?: boolean } = {}): string[] {
+  return water
+    .map((w) => ({ w, s: waterStanding(w) }))
+    .filter((x) => !opts.onlyOver || (x.s?.rank ?? 0) > 0)
+    .sort((a, b) => (b.s?.rank ?? -1) - (a.s?.rank ?? -1) || (b.s?.excess ?? 0) - (a.s?.excess ?? 0))
+    .map(({ w, s }) => (opts.short ? `${w.name}${s?.words ?? ''}` : `${w.name}最高水位${metres(w.peakM)}米${s ? `，${s.words}` : ''}`));
+}
+
+/** The day's wettest gauges across the city, e.g. `河沥长虹 114.0`. */
+function topStations(d: DailyInput, n: number): string {
+  return d.townships
+    .flatMap((t) => t.top)
+    .filter((s) => s.mm > 0)
+    .sort((a, b) => b.mm - a.mm)
+    .slice(0, n)
+    .map((s) => `${s.name} ${mm(s.mm)}`)
+    .join('、');
 }
 
 const mm = (x: number) => (Math.round(x * 10) / 10).toFixed(1);
@@ -78,7 +123,11 @@ function duration(seconds: number): string {
   return s ? `${m} 分 ${s} 秒` : `${m} 分钟`;
 }
 
-export function dailyReport(d: DailyInput): { title: string; text: string; zero: boolean } {
+/**
+ * The 日报 (or 零报告), and its SMS form: the city's rain and wettest gauge, what is over a
+ * stage, the responses and the highest warning, then `全文：<fullUrl>` for the whole report.
+ */
+export function dailyReport(d: DailyInput, fullUrl?: string): { title: string; text: string; sms: string; zero: boolean } {
   const [y, m, day] = d.date.split('-');
   const next = new Date(Date.UTC(Number(y), Number(m) - 1, Number(day) + 1));
   const h = String(d.dayStartHour).padStart(2, '0');
@@ -87,19 +136,24 @@ export function dailyReport(d: DailyInput): { title: string; text: string; zero:
   const levels = d.townships.filter((t) => t.highestLevel !== null).sort((a, b) => levelRank(b.highestLevel) - levelRank(a.highestLevel));
   const title = `【防汛日报】${m}月${day}日`;
   const responses = d.responses ?? [];
-  if (rainy.length === 0 && levels.length === 0 && d.alerts === 0 && responses.length === 0) {
-    return { title, text: `${span}：全市无降雨，无应急响应，无预警。零报告。`, zero: true };
+  const water = d.water ?? [];
+  const overStage = waterLines(water, { onlyOver: true, short: true });
+  if (rainy.length === 0 && levels.length === 0 && d.alerts === 0 && responses.length === 0 && overStage.length === 0) {
+    const text = `${span}：全市无降雨，无应急响应，无预警。零报告。`;
+    return { title, text, sms: `${title}${text}`, zero: true };
   }
   const lines = [`${span}：`];
   const withMean = d.townships.filter((t) => t.meanMm !== null);
   if (withMean.length > 0) {
     const cityMean = withMean.reduce((s, t) => s + (t.meanMm ?? 0), 0) / withMean.length;
-    lines.push(`全市平均降雨 ${mm(cityMean)} 毫米。`);
+    const top = topStations(d, 5);
+    lines.push(`全市平均降雨 ${mm(cityMean)} 毫米${top ? `，最大 ${top} 毫米` : ''}。`);
   }
   for (const t of rainy.sort((a, b) => (b.meanMm ?? 0) - (a.meanMm ?? 0))) {
     const top = t.top.filter((s) => s.mm > 0).slice(0, 3).map((s) => `${s.name} ${mm(s.mm)}`).join('、');
     lines.push(`${t.name}：平均 ${mm(t.meanMm ?? 0)} 毫米${top ? `，最大 ${top} 毫米` : ''}。`);
   }
+  if (water.length > 0) lines.push(`水情：${waterLines(water).join('；')}。${overStage.length === 0 ? '各河道水库均未超警戒（汛限）。' : ''}`);
   if (responses.length > 0) {
     const when = (t: number | null) => (t === null ? '' : localTimeText(t, d.timeZone ?? 'Asia/Shanghai'));
     const told = responses.map((r) => {
@@ -122,5 +176,20 @@ export function dailyReport(d: DailyInput): { title: string; text: string; zero:
   } else {
     lines.push('无预警。');
   }
-  return { title, text: lines.join('\n'), zero: false };
+  return { title, text: lines.join('\n'), sms: dailySms(d, title, overStage, levels, fullUrl), zero: false };
+}
+
+/** The short form for SMS; the full report is one tap away. */
+function dailySms(d: DailyInput, title: string, overStage: string[], levels: DailyInput['townships'], fullUrl: string | undefined): string {
+  const parts: string[] = [];
+  const withMean = d.townships.filter((t) => t.meanMm !== null);
+  if (withMean.length > 0) {
+    const top = topStations(d, 1);
+    parts.push(`全市平均降雨${mm(withMean.reduce((s, t) => s + (t.meanMm ?? 0), 0) / withMean.length)}毫米${top ? `，最大${top.replace(' ', '')}毫米` : ''}`);
+  }
+  if (overStage.length > 0) parts.push(`${overStage.slice(0, 2).join('；')}${overStage.length > 2 ? `等${overStage.length}站` : ''}`);
+  const active = (d.responses ?? []).filter((r) => r.endedAt === null);
+  parts.push(active.length ? `${active.map((r) => `${r.scope}${levelText(r.level)}应急响应（${r.noticeNumber}）`).join('、')}继续执行` : '无应急响应在执行');
+  if (levels.length > 0) parts.push(`最高预警${levels[0]!.name}${levelText(levels[0]!.highestLevel)}`);
+  return `${title}${parts.join('；')}。${fullUrl ? `全文：${fullUrl}` : ''}`;
 }

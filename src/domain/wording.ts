@@ -73,6 +73,15 @@ export function localTimeText(t: number, timeZone: string): string {
   return `${parts.month}月${parts.day}日 ${parts.hour}:${parts.minute}`;
 }
 
+/** Short local time for SMS: `05日14:32` (a deadline is hours away, the day is enough). */
+export function shortTimeText(t: number, timeZone: string): string {
+  const full = localTimeText(t, timeZone);
+  return `${full.slice(3, 6)}${full.slice(7)}`;
+}
+
+/** Sign-in roles as the board names them (the header shows 姓名（值班人员）, never an id or a code). */
+export const STAFF_ROLE_WORDS: Record<string, string> = { admin: '管理员', duty: '值班人员', leader: '领导' };
+
 export const ROLE_WORDS: Record<string, string> = {
   'liaison-leader': '联系市领导',
   'township-head': '乡镇(街道)主要负责人',

@@ -10,8 +10,9 @@ import type { ResponseStore } from '../store/responseState.js';
 import type { LedgerEntry } from '../domain/alerts.js';
 import { loadStations } from '../store/readings.js';
 import { hydroDayOf } from '../domain/hydroDay.js';
-import { rainIn } from '../domain/station.js';
-import { dailyReport, offlineAfterMs, staleCheck, type Silence } from '../domain/duties.js';
+import { rainIn, thresholdsAt } from '../domain/station.js';
+import { calendarOf } from '../evaluation/engine.js';
+import { dailyReport, offlineAfterMs, staleCheck, type Silence, type WaterPeak } from '../domain/duties.js';
 import { maxLevel, type Level, type MaybeLevel } from '../domain/levels.js';
 import { localTimeText } from '../domain/wording.js';
 import { accountabilityReport } from '../alerts/report.js';
@@ -156,6 +157,15 @@ export class DutyRunner {
       const reported = list.some((x) => x.rain !== null && x.t > day.start && x.t - (x.periodMs ?? 0) < day.end);
       totals.set(s.id, reported ? rainIn(list, day.start, day.end) : null);
     }
+    const cal = calendarOf(config);
+    const water: WaterPeak[] = [];
+    for (const s of stations) {
+      if (s.kind === 'rain') continue;
+      const levels = (samples.get(s.id)?.samples ?? []).filter((x) => x.level !== null && x.t > day.start && x.t <= day.end).map((x) => x.level!);
+      if (levels.length === 0) continue;
+      const th = thresholdsAt(s.kind, s.thresholds ?? {}, day.end, cal);
+      water.push({ name: s.name, kind: s.kind, peakM: Math.max(...levels), warning: th.warning, guarantee: th.guarantee, floodLimit: th.floodLimit });
+    }
     const townships = [];
     for (const t of ref.townships.values()) {
       const own = (ref.stationsByTownship.get(t.id) ?? []).filter((s) => totals.get(s.id) !== null && totals.get(s.id) !== undefined);
@@ -169,7 +179,8 @@ export class DutyRunner {
     const opened = (await this.d.alerts.getMany(alertIds)).filter((a) => a.openedAt > day.start && a.openedAt <= day.end);
     const acks = report.people.reduce((n, p) => n + p.acks, 0);
     const ackTimes = ledger.filter((e) => (e.type === 'ack' || e.type === 'ack-late') && e.actual !== null && e.notifiedAt !== null).map((e) => Math.round((e.actual! - e.notifiedAt!) / 1000)).sort((a, b) => a - b);
-    const { title, text, zero } = dailyReport({
+    const fullUrl = `${config.policy.publicUrl.replace(/\/$/, '')}/board/daily/${day.date}`;
+    const { title, text, sms, zero } = dailyReport({
       date: day.date,
       dayStartHour,
       townships,
@@ -179,10 +190,11 @@ export class DutyRunner {
       missedAcks: report.people.reduce((n, p) => n + p.missedAcks, 0),
       missedArrivals: report.people.reduce((n, p) => n + p.missedArrivals, 0),
       ...(await this.responsesOfDay(ref, day.start, day.end, ledger)),
+      water,
       timeZone: timezone,
-    });
+    }, fullUrl);
     const to = this.dutyRoom(ref, now + 1);
-    const notice = await this.d.notices.send({ kind: 'daily-report', key: `daily-report:${day.date}`, title, text, personIds: to });
+    const notice = await this.d.notices.send({ kind: 'daily-report', key: `daily-report:${day.date}`, title, text, smsText: sms, personIds: to });
     this.d.log.info({ day: day.date, zero, people: to.length, sent: Boolean(notice) }, 'daily report');
     return notice ? text : null;
   }

@@ -23,6 +23,8 @@ export interface Notice {
   text: string;
   createdAt: number;
   personIds: string[];
+  /** A shorter text for SMS (the daily report's short form with a link to the full one). */
+  smsText?: string;
 }
 
 export interface NoticeDelivery {
@@ -52,10 +54,10 @@ export class NoticeService {
   ) {}
 
   /** Sends once per `key`; returns the notice, or null when that key was already sent. */
-  async send(n: { kind: NoticeKind; key: string; title: string; text: string; personIds: string[] }): Promise<Notice | null> {
+  async send(n: { kind: NoticeKind; key: string; title: string; text: string; personIds: string[]; smsText?: string }): Promise<Notice | null> {
     const { redis, keys } = this.d;
     const personIds = [...new Set(n.personIds)];
-    const notice: Notice = { id: `n-${randomUUID().slice(0, 12)}`, kind: n.kind, key: n.key, title: n.title, text: n.text, createdAt: this.d.now(), personIds };
+    const notice: Notice = { id: `n-${randomUUID().slice(0, 12)}`, kind: n.kind, key: n.key, title: n.title, text: n.text, createdAt: this.d.now(), personIds, ...(n.smsText ? { smsText: n.smsText } : {}) };
     // The notice and its dedup key in one step: a duplicate never gets past this.
     const created = await redis.set(keys.noticeDedup(n.key), notice.id, 'EX', 90 * 86_400, 'NX');
     if (created !== 'OK') return null;
@@ -72,6 +74,12 @@ export class NoticeService {
     const deliveries: Record<string, NoticeDelivery[]> = {};
     for (const pid of notice.personIds) deliveries[pid] = all[`d:${pid}`] ? (JSON.parse(all[`d:${pid}`]!) as NoticeDelivery[]) : [];
     return { ...notice, deliveries };
+  }
+
+  /** The notice sent under a deduplication key (e.g. `daily-report:2026-07-05`), or null. */
+  async byKey(key: string): Promise<Notice | null> {
+    const id = await this.d.redis.get(this.d.keys.noticeDedup(key));
+    return id ? this.get(id) : null;
   }
 
   async list(limit: number, kind?: string) {
@@ -116,7 +124,7 @@ export class NoticeService {
       mobile: person?.contacts.find((c) => c.channel === 'sms')?.to ?? null,
       role: notice.kind,
       title: notice.title,
-      text: notice.text,
+      text: contact.channel === 'sms' && notice.smsText ? notice.smsText : notice.text,
       markdown: `### ${notice.title}\n\n${notice.text.replaceAll('\n', '\n\n')}`,
       ackUrl: null,
       deadline: null,

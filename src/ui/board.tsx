@@ -2,7 +2,7 @@ import type { FC } from 'hono/jsx';
 import type { Services } from '../services.js';
 import type { Alert, Recipient } from '../domain/alerts.js';
 import { townshipWarning } from '../store/townshipWarning.js';
-import { evidenceText, levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
+import { evidenceText, levelText, localTimeText, ROLE_WORDS, STAFF_ROLE_WORDS } from '../domain/wording.js';
 import { readStationViews } from '../http/routes/stations.js';
 import type { Principal } from '../auth/credentials.js';
 import { seesAlert, seesResponse } from '../auth/scope.js';
@@ -300,6 +300,7 @@ export const Page: FC<{ title: string; principal?: Principal | null; children?: 
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>{title}</title>
       <link rel="stylesheet" href="/board/assets/board.css" />
+      <link rel="icon" href="/board/assets/favicon.svg" type="image/svg+xml" />
     </head>
     <body>
       <div id="banner">连接中断，正在重连…</div>
@@ -307,7 +308,7 @@ export const Page: FC<{ title: string; principal?: Principal | null; children?: 
         <h1><a href="/board" class="home">防汛值守</a> · {title}</h1>
         {principal && (
           <span class="who">
-            {principal.personId ?? principal.role}（{principal.role}）{' '}
+            {principal.name ?? principal.personId ?? STAFF_ROLE_WORDS[principal.role] ?? ''}（{STAFF_ROLE_WORDS[principal.role] ?? '工作人员'}）{' '}
             <form method="post" action="/board/logout"><button type="submit">退出</button></form>
           </span>
         )}

@@ -15,6 +15,7 @@ import { hasControl } from '../lib/text.js';
 import { boardData, Live, Page, personState } from './board.js';
 import { Bars, LevelChart } from './charts.js';
 import { responsePages } from './responsePages.js';
+import { reportPages } from './reportPages.js';
 import { loadStations } from '../store/readings.js';
 import { levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
 import { rainIn, thresholdsAt } from '../domain/station.js';
@@ -35,6 +36,7 @@ const ASSETS: Record<string, string> = {
   'board.js': 'text/javascript; charset=utf-8',
   'answer.css': 'text/css; charset=utf-8',
   'answer.js': 'text/javascript; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
 };
 export type BoardEnv = AppEnv & { Variables: { staff: Principal } };
 
@@ -50,8 +52,9 @@ export function boardRoutes(svc: Services) {
   };
   const signedIn = (html: boolean): MiddlewareHandler<BoardEnv> => async (c, next) => {
     const p = await staffOf(c);
-    if (!p) return html ? c.redirect('/board/login', 302) : c.text('sign in first\n', 401);
-    c.set('staff', p);
+    if (!p) return html ? c.redirect('/board/login', 302) : c.text('请先登录\n', 401);
+    const name = p.personId ? (await svc.reference.snapshot()).people.get(p.personId)?.name : undefined;
+    c.set('staff', name ? { ...p, name } : p);
     await next();
   };
 
@@ -198,6 +201,7 @@ export function boardRoutes(svc: Services) {
   });
 
   responsePages(app, svc, { signedIn, dutyAction, actor, oneLine: ONE_LINE });
+  reportPages(app, svc, signedIn);
 
   app.post('/board/alerts/:id/ack', signedIn(true), dutyAction, async (c) => {
     const p = c.get('staff');

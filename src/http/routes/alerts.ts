@@ -198,8 +198,8 @@ export function alertRoutes(svc: Services) {
     const report = accountabilityReport(entries, { from: parse(from, 'from'), to: parse(to, 'to') }, (id) => ref.people.get(id)?.name ?? id, (id) => ref.townships.get(id)?.name ?? id);
     if ((c.req.header('accept') ?? '').includes('text/csv')) {
       c.header('Content-Type', 'text/csv; charset=utf-8');
-      c.header('Content-Disposition', 'attachment; filename="accountability.csv"');
-      return c.body(reportCsv(report));
+      c.header('Content-Disposition', `attachment; filename="accountability.csv"; filename*=UTF-8''${encodeURIComponent('问责台账.csv')}`);
+      return c.body(reportCsv(report, svc.config.levels.timezone));
     }
     return reply(c, alertsApi.accountabilityReport, report);
   });

@@ -13,7 +13,7 @@ import type { Alert, Recipient } from '../../domain/alerts.js';
  * the phone's location when the browser offers it.
  */
 const REFUSED: Record<string, string> = {
-  malformed: '链接不完整，请从消息中完整复制链接。',
+  malformed: '链接不完整，可能在转发或复制时被截断。请在短信中点开完整链接，或直接回复短信“1”确认收到；仍有问题请致电值班室。',
   forged: '链接无效。',
   expired: '链接已过期，请联系值班室。',
 };
@@ -29,6 +29,7 @@ function page(title: string, body: ReturnType<typeof html>, status = 200) {
           <meta name="robots" content="noindex" />
           <title>${title}</title>
           <link rel="stylesheet" href="/board/assets/answer.css" />
+          <link rel="icon" href="/board/assets/favicon.svg" type="image/svg+xml" />
         </head>
         <body>
           <main>${body}</main>

@@ -18,6 +18,7 @@ export const noticeSchema = z.object({
   text: z.string(),
   createdAt: isoTime,
   personIds: z.array(z.string()),
+  smsText: z.string().optional().describe('The shorter text sent by SMS, when the notice has one (daily report)'),
   deliveries: z
     .record(
       z.string(),

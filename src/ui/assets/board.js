@@ -10,7 +10,12 @@
       else el.textContent = '剩余 ' + fmt(left);
     });
   }
-  function fmt(s) { var m = Math.floor(s / 60); return (m ? m + '分' : '') + (s % 60) + '秒'; }
+  // Over an hour: 1小时44分 (the seconds no longer matter); under: 12分5秒.
+  function fmt(s) {
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+    if (h) return h + '小时' + (m ? m + '分' : '');
+    return (m ? m + '分' : '') + (s % 60) + '秒';
+  }
   function refresh() {
     fetch(location.pathname.replace(/\/$/, '') + '/fragment' + location.search, { credentials: 'same-origin' })
       .then(function (r) { if (r.status === 401) { location.href = '/board/login'; return null; } return r.text(); })
