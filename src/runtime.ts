@@ -25,6 +25,7 @@ import { AnswerLinks } from './alerts/shortLinks.js';
 import { BullAlertScheduler, createAlertsQueue, createAlertsWorker, ensureAlertSchedulers } from './queue/alerts.js';
 import type { Channel } from './channels/types.js';
 import { drillChannels } from './channels/outbox.js';
+import { CapNumbers } from './alerts/capIds.js';
 import { NoticeService } from './notices/service.js';
 import { ResponseService } from './responses/service.js';
 import { ResponseStore } from './store/responseState.js';
@@ -114,7 +115,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const secrets = opts.inboundSecrets ?? inboundSecrets(opts.config.channels, opts.env ?? process.env, (msg) => log.warn(msg));
   const receipts = new ReceiptService({ redis, keys, alerts, reference, scheduler, secrets: secrets as ReceiptDeps['secrets'], log });
   const outside = new OutsideWarningService({ redis, keys, config: opts.config, reference, reconcile: (id) => alerts.reconcile(id), advise: () => advisor.advise(), now, log });
-  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, duties, queues, metrics, receipts, outside, drill, now, log };
+  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, duties, queues, metrics, receipts, outside, deployment: { drill, keyPrefix: keys.prefix }, capNumbers: new CapNumbers(redis, keys), now, log };
 
   const workers: Worker[] = [];
   if (opts.workers) {

@@ -9,6 +9,7 @@ import type { AnswerLinks } from './alerts/shortLinks.js';
 import type { NoticeService } from './notices/service.js';
 import type { DutyRunner } from './duties/runner.js';
 import type { Queue } from 'bullmq';
+import type { CapNumbers } from './alerts/capIds.js';
 import type { ResponseService } from './responses/service.js';
 import type { Advisor } from './responses/advisor.js';
 import type { Metrics } from './ops/metrics.js';
@@ -34,8 +35,10 @@ export interface Services {
   /** The BullMQ queues (for /readyz and /metrics). */
   queues: Queue[];
   metrics: Metrics;
-  /** Drill mode (演练模式): every message goes to the outbox, none to a provider. */
-  drill: boolean;
+  /** Drill mode (演练模式: every message goes to the outbox) and the Redis key prefix of this deployment. */
+  deployment: { drill: boolean; keyPrefix: string };
+  /** GB/T 35965.1 message numbers of CAP series. */
+  capNumbers: CapNumbers;
   /** Provider receipts (POST /v1/inbound/<endpoint>/<secret>). */
   receipts: ReceiptService;
   /** Outside warnings (CAP 1.2) into the townships they cover. */

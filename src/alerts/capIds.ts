@@ -9,7 +9,15 @@ import type { ScriptedRedis } from '../store/scripts.js';
  * series is published, and keeps it: renders of the same message are identical. One Lua step
  * (`fxCapAssign` in store/scripts.ts); both keys share the `{prefix}` slot.
  */
-export function capNumbers(redis: ScriptedRedis, keys: Keys, sender: string, subject: string, count: number): Promise<number[]> {
-  if (count === 0) return Promise.resolve([]);
-  return redis.fxCapAssign(keys.capCounter(sender), keys.capSeries(subject), count);
+export class CapNumbers {
+  constructor(
+    private readonly redis: ScriptedRedis,
+    private readonly keys: Keys,
+  ) {}
+
+  /** The numbers of the first `count` messages of `subject`'s series (assigned on first publication). */
+  forSeries(sender: string, subject: string, count: number): Promise<number[]> {
+    if (count === 0) return Promise.resolve([]);
+    return this.redis.fxCapAssign(this.keys.capCounter(sender), this.keys.capSeries(subject), count);
+  }
 }

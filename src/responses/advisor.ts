@@ -6,7 +6,8 @@ import type { ReferenceStore } from '../reference/store.js';
 import type { AlertService } from '../alerts/service.js';
 import type { NoticeService } from '../notices/service.js';
 import type { ResponseService } from './service.js';
-import { readCityState } from '../store/cityState.js';
+import { CityStateReader } from '../store/cityState.js';
+import type { ReferenceSnapshot } from '../reference/store.js';
 import { coverage } from '../domain/responses/acts.js';
 import { cityPicture, recommend, recommendationText, type Recommendation } from '../domain/responses/advice.js';
 import { LEVEL_LABEL, levelRank, type Level } from '../domain/levels.js';
@@ -32,13 +33,26 @@ export interface AdvisorDeps {
 }
 
 export class Advisor {
-  constructor(private readonly d: AdvisorDeps) {}
+  private readonly city: CityStateReader;
+
+  constructor(private readonly d: AdvisorDeps) {
+    this.city = new CityStateReader(d.redis, d.keys, d.now);
+  }
+
+  /** The city as it stands: warnings per township, city mean, the rules' picture, the responses in force, the recommendation. */
+  async assess(ref?: ReferenceSnapshot) {
+    const snapshot = ref ?? (await this.d.reference.snapshot({ fresh: true }));
+    const city = await this.city.read(snapshot);
+    const picture = cityPicture(city.townships, city.meanRain, this.d.config.levels.city);
+    const actives = (await this.d.responses.store.active()).map((s) => s.response);
+    const covered = new Map([...coverage(actives)].map(([t, r]) => [t, r.level] as [string, Level]));
+    const recommendation = recommend(picture, city.townships, covered, this.d.config.policy.responses.recommendTownshipsFrom);
+    return { ref: snapshot, city, picture, actives, covered, recommendation };
+  }
 
   async advise(): Promise<Recommendation | null> {
     const { redis, keys, config } = this.d;
-    const ref = await this.d.reference.snapshot({ fresh: true });
-    const city = await readCityState(redis, keys, ref, this.d.now());
-    const picture = cityPicture(city.townships, city.meanRain, config.levels.city);
+    const { ref, city, picture, covered } = await this.assess();
     const now = this.d.now();
     const h = keys.recommendations();
     if (!picture.level && !city.townships.some((t) => t.level)) {
@@ -51,7 +65,6 @@ export class Advisor {
     await redis.hsetnx(h, 'storm', String(now));
     const storm = await redis.hget(h, 'storm');
 
-    const covered = new Map([...coverage((await this.d.responses.store.active()).map((s) => s.response))].map(([t, r]) => [t, r.level] as [string, Level]));
     const auto = new Set(config.policy.responses.autoLaunch);
     for (const t of city.townships) {
       if (!t.level || !auto.has(t.level) || levelRank(t.level) <= levelRank(covered.get(t.id) ?? null)) continue;

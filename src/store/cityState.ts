@@ -18,7 +18,19 @@ export interface CityState {
   rainStations: number;
 }
 
-export async function readCityState(redis: ScriptedRedis, keys: Keys, ref: ReferenceSnapshot, now: number): Promise<CityState> {
+export class CityStateReader {
+  constructor(
+    private readonly redis: ScriptedRedis,
+    private readonly keys: Keys,
+    private readonly now: () => number,
+  ) {}
+
+  read(ref: ReferenceSnapshot): Promise<CityState> {
+    return readCityState(this.redis, this.keys, ref, this.now());
+  }
+}
+
+async function readCityState(redis: ScriptedRedis, keys: Keys, ref: ReferenceSnapshot, now: number): Promise<CityState> {
   const townshipIds = [...ref.townships.keys()].sort();
   const stations = [...ref.stations.values()];
   const pipe = batch(redis);

@@ -126,7 +126,7 @@ export function adminRoutes(svc: Services) {
   });
 
   /** What kind of deployment this is: tools that write (replay:storm) refuse a live one unless told. */
-  app.get('/v1/admin/deployment', admin, (c) => reply(c, adminApi.getDeployment, { drill: svc.drill, keyPrefix: svc.keys.prefix }));
+  app.get('/v1/admin/deployment', admin, (c) => reply(c, adminApi.getDeployment, svc.deployment));
 
   /** Drill mode: the messages that would have gone out, newest first. */
 

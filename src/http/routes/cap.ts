@@ -5,7 +5,6 @@ import { ApiError } from '../errors.js';
 import { STAFF_ROLES } from '../../auth/credentials.js';
 import { seesAlert } from '../../auth/scope.js';
 import { capEvents, capMessages, capXml, xmlEscape } from '../../alerts/cap.js';
-import { capNumbers } from '../../alerts/capIds.js';
 import { feedAlerts } from '../../alerts/capFeed.js';
 import type { Alert } from '../../domain/alerts.js';
 
@@ -20,7 +19,7 @@ export function capRoutes(svc: Services) {
     const ref = await svc.reference.snapshot();
     const t = ref.townships.get(alert.townshipId);
     const events = capEvents(alert);
-    const messages = capMessages(events, await capNumbers(svc.redis, svc.keys, cap.sender, `alert:${alert.id}`, events.length), cap);
+    const messages = capMessages(events, await svc.capNumbers.forSeries(cap.sender, `alert:${alert.id}`, events.length), cap);
     return capXml(alert, messages, { id: alert.townshipId, name: t?.name ?? alert.townshipId, commandPost: t?.commandPost ?? null }, (id) => ref.stations.get(id)?.name ?? id, svc.config.policy, svc.config.policy.publicUrl);
   };
 

@@ -2,10 +2,6 @@ import { Hono } from 'hono';
 import type { Services } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { STAFF_ROLES } from '../../auth/credentials.js';
-import { readCityState } from '../../store/cityState.js';
-import { cityPicture, recommend } from '../../domain/responses/advice.js';
-import { coverage } from '../../domain/responses/acts.js';
-import type { Level } from '../../domain/levels.js';
 import { responseSummary } from './responses/view.js';
 import { responsesApi } from './responses/schema.js';
 import { reply } from '../api.js';
@@ -17,12 +13,7 @@ import { reply } from '../api.js';
 export function cityRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
   app.get('/v1/city', requireRole(...STAFF_ROLES), async (c) => {
-    const ref = await svc.reference.snapshot();
-    const city = await readCityState(svc.redis, svc.keys, ref, svc.now());
-    const picture = cityPicture(city.townships, city.meanRain, svc.config.levels.city);
-    const actives = (await svc.responses.store.active()).map((s) => s.response);
-    const covered = new Map([...coverage(actives)].map(([t, r]) => [t, r.level] as [string, Level]));
-    const rec = recommend(picture, city.townships, covered, svc.config.policy.responses.recommendTownshipsFrom);
+    const { city, picture, actives, covered, recommendation: rec } = await svc.advisor.assess(await svc.reference.snapshot());
     return reply(c, responsesApi.getCity, {
       meanRainfall: city.meanRain,
       rainStations: city.rainStations,
