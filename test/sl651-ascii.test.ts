@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
 import { startSl651Gateway } from '../src/gateway/server.js';
-import { startService, smallDataset, testConfig, waitFor, type TestService } from './helpers.js';
+import { waitFor } from './helpers.js';
+import { useGateway } from './support/gateway.js';
 
 /**
  * SL 651-2014 ASCII frames, built here from the standard's own tables and not with any of the
@@ -63,26 +64,7 @@ function decodeAsciiAck(b: Buffer) {
 
 const beijingDigits = (t: number) => new Date(t + 8 * 3_600_000).toISOString().slice(2, 19).replace(/[-T:]/g, '');
 
-let svc: TestService;
-let gw: Awaited<ReturnType<typeof startSl651Gateway>>;
-beforeAll(async () => {
-  svc = await startService({ config: testConfig() });
-  const data = smallDataset();
-  data.stations.push({ id: 'GA', name: 'ASCII RTU', kind: 'river', townshipId: '341881001', sl651Address: '0012345679', sl651Password: '1234', thresholds: { warning: 1.0 } });
-  await svc.importData(data);
-  gw = await startSl651Gateway(svc.runtime.services, { port: 0, idleTimeoutMs: 5_000, maxFrameBytes: 4112, ackTerminator: 'ESC', echoSendTime: true });
-});
-afterAll(async () => {
-  await gw.close();
-  await svc.close();
-});
-
-const open = () =>
-  new Promise<{ socket: Socket; received: () => Buffer }>((resolve) => {
-    const chunks: Buffer[] = [];
-    const socket = connect(gw.port, '127.0.0.1', () => resolve({ socket, received: () => Buffer.concat(chunks) }));
-    socket.on('data', (c) => chunks.push(c));
-  });
+const { h, open } = useGateway([{ id: 'GA', name: 'ASCII RTU', kind: 'river', townshipId: '341881001', sl651Address: '0012345679', sl651Password: '1234', thresholds: { warning: 1.0 } }]);
 
 describe('SL 651 ASCII frames', () => {
   it('are acknowledged in ASCII, stored once when resent, and a bad CRC gets no answer', async () => {
@@ -98,27 +80,27 @@ describe('SL 651 ASCII frames', () => {
     expect(ack).toEqual({ station: '0012345679', centre: 1, password: '1234', fn: '32', direction: 8, body: `002A${sentAt}`, end: ESC });
     expect(received().includes(0x7e)).toBe(false); // nothing of a HEX frame
 
-    await svc.evaluate();
-    const station = (await svc.call('GET', '/v1/stations/GA')).body;
+    await h.svc.evaluate();
+    const station = (await h.svc.call('GET', '/v1/stations/GA')).body;
     expect(station.latest).toMatchObject({ waterLevelM: 1.234, rainfallMm: 2.5 });
 
     // Resent (no ack reached the RTU): answered again, the same way, not stored twice.
     socket.write(frame);
     await waitFor(async () => received().length >= 90, 3_000, 'the second ack');
     expect(received().subarray(45)).toEqual(received().subarray(0, 45));
-    expect(gw.stats()).toMatchObject({ reports: 2, acks: 2, resent: 1, readings: 1 });
+    expect(h.gw.stats()).toMatchObject({ reports: 2, acks: 2, resent: 1, readings: 1 });
 
     // One wrong CRC character: no answer.
     const bad = Buffer.from(frame);
     bad[bad.length - 1] = bad[bad.length - 1] === 0x30 ? 0x31 : 0x30;
     socket.write(bad);
-    await waitFor(async () => gw.stats().badFrames === 1, 3_000, 'the refusal');
+    await waitFor(async () => h.gw.stats().badFrames === 1, 3_000, 'the refusal');
     expect(received().length).toBe(90);
     socket.destroy();
   });
 
   it('ends the ack with EOT when the gateway releases the link', async () => {
-    const eot = await startSl651Gateway(svc.runtime.services, { port: 0, idleTimeoutMs: 5_000, maxFrameBytes: 4112, ackTerminator: 'EOT', echoSendTime: false });
+    const eot = await startSl651Gateway(h.svc.runtime.services, { port: 0, idleTimeoutMs: 5_000, maxFrameBytes: 4112, ackTerminator: 'EOT', echoSendTime: false });
     try {
       const sentAt = beijingDigits(Date.now() - 120_000);
       const frame = encodeAscii({ centre: 1, station: '0012345679', password: '1234', fn: '33', serial: 7, sentAt, type: 'river', observedAt: sentAt.slice(0, 10), values: { Z: 1.1 } });

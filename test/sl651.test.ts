@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { buildAck, buildReport, crc16, decodeReport, FrameError, hex, scanFrames } from '../src/gateway/frame.js';
 import { reportToReadings } from '../src/gateway/readings.js';
-import { startSl651Gateway } from '../src/gateway/server.js';
-import { startService, smallDataset, testConfig, waitFor, type TestService } from './helpers.js';
+import { waitFor } from './helpers.js';
+import { useGateway } from './support/gateway.js';
 
 /** SL 651-2014: published frames decode to their published values; the gateway over TCP. */
 interface Fixture {
@@ -185,26 +184,7 @@ describe('mapping to readings', () => {
 });
 
 describe('the TCP gateway', () => {
-  let svc: TestService;
-  let gw: Awaited<ReturnType<typeof startSl651Gateway>>;
-  beforeAll(async () => {
-    svc = await startService({ config: testConfig() });
-    const data = smallDataset();
-    data.stations.push({ id: 'G1', name: '测试RTU', kind: 'river', townshipId: '341881001', sl651Address: '0012345678', sl651Password: '1234', thresholds: { warning: 1.0 } });
-    await svc.importData(data);
-    gw = await startSl651Gateway(svc.runtime.services, { port: 0, idleTimeoutMs: 5_000, maxFrameBytes: 4112, ackTerminator: 'ESC', echoSendTime: true });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await svc.close();
-  });
-
-  const open = () =>
-    new Promise<{ socket: Socket; received: () => Buffer }>((resolve) => {
-      const chunks: Buffer[] = [];
-      const socket = connect(gw.port, '127.0.0.1', () => resolve({ socket, received: () => Buffer.concat(chunks) }));
-      socket.on('data', (c) => chunks.push(c));
-    });
+  const { h, open } = useGateway([{ id: 'G1', name: '测试RTU', kind: 'river', townshipId: '341881001', sl651Address: '0012345678', sl651Password: '1234', thresholds: { warning: 1.0 } }]);
 
   it('acknowledges a report split across packets with junk before it, and stores its readings once', async () => {
     const f = byName('test-report-and-ack');
@@ -221,7 +201,7 @@ describe('the TCP gateway', () => {
     // Resent: acknowledged again, no second reading.
     socket.write(frame);
     await waitFor(async () => received().length >= 50, 3_000, 'the second ack');
-    expect(gw.stats()).toMatchObject({ reports: 2, acks: 2, resent: 1 });
+    expect(h.gw.stats()).toMatchObject({ reports: 2, acks: 2, resent: 1 });
     socket.destroy();
   });
 
@@ -239,19 +219,19 @@ describe('the TCP gateway', () => {
     const { socket, received } = await open();
     socket.write(frame);
     await waitFor(async () => received().length > 0, 3_000, 'the ack');
-    await svc.evaluate();
-    const station = (await svc.call('GET', '/v1/stations/G1')).body;
+    await h.svc.evaluate();
+    const station = (await h.svc.call('GET', '/v1/stations/G1')).body;
     expect(station.latest).toMatchObject({ waterLevelM: 1.234, rainfallMm: 2.5 });
     expect(station.level).toBe('IV');
     // Keep-alive: no reply, but the station is alive.
     socket.write(Buffer.from(byName('link-keepalive').hex, 'hex'));
-    await waitFor(async () => gw.stats().keepAlives === 1, 3_000, 'the keep-alive');
+    await waitFor(async () => h.gw.stats().keepAlives === 1, 3_000, 'the keep-alive');
     // An unknown address: no ack, listed for admins.
     const stranger = Buffer.from(byName('timed-report-river').hex, 'hex');
     const before = received().length;
     socket.write(stranger);
-    await waitFor(async () => (await svc.call('GET', '/v1/admin/sl651/refused')).body.length > 0, 3_000, 'the refusal');
-    expect((await svc.call('GET', '/v1/admin/sl651/refused')).body[0]).toMatchObject({ address: '0010100001', reason: 'unknown address' });
+    await waitFor(async () => (await h.svc.call('GET', '/v1/admin/sl651/refused')).body.length > 0, 3_000, 'the refusal');
+    expect((await h.svc.call('GET', '/v1/admin/sl651/refused')).body[0]).toMatchObject({ address: '0010100001', reason: 'unknown address' });
     expect(received().length).toBe(before);
     socket.destroy();
   });
