@@ -133,18 +133,18 @@ export const Live: FC<{ data: BoardData; principal: Principal }> = ({ data, prin
         <h2>乡镇应急响应与预警</h2>
         <p class="small muted">圆内颜色：防指宣布的应急响应；外圈颜色：测站预警（建议）。</p>
         <TownshipMap data={data} />
-        <table>
+        <table class="stack townships">
           <thead>
-            <tr><th>乡镇</th><th>应急响应</th><th>预警</th><th>起始</th><th>依据</th></tr>
+            <tr><th>乡镇</th><th>响应</th><th>预警</th><th>起始</th><th>依据</th></tr>
           </thead>
           <tbody>
             {data.townships.map((t) => (
               <tr>
-                <td>{t.alertId ? <a href={`/board/alerts/${encodeURIComponent(t.alertId)}`}>{t.name}</a> : t.name}</td>
+                <td class="name">{t.alertId ? <a href={`/board/alerts/${encodeURIComponent(t.alertId)}`}>{t.name}</a> : t.name}</td>
                 <td class="response"><Lv level={t.response} /></td>
                 <td class="warning"><Lv level={t.level} />{t.stale && <span class="small error"> 数据中断</span>}</td>
-                <td class="small">{t.since ?? ''}</td>
-                <td class="small">{t.evidence}</td>
+                <td class="small since">{t.since ?? ''}</td>
+                <td class="small evidence">{t.evidence}</td>
               </tr>
             ))}
           </tbody>
@@ -264,7 +264,7 @@ export const ResponsePanel: FC<{ r: Response; callouts: Map<string, Alert>; data
         <span class="small muted">{r.noticeNumber}，{localTimeText(r.startsAt, data.tz)}起</span>
       </p>
       <p class="small">到岗到位：已确认 {acked}/{people.length}，已到岗 {arrived}/{people.length}</p>
-      <table class="arrivals">
+      <table class="arrivals stack">
         <thead><tr><th>乡镇</th><th>人员</th><th>状态</th><th></th></tr></thead>
         <tbody>
           {people.map(({ tid, p }) => {
@@ -272,9 +272,9 @@ export const ResponsePanel: FC<{ r: Response; callouts: Map<string, Alert>; data
             const a = callouts.get(tid)!;
             return (
               <tr>
-                <td>{data.townshipName(tid)}</td>
-                <td>{p.name}<div class="small muted">{ROLE_WORDS[p.role] ?? p.role}</div></td>
-                <td class={st.cls}>{st.label}{st.deadline !== null && <span class="small" data-deadline={String(st.deadline)}></span>}</td>
+                <td class="name">{data.townshipName(tid)}</td>
+                <td class="name">{p.name}<div class="small muted">{ROLE_WORDS[p.role] ?? p.role}</div></td>
+                <td class={st.cls}>{st.label}{st.deadline !== null && <div class="small" data-deadline={String(st.deadline)}></div>}</td>
                 <td>
                   {canAct && p.ackedAt === null && <AckOnBehalf alertId={a.id} personId={p.personId} />}
                 </td>

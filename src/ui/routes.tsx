@@ -258,7 +258,7 @@ export function boardRoutes(svc: Services) {
             <table>
               <tbody>
                 {a.timeline.map((e) => (
-                  <tr><td class="small">{t(e.at)}</td><td>{TIMELINE[e.type] ?? e.type}</td><td class="small">{e.personId ? (a.recipients.find((r) => r.personId === e.personId)?.name ?? e.personId) : ''} {e.level ? levelText(e.level) : ''}</td></tr>
+                  <tr><td class="small">{t(e.at)}</td><td>{(a.kind !== 'response' && e.type === 'opened' ? '发布预警' : TIMELINE[e.type]) ?? e.type}</td><td class="small">{e.personId ? (a.recipients.find((r) => r.personId === e.personId)?.name ?? e.personId) : ''} {e.level ? levelText(e.level) : ''}</td></tr>
                 ))}
               </tbody>
             </table>
