@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { startService, alertDataset, beijing, waitFor, testConfig, type TestService } from './helpers.js';
+import { startService, alertDataset, beijing, waitFor, testConfig, fastCallouts, type TestService } from './helpers.js';
 import type { AppConfig } from '../src/config/load.js';
 import { smsCost } from '../src/channels/segments.js';
 
@@ -15,10 +15,7 @@ function alertConfig(patch: (c: AppConfig) => void = () => undefined): AppConfig
     c.policy.levels.III = { ...c.policy.levels.III, ...fast };
     c.policy.levels.II = { ...c.policy.levels.II, ...fast };
     c.policy.levels.I = { ...c.policy.levels.I, ...fast };
-    c.policy.repeatEscalation = 1;
-    c.policy.sweepEvery = 1_000;
-    c.policy.delivery = { attempts: 2, backoff: 100, concurrency: 10 };
-    c.policy.publicUrl = 'http://fangxun.test';
+    fastCallouts(c);
     patch(c);
   });
 }

@@ -48,6 +48,14 @@ export function mechanicsCalibration(c: AppConfig): void {
   c.policy.mustAck = ['liaison-leader', 'township-head'];
 }
 
+/** Escalation and delivery fast enough for a test: one round of the chain, a 1 s sweep, quick retries, a fixed public URL. */
+export function fastCallouts(c: AppConfig): void {
+  c.policy.repeatEscalation = 1;
+  c.policy.sweepEvery = 1_000;
+  c.policy.delivery = { ...c.policy.delivery, attempts: 2, backoff: 100, concurrency: 10 };
+  c.policy.publicUrl = 'http://fangxun.test';
+}
+
 export interface TestService {
   runtime: Runtime;
   /** Calls the API in-process (no socket), JSON in and out. */

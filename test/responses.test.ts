@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startService, alertDataset, beijing, waitFor, testConfig, type TestService } from './helpers.js';
+import { startService, alertDataset, beijing, waitFor, testConfig, fastCallouts, type TestService } from './helpers.js';
 import type { AppConfig } from '../src/config/load.js';
 
 /**
@@ -9,10 +9,7 @@ import type { AppConfig } from '../src/config/load.js';
 function responseConfig(patch: (c: AppConfig) => void = () => undefined): AppConfig {
   return testConfig((c) => {
     for (const l of ['IV', 'III', 'II', 'I'] as const) c.policy.responses[l] = { ...c.policy.responses[l], ackWithin: 60_000, arriveWithin: 120_000 };
-    c.policy.repeatEscalation = 1;
-    c.policy.sweepEvery = 1_000;
-    c.policy.delivery = { attempts: 2, backoff: 100, concurrency: 10 };
-    c.policy.publicUrl = 'http://fangxun.test';
+    fastCallouts(c);
     patch(c);
   });
 }
