@@ -81,8 +81,8 @@ function createCluster(url: string, options: RedisOptions): Redis {
   return cluster as unknown as Redis;
 }
 
-/** Resolves when the connection is ready, rejects after `timeoutMs`. */
-export function waitReady(redis: Redis, timeoutMs = 5_000): Promise<void> {
+/** Resolves when the connection is ready, rejects after `timeoutMs` (a cluster client first fetches the slot map from a node, which can take seconds on a loaded machine). */
+export function waitReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
