@@ -6,11 +6,19 @@ import type { Worker } from 'bullmq';
 import type { Hono } from 'hono';
 import type { AppConfig } from './config/load.js';
 import { Keys } from './store/keys.js';
+import { StationStateReader } from './store/stationState.js';
+import { TownshipStateReader } from './store/townshipState.js';
+import { StreamReader } from './store/streams.js';
+import { AuditLog } from './store/audit.js';
+import { SilenceStore } from './store/silences.js';
+import { HealthProbe } from './store/health.js';
+import { BoardSessions } from './auth/sessions.js';
+import { RecordStore } from './reference/records.js';
 import { requestMixin } from './lib/requestContext.js';
 import { redactingDestination } from './lib/redact.js';
 import { MissingSecretError, missingSecret } from './config/secrets.js';
 import { createRedis, waitReady } from './store/redis.js';
-import { withScripts } from './store/scripts.js';
+import { withScripts, type ScriptedRedis } from './store/scripts.js';
 import { ReferenceStore } from './reference/store.js';
 import { CredentialStore } from './auth/credentials.js';
 import { createEvaluateQueue, ensureEvaluationSchedulers, EvaluationKicker } from './queue/evaluate.js';
@@ -115,7 +123,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const secrets = opts.inboundSecrets ?? inboundSecrets(opts.config.channels, opts.env ?? process.env, (msg) => log.warn(msg));
   const receipts = new ReceiptService({ redis, keys, alerts, reference, scheduler, secrets: secrets as ReceiptDeps['secrets'], log });
   const outside = new OutsideWarningService({ redis, keys, config: opts.config, reference, reconcile: (id) => alerts.reconcile(id), advise: () => advisor.advise(), now, log });
-  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, duties, queues, metrics, receipts, outside, deployment: { drill, keyPrefix: keys.prefix }, capNumbers: new CapNumbers(redis, keys), now, log };
+  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, duties, queues, metrics, receipts, outside, deployment: { drill, keyPrefix: keys.prefix }, capNumbers: new CapNumbers(redis, keys), ...readModels(redis, keys, reference, credentials, now), now, log };
 
   const workers: Worker[] = [];
   if (opts.workers) {
@@ -162,5 +170,19 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await alertsQueue.close();
       for (const c of connections) c.disconnect();
     },
+  };
+}
+
+/** The read models and small stores HTTP uses instead of Redis itself. */
+function readModels(redis: ScriptedRedis, keys: Keys, reference: ReferenceStore, credentials: CredentialStore, now: () => number) {
+  return {
+    stationState: new StationStateReader(redis, keys),
+    townshipState: new TownshipStateReader(redis, keys),
+    streams: new StreamReader(redis, keys),
+    audit: new AuditLog(redis, keys, now),
+    silences: new SilenceStore(redis, keys, now),
+    health: new HealthProbe(redis, keys),
+    sessions: new BoardSessions(redis, keys, credentials),
+    records: new RecordStore(redis, keys, reference, now),
   };
 }

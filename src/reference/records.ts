@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { Keys } from '../store/keys.js';
-import type { AuditEntry } from '../audit/log.js';
+import type { AuditEntry } from '../store/audit.js';
 import { zodIssues, type InputIssue } from '../lib/issues.js';
 import { assignmentSchema, personSchema, shiftSchema, stationSchema, townshipSchema, type Assignment, type Shift } from './schema.js';
 import { assignmentKey, checkReferences, shiftId, type Collection, type ReferenceSnapshot, type ReferenceStore } from './store.js';

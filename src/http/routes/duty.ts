@@ -4,7 +4,7 @@ import type { Services } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson } from '../errors.js';
 import { STAFF_ROLES } from '../../auth/credentials.js';
-import { actorOf, readAudit } from '../../audit/log.js';
+import { actorOf, readAudit } from '../../store/audit.js';
 import { decodeText, parseCsv, rosterShifts } from '../../roster/csv.js';
 import { findGaps } from '../../roster/gaps.js';
 import { dutyCalendar } from '../../roster/ics.js';

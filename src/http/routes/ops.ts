@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import type { Services } from '../../services.js';
+import type { HttpServices } from '../../services.js';
 import type { AppEnv } from '../auth.js';
 import type { z } from 'zod';
 import { reply } from '../api.js';
@@ -28,7 +28,7 @@ export function setSecurityHeaders(c: Context<AppEnv>): void {
   }
 }
 
-export function opsRoutes(svc: Services) {
+export function opsRoutes(svc: HttpServices) {
   const app = new Hono<AppEnv>();
 
   /**
@@ -39,7 +39,7 @@ export function opsRoutes(svc: Services) {
   app.get('/readyz', async (c) => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {
-      await svc.redis.set(svc.keys.readyProbe(), String(svc.now()), 'PX', 60_000);
+      await svc.health.write(svc.now());
       checks.redis = { ok: true };
     } catch (err) {
       const fault = storeFault(err);
@@ -55,8 +55,8 @@ export function opsRoutes(svc: Services) {
             ? { ok: true, detail: `${workers} worker connection(s)` }
             : { ok: false, detail: 'no worker is working this queue' };
       }
-      const oldest = await svc.redis.zrange(svc.keys.dirty(), 0, 0, 'WITHSCORES');
-      const lag = oldest[1] ? (svc.now() - Number(oldest[1])) / 1000 : 0;
+      const oldest = await svc.health.oldestWaiting();
+      const lag = oldest !== null ? (svc.now() - oldest) / 1000 : 0;
       checks.evaluation = lag < 60 ? { ok: true, detail: `lag ${lag.toFixed(1)} s` } : { ok: false, detail: `readings wait ${lag.toFixed(0)} s for evaluation` };
     }
     const ok = Object.values(checks).every((x) => x.ok);

@@ -1,10 +1,10 @@
 import { Hono, type Context } from 'hono';
-import type { Services } from '../../services.js';
+import type { HttpServices } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, readJson } from '../errors.js';
-import { actorOf } from '../../audit/log.js';
+import { actorOf } from '../../store/audit.js';
 import { COLLECTIONS, type Collection, type ReferenceSnapshot } from '../../reference/store.js';
-import { recordId, RecordStore, type WriteOutcome } from '../../reference/records.js';
+import { recordId, type WriteOutcome } from '../../reference/records.js';
 import type { Assignment } from '../../reference/schema.js';
 import { localParts } from '../../domain/hydroDay.js';
 import { reply, type Operation } from '../api.js';
@@ -17,7 +17,7 @@ import { referenceApi } from './reference.api.js';
  * once get 412 instead of overwriting each other. Deletes that would leave the roster
  * broken are refused with 409 and the reason.
  */
-function today(svc: Services): string {
+function today(svc: HttpServices): string {
   const p = localParts(svc.now(), svc.config.levels.timezone);
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
@@ -66,9 +66,9 @@ function answer(c: Context, outcome: WriteOutcome, op: Operation) {
   return reply(c, op, { ...(outcome.record as object), version: outcome.version } as never);
 }
 
-export function referenceRoutes(svc: Services) {
+export function referenceRoutes(svc: HttpServices) {
   const app = new Hono<AppEnv>();
-  const records = new RecordStore(svc.redis, svc.keys, svc.reference, svc.now);
+  const records = svc.records;
 
   const dirtyFor = (c: Collection, id: string, record: unknown, ref: ReferenceSnapshot): string[] => {
     if (c === 'stations') return [id];
