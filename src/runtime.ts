@@ -39,8 +39,8 @@ import { ResponseService } from './responses/service.js';
 import { ResponseStore } from './store/responseState.js';
 import { Advisor } from './responses/advisor.js';
 import { Metrics } from './ops/metrics.js';
-import { DutyRunner } from './duties/runner.js';
-import { dutyJobs, RedisSlotLock, startDutySchedule } from './duties/cron.js';
+import { ScheduledJobs } from './scheduled/jobs.js';
+import { scheduleOf, RedisSlotLock, startSchedule } from './scheduled/cron.js';
 import { inboundSecrets, ReceiptService, type ReceiptDeps } from './inbound/receipts.js';
 
 /**
@@ -117,13 +117,13 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const notices = new NoticeService({ redis, keys, reference, channels, queue: scheduler, now, log });
   const responses = new ResponseService({ store: new ResponseStore(redis, keys), alerts, notices, reference, config: opts.config, now, log });
   const advisor = new Advisor({ redis, keys, config: opts.config, reference, alerts, responses, notices, now, log });
-  const duties = new DutyRunner({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, responses: responses.store, now, log });
+  const scheduled = new ScheduledJobs({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, responses: responses.store, now, log });
   const queues = [queue, alertsQueue];
   const metrics = new Metrics({ redis, keys, reference, alerts: alerts.store, queues, now });
   const secrets = opts.inboundSecrets ?? inboundSecrets(opts.config.channels, opts.env ?? process.env, (msg) => log.warn(msg));
   const receipts = new ReceiptService({ redis, keys, alerts, reference, scheduler, secrets: secrets as ReceiptDeps['secrets'], log });
   const outside = new OutsideWarningService({ redis, keys, config: opts.config, reference, reconcile: (id) => alerts.reconcile(id), advise: () => advisor.advise(), now, log });
-  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, duties, queues, metrics, receipts, outside, deployment: { drill, keyPrefix: keys.prefix }, capNumbers: new CapNumbers(redis, keys), ...readModels(redis, keys, reference, credentials, now), now, log };
+  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, scheduled, queues, metrics, receipts, outside, deployment: { drill, keyPrefix: keys.prefix }, capNumbers: new CapNumbers(redis, keys), ...readModels(redis, keys, reference, credentials, now), now, log };
 
   const workers: Worker[] = [];
   if (opts.workers) {
@@ -156,7 +156,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await ensureEvaluationSchedulers(queue, opts.config);
     await ensureAlertSchedulers(alertsQueue, opts.config);
   }
-  const cron = opts.cron ? startDutySchedule(dutyJobs(duties, opts.config), new RedisSlotLock(redis, keys), opts.config.levels.timezone, log) : null;
+  const cron = opts.cron ? startSchedule(scheduleOf(scheduled, opts.config), new RedisSlotLock(redis, keys), opts.config.levels.timezone, log) : null;
 
   return {
     services,

@@ -7,7 +7,7 @@ import type { CredentialStore } from './auth/credentials.js';
 import type { AlertService } from './alerts/service.js';
 import type { AnswerLinks } from './alerts/shortLinks.js';
 import type { NoticeService } from './notices/service.js';
-import type { DutyRunner } from './duties/runner.js';
+import type { ScheduledJobs } from './scheduled/jobs.js';
 import type { Queue } from 'bullmq';
 import type { CapNumbers } from './alerts/capIds.js';
 import type { ResponseService } from './responses/service.js';
@@ -39,7 +39,8 @@ export interface Services {
   advisor: Advisor;
   links: AnswerLinks;
   notices: NoticeService;
-  duties: DutyRunner;
+  /** Scheduled jobs (daily report, shift reminders, stale gauges, roster gaps), also run on demand. */
+  scheduled: ScheduledJobs;
   /** The BullMQ queues (for /readyz and /metrics). */
   queues: Queue[];
   metrics: Metrics;

@@ -10,7 +10,7 @@ import { evaluateStation, type Calendar, type StationEvaluation } from '../domai
 import { resolveRules, type RuleSet } from '../domain/rules.js';
 import { evaluateTownship, type StationInput, type TownshipEvaluation, type TownshipPolicy } from '../domain/township.js';
 import type { MaybeLevel } from '../domain/levels.js';
-import { offlineAfterMs } from '../domain/duties.js';
+import { offlineAfterMs } from '../domain/staleGauges.js';
 
 /**
  * Evaluation: load what is due, apply the pure domain, record. Redis state is the truth;

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 import { auditArgs, type AuditActor } from './audit.js';
-import type { Silence } from '../domain/duties.js';
+import type { Silence } from '../domain/staleGauges.js';
 
 /** Stations an admin silenced (maintenance): set and lifted with their audit record in one transaction. */
 export class SilenceStore {

@@ -2,7 +2,7 @@ import type { Keys } from './keys.js';
 import type { ScriptedRedis } from './scripts.js';
 import { batch } from './batch.js';
 import { loadStations, type StationSnapshot } from './readings.js';
-import type { Silence } from '../domain/duties.js';
+import type { Silence } from '../domain/staleGauges.js';
 
 /** One station's stored state as HTTP and the board read it (fields of the station hash). */
 export interface StationRow {

@@ -3,7 +3,7 @@ import type { HttpServices } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson } from '../errors.js';
 import { actorOf } from '../../store/audit.js';
-import type { Silence } from '../../domain/duties.js';
+import type { Silence } from '../../domain/staleGauges.js';
 import { limitParam } from '../../store/streams.js';
 import { reply } from '../api.js';
 import { noticesApi, silenceBody } from './notices.api.js';
@@ -28,10 +28,10 @@ export function noticeRoutes(svc: HttpServices) {
   });
 
   const duties: Record<string, () => Promise<unknown>> = {
-    'daily-report': () => svc.duties.dailyReport(),
-    'stale-gauges': () => svc.duties.staleGauges(),
-    'shift-reminders': () => svc.duties.shiftReminders(),
-    'roster-gaps': () => svc.duties.rosterGaps(),
+    'daily-report': () => svc.scheduled.dailyReport(),
+    'stale-gauges': () => svc.scheduled.staleGauges(),
+    'shift-reminders': () => svc.scheduled.shiftReminders(),
+    'roster-gaps': () => svc.scheduled.rosterGaps(),
   };
 
   /** Runs a scheduled duty now (what it sends is still deduplicated per day, shift or outage). */
@@ -42,7 +42,7 @@ export function noticeRoutes(svc: HttpServices) {
   });
 
   app.get('/v1/admin/silences', requireRole('admin', 'duty'), async (c) => {
-    const all = await svc.duties.silences();
+    const all = await svc.scheduled.silences();
     return reply(c, noticesApi.listSilences, [...all].map(([stationId, s]) => ({ stationId, ...s, until: new Date(s.until).toISOString(), active: s.until > svc.now() })));
   });
 
