@@ -34,6 +34,7 @@ import type { AnswerLinks } from './shortLinks.js';
 import { renderMessage } from './render.js';
 import { ContactSender } from '../channels/deliver.js';
 import { callUnavailable, contactLadder } from '../domain/calls.js';
+import { holdersOf } from '../domain/roster.js';
 
 /**
  * (Alert work reads the reference data fresh, one GET of its version per step: it is low
@@ -75,10 +76,6 @@ export class AlertError extends Error {
 
 const EFFECTS_NONE: Effects = { messages: [], timers: [], ledger: [], cancelled: [] };
 
-function isCurrent(from: string | undefined, to: string | undefined, date: string) {
-  return (!from || from <= date) && (!to || to >= date);
-}
-
 export function maskAddress(channel: string, to: string): string {
   if (channel === 'sms' || /^\+?\d{7,}$/.test(to)) return to.length > 7 ? `${to.slice(0, to.length - 8)}****${to.slice(-4)}` : '****';
   if (channel === 'email') return to.replace(/^(.).*(@.*)$/, '$1***$2');
@@ -109,21 +106,7 @@ export class AlertService {
   context(ref: ReferenceSnapshot, townshipId: string, now = this.d.now(), kind: CalloutKind = 'warning'): AlertContext {
     const date = localDate(now, this.d.config.levels.timezone);
     const person = (id: string): Person => ({ id, name: ref.people.get(id)?.name ?? id });
-    const shift = ref.shifts.filter((s) => Date.parse(s.start) <= now && now < Date.parse(s.end));
-    const whoIs = (role: RecipientRole): Person[] => {
-      switch (role) {
-        case 'liaison-leader':
-        case 'township-head':
-        case 'object-keeper':
-          return ref.assignments.filter((a) => a.townshipId === townshipId && a.role === role && isCurrent(a.from, a.to, date) && ref.people.has(a.personId)).map((a) => person(a.personId));
-        case 'duty-officer':
-          return unique(shift.flatMap((s) => s.officerIds)).map(person);
-        case 'shift-leader':
-          return unique(shift.map((s) => s.leaderId)).map(person);
-        case 'commander':
-          return [...ref.people.values()].filter((p) => p.cityRoles.includes('commander')).map((p) => person(p.id));
-      }
-    };
+    const whoIs = (role: RecipientRole): Person[] => holdersOf(ref, townshipId, role, now, date).map(person);
     return { now, policy: policyFor(kind, this.policy), whoIs };
   }
 
@@ -397,10 +380,6 @@ export class AlertService {
     }
     return { townships: townshipIds.length, timers, messages };
   }
-}
-
-function unique<T>(xs: T[]): T[] {
-  return [...new Set(xs)];
 }
 
 function localDate(t: number, timeZone: string): string {

@@ -13,6 +13,7 @@ import { hydroDayOf } from '../domain/hydroDay.js';
 import { rainIn, thresholdsAt } from '../domain/station.js';
 import { calendarOf } from '../evaluation/engine.js';
 import { dailyReport, type WaterPeak } from '../domain/dailyReport.js';
+import { onDutyAt } from '../domain/roster.js';
 import { offlineAfterMs, staleCheck, type Silence } from '../domain/staleGauges.js';
 import { maxLevel, type Level, type MaybeLevel } from '../domain/levels.js';
 import { localTimeText } from '../domain/wording.js';
@@ -43,9 +44,7 @@ function digest(parts: string[]): string {
   return createHash('sha1').update([...parts].sort().join('|')).digest('hex').slice(0, 16);
 }
 
-function onShiftAt(ref: ReferenceSnapshot, t: number) {
-  return ref.shifts.filter((s) => Date.parse(s.start) <= t && t < Date.parse(s.end));
-}
+const onShiftAt = (ref: ReferenceSnapshot, t: number) => onDutyAt(ref.shifts, t);
 
 export class ScheduledJobs {
   constructor(private readonly d: ScheduledDeps) {}

@@ -4,6 +4,7 @@ import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, readJson } from '../errors.js';
 import { actorOf } from '../../store/audit.js';
 import { COLLECTIONS, type Collection, type ReferenceSnapshot } from '../../reference/store.js';
+import { holdsOn } from '../../domain/roster.js';
 import { recordId, type WriteOutcome } from '../../reference/records.js';
 import type { Assignment } from '../../reference/schema.js';
 import { localParts } from '../../domain/hydroDay.js';
@@ -22,7 +23,7 @@ function today(svc: HttpServices): string {
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
 
-const current = (a: Assignment, date: string) => (!a.from || a.from <= date) && (!a.to || a.to >= date);
+const current = (a: Assignment, date: string) => holdsOn(a, date);
 
 /** Why deleting this record would break something, or null. */
 export function deleteBlocker(c: Collection, id: string, ref: ReferenceSnapshot, now: number, date: string): { message: string; details: unknown } | null {
