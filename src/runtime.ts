@@ -21,12 +21,11 @@ import { createRedis, waitReady } from './store/redis.js';
 import { withScripts, type ScriptedRedis } from './store/scripts.js';
 import { ReferenceStore } from './reference/store.js';
 import { CredentialStore } from './auth/credentials.js';
-import { createEvaluateQueue, ensureEvaluationSchedulers, EvaluationKicker } from './queue/evaluate.js';
+import { createEvaluateQueue, createEvaluateWorker, ensureEvaluationSchedulers, EvaluationKicker } from './queue/evaluate.js';
 import { createApp } from './http/app.js';
 import type { AppEnv } from './http/auth.js';
 import type { Services } from './services.js';
 import type { EngineContext } from './evaluation/engine.js';
-import { createEvaluateWorker } from '../workers/evaluate.js';
 import { AlertService } from './alerts/service.js';
 import { LinkSigner } from './alerts/links.js';
 import { AnswerLinks } from './alerts/shortLinks.js';
@@ -140,11 +139,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       reference: workerReference,
       now,
       log,
-      // Warnings follow the levels at once; then the city is looked at as a whole (advice to the HQ).
-      onLevelChanges: async (townshipIds) => {
-        for (const tid of townshipIds) await workerAlerts.reconcile(tid);
-        await workerAdvisor.advise();
-      },
+      alerts: workerAlerts,
+      advisor: workerAdvisor,
     };
     workers.push(createEvaluateWorker(ctx, connect('worker'), opts.config.service.evaluation.concurrency));
     const feedUrl = opts.config.policy.warnings.feed.url;

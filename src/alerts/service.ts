@@ -110,6 +110,11 @@ export class AlertService {
     return { now, policy: policyFor(kind, this.policy), whoIs };
   }
 
+  /** Evaluation's hand-off: townships whose warning level changed get their warning opened, raised, lowered or resolved now. */
+  async onLevelChanges(townshipIds: readonly string[]): Promise<void> {
+    for (const tid of townshipIds) await this.reconcile(tid);
+  }
+
   /**
    * Reads the alert, applies `fn`, commits if nobody changed it meanwhile (else retries
    * from a fresh read), then schedules the effects.
