@@ -41,6 +41,7 @@ import { Metrics } from './ops/metrics.js';
 import { ScheduledJobs } from './scheduled/jobs.js';
 import { scheduleOf, RedisSlotLock, startSchedule } from './scheduled/cron.js';
 import { inboundSecrets, ReceiptService, type ReceiptDeps } from './inbound/receipts.js';
+import { readEnv } from './config/env.js';
 
 /**
  * Wires one process: the API, the workers and the schedulers, or any subset of them
@@ -77,14 +78,14 @@ export interface Runtime {
 }
 
 /** JSON lines on stdout (or `dest`), with the request id on each and answer links redacted from all. */
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info', dest: { write(s: string): unknown } = pino.destination(1)): Logger {
+export function createLogger(level = readEnv().logLevel, dest: { write(s: string): unknown } = pino.destination(1)): Logger {
   return pino({ level, base: { service: 'fangxun' }, mixin: requestMixin }, redactingDestination(dest));
 }
 
 export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const log = opts.log ?? createLogger();
   const now = opts.now ?? Date.now;
-  const keys = new Keys(opts.prefix ?? process.env.FANGXUN_KEY_PREFIX ?? 'fx');
+  const keys = new Keys(opts.prefix ?? readEnv(opts.env).keyPrefix);
   const connections: Redis[] = [];
   const connect = (kind: 'api' | 'worker') => {
     const c = createRedis(opts.redisUrl, kind);
@@ -101,15 +102,16 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const credentials = new CredentialStore(redis, keys, opts.adminToken, now);
   const alertsQueue = createAlertsQueue(queueConnection, keys);
   const scheduler = new BullAlertScheduler(alertsQueue, opts.config, now);
-  const env = opts.env ?? process.env;
+  const source = opts.env ?? process.env;
+  const env = readEnv(source);
   // Drill mode: as asked, else FANGXUN_DRILL, else on when the demo data seeded this database.
-  const drill = opts.drill ?? (env.FANGXUN_DRILL ? env.FANGXUN_DRILL !== '0' : (await redis.exists(keys.demoMarker())) === 1);
-  const missing = drill ? null : missingSecret(opts.config, env);
+  const drill = opts.drill ?? env.drill ?? (await redis.exists(keys.demoMarker())) === 1;
+  const missing = drill ? null : missingSecret(opts.config, source);
   if (missing) {
     for (const c of connections) c.disconnect();
     throw new MissingSecretError(missing);
   }
-  const links = new AnswerLinks(await LinkSigner.create(redis, keys, env.FANGXUN_LINK_SECRET, drill), redis, keys);
+  const links = new AnswerLinks(await LinkSigner.create(redis, keys, env.linkSecret, drill), redis, keys);
   if (drill && opts.drill === undefined) log.warn('drill mode (演练模式): no message leaves the service; read them at GET /v1/admin/outbox (FANGXUN_DRILL=0 to turn off)');
   const channels = drill ? drillChannels(redis, keys.outbox(), now) : (opts.channels ?? new Map<string, Channel>());
   const alerts = new AlertService({ redis, keys, config: opts.config, reference, channels, links, scheduler, now, log });
@@ -119,7 +121,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const scheduled = new ScheduledJobs({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, responses: responses.store, now, log });
   const queues = [queue, alertsQueue];
   const metrics = new Metrics({ redis, keys, reference, alerts: alerts.store, queues, now });
-  const secrets = opts.inboundSecrets ?? inboundSecrets(opts.config.channels, opts.env ?? process.env, (msg) => log.warn(msg));
+  const secrets = opts.inboundSecrets ?? inboundSecrets(opts.config.channels, source, (msg) => log.warn(msg));
   const receipts = new ReceiptService({ redis, keys, alerts, reference, scheduler, secrets: secrets as ReceiptDeps['secrets'], log });
   const outside = new OutsideWarningService({ redis, keys, config: opts.config, reference, reconcile: (id) => alerts.reconcile(id), advise: () => advisor.advise(), now, log });
   const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, scheduled, queues, metrics, receipts, outside, deployment: { drill, keyPrefix: keys.prefix }, capNumbers: new CapNumbers(redis, keys), ...readModels(redis, keys, reference, credentials, now), now, log };

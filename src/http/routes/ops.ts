@@ -6,6 +6,7 @@ import { reply } from '../api.js';
 import { opsApi, readySchema } from './ops.api.js';
 import { storeFault } from '../../queue/storeFault.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { readEnv } from '../../config/env.js';
 
 /** Compares in constant time (over hashes, so the length of the secret does not show either). */
 export function sameSecret(given: string, expected: string): boolean {
@@ -28,7 +29,7 @@ export function setSecurityHeaders(c: Context<AppEnv>): void {
   }
 }
 
-export function opsRoutes(svc: HttpServices) {
+export function opsRoutes(svc: HttpServices, metricsToken = readEnv().metricsToken) {
   const app = new Hono<AppEnv>();
 
   /**
@@ -65,7 +66,7 @@ export function opsRoutes(svc: HttpServices) {
   });
 
   app.get('/metrics', async (c) => {
-    const token = process.env.FANGXUN_METRICS_TOKEN;
+    const token = metricsToken;
     if (token && !sameSecret(c.req.header('authorization') ?? '', `Bearer ${token}`)) return c.text('metrics need Authorization: Bearer <FANGXUN_METRICS_TOKEN>\n', 401);
     c.header('Content-Type', svc.metrics.registry.contentType);
     return c.body(await svc.metrics.registry.metrics());
