@@ -35,6 +35,7 @@ import { renderMessage } from './render.js';
 import { ContactSender } from '../channels/deliver.js';
 import { callUnavailable, contactLadder } from '../domain/calls.js';
 import { holdersOf } from '../domain/roster.js';
+import { AppError } from '../domain/errors.js';
 
 /**
  * (Alert work reads the reference data fresh, one GET of its version per step: it is low
@@ -65,14 +66,8 @@ export interface AlertServiceDeps {
   log: Logger;
 }
 
-export class AlertError extends Error {
-  constructor(
-    readonly code: 'not_found' | 'not_open' | 'not_recipient' | 'conflict' | 'is_response',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** What an alert refuses: unknown, already resolved, not this person's, changing too fast, or a response's call-out. */
+export class AlertError extends AppError<'not_found' | 'alert_not_open' | 'not_recipient' | 'conflict' | 'response_callout'> {}
 
 const EFFECTS_NONE: Effects = { messages: [], timers: [], ledger: [], cancelled: [] };
 
@@ -229,7 +224,7 @@ export class AlertService {
       const r = acknowledge(alert, personId, via, ctx, opts);
       return { result: r.outcome, effects: r.effects, changed: r.outcome === 'acked' };
     });
-    if (result === 'not-open') throw new AlertError('not_open', `Alert ${alertId} is resolved; nothing to acknowledge`);
+    if (result === 'not-open') throw new AlertError('alert_not_open', `Alert ${alertId} is resolved; nothing to acknowledge`);
     if (result === 'not-recipient') throw new AlertError('not_recipient', `Person ${personId} was not notified by alert ${alertId}`);
     return { alert, outcome: result };
   }
@@ -241,7 +236,7 @@ export class AlertService {
       const r = arrive(alert, personId, ctx, where, post ? { lat: post.lat, lon: post.lon } : null);
       return { result: r.outcome, effects: r.effects, changed: r.outcome === 'arrived' };
     });
-    if (result === 'not-open') throw new AlertError('not_open', `Alert ${alertId} is resolved`);
+    if (result === 'not-open') throw new AlertError('alert_not_open', `Alert ${alertId} is resolved`);
     if (result === 'not-recipient') throw new AlertError('not_recipient', `Person ${personId} was not notified by alert ${alertId}`);
     return { alert, outcome: result };
   }
@@ -249,13 +244,13 @@ export class AlertService {
   async resolve(alertId: string, by: string, reason: string): Promise<Alert> {
     const stored = await this.store.get(alertId);
     if (stored?.alert.kind === 'response') {
-      throw new AlertError('is_response', `${alertId} is a township's part of HQ response ${stored.alert.responseId}: end or narrow the response by notice (POST /v1/responses/${stored.alert.responseId}/end or /adjust)`);
+      throw new AlertError('response_callout', `${alertId} is a township's part of HQ response ${stored.alert.responseId}: end or narrow the response by notice (POST /v1/responses/${stored.alert.responseId}/end or /adjust)`);
     }
     const { alert, result } = await this.update(alertId, (alert, ctx) => {
       if (alert.status !== 'open') return { result: false, effects: EFFECTS_NONE, changed: false };
       return { result: true, effects: resolveAlert(alert, by, reason, ctx), changed: true };
     });
-    if (!result) throw new AlertError('not_open', `Alert ${alertId} is already resolved`);
+    if (!result) throw new AlertError('alert_not_open', `Alert ${alertId} is already resolved`);
     this.d.log.info({ alertId, by }, 'alert resolved');
     return alert;
   }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { HTTPException } from 'hono/http-exception';
 import type { Services } from '../services.js';
 import { authenticate, type AppEnv } from './auth.js';
-import { ApiError, sendError } from './errors.js';
+import { ApiError, fromAppError, sendError } from './errors.js';
 import { readingRoutes } from './routes/readings.js';
 import { stationRoutes } from './routes/stations.js';
 import { townshipRoutes } from './routes/townships.js';
@@ -30,6 +30,7 @@ import { opsApi } from './routes/ops.api.js';
 import { requestContext } from '../lib/requestContext.js';
 import { storeFault } from '../queue/storeFault.js';
 import { LogSampler } from '../lib/logSampler.js';
+import { AppError } from '../domain/errors.js';
 
 /** The HTTP API. Thin: parse, authorise, call the service, shape the answer. */
 export function createApp(svc: Services): Hono<AppEnv> {
@@ -89,7 +90,8 @@ export function createApp(svc: Services): Hono<AppEnv> {
 
   app.notFound((c) => sendError(c, 404, 'not_found', `No route ${c.req.method} "${c.req.path}"`));
   app.onError((err, c) => {
-    if (err instanceof ApiError) return sendError(c, err.status, err.code, err.message, err.details);
+    const api = err instanceof AppError ? fromAppError(err) : err;
+    if (api instanceof ApiError) return sendError(c, api.status, api.code, api.message, api.details);
     if (err instanceof HTTPException) return sendError(c, err.status, 'http_error', err.message || 'Request refused');
     const fault = storeFault(err);
     if (fault) {

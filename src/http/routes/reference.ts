@@ -10,6 +10,7 @@ import type { Assignment } from '../../reference/schema.js';
 import { localParts } from '../../domain/hydroDay.js';
 import { reply, type Operation } from '../api.js';
 import { referenceApi } from './reference.api.js';
+import { AppError } from '../../domain/errors.js';
 
 /**
  * CRUD for the reference data under /v1/admin/<collection>: townships, stations, people,
@@ -61,7 +62,7 @@ function expectedVersion(c: Context, body: Record<string, unknown>): number {
 }
 
 function answer(c: Context, outcome: WriteOutcome, op: Operation) {
-  if (!outcome.ok) throw new ApiError(outcome.status, outcome.code, outcome.message, outcome.details ?? (outcome.currentVersion !== undefined ? { currentVersion: outcome.currentVersion } : null));
+  if (!outcome.ok) throw new AppError(outcome.code, outcome.message, outcome.details ?? (outcome.currentVersion !== undefined ? { currentVersion: outcome.currentVersion } : null));
   c.header('ETag', `"${outcome.version}"`);
   // Records are the collection schema's own output (records.check parsed them), plus their version.
   return reply(c, op, { ...(outcome.record as object), version: outcome.version } as never);
