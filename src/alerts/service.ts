@@ -34,6 +34,8 @@ import type { AnswerLinks } from './shortLinks.js';
 import { renderMessage } from './render.js';
 import { ContactSender } from '../channels/deliver.js';
 import { callUnavailable, contactLadder } from '../domain/calls.js';
+import { escalateNow, type NextStep } from '../domain/escalation.js';
+import { auditArgs } from '../audit/log.js';
 
 /**
  * (Alert work reads the reference data fresh, one GET of its version per step: it is low
@@ -66,7 +68,7 @@ export interface AlertServiceDeps {
 
 export class AlertError extends Error {
   constructor(
-    readonly code: 'not_found' | 'not_open' | 'not_recipient' | 'conflict' | 'is_response',
+    readonly code: 'not_found' | 'not_open' | 'not_recipient' | 'conflict' | 'is_response' | 'nothing_to_escalate',
     message: string,
   ) {
     super(message);
@@ -270,6 +272,27 @@ export class AlertService {
     if (!result) throw new AlertError('not_open', `Alert ${alertId} is already resolved`);
     this.d.log.info({ alertId, by }, 'alert resolved');
     return alert;
+  }
+
+  /**
+   * 立即升级: the duty room runs the next escalation step now, for one person or for everyone
+   * who has not answered, through the same step the deadline timer would run (messages,
+   * the next timer, the record on the person); audited with who asked.
+   */
+  async escalateNow(alertId: string, personId: string | null, by: { actor: string; role: string }): Promise<{ alert: Alert; steps: NextStep[] }> {
+    const { alert, result } = await this.update(alertId, (alert, ctx) => {
+      const r = escalateNow(alert, personId, ctx, by.actor);
+      return { result: r, effects: r.outcome === 'ran' ? r.effects : EFFECTS_NONE, changed: r.outcome === 'ran' };
+    });
+    if (result.outcome === 'not-open') throw new AlertError('not_open', `Alert ${alertId} is resolved; nothing to escalate`);
+    if (result.outcome === 'not-recipient') throw new AlertError('not_found', `Person "${personId}" was not told by alert ${alertId}; GET /v1/alerts/${alertId} lists its people`);
+    if (result.outcome !== 'ran') {
+      throw new AlertError('nothing_to_escalate', personId ? `Nothing to escalate for ${personId}: answered, at the post, or the escalation chain has run out` : `Nothing to escalate on alert ${alertId}: everyone who must answer has answered, or the chain has run out`);
+    }
+    const steps = result.steps;
+    await this.d.redis.xadd(...auditArgs(this.d.keys, { at: new Date(this.d.now()).toISOString(), ...by, action: 'alerts.escalate', target: `alerts/${alertId}`, before: null, after: { personId, steps } }));
+    this.d.log.info({ alertId, personId, by: by.actor, steps: steps.length }, 'escalated now by the duty room');
+    return { alert, steps };
   }
 
   /** Deadline timers fired: run each person's escalation step if it still applies, in one commit. */
