@@ -1,4 +1,6 @@
 import { OutsideWarningService } from './warnings/service.js';
+import { TownshipStateReader } from './store/townshipState.js';
+import { StationStateReader } from './store/stationState.js';
 import { WarningFeed } from './warnings/feed.js';
 import { pino, type Logger } from 'pino';
 import type { Redis } from 'ioredis';
@@ -115,7 +117,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const secrets = opts.inboundSecrets ?? inboundSecrets(opts.config.channels, opts.env ?? process.env, (msg) => log.warn(msg));
   const receipts = new ReceiptService({ redis, keys, alerts, reference, scheduler, secrets: secrets as ReceiptDeps['secrets'], log });
   const outside = new OutsideWarningService({ redis, keys, config: opts.config, reference, reconcile: (id) => alerts.reconcile(id), advise: () => advisor.advise(), now, log });
-  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, duties, queues, metrics, receipts, outside, deployment: { drill, keyPrefix: keys.prefix }, capNumbers: new CapNumbers(redis, keys), now, log };
+  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, duties, queues, metrics, receipts, outside, deployment: { drill, keyPrefix: keys.prefix }, capNumbers: new CapNumbers(redis, keys), townshipState: new TownshipStateReader(redis, keys, now), stationState: new StationStateReader(redis, keys), now, log };
 
   const workers: Worker[] = [];
   if (opts.workers) {

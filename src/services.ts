@@ -15,6 +15,8 @@ import type { Advisor } from './responses/advisor.js';
 import type { Metrics } from './ops/metrics.js';
 import type { ReceiptService } from './inbound/receipts.js';
 import type { OutsideWarningService } from './warnings/service.js';
+import type { TownshipStateReader } from './store/townshipState.js';
+import type { StationStateReader } from './store/stationState.js';
 
 /** What the HTTP adapters need, built once by the process (or by a test). */
 export interface Services {
@@ -43,6 +45,10 @@ export interface Services {
   receipts: ReceiptService;
   /** Outside warnings (CAP 1.2) into the townships they cover. */
   outside: OutsideWarningService;
+  /** The townships' warnings and the board's live fingerprint (read model). */
+  townshipState: TownshipStateReader;
+  /** A station's recent readings (read model). */
+  stationState: StationStateReader;
   /** The one clock. */
   now: () => number;
   log: Logger;

@@ -279,9 +279,9 @@ export class AlertService {
    * who has not answered, through the same step the deadline timer would run (messages,
    * the next timer, the record on the person); audited with who asked.
    */
-  async escalateNow(alertId: string, personId: string | null, by: { actor: string; role: string }): Promise<{ alert: Alert; steps: NextStep[] }> {
+  async escalateNow(alertId: string, personId: string | null, by: string, audit: { actor: string; role: string }): Promise<{ alert: Alert; steps: NextStep[] }> {
     const { alert, result } = await this.update(alertId, (alert, ctx) => {
-      const r = escalateNow(alert, personId, ctx, by.actor);
+      const r = escalateNow(alert, personId, ctx, by);
       return { result: r, effects: r.outcome === 'ran' ? r.effects : EFFECTS_NONE, changed: r.outcome === 'ran' };
     });
     if (result.outcome === 'not-open') throw new AlertError('not_open', `Alert ${alertId} is resolved; nothing to escalate`);
@@ -290,8 +290,8 @@ export class AlertService {
       throw new AlertError('nothing_to_escalate', personId ? `Nothing to escalate for ${personId}: answered, at the post, or the escalation chain has run out` : `Nothing to escalate on alert ${alertId}: everyone who must answer has answered, or the chain has run out`);
     }
     const steps = result.steps;
-    await this.d.redis.xadd(...auditArgs(this.d.keys, { at: new Date(this.d.now()).toISOString(), ...by, action: 'alerts.escalate', target: `alerts/${alertId}`, before: null, after: { personId, steps } }));
-    this.d.log.info({ alertId, personId, by: by.actor, steps: steps.length }, 'escalated now by the duty room');
+    await this.d.redis.xadd(...auditArgs(this.d.keys, { at: new Date(this.d.now()).toISOString(), ...audit, action: 'alerts.escalate', target: `alerts/${alertId}`, before: null, after: { personId, steps } }));
+    this.d.log.info({ alertId, personId, by, steps: steps.length }, 'escalated now by the duty room');
     return { alert, steps };
   }
 

@@ -6,7 +6,8 @@ import { hasControl } from '../lib/text.js';
 import { ResponseActError } from '../domain/responses/acts.js';
 import { ResponseError } from '../responses/service.js';
 import { levelText, localTimeText } from '../domain/wording.js';
-import { boardData, Page, ResponsePanel } from './board.js';
+import { boardData, Page } from './board.js';
+import { ResponsePanel } from './boardParts.js';
 import type { BoardEnv } from './routes.js';
 
 const ACT_WORDS: Record<string, string> = { start: '启动', raise: '提升', lower: '降低', widen: '扩大范围', narrow: '缩小范围', renotice: '调整', end: '终止', superseded: '由新的响应接替' };
@@ -16,6 +17,8 @@ interface BoardHelpers {
   dutyAction: MiddlewareHandler<BoardEnv>;
   actor: (p: Principal) => string;
   oneLine: string;
+  /** 204 for a fetch from board.js, else the redirect to `to`. */
+  done: (c: Context, to?: string) => globalThis.Response;
 }
 
 /**
@@ -42,7 +45,7 @@ export function responsePages(app: Hono<BoardEnv>, svc: Services, h: BoardHelper
       if (err instanceof ResponseActError || err instanceof ResponseError) return c.text(`${err.message}\n`, err.code === 'not_found' ? 404 : 409);
       throw err;
     }
-    return c.redirect('/board#responses', 303);
+    return h.done(c, '/board#responses');
   };
   app.post('/board/responses/:id/end', h.signedIn(true), h.dutyAction, responseAct('end'));
   app.post('/board/responses/:id/adjust', h.signedIn(true), h.dutyAction, responseAct('adjust'));

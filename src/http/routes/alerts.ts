@@ -168,7 +168,7 @@ export function alertRoutes(svc: Services) {
   app.post('/v1/alerts/:id/escalate', requireRole('duty', 'admin'), async (c) => {
     const alert = await load(c);
     const body = await readBody(c, escalateBody);
-    const res = await svc.alerts.escalateNow(alert.id, body.personId ?? null, actorOf(c.get('principal'))).catch(alertErrorToApi);
+    const res = await svc.alerts.escalateNow(alert.id, body.personId ?? null, actor(c.get('principal')!), actorOf(c.get('principal'))).catch(alertErrorToApi);
     return reply(c, alertsApi.escalateAlert, { steps: res.steps.map((s) => ({ ...s, due: iso(s.due)! })), alert: alertView(res.alert) });
   });
 
