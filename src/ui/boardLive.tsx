@@ -23,7 +23,8 @@ export const Live: FC<{ data: BoardData }> = ({ data }) => {
           {data.canAct && <Declare data={data} />}
         </section>
         <div class="side">
-          {(view === 'all' || view === 'unanswered') && <Unanswered data={data} />}
+          {view === 'all' && <Unanswered data={data} limit={10} />}
+          {view === 'unanswered' && <Unanswered data={data} />}
           {(view === 'all' || view === 'open') && <Responses data={data} />}
           {(view === 'all' || view === 'open') && <Alerts data={data} />}
           {view === 'ended' && <Ended data={data} />}

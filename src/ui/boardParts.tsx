@@ -137,7 +137,7 @@ export const TownshipsTable: FC<{ data: BoardData; townships: TownshipView[] }> 
 export const AckOnBehalf: FC<{ alertId: string; personId: string }> = ({ alertId, personId }) => (
   <form method="post" action={`/board/alerts/${encodeURIComponent(alertId)}/ack`} class="inline">
     <input type="hidden" name="personId" value={personId} />
-    <input type="text" name="note" placeholder="电话叫应记录" size={10} maxlength={500} aria-label="叫应记录" />
+    <input type="text" name="note" placeholder="叫应记录" size={8} maxlength={500} aria-label="电话叫应记录" />
     <button type="submit" class="primary">代为确认</button>
   </form>
 );
@@ -151,22 +151,22 @@ export const EscalateNow: FC<{ alertId: string; personId: string }> = ({ alertId
 );
 
 /** 未应答: everyone who must answer and has not, across warnings and response call-outs, soonest deadline first. */
-export const Unanswered: FC<{ data: BoardData }> = ({ data }) => {
-  const rows = data.unanswered.filter((u) => !data.filter.level || u.alert.level === data.filter.level);
+export const Unanswered: FC<{ data: BoardData; limit?: number }> = ({ data, limit }) => {
+  const all = data.unanswered.filter((u) => !data.filter.level || u.alert.level === data.filter.level);
+  const rows = limit ? all.slice(0, limit) : all;
   return (
     <section id="unanswered">
-      <h2>未应答（{rows.length}）</h2>
+      <h2>未应答（{all.length}）{rows.length < all.length && <a href={filterHref({ ...data.filter, view: 'unanswered' })} class="small more">只列出时限最近的 {rows.length} 人，查看全部 →</a>}</h2>
       {rows.length === 0 ? <p class="muted">所有须应答人员均已应答。</p> : (
         <table class="stack unanswered">
-          <thead><tr><th>时限</th><th>乡镇</th><th>人员</th><th>电话</th><th>事项</th>{data.canAct && <th>处置</th>}</tr></thead>
+          <thead><tr><th>时限</th><th>事项</th><th>人员</th><th>电话</th>{data.canAct && <th>处置</th>}</tr></thead>
           <tbody>
             {rows.map((u) => (
               <tr data-key={`u:${u.alert.id}:${u.person.personId}`}>
                 <td class="deadline">{u.deadline !== null ? <Countdown deadline={u.deadline} now={data.now} /> : <span class="muted">未通知</span>}</td>
-                <td class="name"><a href={`/board/alerts/${encodeURIComponent(u.alert.id)}`}>{u.township}</a></td>
+                <td class="name what"><Lv level={u.alert.level} /> <a href={`/board/alerts/${encodeURIComponent(u.alert.id)}`}>{u.township}</a><div class="small muted">{u.alert.kind === 'response' ? '应急响应' : '预警'}</div></td>
                 <td class="name">{u.person.name}<div class="small muted">{ROLE_WORDS[u.person.role] ?? u.person.role}</div></td>
                 <td class="phone">{u.phone ? <a href={`tel:${u.phone.replace(/[^\d+]/g, '')}`} class="tel">{u.phone}</a> : <span class="muted">—</span>}</td>
-                <td class="what"><Lv level={u.alert.level} /> {u.alert.kind === 'response' ? '应急响应' : '预警'}</td>
                 {data.canAct && (
                   <td class="act">
                     <AckOnBehalf alertId={u.alert.id} personId={u.person.personId} />
@@ -182,7 +182,7 @@ export const Unanswered: FC<{ data: BoardData }> = ({ data }) => {
   );
 };
 
-/** Open warnings, one line each: level, township, each must-answer person and the duty officers with their state. */
+/** Open warnings, one line each: level, township, each must-answer person with their state. */
 export const Alerts: FC<{ data: BoardData }> = ({ data }) => {
   const list = data.alerts.filter((a) => !data.filter.level || a.level === data.filter.level);
   return (
@@ -195,7 +195,7 @@ export const Alerts: FC<{ data: BoardData }> = ({ data }) => {
             <tr data-key={`a:${a.id}`}>
               <td class="name"><Lv level={a.level} /> <a href={`/board/alerts/${encodeURIComponent(a.id)}`}>{data.townshipName(a.townshipId)}</a></td>
               <td class="people">
-                {a.recipients.filter((r) => r.mustAck || r.role === 'duty-officer').map((r) => {
+                {a.recipients.filter((r) => r.mustAck).map((r) => {
                   const st = personState(r, data.now);
                   return <span class="person">{r.name} <span class={st.cls}>{st.label}</span></span>;
                 })}
