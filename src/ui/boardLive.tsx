@@ -14,7 +14,7 @@ export const Live: FC<{ data: BoardData }> = ({ data }) => {
     <div id="board">
       <Strip data={data} />
       <Filters data={data} />
-      <main>
+      <main class={`view-${view}`}>
         <section id="townships">
           <h2>乡镇应急响应与预警</h2>
           <p class="small muted">圆内颜色：防指宣布的应急响应；外圈颜色：测站预警（建议）。按级别从高到低排列。</p>

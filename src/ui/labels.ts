@@ -35,7 +35,8 @@ export function intersects(a: Box, b: Box): boolean {
 function hitsCircle(b: Box, p: MapPoint): boolean {
   const cx = Math.max(b.x, Math.min(p.x, b.x + b.w));
   const cy = Math.max(b.y, Math.min(p.y, b.y + b.h));
-  return (cx - p.x) ** 2 + (cy - p.y) ** 2 < (p.r + 1) ** 2;
+  // The level ring is drawn as a stroke up to 3 px outside the radius.
+  return (cx - p.x) ** 2 + (cy - p.y) ** 2 < (p.r + 4) ** 2;
 }
 
 /** Width of a label in px: a CJK character is about one em, Latin about half. */
@@ -55,7 +56,7 @@ export function layoutLabels(points: readonly MapPoint[], size: { w: number; h: 
     const at = (cx: number, cy: number): Box => ({ x: cx - w / 2, y: cy - h / 2, w, h });
     let chosen: { cx: number; cy: number; leader: boolean } | null = null;
     // Next to the circle: below, above, right, left, then the corners.
-    const gap = p.r + 3;
+    const gap = p.r + 5;
     const near: Array<[number, number]> = [
       [0, gap + h / 2],
       [0, -gap - h / 2],
