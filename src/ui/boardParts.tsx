@@ -225,7 +225,10 @@ export const ResponsePanel: FC<{ r: Response; callouts: Map<string, Alert>; data
               <td class="name">{data.townshipName(tid)}</td>
               <td class="name">{p.name}<div class="small muted">{ROLE_WORDS[p.role] ?? p.role}</div></td>
               <td class={st.cls}>{st.label}{st.deadline !== null && <div class="small"><Countdown deadline={st.deadline} now={data.now} /></div>}</td>
-              <td>{canAct && p.ackedAt === null && <AckOnBehalf alertId={a.id} personId={p.personId} />}</td>
+              <td class="act">
+                {canAct && p.ackedAt === null && <AckOnBehalf alertId={a.id} personId={p.personId} />}
+                {canAct && p.ackedAt === null && p.arrivedAt === null && <EscalateNow alertId={a.id} personId={p.personId} />}
+              </td>
             </tr>
           );
         })}
