@@ -159,14 +159,17 @@ export const Unanswered: FC<{ data: BoardData; limit?: number }> = ({ data, limi
       <h2>未应答（{all.length}）{rows.length < all.length && <a href={filterHref({ ...data.filter, view: 'unanswered' })} class="small more">只列出时限最近的 {rows.length} 人，查看全部 →</a>}</h2>
       {rows.length === 0 ? <p class="muted">所有须应答人员均已应答。</p> : (
         <table class="stack unanswered">
-          <thead><tr><th>时限</th><th>事项</th><th>人员</th><th>电话</th>{data.canAct && <th>处置</th>}</tr></thead>
+          <thead><tr><th>时限</th><th>事项</th><th>人员（电话）</th>{data.canAct && <th>处置</th>}</tr></thead>
           <tbody>
             {rows.map((u) => (
               <tr data-key={`u:${u.alert.id}:${u.person.personId}`}>
                 <td class="deadline">{u.deadline !== null ? <Countdown deadline={u.deadline} now={data.now} /> : <span class="muted">未通知</span>}</td>
                 <td class="name what"><Lv level={u.alert.level} /> <a href={`/board/alerts/${encodeURIComponent(u.alert.id)}`}>{u.township}</a><div class="small muted">{u.alert.kind === 'response' ? '应急响应' : '预警'}</div></td>
-                <td class="name">{u.person.name}<div class="small muted">{ROLE_WORDS[u.person.role] ?? u.person.role}</div></td>
-                <td class="phone">{u.phone ? <a href={`tel:${u.phone.replace(/[^\d+]/g, '')}`} class="tel">{u.phone}</a> : <span class="muted">—</span>}</td>
+                <td class="name">
+                  {u.person.name}
+                  {u.phone && <div><a href={`tel:${u.phone.replace(/[^\d+]/g, '')}`} class="tel">{u.phone}</a></div>}
+                  <div class="small muted">{ROLE_WORDS[u.person.role] ?? u.person.role}</div>
+                </td>
                 {data.canAct && (
                   <td class="act">
                     <AckOnBehalf alertId={u.alert.id} personId={u.person.personId} />
