@@ -175,7 +175,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
 function readModels(redis: ScriptedRedis, keys: Keys, reference: ReferenceStore, credentials: CredentialStore, now: () => number) {
   return {
     stationState: new StationStateReader(redis, keys),
-    townshipState: new TownshipStateReader(redis, keys),
+    townshipState: new TownshipStateReader(redis, keys, now),
     streams: new StreamReader(redis, keys),
     audit: new AuditLog(redis, keys, now),
     silences: new SilenceStore(redis, keys, now),

@@ -38,7 +38,7 @@ describe('/board', () => {
     cookie = set.split(';')[0]!;
   });
 
-  it('shows townships by level, the alert with each person\'s state, and never a token or a full phone number', async () => {
+  it('shows townships by level, the alert with each person\'s state, never a token, and full phone numbers only to call the unanswered', async () => {
     const key = await svc.gaugeKey();
     await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'W1', observedAt: beijing(Date.now() - 60_000), waterLevelM: 35.9 } });
     await waitFor(async () => (await svc.call('GET', '/v1/townships/341881001')).body.openAlertId, 5_000, 'the alert');
@@ -53,7 +53,15 @@ describe('/board', () => {
     expect(html).toContain('data-deadline=');
     expect(html).toContain('带班领导 带班领导丙');
     expect(html).not.toContain(duty);
-    expect(html).not.toMatch(/1380000000\d/);
+    // The duty room calls whoever has not answered: their number, as a tel: link in the 未应答 list, and nowhere else.
+    const unanswered = /<section id="unanswered">[\s\S]*?<\/section>/.exec(html)![0];
+    expect(unanswered).toContain('<a href="tel:+8613800000001" class="tel">+8613800000001</a>');
+    expect(html.replace(unanswered, '')).not.toMatch(/1380000000\d/);
+    expect(html).toContain('<a href="tel:05634012345" class="tel">0563-4012345</a>'); // 值班电话
+    const leader = await svc.token('leader', 'p-lead');
+    const asLeader = await (await get('/board', { authorization: `Bearer ${leader}` })).text();
+    expect(asLeader).toContain('西津街道');
+    expect(asLeader).not.toMatch(/1380000000\d/);
     expect(html).not.toContain('/docs'); // no CDN, no external assets
     expect(html).not.toMatch(/https?:\/\//);
     const css = await get('/board/assets/board.css');
@@ -75,7 +83,9 @@ describe('/board', () => {
     const cross = await svc.runtime.app.request(`/board/alerts/${encodeURIComponent(alertId)}/ack`, { method: 'POST', headers: { cookie, origin: 'https://evil.example' }, body: new URLSearchParams({ personId: 'p-lead' }) });
     expect(cross.status).toBe(403);
     const page = await (await get(`/board/alerts/${encodeURIComponent(alertId)}`, { cookie })).text();
-    expect(page).toContain('（p-duty 代）');
+    expect(page).toContain('值班员乙 代'); // by name, not id
+    expect(page).toContain('记录：电话已叫应');
+    expect(page).not.toMatch(/>[^<]*p-duty/); // no id in the text
     expect(page).toContain('时间线');
   });
 

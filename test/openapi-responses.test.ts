@@ -126,6 +126,7 @@ describe('OpenAPI against real responses', () => {
       ['endResponse', later(() => ({ path: `/v1/responses/${ids.response}/end`, body: { notice: '宁防指〔2023〕6号', reason: '雨情趋缓' } }))],
       ['listAlerts', { path: '/v1/alerts' }],
       ['getAlert', { path: `/v1/alerts/${alertId}` }],
+      ['escalateAlert', { path: `/v1/alerts/${alertId}/escalate`, body: { personId: 'p-lead' } }],
       ['ackAlert', { path: `/v1/alerts/${alertId}/ack`, token: leader, body: {} }],
       ['arriveAlert', { path: `/v1/alerts/${alertId}/arrive`, token: leader, body: { lat: 30.63, lon: 118.98 } }],
       ['inboundSms', { path: '/v1/inbound/sms', body: { from: '+8613800000002', text: '收到' } }],

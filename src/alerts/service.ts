@@ -36,6 +36,8 @@ import { ContactSender } from '../channels/deliver.js';
 import { callUnavailable, contactLadder } from '../domain/calls.js';
 import { holdersOf } from '../domain/roster.js';
 import { AppError } from '../domain/errors.js';
+import { escalateNow, type NextStep } from '../domain/escalation.js';
+import { auditArgs } from '../store/audit.js';
 
 /**
  * (Alert work reads the reference data fresh, one GET of its version per step: it is low
@@ -66,8 +68,8 @@ export interface AlertServiceDeps {
   log: Logger;
 }
 
-/** What an alert refuses: unknown, already resolved, not this person's, changing too fast, or a response's call-out. */
-export class AlertError extends AppError<'not_found' | 'alert_not_open' | 'not_recipient' | 'conflict' | 'response_callout'> {}
+/** What an alert refuses: unknown, already resolved, not this person's, changing too fast, a response's call-out, no step left. */
+export class AlertError extends AppError<'not_found' | 'alert_not_open' | 'not_recipient' | 'conflict' | 'response_callout' | 'nothing_to_escalate'> {}
 
 const EFFECTS_NONE: Effects = { messages: [], timers: [], ledger: [], cancelled: [] };
 
@@ -253,6 +255,27 @@ export class AlertService {
     if (!result) throw new AlertError('alert_not_open', `Alert ${alertId} is already resolved`);
     this.d.log.info({ alertId, by }, 'alert resolved');
     return alert;
+  }
+
+  /**
+   * 立即升级: the duty room runs the next escalation step now, for one person or for everyone
+   * who has not answered, through the same step the deadline timer would run (messages,
+   * the next timer, the record on the person); audited with who asked.
+   */
+  async escalateNow(alertId: string, personId: string | null, by: string, audit: { actor: string; role: string }): Promise<{ alert: Alert; steps: NextStep[] }> {
+    const { alert, result } = await this.update(alertId, (alert, ctx) => {
+      const r = escalateNow(alert, personId, ctx, by);
+      return { result: r, effects: r.outcome === 'ran' ? r.effects : EFFECTS_NONE, changed: r.outcome === 'ran' };
+    });
+    if (result.outcome === 'not-open') throw new AlertError('alert_not_open', `Alert ${alertId} is resolved; nothing to escalate`);
+    if (result.outcome === 'not-recipient') throw new AlertError('not_found', `Person "${personId}" was not told by alert ${alertId}; GET /v1/alerts/${alertId} lists its people`);
+    if (result.outcome !== 'ran') {
+      throw new AlertError('nothing_to_escalate', personId ? `Nothing to escalate for ${personId}: answered, at the post, or the escalation chain has run out` : `Nothing to escalate on alert ${alertId}: everyone who must answer has answered, or the chain has run out`);
+    }
+    const steps = result.steps;
+    await this.d.redis.xadd(...auditArgs(this.d.keys, { at: new Date(this.d.now()).toISOString(), ...audit, action: 'alerts.escalate', target: `alerts/${alertId}`, before: null, after: { personId, steps } }));
+    this.d.log.info({ alertId, personId, by, steps: steps.length }, 'escalated now by the duty room');
+    return { alert, steps };
   }
 
   /** Deadline timers fired: run each person's escalation step if it still applies, in one commit. */

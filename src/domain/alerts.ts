@@ -495,7 +495,7 @@ function ledger(alert: Alert, r: Recipient, type: LedgerEntry['type'], deadline:
  * open, the timer belongs to the person's current deadlines, they have not answered (or
  * arrived), and the step has not run before. Returns no effects otherwise.
  */
-export function runEscalation(alert: Alert, timer: Pick<Timer, 'personId' | 'kind' | 'epoch' | 'step'>, ctx: AlertContext): { ran: boolean; effects: Effects } {
+export function runEscalation(alert: Alert, timer: Pick<Timer, 'personId' | 'kind' | 'epoch' | 'step'>, ctx: AlertContext, early: { by: string } | null = null): { ran: boolean; effects: Effects } {
   const fx = emptyEffects();
   const none = { ran: false, effects: fx };
   if (alert.status !== 'open') return none;
@@ -510,13 +510,14 @@ export function runEscalation(alert: Alert, timer: Pick<Timer, 'personId' | 'kin
   const total = chainLength(ctx.policy);
   if (timer.step >= total) return none;
   const due = escalationDue(deadline, timer.step, alert.level, ctx.policy);
-  if (ctx.now < due) return none;
+  if (ctx.now < due && !early) return none;
 
   const action = ctx.policy.escalation[timer.step % ctx.policy.escalation.length]!;
   const round = Math.floor(timer.step / ctx.policy.escalation.length);
   const record: EscalationRecord = { kind: timer.kind, epoch: timer.epoch, step: timer.step, action, at: ctx.now, notified: [] };
   const tag = `${timer.kind}${timer.step}`;
-  if (timer.step === 0) fx.ledger.push(ledger(alert, r, timer.kind === 'ack' ? 'ack-missed' : 'arrive-missed', deadline, null, ctx.now));
+  // A miss is booked only once the deadline has passed (the duty room may escalate before it).
+  if (timer.step === 0 && ctx.now >= deadline) fx.ledger.push(ledger(alert, r, timer.kind === 'ack' ? 'ack-missed' : 'arrive-missed', deadline, null, ctx.now));
   if (action === 'renotify' || action === 'call') {
     // A `call` rung rings the person's phone first, then their other contacts. The missed
     // deadline is past: the message gives the time the next step runs.
@@ -533,7 +534,7 @@ export function runEscalation(alert: Alert, timer: Pick<Timer, 'personId' | 'kin
   }
   r.escalations.push(record);
   alert.updatedAt = ctx.now;
-  alert.timeline.push({ at: ctx.now, type: timer.kind === 'ack' ? 'ack-overdue' : 'arrival-overdue', personId: r.personId, detail: { step: timer.step, action, notified: record.notified } });
+  alert.timeline.push({ at: ctx.now, type: timer.kind === 'ack' ? 'ack-overdue' : 'arrival-overdue', personId: r.personId, detail: { step: timer.step, action, notified: record.notified, ...(early ? { early: true, by: early.by } : {}) } });
   if (timer.step + 1 < total) {
     fx.timers.push({ alertId: alert.id, personId: r.personId, kind: timer.kind, epoch: timer.epoch, step: timer.step + 1, due: escalationDue(deadline, timer.step + 1, alert.level, ctx.policy) });
   }

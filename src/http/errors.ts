@@ -34,6 +34,7 @@ const STATUS_OF: Record<string, ContentfulStatusCode> = {
   conflict: 409,
   already_exists: 409,
   alert_not_open: 409,
+  nothing_to_escalate: 409,
   response_callout: 409,
   response_not_active: 409,
   version_mismatch: 412,

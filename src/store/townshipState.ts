@@ -2,6 +2,8 @@ import type { Keys } from './keys.js';
 import type { ScriptedRedis } from './scripts.js';
 import { batch } from './batch.js';
 import { streamFields } from './streams.js';
+import { townshipWarning } from './townshipWarning.js';
+import type { StoredTownshipState } from '../evaluation/engine.js';
 import type { TownshipReason } from '../domain/township.js';
 import type { MaybeLevel } from '../domain/levels.js';
 
@@ -21,6 +23,16 @@ export interface TownshipRow {
   outside: Record<string, string>;
 }
 
+/** A township as the board shows it: its warning (stored evaluation with the outside warnings in force). */
+export interface TownshipWarningRow {
+  id: string;
+  state: StoredTownshipState | null;
+  /** When the current warning level began (ms). */
+  since: number | null;
+  /** The open warning's id. */
+  alertId: string | null;
+}
+
 export interface TownshipEvent {
   id: string;
   at: number;
@@ -37,7 +49,29 @@ export class TownshipStateReader {
   constructor(
     private readonly redis: ScriptedRedis,
     private readonly keys: Keys,
+    private readonly now: () => number,
   ) {}
+
+  /** Each township's warning with the outside warnings in force counted (宁国市气象台暴雨橙色预警). */
+  async rows(ids: readonly string[]): Promise<TownshipWarningRow[]> {
+    const read = await this.read(ids);
+    const now = this.now();
+    return ids.map((id) => {
+      const r = read.get(id)!;
+      return { id, state: townshipWarning(r.state, r.outside, now), since: r.since ? Number(r.since) : null, alertId: r.alert };
+    });
+  }
+
+  /** Levels, open pointers, gauge trouble and the versions of `alertIds`: changes when the board would. */
+  async fingerprint(ids: readonly string[], alertIds: readonly string[]): Promise<string[]> {
+    const pipe = batch(this.redis);
+    for (const id of ids) pipe.hmget(this.keys.township(id), 'level', 'alert', 'response');
+    pipe.hlen(this.keys.offline());
+    pipe.hlen(this.keys.silences());
+    for (const id of alertIds) pipe.hget(this.keys.alert(id), 'ver');
+    const replies = (await pipe.exec()) ?? [];
+    return replies.map(([, x]) => JSON.stringify(x));
+  }
 
   async read(ids: readonly string[]): Promise<Map<string, TownshipRow>> {
     const out = new Map<string, TownshipRow>();

@@ -17,7 +17,7 @@ export const Bars = ({ values, label, every }: { values: number[]; label: (i: nu
   );
 };
 
-const LINE_WORDS: Record<string, string> = { warning: '警戒', guarantee: '保证', record: '历史最高', floodLimit: '汛限', design: '设计', check: '校核' };
+export const LINE_WORDS: Record<string, string> = { warning: '警戒', guarantee: '保证', record: '历史最高', floodLimit: '汛限', design: '设计', check: '校核' };
 
 export const LevelChart = ({ points, lines, now }: { points: Array<{ t: number; level: number }>; lines: Record<string, number | undefined>; now: number }) => {
   const W = 720;

@@ -6,16 +6,29 @@ import { hasControl } from '../lib/text.js';
 import { ResponseActError } from '../domain/responses/acts.js';
 import { ResponseError } from '../responses/service.js';
 import { levelText, localTimeText } from '../domain/wording.js';
-import { boardData, Page, ResponsePanel } from './board.js';
+import { boardData, Page } from './board.js';
+import { ResponsePanel } from './boardParts.js';
 import type { BoardEnv } from './routes.js';
 
 const ACT_WORDS: Record<string, string> = { start: '启动', raise: '提升', lower: '降低', widen: '扩大范围', narrow: '缩小范围', renotice: '调整', end: '终止', superseded: '由新的响应接替' };
+
+/** Why a response act was refused, in the duty room's words. */
+const RESPONSE_ERROR_WORDS: Record<string, string> = {
+  not_found: '没有这项应急响应',
+  not_active: '该应急响应已终止',
+  unknown_township: '范围中有不存在的乡镇',
+  empty_scope: '调整后的范围不能为空；要结束请终止响应',
+  no_change: '级别和范围都未改变',
+  conflict: '有人同时在操作，请重试',
+};
 
 interface BoardHelpers {
   signedIn: (html: boolean) => MiddlewareHandler<BoardEnv>;
   dutyAction: MiddlewareHandler<BoardEnv>;
   actor: (p: Principal) => string;
   oneLine: string;
+  /** 204 for a fetch from board.js, else the redirect to `to`. */
+  done: (c: Context, to?: string) => globalThis.Response;
 }
 
 /**
@@ -39,10 +52,10 @@ export function responsePages(app: Hono<BoardEnv>, svc: Services, h: BoardHelper
         await svc.responses.adjust(c.req.param('id')!, { ...input, level: (level || undefined) as 'IV' | undefined, townships: chosen.includes('city') ? 'city' : chosen.length ? chosen : undefined }, h.actor(c.get('staff')));
       }
     } catch (err) {
-      if (err instanceof ResponseActError || err instanceof ResponseError) return c.text(`${err.message}\n`, err.code === 'not_found' ? 404 : 409);
+      if (err instanceof ResponseActError || err instanceof ResponseError) return c.text(`${RESPONSE_ERROR_WORDS[err.code] ?? '操作失败，请重试'}\n`, err.code === 'not_found' ? 404 : 409);
       throw err;
     }
-    return c.redirect('/board#responses', 303);
+    return h.done(c, '/board#responses');
   };
   app.post('/board/responses/:id/end', h.signedIn(true), h.dutyAction, responseAct('end'));
   app.post('/board/responses/:id/adjust', h.signedIn(true), h.dutyAction, responseAct('adjust'));

@@ -12,16 +12,15 @@ import { seesAlert } from '../auth/scope.js';
 import { crossSite } from '../http/origin.js';
 import { BoardSessions } from '../auth/sessions.js';
 import { hasControl } from '../lib/text.js';
-import { boardData, Live, Page, personState } from './board.js';
-import { Bars, LevelChart } from './charts.js';
+import { STAFF_ROLE_WORDS } from '../domain/wording.js';
+import { boardData, boardFilter, Page } from './board.js';
+import { Live } from './boardLive.js';
+import { AlertStoryView, type AlertStory } from './alertPage.js';
+import { stationPage } from './stationPage.js';
+import { policyFor } from '../domain/warnings.js';
+import { actorOf } from '../store/audit.js';
 import { responsePages } from './responsePages.js';
 import { reportPages } from './reportPages.js';
-import { loadStations } from '../store/readings.js';
-import { levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
-import { rainIn, thresholdsAt } from '../domain/station.js';
-import { calendarOf } from '../evaluation/engine.js';
-import { batch } from '../store/batch.js';
-import type { Delivery } from '../domain/alerts.js';
 
 /**
  * /board: the duty room's screen. Staff sign in with their token (kept in an httpOnly,
@@ -101,18 +100,18 @@ export function boardRoutes(svc: Services) {
     return c.redirect('/board/login', 302);
   });
 
-  app.get('/board', signedIn(true), async (c) => {
-    const data = await boardData(svc, c.get('staff'));
-    return c.html(
+  const board = async (c: Context<BoardEnv>) => boardData(svc, c.get('staff'), boardFilter((k) => c.req.query(k)));
+  app.get('/board', signedIn(true), async (c) =>
+    c.html(
       <Page title="值班大屏" principal={c.get('staff')}>
         <div id="live">
-          <Live data={data} principal={c.get('staff')} />
+          <Live data={await board(c)} />
         </div>
       </Page>,
-    );
-  });
+    ),
+  );
 
-  app.get('/board/fragment', signedIn(false), async (c) => c.html(<Live data={await boardData(svc, c.get('staff'))} principal={c.get('staff')} />));
+  app.get('/board/fragment', signedIn(false), async (c) => c.html(<Live data={await board(c)} />));
 
   /** Pushes `refresh` when levels, alerts, gauges or the roster change; a heartbeat every 15 s. */
   // Live streams per token: a few screens each, not a way to hold the server's connections.
@@ -161,10 +160,12 @@ export function boardRoutes(svc: Services) {
   const dutyAction: MiddlewareHandler<BoardEnv> = async (c, next) => {
     const p = c.get('staff');
     if (p.role !== 'duty' && p.role !== 'admin') return c.text('只有值班人员可以操作\n', 403);
-    if (crossSite(c, svc.config.policy.publicUrl)) return c.text('cross-site request refused\n', 403);
+    if (crossSite(c, svc.config.policy.publicUrl)) return c.text('拒绝跨站请求：请从值班大屏页面操作\n', 403);
     await next();
   };
   const back = (c: Context) => (c.req.header('referer')?.startsWith(new URL(c.req.url).origin) ? c.req.header('referer')! : '/board');
+  // board.js posts with X-Requested-With: fetch and patches the page itself; a plain form post goes back.
+  const done = (c: Context, to?: string) => (c.req.header('x-requested-with') === 'fetch' ? c.body(null, 204) : c.redirect(to ?? back(c), 303));
   const actor = (p: Principal) => p.personId ?? `${p.role}:${p.id}`;
 
   app.post('/board/alerts/:id/resolve', signedIn(true), dutyAction, async (c) => {
@@ -176,9 +177,9 @@ export function boardRoutes(svc: Services) {
       await svc.alerts.resolve(c.req.param('id'), actor(c.get('staff')), reason.slice(0, 500));
     } catch (err) {
       if (!(err instanceof AlertError)) throw err;
-      return c.text(`${err.message}\n`, err.code === 'not_found' ? 404 : 409);
+      return c.text(`${alertErrorText(err)}\n`, err.code === 'not_found' ? 404 : 409);
     }
-    return c.redirect(back(c), 303);
+    return done(c);
   });
 
   app.post('/board/declare', signedIn(true), dutyAction, async (c) => {
@@ -197,145 +198,99 @@ export function boardRoutes(svc: Services) {
       { level: level as 'IV', scope: city ? 'city' : { townships: chosen }, noticeNumber: field('notice').slice(0, 100), reason: field('reason').slice(0, 1000) },
       actor(c.get('staff')),
     );
-    return c.redirect('/board#responses', 303);
+    return done(c, '/board#responses');
   });
 
-  responsePages(app, svc, { signedIn, dutyAction, actor, oneLine: ONE_LINE });
+  responsePages(app, svc, { signedIn, dutyAction, actor, oneLine: ONE_LINE, done });
   reportPages(app, svc, signedIn);
 
   app.post('/board/alerts/:id/ack', signedIn(true), dutyAction, async (c) => {
-    const p = c.get('staff');
     const form = await c.req.parseBody();
     const personId = typeof form.personId === 'string' ? form.personId : '';
     const note = typeof form.note === 'string' && form.note.trim() ? form.note.trim().slice(0, 500) : '值班室代为确认';
     if (hasControl(note)) return c.text(ONE_LINE, 400);
     try {
-      await svc.alerts.acknowledge(c.req.param('id'), personId, 'duty-room', { by: p.personId ?? `${p.role}:${p.id}`, note });
+      await svc.alerts.acknowledge(c.req.param('id'), personId, 'duty-room', { by: actor(c.get('staff')), note });
     } catch (err) {
       if (!(err instanceof AlertError)) throw err;
-      return c.text(`${err.message}\n`, err.code === 'not_found' ? 404 : 409);
+      return c.text(`${alertErrorText(err)}\n`, err.code === 'not_found' ? 404 : 409);
     }
-    return c.redirect(c.req.header('referer')?.startsWith(new URL(c.req.url).origin) ? c.req.header('referer')! : '/board', 303);
+    return done(c);
   });
 
+  /** 立即升级 from the board: the person's next escalation step now. */
+  app.post('/board/alerts/:id/escalate', signedIn(true), dutyAction, async (c) => {
+    const form = await c.req.parseBody();
+    const personId = typeof form.personId === 'string' && form.personId ? form.personId : null;
+    try {
+      await svc.alerts.escalateNow(c.req.param('id'), personId, actor(c.get('staff')), actorOf(c.get('staff')));
+    } catch (err) {
+      if (!(err instanceof AlertError)) throw err;
+      return c.text(`${alertErrorText(err)}\n`, err.code === 'not_found' ? 404 : 409);
+    }
+    return done(c);
+  });
+
+  const alertStory = async (c: Context<BoardEnv>) => {
+    const stored = await svc.alerts.store.get(c.req.param('id') ?? '');
+    if (!stored || !seesAlert(c.get('staff'), stored.alert)) return null;
+    const ref = await svc.reference.snapshot();
+    const staff = c.get('staff');
+    const s: AlertStory = {
+      alert: stored.alert,
+      township: ref.townships.get(stored.alert.townshipId)?.name ?? stored.alert.townshipId,
+      now: svc.now(),
+      tz: svc.config.levels.timezone,
+      policy: policyFor(stored.alert.kind ?? 'warning', svc.config.policy),
+      canAct: staff.role === 'duty' || staff.role === 'admin',
+      personName: (id) => ref.people.get(id)?.name ?? (id.includes(':') ? (STAFF_ROLE_WORDS[id.split(':')[0]!] ?? '工作人员') : '工作人员'),
+      stationName: (id) => ref.stations.get(id)?.name ?? id,
+    };
+    return s;
+  };
   app.get('/board/alerts/:id', signedIn(true), async (c) => {
-    const stored = await svc.alerts.store.get(c.req.param('id'));
-    if (!stored || !seesAlert(c.get('staff'), stored.alert)) return c.html(<Page title="预警" principal={c.get('staff')}><main><p>没有这条预警。</p></main></Page>, 404);
-    const a = stored.alert;
-    const ref = await svc.reference.snapshot();
-    const tz = svc.config.levels.timezone;
-    const t = (x: number | null) => (x ? localTimeText(x, tz) : '');
+    const s = await alertStory(c);
+    if (!s) return c.html(<Page title="预警" principal={c.get('staff')}><main><p>没有这条预警。</p></main></Page>, 404);
     return c.html(
-      <Page title={`${ref.townships.get(a.townshipId)?.name ?? a.townshipId} 预警`} principal={c.get('staff')}>
-        <main>
-          <section>
-            <h2>{levelText(a.level)} · {a.status === 'open' ? '未解除' : `已解除（${a.resolveReason ?? ''}）`}</h2>
-            {a.declared && <p class="small">{a.declared.notice}：{a.declared.reason}</p>}
-            {a.kind === 'response' && a.responseId && <p><a href={`/board/responses/${encodeURIComponent(a.responseId)}`}>查看应急响应与到岗到位</a></p>}
-            {a.status === 'open' && a.kind !== 'response' && (c.get('staff').role === 'duty' || c.get('staff').role === 'admin') && (
-              <form method="post" action={`/board/alerts/${encodeURIComponent(a.id)}/resolve`}>
-                <input type="text" name="reason" placeholder="解除原因" required minlength={2} size={24} /> <button type="submit">解除预警</button>
-              </form>
-            )}
-            <table>
-              <thead><tr><th>人员</th><th>状态</th><th>通知</th><th>确认</th><th>到岗</th><th>送达</th></tr></thead>
-              <tbody>
-                {a.recipients.map((r) => (
-                  <tr>
-                    <td>{r.name}<div class="small muted">{ROLE_WORDS[r.role] ?? r.role}</div></td>
-                    <td class={personState(r, svc.now()).cls}>{personState(r, svc.now()).label}</td>
-                    <td class="small">{t(r.notifiedAt)}</td>
-                    <td class="small">{t(r.ackedAt)}{r.onBehalfOf ? `（${r.onBehalfOf} 代）` : ''}</td>
-                    <td class="small">{t(r.arrivedAt)}{r.distanceM !== null ? ` ${r.distanceM} 米` : ''}</td>
-                    <td class="small">{r.deliveries.slice(-3).map((d) => <div>{deliveryText(d)}</div>)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
-          <section>
-            <h2>时间线</h2>
-            <table>
-              <tbody>
-                {a.timeline.map((e) => (
-                  <tr><td class="small">{t(e.at)}</td><td>{(a.kind !== 'response' && e.type === 'opened' ? '发布预警' : TIMELINE[e.type]) ?? e.type}</td><td class="small">{e.personId ? (a.recipients.find((r) => r.personId === e.personId)?.name ?? e.personId) : ''} {e.level ? levelText(e.level) : ''}</td></tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
-        </main>
+      <Page title={`${s.township} ${s.alert.kind === 'response' ? '应急响应' : '预警'}`} principal={c.get('staff')}>
+        <div id="live"><AlertStoryView s={s} /></div>
       </Page>,
     );
+  });
+  app.get('/board/alerts/:id/fragment', signedIn(false), async (c) => {
+    const s = await alertStory(c);
+    return s ? c.html(<AlertStoryView s={s} />) : c.text('没有这条预警\n', 404);
   });
 
-  app.get('/board/stations/:id', signedIn(true), async (c) => {
-    const ref = await svc.reference.snapshot();
-    const station = ref.stations.get(c.req.param('id'));
-    if (!station) return c.html(<Page title="测站" principal={c.get('staff')}><main><p>没有这个测站。</p></main></Page>, 404);
-    const now = svc.now();
-    const samples = (await loadStations(svc.redis, svc.keys, [station.id])).get(station.id)?.samples ?? [];
-    const day = samples.filter((s) => s.t > now - 24 * 3_600_000 && s.t <= now);
-    const fiveMin = Array.from({ length: 72 }, (_, i) => rainIn(samples, now - (72 - i) * 300_000, now - (71 - i) * 300_000));
-    const hourly = Array.from({ length: 24 }, (_, i) => rainIn(samples, now - (24 - i) * 3_600_000, now - (23 - i) * 3_600_000));
-    const levels = day.filter((s) => s.level !== null) as Array<{ t: number; level: number }>;
-    const th = thresholdsAt(station.kind, station.thresholds ?? {}, now, calendarOf(svc.config));
-    const [clockOffSince, clockOffReason] = await svc.redis.hmget(svc.keys.station(station.id), 'clockOffSince', 'clockOffReason');
-    return c.html(
-      <Page title={station.name} principal={c.get('staff')}>
-        <main>
-          {clockOffSince && (
-            <p class="error clock-off">
-              测站时钟偏差：自 {localTimeText(Number(clockOffSince), svc.config.levels.timezone)} 起其报文的观测时间超出允许范围，数据已拒收并存入待核区（{clockOffReason}）。请校准 RTU 时钟。
-            </p>
-          )}
-          <section>
-            <h2>5分钟雨量（近6小时）</h2>
-            <Bars values={fiveMin} label={(i) => localTimeText(now - (71 - i) * 300_000, svc.config.levels.timezone).slice(-5)} every={12} />
-            <h2>小时雨量（近24小时）</h2>
-            <Bars values={hourly} label={(i) => localTimeText(now - (23 - i) * 3_600_000, svc.config.levels.timezone).slice(-5)} every={4} />
-          </section>
-          <section>
-            <h2>水位</h2>
-            {station.kind === 'rain' ? <p class="muted">雨量站，无水位。</p> : <LevelChart points={levels} lines={th} now={now} />}
-          </section>
-        </main>
-      </Page>,
-    );
-  });
+  stationPage(app, svc, signedIn);
 
   return app;
 }
-
-const TIMELINE: Record<string, string> = {
-  opened: '启动', raised: '升级', lowered: '降级', adjusted: '调整', ended: '终止', declared: '防指宣布', acknowledged: '确认', arrived: '到岗',
-  'delivery-receipt': '送达回执', 'call-not-placed': '电话未拨打',
-  'ack-overdue': '超时未确认，升级', 'arrival-overdue': '超时未到岗，提醒', resolved: '解除', 'delivery-failed': '消息发送失败',
-};
-
 /** Cheap fingerprint of what the board shows: levels, open alerts and response call-outs and their versions, gauges, roster. */
 async function changeStamp(svc: Services, viewer: Principal): Promise<string> {
   const ref = await svc.reference.snapshot();
   const ids = [...ref.townships.keys()];
-  const pipe = batch(svc.redis);
-  for (const id of ids) pipe.hmget(svc.keys.township(id), 'level', 'alert', 'response');
-  pipe.hlen(svc.keys.offline());
-  pipe.hlen(svc.keys.silences());
-  const replies = (await pipe.exec()) ?? [];
   // Open warnings and the open call-outs of HQ responses (their 到岗到位 panels move with them).
   const open = [...(await svc.alerts.store.openAlertIds(ids)).values(), ...(await svc.alerts.store.openAlertIds(ids, 'response')).values()];
   // A leader's stream moves only with the alerts they may see (no side channel on the others).
   const mine = viewer.role === 'leader' ? (await svc.alerts.store.getMany(open)).filter((a) => seesAlert(viewer, a)).map((a) => a.id) : open;
-  const vers = batch(svc.redis);
-  for (const id of mine) vers.hget(svc.keys.alert(id), 'ver');
-  const v = (await vers.exec()) ?? [];
-  return [ref.version, ...replies.map(([, x]) => JSON.stringify(x)), ...v.map(([, x]) => String(x))].join('|');
+  return [ref.version, ...(await svc.townshipState.fingerprint(ids, mine))].join('|');
 }
 
-const CHANNEL_WORDS: Record<string, string> = { sms: '短信', voice: '电话', wecom: '企业微信', dingtalk: '钉钉', email: '邮件', webhook: 'Webhook', none: '' };
-const DELIVERY_WORDS: Record<string, string> = { sent: '已发出', failed: '发送失败', retrying: '重试中', cancelled: '已取消', 'no-contact': '无可用联系方式', skipped: '未拨打' };
-
-/** One delivery on the board: channel, masked address, the receipt when there is one (已送达/关机/未接听…). */
-function deliveryText(d: Delivery): string {
-  const status = d.receipt?.text ?? DELIVERY_WORDS[d.status] ?? d.status;
-  return `${CHANNEL_WORDS[d.channel] ?? d.channel} ${d.to} ${status}${d.error ? `：${d.error}` : ''}`;
+/** An alert error in the duty room's words. */
+function alertErrorText(err: AlertError): string {
+  switch (err.code) {
+    case 'not_found':
+      return '没有这条预警或这个人员';
+    case 'alert_not_open':
+      return '该预警已解除';
+    case 'not_recipient':
+      return '此人不在该预警的通知名单中';
+    case 'nothing_to_escalate':
+      return '无可升级的步骤：已应答、已到岗或升级步骤已全部执行';
+    case 'response_callout':
+      return '这是应急响应的乡镇部分，须由防指终止或调整响应';
+    default:
+      return '操作冲突，请重试';
+  }
 }

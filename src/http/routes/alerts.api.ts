@@ -24,6 +24,7 @@ export const arriveBody = z
   })
   .refine((b) => (b.lat === undefined) === (b.lon === undefined), { message: 'give both lat and lon, or neither' })
   .default({});
+export const escalateBody = z.strictObject({ personId: z.string().min(1).max(200).optional().meta({ description: 'Only this person; without it everyone who must answer and has not' }) }).default({});
 export const resolveBody = z.strictObject({ reason: plainText(500, { length: 2, message: 'say why the response is ended (解除原因)' }) });
 export const declareBody = z.strictObject({
   level: z.enum(LEVELS, { error: `level must be one of ${LEVELS.join(', ')}` }),
@@ -157,6 +158,28 @@ export const alertsApi = operations({
     response: z.object({ outcome, arrivedAt: isoTime.nullable(), distanceM: z.number().nullable(), farFromPost: z.boolean().nullable(), alert: alertViewSchema }),
   },
   resolveAlert: { method: 'post', path: '/v1/alerts/{id}/resolve', summary: 'Resolve a warning (解除预警) with a reason; a township call-out of a response is ended with the response (409 response_callout)', errors: [409], tag: 'Alerts', roles: ['duty', 'admin'], body: resolveBody, status: 200, response: alertViewSchema },
+  escalateAlert: {
+    method: 'post',
+    path: '/v1/alerts/{id}/escalate',
+    summary: 'Escalate now (立即升级): run the next escalation step at once for one person or everyone who has not answered; 409 nothing_to_escalate when none is left',
+    errors: [404, 409],
+    tag: 'Alerts',
+    roles: ['duty', 'admin'],
+    body: escalateBody,
+    status: 200,
+    response: z.object({
+      steps: z.array(
+        z.object({
+          personId: z.string(),
+          kind: z.enum(['ack', 'arrive']),
+          step: z.number().int().meta({ description: 'Index on the escalation chain (policy.yaml escalation, repeated)' }),
+          action: z.enum(ESCALATION_STEPS),
+          due: isoTime.meta({ description: 'When the step would have run by itself' }),
+        }),
+      ),
+      alert: alertViewSchema,
+    }),
+  },
   inboundSms: {
     method: 'post',
     path: '/v1/inbound/sms',

@@ -12,7 +12,8 @@ import { acknowledgeBySms } from '../../inbound/smsReply.js';
 import { actor } from './responses/index.js';
 import { responseSummary } from './responses/view.js';
 import { reply } from '../api.js';
-import { ackBody, alertsApi, alertViewSchema, arriveBody, declareBody, resolveBody, smsBody } from './alerts.api.js';
+import { ackBody, alertsApi, alertViewSchema, arriveBody, declareBody, escalateBody, resolveBody, smsBody } from './alerts.api.js';
+import { actorOf } from '../../store/audit.js';
 
 /** JSON of an alert. Field names are the contract; times are ISO 8601. */
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
@@ -153,6 +154,13 @@ export function alertRoutes(svc: Services) {
     const body = await parseJson(c, resolveBody);
     const resolved = await svc.alerts.resolve(alert.id, actor(c.get('principal')!), body.reason);
     return reply(c, alertsApi.resolveAlert, alertView(resolved));
+  });
+
+  app.post('/v1/alerts/:id/escalate', requireRole('duty', 'admin'), async (c) => {
+    const alert = await load(c);
+    const body = await readBody(c, escalateBody);
+    const res = await svc.alerts.escalateNow(alert.id, body.personId ?? null, actor(c.get('principal')!), actorOf(c.get('principal')));
+    return reply(c, alertsApi.escalateAlert, { steps: res.steps.map((s) => ({ ...s, due: iso(s.due)! })), alert: alertView(res.alert) });
   });
 
   /** Compatibility: a one-township response (POST /v1/responses with its scope); answers with the township's call-out. */
