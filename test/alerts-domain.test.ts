@@ -11,7 +11,7 @@ import {
   resolveAlert,
   runEscalation,
   type AlertContext,
-} from '../src/domain/alerts.js';
+} from '../src/domain/alerts/index.js';
 import { policySchema } from '../src/config/policy.js';
 import { evidenceText, reasonText } from '../src/domain/wording.js';
 import { accountabilityReport, percentile, reportCsv } from '../src/alerts/report.js';

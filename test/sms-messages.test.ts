@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openAlert, runEscalation, type Alert, type AlertContext, type AlertMessage } from '../src/domain/alerts.js';
+import { openAlert, runEscalation, type Alert, type AlertContext, type AlertMessage } from '../src/domain/alerts/index.js';
 import { policySchema } from '../src/config/policy.js';
 import { renderMessage, type RenderInput } from '../src/alerts/render.js';
 import { smsCost } from '../src/channels/segments.js';

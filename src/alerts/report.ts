@@ -1,4 +1,4 @@
-import type { LedgerEntry } from '../domain/alerts.js';
+import type { LedgerEntry } from '../domain/alerts/index.js';
 import { localParts } from '../domain/hydroDay.js';
 import { LEVEL_LABEL, type Level } from '../domain/levels.js';
 import { ROLE_WORDS } from '../domain/wording.js';

@@ -27,7 +27,7 @@ import {
   type Delivery,
   type Effects,
   type Person,
-} from '../domain/alerts.js';
+} from '../domain/alerts/index.js';
 import { AlertStore } from './store.js';
 import { townshipWarning } from '../store/townshipWarning.js';
 import type { AnswerLinks } from './shortLinks.js';

@@ -1,4 +1,4 @@
-import type { Recipient } from '../domain/alerts.js';
+import type { Recipient } from '../domain/alerts/index.js';
 import { evidenceText, levelText, reasonText, shortTimeText } from '../domain/wording.js';
 import { smsCost, ucs2Capacity } from '../channels/segments.js';
 import type { RenderInput } from './render.js';

@@ -7,7 +7,7 @@ import type { ReferenceSnapshot, ReferenceStore } from '../reference/store.js';
 import type { AlertStore } from '../alerts/store.js';
 import type { NoticeService } from '../notices/service.js';
 import type { ResponseStore } from '../store/responseState.js';
-import type { LedgerEntry } from '../domain/alerts.js';
+import type { LedgerEntry } from '../domain/alerts/index.js';
 import { loadStations } from '../store/readings.js';
 import { hydroDayOf } from '../domain/hydroDay.js';
 import { rainIn, thresholdsAt } from '../domain/station.js';

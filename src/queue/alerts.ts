@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/load.js';
 import type { Keys } from '../store/keys.js';
-import type { AlertMessage, TimerGroup } from '../domain/alerts.js';
+import type { AlertMessage, TimerGroup } from '../domain/alerts/index.js';
 import type { AlertScheduler, AlertService } from '../alerts/service.js';
 import type { NoticeQueue, NoticeService } from '../notices/service.js';
 import type { ResponseService } from '../responses/service.js';

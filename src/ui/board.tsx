@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { Services } from '../services.js';
-import type { Alert, Recipient } from '../domain/alerts.js';
+import type { Alert, Recipient } from '../domain/alerts/index.js';
 import { townshipWarning } from '../store/townshipWarning.js';
 import { evidenceText, levelText, localTimeText, ROLE_WORDS, STAFF_ROLE_WORDS } from '../domain/wording.js';
 import { readStationViews } from '../http/routes/stations.js';

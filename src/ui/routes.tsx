@@ -21,7 +21,7 @@ import { levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
 import { rainIn, thresholdsAt } from '../domain/station.js';
 import { calendarOf } from '../evaluation/engine.js';
 import { batch } from '../store/batch.js';
-import type { Delivery } from '../domain/alerts.js';
+import type { Delivery } from '../domain/alerts/index.js';
 
 /**
  * /board: the duty room's screen. Staff sign in with their token (kept in an httpOnly,

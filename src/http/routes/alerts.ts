@@ -6,7 +6,7 @@ import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson, validationError } from '../errors.js';
 import { STAFF_ROLES } from '../../auth/credentials.js';
 import { AlertError } from '../../alerts/service.js';
-import type { Alert } from '../../domain/alerts.js';
+import type { Alert } from '../../domain/alerts/index.js';
 import { accountabilityReport, reportCsv } from '../../alerts/report.js';
 import { limitParam } from '../../store/streams.js';
 import { acknowledgeBySms } from '../../inbound/smsReply.js';

@@ -4,7 +4,7 @@ import type { Services } from '../../services.js';
 import type { AppEnv } from '../auth.js';
 import { levelText, localTimeText, ROLE_WORDS } from '../../domain/wording.js';
 import { AlertError } from '../../alerts/service.js';
-import type { Alert, Recipient } from '../../domain/alerts.js';
+import type { Alert, Recipient } from '../../domain/alerts/index.js';
 
 /**
  * The personal answer link `/a/<token>` carried by every message. GET only shows the page

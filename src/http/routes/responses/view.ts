@@ -1,5 +1,5 @@
 import type { Response } from '../../../domain/responses/model.js';
-import type { Alert } from '../../../domain/alerts.js';
+import type { Alert } from '../../../domain/alerts/index.js';
 import type { ReferenceSnapshot } from '../../../reference/store.js';
 
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
