@@ -27,6 +27,7 @@ import {
   type Delivery,
   type Effects,
   type Person,
+  type Recipient,
 } from '../domain/alerts/index.js';
 import { AlertStore } from './store.js';
 import { townshipWarning } from '../store/townshipWarning.js';
@@ -62,6 +63,8 @@ export interface AlertServiceDeps {
   scheduler: AlertScheduler;
   now: () => number;
   log: Logger;
+  /** Tells the duty room about an arrival that is far, without a location, or at several posts. */
+  onDoubtfulArrival?: (alert: Alert, recipient: Recipient) => Promise<void>;
 }
 
 export class AlertError extends Error {
@@ -246,16 +249,37 @@ export class AlertService {
     return { alert, outcome: result };
   }
 
+  /**
+   * A person reports arrival. A doubtful one (far from the post, no location, other posts
+   * minutes apart) is flagged on the recipient and the ledger, and the duty room is told.
+   */
   async arrive(alertId: string, personId: string, where: { lat: number; lon: number } | null) {
     const ref = await this.d.reference.snapshot({ fresh: true });
+    const others = (await this.openFor(personId)).filter((a) => a.id !== alertId).flatMap((a) => {
+      const at = a.recipients.find((r) => r.personId === personId)?.arrivedAt;
+      return at ? [{ townshipId: a.townshipId, at }] : [];
+    });
     const { alert, result } = await this.update(alertId, (alert, ctx) => {
       const post = ref.townships.get(alert.townshipId)?.commandPost ?? null;
-      const r = arrive(alert, personId, ctx, where, post ? { lat: post.lat, lon: post.lon } : null);
+      const r = arrive(alert, personId, ctx, where, post ? { lat: post.lat, lon: post.lon } : null, others);
       return { result: r.outcome, effects: r.effects, changed: r.outcome === 'arrived' };
     });
     if (result === 'not-open') throw new AlertError('not_open', `Alert ${alertId} is resolved`);
     if (result === 'not-recipient') throw new AlertError('not_recipient', `Person ${personId} was not notified by alert ${alertId}`);
+    const r = alert.recipients.find((x) => x.personId === personId);
+    if (result === 'arrived' && r?.arrival?.flagged) {
+      await this.d.onDoubtfulArrival?.(alert, r).catch((err: unknown) => this.d.log.error({ err, alertId, personId }, 'doubtful-arrival notice not sent'));
+    }
     return { alert, outcome: result };
+  }
+
+  /** The open call-outs (warnings and response call-outs) that told `personId`, newest first. */
+  async openFor(personId: string): Promise<Alert[]> {
+    const ref = await this.d.reference.snapshot();
+    const townshipIds = [...ref.townships.keys()];
+    const ids = [...(await this.store.openAlertIds(townshipIds)).values(), ...(await this.store.openAlertIds(townshipIds, 'response')).values()];
+    const alerts = await this.store.getMany(ids);
+    return alerts.filter((a) => a.status === 'open' && a.recipients.some((r) => r.personId === personId)).sort((a, b) => b.raisedAt - a.raisedAt);
   }
 
   async resolve(alertId: string, by: string, reason: string): Promise<Alert> {

@@ -70,6 +70,8 @@ export const policySchema = z
     autoResolve: z.boolean().default(false),
     /** Arrival farther than this from the township's command post is flagged, metres. */
     arrivalRadiusM: z.number().positive().default(2_000),
+    /** Arrivals by one person at different command posts within this long are flagged (multiPost). */
+    arrivalMultiPostWithin: durationSchema.default(10 * 60_000),
     /** Public base URL of the service, for the personal ack links in messages. */
     publicUrl: z.string().url().default('http://127.0.0.1:8080'),
     /** Signature line of every message. */

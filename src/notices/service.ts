@@ -12,7 +12,7 @@ import { maskAddress } from '../alerts/service.js';
  * retried, each delivery recorded. A notice has a deduplication key, so a cron slot or an
  * outage produces it once however many schedulers run.
  */
-export const NOTICE_KINDS = ['daily-report', 'shift-reminder', 'shift-change', 'gauge-offline', 'gauge-recovered', 'roster-gaps', 'sl651-lockout', 'recommendation', 'response'] as const;
+export const NOTICE_KINDS = ['daily-report', 'shift-reminder', 'shift-change', 'gauge-offline', 'gauge-recovered', 'roster-gaps', 'sl651-lockout', 'recommendation', 'response', 'arrival-doubt'] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 export interface Notice {

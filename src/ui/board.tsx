@@ -2,7 +2,7 @@ import type { FC } from 'hono/jsx';
 import type { Services } from '../services.js';
 import type { Alert, Recipient } from '../domain/alerts/index.js';
 import { townshipWarning } from '../store/townshipWarning.js';
-import { evidenceText, levelText, localTimeText, ROLE_WORDS, STAFF_ROLE_WORDS } from '../domain/wording.js';
+import { arrivalDoubts, evidenceText, levelText, localTimeText, ROLE_WORDS, STAFF_ROLE_WORDS } from '../domain/wording.js';
 import { readStationViews } from '../http/routes/stations.js';
 import type { Principal } from '../auth/credentials.js';
 import { seesAlert, seesResponse } from '../auth/scope.js';
@@ -89,7 +89,9 @@ export async function boardData(svc: Services, viewer: Principal): Promise<Board
 const rank = (l: string | null) => (l ? ['IV', 'III', 'II', 'I'].indexOf(l) + 1 : 0);
 const Lv: FC<{ level: string | null }> = ({ level }) => <span class={`lv lv-${level ?? 'none'}`}>{level ? levelText(level as 'I').replace(/\(.*\)/, '') : '无'}</span>;
 
-export function personState(r: Recipient, now: number): { label: string; cls: string; deadline: number | null } {
+export function personState(r: Recipient, now: number, townshipName?: (id: string) => string): { label: string; cls: string; deadline: number | null; doubts?: string } {
+  // An arrival far from the post, without a location or at several posts is not shown as a plain 已到岗.
+  if (r.arrivedAt !== null && r.arrival?.flagged) return { label: '到岗存疑', cls: 'state-doubt', deadline: null, doubts: arrivalDoubts(r.arrival, townshipName).join('，') };
   if (r.arrivedAt !== null) return { label: '已到岗', cls: 'state-arrived', deadline: null };
   if (r.ackedAt !== null) return { label: '已确认', cls: 'state-acked', deadline: r.arriveDeadline };
   if (r.mustAck && r.ackDeadline !== null && now > r.ackDeadline) return { label: '超时未确认', cls: 'state-overdue', deadline: r.ackDeadline };
@@ -268,13 +270,13 @@ export const ResponsePanel: FC<{ r: Response; callouts: Map<string, Alert>; data
         <thead><tr><th>乡镇</th><th>人员</th><th>状态</th><th></th></tr></thead>
         <tbody>
           {people.map(({ tid, p }) => {
-            const st = personState(p, data.now);
+            const st = personState(p, data.now, data.townshipName);
             const a = callouts.get(tid)!;
             return (
               <tr>
                 <td class="name">{data.townshipName(tid)}</td>
                 <td class="name">{p.name}<div class="small muted">{ROLE_WORDS[p.role] ?? p.role}</div></td>
-                <td class={st.cls}>{st.label}{st.deadline !== null && <div class="small" data-deadline={String(st.deadline)}></div>}</td>
+                <td class={st.cls}>{st.label}{st.doubts && <div class="small">{st.doubts}</div>}{st.deadline !== null && <div class="small" data-deadline={String(st.deadline)}></div>}</td>
                 <td>
                   {canAct && p.ackedAt === null && <AckOnBehalf alertId={a.id} personId={p.personId} />}
                 </td>

@@ -17,7 +17,7 @@ import { Bars, LevelChart } from './charts.js';
 import { responsePages } from './responsePages.js';
 import { reportPages } from './reportPages.js';
 import { loadStations } from '../store/readings.js';
-import { levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
+import { arrivalDoubts, levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
 import { rainIn, thresholdsAt } from '../domain/station.js';
 import { calendarOf } from '../evaluation/engine.js';
 import { batch } from '../store/batch.js';
@@ -246,7 +246,7 @@ export function boardRoutes(svc: Services) {
                     <td class={personState(r, svc.now()).cls}>{personState(r, svc.now()).label}</td>
                     <td class="small">{t(r.notifiedAt)}</td>
                     <td class="small">{t(r.ackedAt)}{r.onBehalfOf ? `（${r.onBehalfOf} 代）` : ''}</td>
-                    <td class="small">{t(r.arrivedAt)}{r.distanceM !== null ? ` ${r.distanceM} 米` : ''}</td>
+                    <td class="small">{t(r.arrivedAt)}{r.distanceM !== null ? ` ${r.distanceM} 米` : ''}{r.arrival?.flagged && <div class="state-doubt">{arrivalDoubts(r.arrival, (id) => ref.townships.get(id)?.name ?? id).join('，')}</div>}</td>
                     <td class="small">{r.deliveries.slice(-3).map((d) => <div>{deliveryText(d)}</div>)}</td>
                   </tr>
                 ))}

@@ -9,3 +9,4 @@ export * from './answers.js';
 export * from './escalation.js';
 export * from './timers.js';
 export * from './geo.js';
+export * from './arrival.js';

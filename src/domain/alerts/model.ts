@@ -67,7 +67,22 @@ export interface Recipient {
   arrivedAt: number | null;
   distanceM: number | null;
   farFromPost: boolean | null;
+  /** What is doubtful about the arrival (src/domain/alerts/arrival.ts); absent: not arrived, or stored before the check. */
+  arrival?: ArrivalCheck;
   escalations: EscalationRecord[];
+}
+
+/**
+ * An arrival (到岗) that does not mean what it says: reported far from the command post
+ * (`far`, over `arrivalRadiusM`), without a location (`noLocation`), or by one person at
+ * other posts within minutes (`multiPost`: those townships). `flagged` when any is true.
+ */
+export interface ArrivalCheck {
+  far: boolean;
+  distanceM: number | null;
+  noLocation: boolean;
+  multiPost: string[];
+  flagged: boolean;
 }
 
 export interface AlertMessage {
@@ -148,6 +163,8 @@ export interface LedgerEntry {
   at: number;
   /** For answers: how (link, voice keypress, sms-reply, arrival, duty officer…). */
   ackVia?: string;
+  /** For arrivals: what is doubtful about it (far, no location, several posts). */
+  arrival?: ArrivalCheck;
 }
 
 export interface Timer {

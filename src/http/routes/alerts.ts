@@ -63,6 +63,7 @@ export function alertView(a: Alert): z.input<typeof alertViewSchema> {
       arrivedAt: iso(r.arrivedAt),
       distanceM: r.distanceM,
       farFromPost: r.farFromPost,
+      arrival: r.arrival ?? null,
       escalations: r.escalations.map((e) => ({ ...e, at: iso(e.at) })),
     })),
     messages: Object.values(a.messages).map((m) => ({ id: m.id, personId: m.personId, kind: m.kind, level: m.level, status: m.status, aboutPersonId: m.aboutPersonId, createdAt: iso(m.createdAt) })),
@@ -199,7 +200,7 @@ export function alertRoutes(svc: Services) {
     if ((c.req.header('accept') ?? '').includes('text/csv')) {
       c.header('Content-Type', 'text/csv; charset=utf-8');
       c.header('Content-Disposition', `attachment; filename="accountability.csv"; filename*=UTF-8''${encodeURIComponent('问责台账.csv')}`);
-      return c.body(reportCsv(report, svc.config.levels.timezone));
+      return c.body(reportCsv(report, svc.config.levels.timezone, (id) => ref.townships.get(id)?.name ?? id));
     }
     return reply(c, alertsApi.accountabilityReport, report);
   });

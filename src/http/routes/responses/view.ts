@@ -46,6 +46,7 @@ export function responseDetail(r: Response, callouts: ReadonlyMap<string, Alert>
         arrivedAt: iso(p.arrivedAt),
         distanceM: p.distanceM,
         farFromPost: p.farFromPost,
+        arrival: p.arrival ?? null,
       })),
     };
   });
