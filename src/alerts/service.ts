@@ -33,6 +33,7 @@ import { AlertStore } from './store.js';
 import { townshipWarning } from '../store/townshipWarning.js';
 import type { AnswerLinks } from './shortLinks.js';
 import { renderMessage } from './render.js';
+import { BundleSender } from './bundleSender.js';
 import { ContactSender } from '../channels/deliver.js';
 import { callUnavailable, contactLadder } from '../domain/calls.js';
 
@@ -51,6 +52,8 @@ export interface AlertScheduler {
   timers(group: TimerGroup): Promise<void>;
   /** Re-checks a township at `at` (the end of a clear period). */
   reconcileAt(townshipId: string, at: number, key: string): Promise<void>;
+  /** Flushes a person's held SMS at `at` (`repair`: the sweep's second wake-up of a bundle past due). */
+  flushBundle(personId: string, at: number, repair?: boolean): Promise<void>;
 }
 
 export interface AlertServiceDeps {
@@ -99,13 +102,22 @@ export class AlertService {
   /** Puts one rung of the contact ladder on the wire (receipt ids, call limits). */
   readonly sender: ContactSender;
 
+  /** SMS to one person within `policy.delivery.bundleWithin`, sent as one. */
+  readonly bundle: BundleSender;
+
   constructor(private readonly d: AlertServiceDeps) {
     this.store = new AlertStore(d.redis, d.keys);
     this.sender = new ContactSender(d.redis, d.keys, d.channels, () => this.policy.calls, d.now);
+    this.bundle = new BundleSender({ alerts: this, redis: d.redis, keys: d.keys, config: d.config, reference: d.reference, scheduler: d.scheduler, now: d.now, log: d.log });
   }
 
   private get policy() {
     return this.d.config.policy;
+  }
+
+  /** SMS to one person within this long go as one (0: off). */
+  get bundleWithin(): number {
+    return this.policy.delivery.bundleWithin;
   }
 
   /** Who holds each role for a township at `now`, from the reference data; the policy of the call-out's kind. */
@@ -326,7 +338,7 @@ export class AlertService {
    * failed and may be retried on the same contact, 'next' when the caller should move on
    * to the next contact, or 'done'.
    */
-  async deliver(alertId: string, messageId: string, contactStep: number, attempt: number, lastAttempt: boolean): Promise<'done' | 'retry' | 'next'> {
+  async deliver(alertId: string, messageId: string, contactStep: number, attempt: number, lastAttempt: boolean, unbundled = false): Promise<'done' | 'retry' | 'next'> {
     const stored = await this.store.get(alertId);
     if (!stored) return 'done';
     const { alert } = stored;
@@ -343,23 +355,9 @@ export class AlertService {
       return 'done';
     }
     const contact = contacts[contactStep]!;
-    const mobile = person?.contacts.find((c) => c.channel === 'sms')?.to ?? null;
-    const ackUrl = message.withLink
-      ? `${this.policy.publicUrl.replace(/\/$/, '')}/a/${await this.d.links.issue({ alertId, personId: message.personId, expiresAt: this.d.now() + this.policy.linkTtl })}`
-      : null;
-    const township = ref.townships.get(alert.townshipId);
-    const outbound = renderMessage({
-      alert,
-      message,
-      person: { id: message.personId, name: person?.name ?? message.personId, mobile },
-      townshipName: township?.name ?? alert.townshipId,
-      stationName: (id) => ref.stations.get(id)?.name ?? id,
-      ackUrl,
-      timeZone: this.d.config.levels.timezone,
-      sender: this.policy.sender,
-      about: message.aboutPersonId ? alert.recipients.find((r) => r.personId === message.aboutPersonId) ?? null : null,
-      channel: contact.channel,
-    });
+    // SMS to one person within `bundleWithin` go as one; a Ⅱ/Ⅰ opening the window goes at once.
+    if (contact.channel === 'sms' && contactStep === 0 && attempt === 1 && !unbundled && (await this.bundle.hold(alert, message))) return 'done';
+    const outbound = await this.outbound(alert, message, contact.channel, ref);
     const result = await this.sender.send(contact, outbound, { alertId, messageId, contactStep, personId: message.personId }, attempt, AbortSignal.timeout(30_000));
     if ('skipped' in result) {
       await this.recordDelivery(alertId, messageId, { channel: contact.channel, to: maskAddress(contact.channel, contact.to), attempt, contactStep, status: 'skipped', error: result.skipped }, null);
@@ -376,7 +374,32 @@ export class AlertService {
     return willRetry ? 'retry' : 'next';
   }
 
-  private async recordDelivery(alertId: string, messageId: string, d: Omit<Delivery, 'messageId' | 'at'>, final: 'sent' | 'failed' | null): Promise<void> {
+  /** A message rendered for one channel, with a fresh answer link when it carries one. */
+  async outbound(alert: Alert, message: AlertMessage, channel: string, ref: ReferenceSnapshot) {
+    const person = ref.people.get(message.personId);
+    const mobile = person?.contacts.find((c) => c.channel === 'sms')?.to ?? null;
+    const ackUrl = message.withLink ? await this.answerUrl(alert.id, message.personId) : null;
+    const township = ref.townships.get(alert.townshipId);
+    return renderMessage({
+      alert,
+      message,
+      person: { id: message.personId, name: person?.name ?? message.personId, mobile },
+      townshipName: township?.name ?? alert.townshipId,
+      stationName: (id) => ref.stations.get(id)?.name ?? id,
+      ackUrl,
+      timeZone: this.d.config.levels.timezone,
+      sender: this.policy.sender,
+      about: message.aboutPersonId ? alert.recipients.find((r) => r.personId === message.aboutPersonId) ?? null : null,
+      channel,
+    });
+  }
+
+  /** A personal answer link (it opens the person's page with all their open items). */
+  async answerUrl(alertId: string, personId: string): Promise<string> {
+    return `${this.policy.publicUrl.replace(/\/$/, '')}/a/${await this.d.links.issue({ alertId, personId, expiresAt: this.d.now() + this.policy.linkTtl })}`;
+  }
+
+  async recordDelivery(alertId: string, messageId: string, d: Omit<Delivery, 'messageId' | 'at'>, final: 'sent' | 'failed' | null): Promise<void> {
     await this.d.redis.hincrby(this.d.keys.messageCounts(), `${d.channel}|${d.status}`, 1);
     await this.update(alertId, (alert, ctx) => {
       const m = alert.messages[messageId];
@@ -395,7 +418,7 @@ export class AlertService {
   }
 
   /** Rebuilds lost timers and undelivered messages from the stored alerts; re-checks every township. */
-  async sweep(): Promise<{ townships: number; timers: number; messages: number }> {
+  async sweep(): Promise<{ townships: number; timers: number; messages: number; bundles: number }> {
     const ref = await this.d.reference.snapshot({ fresh: true });
     const townshipIds = [...ref.townships.keys()];
     let timers = 0;
@@ -419,7 +442,8 @@ export class AlertService {
         messages++;
       }
     }
-    return { townships: townshipIds.length, timers, messages };
+    const bundles = await this.bundle.repair();
+    return { townships: townshipIds.length, timers, messages, bundles };
   }
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { colourLevelsSchema } from '../warnings/level.js';
-import { durationSchema, levelSchema } from './schema.js';
+import { durationOrOffSchema, durationSchema, levelSchema } from './schema.js';
 import { LEVELS } from '../domain/levels.js';
 import { callPolicySchema } from './calls.js';
 
@@ -105,7 +105,13 @@ export const policySchema = z
     sweepEvery: durationSchema.default(60_000),
     /** Delivery: attempts per contact and the first backoff (doubles each time). */
     delivery: z
-      .strictObject({ attempts: z.number().int().min(1).max(20).default(4), backoff: durationSchema.default(2_000), concurrency: z.number().int().min(1).max(200).default(20) })
+      .strictObject({
+        attempts: z.number().int().min(1).max(20).default(4),
+        backoff: durationSchema.default(2_000),
+        concurrency: z.number().int().min(1).max(200).default(20),
+        /** SMS to one person within this long go as one (您联系的西津街道、梅林镇…); 0: each alone. A Ⅱ/Ⅰ opening the window is never delayed. */
+        bundleWithin: durationOrOffSchema.default(60_000),
+      })
       .prefault({}),
   })
   .superRefine((p, ctx) => {
