@@ -34,6 +34,8 @@ import { townshipWarning } from '../store/townshipWarning.js';
 import type { AnswerLinks } from './shortLinks.js';
 import { renderMessage } from './render.js';
 import { BundleSender } from './bundleSender.js';
+import { PersonPrefsStore } from '../store/personPrefs.js';
+import { boardOnlySkips } from '../domain/calls.js';
 import { ContactSender } from '../channels/deliver.js';
 import { callUnavailable, contactLadder } from '../domain/calls.js';
 
@@ -105,9 +107,13 @@ export class AlertService {
   /** SMS to one person within `policy.delivery.bundleWithin`, sent as one. */
   readonly bundle: BundleSender;
 
+  /** Each person's delivery preferences (smsOptOut: board only). */
+  readonly prefs: PersonPrefsStore;
+
   constructor(private readonly d: AlertServiceDeps) {
     this.store = new AlertStore(d.redis, d.keys);
     this.sender = new ContactSender(d.redis, d.keys, d.channels, () => this.policy.calls, d.now);
+    this.prefs = new PersonPrefsStore(d.redis, d.keys);
     this.bundle = new BundleSender({ alerts: this, redis: d.redis, keys: d.keys, config: d.config, reference: d.reference, scheduler: d.scheduler, now: d.now, log: d.log });
   }
 
@@ -346,11 +352,17 @@ export class AlertService {
     if (!message || message.status !== 'pending') return 'done';
     const ref = await this.d.reference.snapshot({ fresh: true });
     const person = ref.people.get(message.personId);
-    const usable = (ch: string) => this.d.channels.has(ch);
+    // Board only (smsOptOut): no routine SMS; escalations to the person still come by SMS and phone.
+    const noSms = boardOnlySkips(message, (await this.prefs.get(message.personId)).smsOptOut);
+    const usable = (ch: string) => this.d.channels.has(ch) && !(noSms && ch === 'sms');
     const contacts = contactLadder(person?.contacts ?? [], usable, message, this.policy.calls);
     const noCall = contactStep === 0 && attempt === 1 ? callUnavailable(person?.contacts ?? [], usable, message, this.policy.calls) : null;
     if (noCall) await this.recordDelivery(alertId, messageId, { channel: 'voice', to: '', attempt, contactStep, status: 'skipped', error: noCall }, null);
     if (contactStep >= contacts.length) {
+      if (noSms && contacts.length === 0) {
+        await this.recordDelivery(alertId, messageId, { channel: 'board', to: '', status: 'skipped', error: '仅看板：此人已选择不接收例行短信，消息在值班看板显示', attempt }, 'cancelled');
+        return 'done';
+      }
       await this.recordDelivery(alertId, messageId, { channel: 'none', to: '', status: 'no-contact', error: contacts.length === 0 ? 'no usable contact for this person' : 'every contact failed', attempt }, 'failed');
       return 'done';
     }
@@ -399,7 +411,7 @@ export class AlertService {
     return `${this.policy.publicUrl.replace(/\/$/, '')}/a/${await this.d.links.issue({ alertId, personId, expiresAt: this.d.now() + this.policy.linkTtl })}`;
   }
 
-  async recordDelivery(alertId: string, messageId: string, d: Omit<Delivery, 'messageId' | 'at'>, final: 'sent' | 'failed' | null): Promise<void> {
+  async recordDelivery(alertId: string, messageId: string, d: Omit<Delivery, 'messageId' | 'at'>, final: 'sent' | 'failed' | 'cancelled' | null): Promise<void> {
     await this.d.redis.hincrby(this.d.keys.messageCounts(), `${d.channel}|${d.status}`, 1);
     await this.update(alertId, (alert, ctx) => {
       const m = alert.messages[messageId];
@@ -410,7 +422,7 @@ export class AlertService {
         if (r.deliveries.length > 50) r.deliveries.splice(0, r.deliveries.length - 50);
       }
       if (m && final && m.status === 'pending') m.status = final;
-      if (final === 'failed' || d.status === 'failed' || d.status === 'skipped') {
+      if (final === 'failed' || d.status === 'failed' || (d.status === 'skipped' && d.channel !== 'board')) {
         alert.timeline.push({ at: ctx.now, type: d.status === 'skipped' ? 'call-not-placed' : 'delivery-failed', personId: m?.personId, detail: { messageId, channel: d.channel, error: d.error } });
       }
       return { result: null, effects: EFFECTS_NONE, changed: true };

@@ -126,6 +126,10 @@ export class Keys {
   receiptSeen(hash: string): string {
     return `${this.g}:receipt:${hash}`;
   }
+  /** Per-person delivery preferences (hash personId → JSON: smsOptOut), kept apart from the imported people. */
+  personPrefs(): string {
+    return `${this.g}:prefs`;
+  }
   /** SMS held for one person to go as one (hash: openUntil, claim, i:<alertId>|<messageId>). */
   smsBundle(personId: string): string {
     return `${this.g}:bundle:${personId}`;
