@@ -16,8 +16,8 @@ export function peopleRoutes(svc: Services) {
     const asked = c.req.param('id') ?? '';
     const id = asked === 'me' ? principal.personId : asked;
     if (!id) throw new ApiError(400, 'no_person', 'This token is not linked to a person; name the person in the path, /v1/people/<id>/preferences (admin only)');
-    if (principal.role !== 'admin' && id !== principal.personId) throw new ApiError(403, 'forbidden', 'You may read and set only your own preferences (/v1/people/me/preferences); an admin may set anyone\'s');
     if (!(await svc.reference.snapshot({ fresh: true })).people.has(id)) throw new ApiError(404, 'not_found', `No person "${id}"`);
+    if (principal.role !== 'admin' && id !== principal.personId) throw new ApiError(403, 'forbidden', 'You may read and set only your own preferences (/v1/people/me/preferences); an admin may set anyone\'s');
     return id;
   }
   const view = (personId: string, p: PersonPrefs) => ({ personId, smsOptOut: p.smsOptOut, updatedAt: p.updatedAt === null ? null : new Date(p.updatedAt).toISOString(), updatedBy: p.updatedBy });
