@@ -52,6 +52,8 @@ describe('per-person SMS opt-out (仅看板)', () => {
     }, 5_000, 'the board-only record');
     expect(skipped).toMatchObject({ status: 'skipped' });
     expect(skipped.error).toContain('仅看板');
+    const page = await svc.runtime.app.request(`/board/alerts/${encodeURIComponent(alertId)}`, { headers: { authorization: 'Bearer test-admin-token' } });
+    expect(await page.text()).toContain('看板 仅看板');
     // Nobody answers: the escalation to the duty officer still comes by SMS.
     const escalation = await waitFor(async () => {
       const out = (await svc.call('GET', '/v1/admin/outbox?limit=1000&personId=p-duty')).body as any[];

@@ -331,11 +331,12 @@ async function changeStamp(svc: Services, viewer: Principal): Promise<string> {
   return [ref.version, ...replies.map(([, x]) => JSON.stringify(x)), ...v.map(([, x]) => String(x))].join('|');
 }
 
-const CHANNEL_WORDS: Record<string, string> = { sms: '短信', voice: '电话', wecom: '企业微信', dingtalk: '钉钉', email: '邮件', webhook: 'Webhook', none: '' };
+const CHANNEL_WORDS: Record<string, string> = { sms: '短信', voice: '电话', wecom: '企业微信', dingtalk: '钉钉', email: '邮件', webhook: 'Webhook', board: '看板', none: '' };
 const DELIVERY_WORDS: Record<string, string> = { sent: '已发出', failed: '发送失败', retrying: '重试中', cancelled: '已取消', 'no-contact': '无可用联系方式', skipped: '未拨打' };
 
 /** One delivery on the board: channel, masked address, the receipt when there is one (已送达/关机/未接听…). */
 function deliveryText(d: Delivery): string {
-  const status = d.receipt?.text ?? DELIVERY_WORDS[d.status] ?? d.status;
-  return `${CHANNEL_WORDS[d.channel] ?? d.channel} ${d.to} ${status}${d.error ? `：${d.error}` : ''}`;
+  // 仅看板: shown on the board instead of an SMS (the error says so); not a call that was not placed.
+  const status = d.channel === 'board' ? '' : (d.receipt?.text ?? DELIVERY_WORDS[d.status] ?? d.status);
+  return `${CHANNEL_WORDS[d.channel] ?? d.channel} ${d.to} ${status}${d.error ? `${status ? '：' : ''}${d.error}` : ''}`.replace(/\s+/g, ' ');
 }
