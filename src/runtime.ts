@@ -26,6 +26,7 @@ import { createApp } from './http/app.js';
 import type { AppEnv } from './http/auth.js';
 import type { Services } from './services.js';
 import type { EngineContext } from './evaluation/engine.js';
+import { sendDoubtfulArrival } from './alerts/arrivalNotice.js';
 import { AlertService } from './alerts/service.js';
 import { LinkSigner } from './alerts/links.js';
 import { AnswerLinks } from './alerts/shortLinks.js';
@@ -114,7 +115,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const links = new AnswerLinks(await LinkSigner.create(redis, keys, env.linkSecret, drill), redis, keys);
   if (drill && opts.drill === undefined) log.warn('drill mode (演练模式): no message leaves the service; read them at GET /v1/admin/outbox (FANGXUN_DRILL=0 to turn off)');
   const channels = drill ? drillChannels(redis, keys.outbox(), now) : (opts.channels ?? new Map<string, Channel>());
-  const alerts = new AlertService({ redis, keys, config: opts.config, reference, channels, links, scheduler, now, log });
+  const alerts: AlertService = new AlertService({
+    redis, keys, config: opts.config, reference, channels, links, scheduler, now, log,
+    onDoubtfulArrival: (a, r): Promise<void> => sendDoubtfulArrival({ notices, reference, timeZone: opts.config.levels.timezone, multiPostWithinMs: opts.config.policy.arrivalMultiPostWithin, now }, a, r),
+  });
   const notices = new NoticeService({ redis, keys, reference, channels, queue: scheduler, now, log });
   const responses = new ResponseService({ store: new ResponseStore(redis, keys), alerts, notices, reference, config: opts.config, now, log });
   const advisor = new Advisor({ redis, keys, config: opts.config, reference, alerts, responses, notices, now, log });

@@ -11,7 +11,7 @@ import {
   resolveAlert,
   runEscalation,
   type AlertContext,
-} from '../src/domain/alerts.js';
+} from '../src/domain/alerts/index.js';
 import { policySchema } from '../src/config/policy.js';
 import { evidenceText, reasonText } from '../src/domain/wording.js';
 import { accountabilityReport, percentile, reportCsv } from '../src/alerts/report.js';
@@ -237,9 +237,9 @@ describe('accountability report', () => {
     const csv = reportCsv(r, 'Asia/Shanghai');
     const lines = csv.split('\r\n');
     expect(lines).toHaveLength(5);
-    expect(lines[0]).toBe('\uFEFF类型,叫应编号,乡镇（街道）,姓名,人员编号,角色,级别,通知时间（北京时间）,时限（北京时间）,实际时间（北京时间）,超时（秒）');
+    expect(lines[0]).toBe('\uFEFF类型,叫应编号,乡镇（街道）,姓名,人员编号,角色,级别,通知时间（北京时间）,时限（北京时间）,实际时间（北京时间）,超时（秒）,到岗核查');
     // 北京时间 (T0 is 09:00 +08:00), Chinese codes and roles; nothing in English or UTC.
-    expect(lines[1]).toBe('超时确认,t~1,西津街道,LEAD,lead,联系市领导,Ⅱ级,2026-07-05 09:00:00,2026-07-05 09:10:00,2026-07-05 09:15:00,300');
+    expect(lines[1]).toBe('超时确认,t~1,西津街道,LEAD,lead,联系市领导,Ⅱ级,2026-07-05 09:00:00,2026-07-05 09:10:00,2026-07-05 09:15:00,300,');
     expect(lines.slice(1, 4).map((l) => l.split(',')[0])).toEqual(['超时确认', '未确认', '未到岗']);
     expect(csv).not.toMatch(/T\d\d:|Z\b|ack|arrive|liaison/);
     // Another configured zone moves the clock with it.

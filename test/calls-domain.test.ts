@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openAlert, runEscalation, acknowledge, type AlertContext } from '../src/domain/alerts.js';
+import { openAlert, runEscalation, acknowledge, type AlertContext } from '../src/domain/alerts/index.js';
 import { policySchema } from '../src/config/policy.js';
 import { contactLadder, callRefusedText, callUnavailable, callWindows } from '../src/domain/calls.js';
 import { applyReceipt, outcomeFromText } from '../src/domain/receipts.js';

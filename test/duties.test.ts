@@ -117,7 +117,7 @@ describe('duties against Redis', () => {
   let svc: TestService;
   let key: string;
   beforeAll(async () => {
-    svc = await startService({ config: testConfig((c) => (c.policy.delivery = { attempts: 1, backoff: 50, concurrency: 5 })), workers: true, drill: true, now: () => clock });
+    svc = await startService({ config: testConfig((c) => (c.policy.delivery = { attempts: 1, backoff: 50, concurrency: 5, bundleWithin: 0 })), workers: true, drill: true, now: () => clock });
     await svc.importData(alertDataset('http://hooks.test', clock));
     key = await svc.gaugeKey();
   });

@@ -70,7 +70,7 @@ describe('the accountability CSV', () => {
     expect(row).toContain(`"'=cmd|"" /C calc""!A0"`);
     expect(row).toContain(`'@SUM(1+1)`);
     expect(row).toContain(`'+x`);
-    expect(row.endsWith(',-5')).toBe(true); // numbers stay numbers
+    expect(row.endsWith(',-5,')).toBe(true); // numbers stay numbers (then the empty 到岗核查 column)
   });
 });
 

@@ -18,6 +18,8 @@ export function testConfig(patch: (c: AppConfig) => void = () => undefined, opts
   if (!opts.shipped) mechanicsCalibration(config);
   // Tests call the API far faster than any person; the rate-limit test turns limits back on.
   Object.assign(config.service.rateLimit, { gauge: 0, staff: 0, anonymous: 0, answerLink: 0, login: 0, loginFailures: 0 });
+  // Each SMS alone, at once, unless a test is about bundling (test/sms-bundles.test.ts turns it on).
+  config.policy.delivery.bundleWithin = 0;
   patch(config);
   return config;
 }

@@ -122,6 +122,8 @@ describe('OpenAPI against real responses', () => {
       ['listResponses', { path: '/v1/responses?status=active' }],
       ['getResponse', later(() => ({ path: `/v1/responses/${ids.response}` }))],
       ['adjustResponse', later(() => ({ path: `/v1/responses/${ids.response}/adjust`, body: { level: 'III', notice: '宁防指〔2023〕5号', reason: '雨势加大' } }))],
+      ['putPreferences', { path: '/v1/people/p-duty/preferences', body: { smsOptOut: true } }],
+      ['getPreferences', { path: '/v1/people/me/preferences', token: leader }],
       ['getCity', { path: '/v1/city' }],
       ['endResponse', later(() => ({ path: `/v1/responses/${ids.response}/end`, body: { notice: '宁防指〔2023〕6号', reason: '雨情趋缓' } }))],
       ['listAlerts', { path: '/v1/alerts' }],

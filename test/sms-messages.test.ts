@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { openAlert, runEscalation, type Alert, type AlertContext, type AlertMessage } from '../src/domain/alerts.js';
+import { openAlert, runEscalation, type Alert, type AlertContext, type AlertMessage } from '../src/domain/alerts/index.js';
 import { policySchema } from '../src/config/policy.js';
 import { renderMessage, type RenderInput } from '../src/alerts/render.js';
 import { smsCost } from '../src/channels/segments.js';
+import { bundleSmsText } from '../src/alerts/smsText.js';
 import type { TownshipReason } from '../src/domain/township.js';
 
 /** Messages a phone can take: segment counts, 回复1确认, deadlines that are still ahead. */
@@ -41,6 +42,7 @@ const policy = policySchema.parse({
   clearAfter: '2h',
 });
 const MIN = 60_000;
+const HOUR = 60 * MIN;
 const T0 = Date.parse('2026-07-05T09:00:00+08:00');
 const people: Record<string, Array<{ id: string; name: string }>> = {
   'liaison-leader': [{ id: 'lead', name: '王建国' }],
@@ -149,5 +151,39 @@ describe('a re-notification states the new deadline', () => {
     const late = runEscalation(alert, { personId: 'lead', kind: 'ack', epoch: 1, step: 2 }, ctx(T0 + 70 * MIN)).effects.messages[0]!;
     expect(render(alert, late, 'wecom').text).toContain('并尽快赶赴');
     expect(render(alert, late, 'sms').text).toContain('尽快到指挥部到岗');
+  });
+});
+
+describe('a bundled SMS (several townships within bundleWithin)', () => {
+  const townships = ['西津街道', '河沥溪街道', '汪溪街道', '南山街道', '港口镇', '梅林镇', '中溪镇', '宁墩镇'];
+  const bundled = (n: number, level: 'III' | 'II' = 'III') =>
+    townships.slice(0, n).map((name, i) => {
+      const { alert } = openAlert(`a~${i}`, `t${i}`, level, [river, ...rains], ctx(T0 + i * 1_000));
+      const message = Object.values(alert.messages).find((m) => m.personId === 'lead')!;
+      return { alert, message, townshipName: name, recipient: alert.recipients.find((r) => r.personId === 'lead') };
+    });
+
+  it('names every township once, asks by the earliest deadline, one link and 回复1确认, within two parts', () => {
+    const text = bundleSmsText(bundled(3), { name: '王建国', link: LINK, timeZone: 'Asia/Shanghai', now: T0 + 5_000 });
+    expect(text).toBe(`王建国：您联系的西津街道、河沥溪街道、汪溪街道有3条防汛消息：西津街道Ⅲ级预警；河沥溪街道Ⅲ级预警；汪溪街道Ⅲ级预警。请于05日09:15前逐项确认：${LINK} 回复1确认`);
+    expect(smsCost(text).segments).toBeLessThanOrEqual(2);
+  });
+
+  it('gives way to a count when the list does not fit, still within two parts', () => {
+    const text = bundleSmsText(bundled(8), { name: '王建国', link: LINK, timeZone: 'Asia/Shanghai', now: T0 + 9_000 });
+    expect(text).toContain('有8条防汛消息，最高Ⅲ级');
+    expect(text.endsWith('回复1确认')).toBe(true);
+    expect(smsCost(text).segments).toBeLessThanOrEqual(2);
+  });
+
+  it('never quotes a deadline already past, and asks for no reply when nothing asks', () => {
+    const items = bundled(2);
+    const late = bundleSmsText(items, { name: '王建国', link: LINK, timeZone: 'Asia/Shanghai', now: T0 + HOUR });
+    expect(late).toContain('请尽快确认');
+    expect(late).not.toMatch(/09:1\d前/);
+    const ended = items.map((i) => ({ ...i, message: { ...i.message, kind: 'resolved' as const, withLink: false, deadline: null } }));
+    const text = bundleSmsText(ended, { name: '王建国', link: null, timeZone: 'Asia/Shanghai', now: T0 });
+    expect(text).toBe('王建国：您联系的西津街道、河沥溪街道有2条防汛消息：西津街道预警解除；河沥溪街道预警解除。');
+    expect(text).not.toContain('回复1确认');
   });
 });

@@ -84,7 +84,7 @@ describe('pages', () => {
     expect(await icon.text()).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     const board = await (await svc.runtime.app.request('/board', { headers: { authorization: 'Bearer test-admin-token' } })).text();
     expect(board).toContain('<link rel="icon" href="/board/assets/favicon.svg" type="image/svg+xml"/>');
-    expect(readFileSync(new URL('../src/http/routes/answer.ts', import.meta.url), 'utf8')).toContain('href="/board/assets/favicon.svg"');
+    expect(readFileSync(new URL('../src/ui/answerPage.ts', import.meta.url), 'utf8')).toContain('href="/board/assets/favicon.svg"');
   });
 
   it('name the person signed in and their role in Chinese, with no English on the board', async () => {

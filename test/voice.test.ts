@@ -73,7 +73,7 @@ function voiceConfig(patch: (c: AppConfig) => void = () => undefined): AppConfig
     for (const l of ['IV', 'III', 'II', 'I'] as const) c.policy.levels[l] = { ...c.policy.levels[l], ackWithin: 60_000, arriveWithin: 120_000 };
     c.policy.calls = { firstAt: ['II', 'I'], limits: { perMinute: 1, perHour: 5, perDay: 20 } };
     c.policy.repeatEscalation = 1;
-    c.policy.delivery = { attempts: 2, backoff: 100, concurrency: 10 };
+    c.policy.delivery = { attempts: 2, backoff: 100, concurrency: 10, bundleWithin: 0 };
     c.policy.publicUrl = 'http://fangxun.test';
     patch(c);
   });

@@ -1,4 +1,4 @@
-import type { Alert } from '../domain/alerts.js';
+import type { Alert } from '../domain/alerts/index.js';
 import { LEVEL_LABEL, type Level } from '../domain/levels.js';
 import { evidenceText, levelText } from '../domain/wording.js';
 import type { Policy } from '../config/policy.js';

@@ -1,4 +1,4 @@
-import type { Alert } from '../domain/alerts.js';
+import type { Alert } from '../domain/alerts/index.js';
 import type { AlertStore } from './store.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Alert, AlertMessage, Recipient } from '../domain/alerts.js';
+import type { Alert, AlertMessage, Recipient } from '../domain/alerts/index.js';
 import { evidenceText, levelText, localTimeText, ROLE_WORDS, spokenVariables } from '../domain/wording.js';
 import type { OutboundMessage } from '../channels/types.js';
 import { smsText } from './smsText.js';

@@ -1,7 +1,7 @@
-import type { LedgerEntry } from '../domain/alerts.js';
+import type { ArrivalCheck, LedgerEntry } from '../domain/alerts/index.js';
 import { localParts } from '../domain/hydroDay.js';
 import { LEVEL_LABEL, type Level } from '../domain/levels.js';
-import { ROLE_WORDS } from '../domain/wording.js';
+import { arrivalDoubts, ROLE_WORDS } from '../domain/wording.js';
 
 /**
  * The accountability ledger (问责台账): every missed or late answer and arrival, and per
@@ -17,6 +17,8 @@ export interface PersonSummary {
   lateAcks: number;
   missedArrivals: number;
   lateArrivals: number;
+  /** Arrivals flagged as doubtful (far, no location, several posts). */
+  doubtfulArrivals: number;
 }
 
 export interface AccountabilityReport {
@@ -37,6 +39,8 @@ export interface AccountabilityReport {
     lateSeconds: number | null;
     /** How a late answer came (voice, sms-reply, link…), null for misses. */
     ackVia: string | null;
+    /** An arrival that is doubtful (far, no location, several posts), else null. */
+    arrival: ArrivalCheck | null;
   }>;
   people: PersonSummary[];
 }
@@ -57,14 +61,15 @@ export function accountabilityReport(
   townshipName: (id: string) => string,
 ): AccountabilityReport {
   const inRange = ledger.filter((e) => (range.from === undefined || e.at >= range.from) && (range.to === undefined || e.at <= range.to));
-  const misses = inRange.filter((e) => e.type !== 'ack' && e.type !== 'arrive');
+  // Misses and late ones, and arrivals that do not mean what they say (far, no location, several posts).
+  const misses = inRange.filter((e) => (e.type !== 'ack' && e.type !== 'arrive') || e.arrival?.flagged);
   const people = new Map<string, { ackTimes: number[]; s: PersonSummary }>();
   for (const e of inRange) {
     let p = people.get(e.personId);
     if (!p) {
       p = {
         ackTimes: [],
-        s: { personId: e.personId, name: personName(e.personId), acks: 0, medianAckSeconds: null, p90AckSeconds: null, missedAcks: 0, lateAcks: 0, missedArrivals: 0, lateArrivals: 0 },
+        s: { personId: e.personId, name: personName(e.personId), acks: 0, medianAckSeconds: null, p90AckSeconds: null, missedAcks: 0, lateAcks: 0, missedArrivals: 0, lateArrivals: 0, doubtfulArrivals: 0 },
       };
       people.set(e.personId, p);
     }
@@ -76,6 +81,7 @@ export function accountabilityReport(
     if (e.type === 'ack-late') p.s.lateAcks++;
     if (e.type === 'arrive-missed') p.s.missedArrivals++;
     if (e.type === 'arrive-late') p.s.lateArrivals++;
+    if (e.arrival?.flagged) p.s.doubtfulArrivals++;
   }
   for (const p of people.values()) {
     const sorted = p.ackTimes.sort((a, b) => a - b);
@@ -99,6 +105,7 @@ export function accountabilityReport(
       actual: iso(e.actual),
       lateSeconds: e.actual !== null && e.deadline !== null ? Math.round((e.actual - e.deadline) / 1000) : null,
       ackVia: e.ackVia ?? null,
+      arrival: e.arrival?.flagged ? e.arrival : null,
     })),
     people: [...people.values()].map((p) => p.s).sort((a, b) => b.missedAcks + b.lateAcks - (a.missedAcks + a.lateAcks) || a.personId.localeCompare(b.personId)),
   };
@@ -133,8 +140,8 @@ function localDateTime(iso: string | null, timeZone: string): string {
  * The ledger entries as CSV for a spreadsheet (UTF-8 with BOM, so it shows the Chinese): Chinese
  * column labels and codes, times in the configured zone (北京时间), formula-like cells as text.
  */
-export function reportCsv(r: AccountabilityReport, timeZone: string): string {
-  const header = ['类型', '叫应编号', '乡镇（街道）', '姓名', '人员编号', '角色', '级别', '通知时间（北京时间）', '时限（北京时间）', '实际时间（北京时间）', '超时（秒）'];
+export function reportCsv(r: AccountabilityReport, timeZone: string, townshipName: (id: string) => string = (id) => id): string {
+  const header = ['类型', '叫应编号', '乡镇（街道）', '姓名', '人员编号', '角色', '级别', '通知时间（北京时间）', '时限（北京时间）', '实际时间（北京时间）', '超时（秒）', '到岗核查'];
   const rows = r.entries.map((e) => [
     LEDGER_WORDS[e.type] ?? e.type,
     e.alertId,
@@ -147,6 +154,7 @@ export function reportCsv(r: AccountabilityReport, timeZone: string): string {
     localDateTime(e.deadline, timeZone),
     localDateTime(e.actual, timeZone),
     e.lateSeconds,
+    arrivalDoubts(e.arrival ?? undefined, townshipName).join('；'),
   ]);
   return '\uFEFF' + [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }

@@ -27,16 +27,20 @@ import {
   type Delivery,
   type Effects,
   type Person,
-} from '../domain/alerts.js';
+  type Recipient,
+} from '../domain/alerts/index.js';
 import { AlertStore } from './store.js';
 import { townshipWarning } from '../store/townshipWarning.js';
 import type { AnswerLinks } from './shortLinks.js';
 import { renderMessage } from './render.js';
+import { BundleSender } from './bundleSender.js';
+import { PersonPrefsStore } from '../store/personPrefs.js';
+import { boardOnlySkips } from '../domain/calls.js';
 import { ContactSender } from '../channels/deliver.js';
 import { callUnavailable, contactLadder } from '../domain/calls.js';
 import { holdersOf } from '../domain/roster.js';
 import { AppError } from '../domain/errors.js';
-import { escalateNow, type NextStep } from '../domain/escalation.js';
+import { escalateNow, type NextStep } from '../domain/alerts/index.js';
 import { auditArgs } from '../store/audit.js';
 
 /**
@@ -54,6 +58,8 @@ export interface AlertScheduler {
   timers(group: TimerGroup): Promise<void>;
   /** Re-checks a township at `at` (the end of a clear period). */
   reconcileAt(townshipId: string, at: number, key: string): Promise<void>;
+  /** Flushes a person's held SMS at `at` (`repair`: the sweep's second wake-up of a bundle past due). */
+  flushBundle(personId: string, at: number, repair?: boolean): Promise<void>;
 }
 
 export interface AlertServiceDeps {
@@ -66,6 +72,8 @@ export interface AlertServiceDeps {
   scheduler: AlertScheduler;
   now: () => number;
   log: Logger;
+  /** Tells the duty room about an arrival that is far, without a location, or at several posts. */
+  onDoubtfulArrival?: (alert: Alert, recipient: Recipient) => Promise<void>;
 }
 
 /** What an alert refuses: unknown, already resolved, not this person's, changing too fast, a response's call-out, no step left. */
@@ -90,13 +98,26 @@ export class AlertService {
   /** Puts one rung of the contact ladder on the wire (receipt ids, call limits). */
   readonly sender: ContactSender;
 
+  /** SMS to one person within `policy.delivery.bundleWithin`, sent as one. */
+  readonly bundle: BundleSender;
+
+  /** Each person's delivery preferences (smsOptOut: board only). */
+  readonly prefs: PersonPrefsStore;
+
   constructor(private readonly d: AlertServiceDeps) {
     this.store = new AlertStore(d.redis, d.keys);
     this.sender = new ContactSender(d.redis, d.keys, d.channels, () => this.policy.calls, d.now);
+    this.prefs = new PersonPrefsStore(d.redis, d.keys);
+    this.bundle = new BundleSender({ alerts: this, redis: d.redis, keys: d.keys, config: d.config, reference: d.reference, scheduler: d.scheduler, now: d.now, log: d.log });
   }
 
   private get policy() {
     return this.d.config.policy;
+  }
+
+  /** SMS to one person within this long go as one (0: off). */
+  get bundleWithin(): number {
+    return this.policy.delivery.bundleWithin;
   }
 
   /** Who holds each role for a township at `now`, from the reference data; the policy of the call-out's kind. */
@@ -231,16 +252,37 @@ export class AlertService {
     return { alert, outcome: result };
   }
 
+  /**
+   * A person reports arrival. A doubtful one (far from the post, no location, other posts
+   * minutes apart) is flagged on the recipient and the ledger, and the duty room is told.
+   */
   async arrive(alertId: string, personId: string, where: { lat: number; lon: number } | null) {
     const ref = await this.d.reference.snapshot({ fresh: true });
+    const others = (await this.openFor(personId)).filter((a) => a.id !== alertId).flatMap((a) => {
+      const at = a.recipients.find((r) => r.personId === personId)?.arrivedAt;
+      return at ? [{ townshipId: a.townshipId, at }] : [];
+    });
     const { alert, result } = await this.update(alertId, (alert, ctx) => {
       const post = ref.townships.get(alert.townshipId)?.commandPost ?? null;
-      const r = arrive(alert, personId, ctx, where, post ? { lat: post.lat, lon: post.lon } : null);
+      const r = arrive(alert, personId, ctx, where, post ? { lat: post.lat, lon: post.lon } : null, others);
       return { result: r.outcome, effects: r.effects, changed: r.outcome === 'arrived' };
     });
     if (result === 'not-open') throw new AlertError('alert_not_open', `Alert ${alertId} is resolved`);
     if (result === 'not-recipient') throw new AlertError('not_recipient', `Person ${personId} was not notified by alert ${alertId}`);
+    const r = alert.recipients.find((x) => x.personId === personId);
+    if (result === 'arrived' && r?.arrival?.flagged) {
+      await this.d.onDoubtfulArrival?.(alert, r).catch((err: unknown) => this.d.log.error({ err, alertId, personId }, 'doubtful-arrival notice not sent'));
+    }
     return { alert, outcome: result };
+  }
+
+  /** The open call-outs (warnings and response call-outs) that told `personId`, newest first. */
+  async openFor(personId: string): Promise<Alert[]> {
+    const ref = await this.d.reference.snapshot();
+    const townshipIds = [...ref.townships.keys()];
+    const ids = [...(await this.store.openAlertIds(townshipIds)).values(), ...(await this.store.openAlertIds(townshipIds, 'response')).values()];
+    const alerts = await this.store.getMany(ids);
+    return alerts.filter((a) => a.status === 'open' && a.recipients.some((r) => r.personId === personId)).sort((a, b) => b.raisedAt - a.raisedAt);
   }
 
   async resolve(alertId: string, by: string, reason: string): Promise<Alert> {
@@ -308,7 +350,7 @@ export class AlertService {
    * failed and may be retried on the same contact, 'next' when the caller should move on
    * to the next contact, or 'done'.
    */
-  async deliver(alertId: string, messageId: string, contactStep: number, attempt: number, lastAttempt: boolean): Promise<'done' | 'retry' | 'next'> {
+  async deliver(alertId: string, messageId: string, contactStep: number, attempt: number, lastAttempt: boolean, unbundled = false): Promise<'done' | 'retry' | 'next'> {
     const stored = await this.store.get(alertId);
     if (!stored) return 'done';
     const { alert } = stored;
@@ -316,32 +358,24 @@ export class AlertService {
     if (!message || message.status !== 'pending') return 'done';
     const ref = await this.d.reference.snapshot({ fresh: true });
     const person = ref.people.get(message.personId);
-    const usable = (ch: string) => this.d.channels.has(ch);
+    // Board only (smsOptOut): no routine SMS; escalations to the person still come by SMS and phone.
+    const noSms = boardOnlySkips(message, (await this.prefs.get(message.personId)).smsOptOut);
+    const usable = (ch: string) => this.d.channels.has(ch) && !(noSms && ch === 'sms');
     const contacts = contactLadder(person?.contacts ?? [], usable, message, this.policy.calls);
     const noCall = contactStep === 0 && attempt === 1 ? callUnavailable(person?.contacts ?? [], usable, message, this.policy.calls) : null;
     if (noCall) await this.recordDelivery(alertId, messageId, { channel: 'voice', to: '', attempt, contactStep, status: 'skipped', error: noCall }, null);
     if (contactStep >= contacts.length) {
+      if (noSms && contacts.length === 0) {
+        await this.recordDelivery(alertId, messageId, { channel: 'board', to: '', status: 'skipped', error: '仅看板：此人已选择不接收例行短信，消息在值班看板显示', attempt }, 'cancelled');
+        return 'done';
+      }
       await this.recordDelivery(alertId, messageId, { channel: 'none', to: '', status: 'no-contact', error: contacts.length === 0 ? 'no usable contact for this person' : 'every contact failed', attempt }, 'failed');
       return 'done';
     }
     const contact = contacts[contactStep]!;
-    const mobile = person?.contacts.find((c) => c.channel === 'sms')?.to ?? null;
-    const ackUrl = message.withLink
-      ? `${this.policy.publicUrl.replace(/\/$/, '')}/a/${await this.d.links.issue({ alertId, personId: message.personId, expiresAt: this.d.now() + this.policy.linkTtl })}`
-      : null;
-    const township = ref.townships.get(alert.townshipId);
-    const outbound = renderMessage({
-      alert,
-      message,
-      person: { id: message.personId, name: person?.name ?? message.personId, mobile },
-      townshipName: township?.name ?? alert.townshipId,
-      stationName: (id) => ref.stations.get(id)?.name ?? id,
-      ackUrl,
-      timeZone: this.d.config.levels.timezone,
-      sender: this.policy.sender,
-      about: message.aboutPersonId ? alert.recipients.find((r) => r.personId === message.aboutPersonId) ?? null : null,
-      channel: contact.channel,
-    });
+    // SMS to one person within `bundleWithin` go as one; a Ⅱ/Ⅰ opening the window goes at once.
+    if (contact.channel === 'sms' && contactStep === 0 && attempt === 1 && !unbundled && (await this.bundle.hold(alert, message))) return 'done';
+    const outbound = await this.outbound(alert, message, contact.channel, ref);
     const result = await this.sender.send(contact, outbound, { alertId, messageId, contactStep, personId: message.personId }, attempt, AbortSignal.timeout(30_000));
     if ('skipped' in result) {
       await this.recordDelivery(alertId, messageId, { channel: contact.channel, to: maskAddress(contact.channel, contact.to), attempt, contactStep, status: 'skipped', error: result.skipped }, null);
@@ -358,7 +392,32 @@ export class AlertService {
     return willRetry ? 'retry' : 'next';
   }
 
-  private async recordDelivery(alertId: string, messageId: string, d: Omit<Delivery, 'messageId' | 'at'>, final: 'sent' | 'failed' | null): Promise<void> {
+  /** A message rendered for one channel, with a fresh answer link when it carries one. */
+  async outbound(alert: Alert, message: AlertMessage, channel: string, ref: ReferenceSnapshot) {
+    const person = ref.people.get(message.personId);
+    const mobile = person?.contacts.find((c) => c.channel === 'sms')?.to ?? null;
+    const ackUrl = message.withLink ? await this.answerUrl(alert.id, message.personId) : null;
+    const township = ref.townships.get(alert.townshipId);
+    return renderMessage({
+      alert,
+      message,
+      person: { id: message.personId, name: person?.name ?? message.personId, mobile },
+      townshipName: township?.name ?? alert.townshipId,
+      stationName: (id) => ref.stations.get(id)?.name ?? id,
+      ackUrl,
+      timeZone: this.d.config.levels.timezone,
+      sender: this.policy.sender,
+      about: message.aboutPersonId ? alert.recipients.find((r) => r.personId === message.aboutPersonId) ?? null : null,
+      channel,
+    });
+  }
+
+  /** A personal answer link (it opens the person's page with all their open items). */
+  async answerUrl(alertId: string, personId: string): Promise<string> {
+    return `${this.policy.publicUrl.replace(/\/$/, '')}/a/${await this.d.links.issue({ alertId, personId, expiresAt: this.d.now() + this.policy.linkTtl })}`;
+  }
+
+  async recordDelivery(alertId: string, messageId: string, d: Omit<Delivery, 'messageId' | 'at'>, final: 'sent' | 'failed' | 'cancelled' | null): Promise<void> {
     await this.d.redis.hincrby(this.d.keys.messageCounts(), `${d.channel}|${d.status}`, 1);
     await this.update(alertId, (alert, ctx) => {
       const m = alert.messages[messageId];
@@ -369,7 +428,7 @@ export class AlertService {
         if (r.deliveries.length > 50) r.deliveries.splice(0, r.deliveries.length - 50);
       }
       if (m && final && m.status === 'pending') m.status = final;
-      if (final === 'failed' || d.status === 'failed' || d.status === 'skipped') {
+      if (final === 'failed' || d.status === 'failed' || (d.status === 'skipped' && d.channel !== 'board')) {
         alert.timeline.push({ at: ctx.now, type: d.status === 'skipped' ? 'call-not-placed' : 'delivery-failed', personId: m?.personId, detail: { messageId, channel: d.channel, error: d.error } });
       }
       return { result: null, effects: EFFECTS_NONE, changed: true };
@@ -377,7 +436,7 @@ export class AlertService {
   }
 
   /** Rebuilds lost timers and undelivered messages from the stored alerts; re-checks every township. */
-  async sweep(): Promise<{ townships: number; timers: number; messages: number }> {
+  async sweep(): Promise<{ townships: number; timers: number; messages: number; bundles: number }> {
     const ref = await this.d.reference.snapshot({ fresh: true });
     const townshipIds = [...ref.townships.keys()];
     let timers = 0;
@@ -401,7 +460,8 @@ export class AlertService {
         messages++;
       }
     }
-    return { townships: townshipIds.length, timers, messages };
+    const bundles = await this.bundle.repair();
+    return { townships: townshipIds.length, timers, messages, bundles };
   }
 }
 

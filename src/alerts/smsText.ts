@@ -1,4 +1,5 @@
-import type { Recipient } from '../domain/alerts.js';
+import type { Alert, AlertMessage, Recipient } from '../domain/alerts/index.js';
+import { LEVEL_LABEL, levelRank } from '../domain/levels.js';
 import { evidenceText, levelText, reasonText, shortTimeText } from '../domain/wording.js';
 import { smsCost, ucs2Capacity } from '../channels/segments.js';
 import type { RenderInput } from './render.js';
@@ -58,4 +59,53 @@ function fitted(texts: string[], room: number): string {
     out += ch;
   }
   return `${out}…`;
+}
+
+/** One held message of a bundle, with what its text needs. */
+export interface BundledMessage {
+  alert: Alert;
+  message: AlertMessage;
+  townshipName: string;
+  recipient: Recipient | undefined;
+}
+
+/** What one message of a bundle says, in a few characters: 西津街道Ⅲ级预警, 梅林镇预警解除, 甲路镇张伟未确认… */
+function bundlePart(b: BundledMessage): string {
+  const what = b.alert.kind === 'response' ? '应急响应' : '预警';
+  const level = LEVEL_LABEL[b.message.level ?? 'IV'].numeral;
+  switch (b.message.kind) {
+    case 'notify':
+    case 'adjusted':
+      return `${b.townshipName}${level}${what}`;
+    case 'renotify':
+      return `${b.townshipName}${level}${what}（再次提醒）`;
+    case 'reminder':
+      return `${b.townshipName}${level}${what}（请报到岗）`;
+    case 'escalate':
+      return `${b.townshipName}${level}${what}有人未按时确认，请电话叫应`;
+    case 'lowered':
+      return `${b.townshipName}${what}调整为${level}`;
+    case 'resolved':
+      return `${b.townshipName}${what}${b.alert.kind === 'response' ? '终止' : '解除'}`;
+  }
+}
+
+/**
+ * The SMS of a bundle (messages to one person within `bundleWithin`): the townships named once
+ * (您联系的… for a liaison leader), what each message is, the earliest deadline still ahead, one
+ * answer link (it opens the page with all the person's open items) and 回复1确认 when any asks.
+ * Kept within two parts: the per-township list gives way to a count when it does not fit.
+ */
+export function bundleSmsText(items: readonly BundledMessage[], o: { name: string; link: string | null; timeZone: string; now: number }): string {
+  const names = [...new Set(items.map((i) => i.townshipName))];
+  const liaison = items.every((i) => i.recipient?.role === 'liaison-leader');
+  const head = `${o.name}：${liaison ? '您联系的' : ''}${names.join('、')}有${items.length}条防汛消息`;
+  const asks = items.filter((i) => asksForAnswer(i) || i.message.kind === 'reminder');
+  const deadlines = asks.map((i) => i.message.deadline).filter((d): d is number => d !== null && d > o.now);
+  const by = deadlines.length ? `请于${shortTimeText(Math.min(...deadlines), o.timeZone)}前逐项确认` : '请尽快确认';
+  const tail = asks.length && o.link ? `${by}：${o.link} ${REPLY_HINT}` : o.link ? `详见：${o.link}` : '';
+  const full = `${head}：${items.map(bundlePart).join('；')}。${tail}`;
+  if (smsCost(full).segments <= SMS_SEGMENTS) return full;
+  const top = items.reduce((a, b) => (levelRank(b.message.level) > levelRank(a.message.level) ? b : a));
+  return `${head}，最高${LEVEL_LABEL[top.message.level ?? 'IV'].numeral}。${tail}`;
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../store/keys.js';
-import type { Alert, CalloutKind, LedgerEntry } from '../domain/alerts.js';
+import type { Alert, CalloutKind, LedgerEntry } from '../domain/alerts/index.js';
 import { batch } from '../store/batch.js';
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { colourLevelsSchema } from '../warnings/level.js';
-import { durationSchema, levelSchema } from './schema.js';
+import { durationOrOffSchema, durationSchema, levelSchema } from './schema.js';
 import { LEVELS } from '../domain/levels.js';
 import { RECIPIENT_ROLES, ESCALATION_STEPS, type DutyPolicy, type RecipientRole } from '../domain/policy.js';
 import { callPolicySchema } from './calls.js';
@@ -68,6 +68,8 @@ export const policySchema = z
     autoResolve: z.boolean().default(false),
     /** Arrival farther than this from the township's command post is flagged, metres. */
     arrivalRadiusM: z.number().positive().default(2_000),
+    /** Arrivals by one person at different command posts within this long are flagged (multiPost). */
+    arrivalMultiPostWithin: durationSchema.default(10 * 60_000),
     /** Public base URL of the service, for the personal ack links in messages. */
     publicUrl: z.string().url().default('http://127.0.0.1:8080'),
     /** Signature line of every message. */
@@ -101,7 +103,13 @@ export const policySchema = z
     sweepEvery: durationSchema.default(60_000),
     /** Delivery: attempts per contact and the first backoff (doubles each time). */
     delivery: z
-      .strictObject({ attempts: z.number().int().min(1).max(20).default(4), backoff: durationSchema.default(2_000), concurrency: z.number().int().min(1).max(200).default(20) })
+      .strictObject({
+        attempts: z.number().int().min(1).max(20).default(4),
+        backoff: durationSchema.default(2_000),
+        concurrency: z.number().int().min(1).max(200).default(20),
+        /** SMS to one person within this long go as one (您联系的西津街道、梅林镇…); 0: each alone. A Ⅱ/Ⅰ opening the window is never delayed. */
+        bundleWithin: durationOrOffSchema.default(60_000),
+      })
       .prefault({}),
   })
   .superRefine((p, ctx) => {

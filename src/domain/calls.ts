@@ -69,3 +69,11 @@ export function callRefusedText(windowMs: number, calls: CallPolicy): string {
   const span = WINDOW_WORDS[windowMs] ?? `${Math.round(windowMs / 60_000)}分钟`;
   return `未拨打：该号码${span}内已呼叫${w?.limit ?? ''}次，达到语音服务商限制（每号码${span}最多${w?.limit ?? ''}次），改用下一联系方式`;
 }
+
+/** Message kinds that reach a person even when they chose board only (smsOptOut): escalations to them and calls. */
+const ESCALATION_KINDS = new Set(['escalate', 'renotify', 'reminder']);
+
+/** Whether a board-only person's SMS is skipped for this message (routine: told, lowered, adjusted, ended). */
+export function boardOnlySkips(m: { kind: string; call?: boolean }, smsOptOut: boolean): boolean {
+  return smsOptOut && !m.call && !ESCALATION_KINDS.has(m.kind);
+}

@@ -46,4 +46,6 @@ export interface DutyPolicy {
   clearAfter: number;
   autoResolve: boolean;
   arrivalRadiusM: number;
+  /** Arrivals of one person at different posts within this (ms) are flagged (multiPost). */
+  arrivalMultiPostWithin: number;
 }

@@ -1,4 +1,4 @@
-import type { Alert, Delivery } from './alerts.js';
+import type { Alert, Delivery } from './alerts/index.js';
 
 /**
  * What a provider's receipt says about one message (送达回执, 呼叫结果, 按键), and what it

@@ -33,6 +33,11 @@ export function onDutyAt<S extends ShiftRecord>(shifts: readonly S[], t: number)
   return shifts.filter((s) => Date.parse(s.start) <= t && t < Date.parse(s.end));
 }
 
+/** The duty room at `t` (值班室): every 值班员 and 带班领导 of the shifts running, each once. */
+export function dutyRoomAt(shifts: readonly ShiftRecord[], t: number): string[] {
+  return [...new Set(onDutyAt(shifts, t).flatMap((s) => [...s.officerIds, s.leaderId]))];
+}
+
 /** The first shift that starts after `t` (shifts sorted by start). */
 export function nextShiftAfter<S extends ShiftRecord>(shifts: readonly S[], t: number): S | undefined {
   return shifts.find((s) => Date.parse(s.start) > t);

@@ -1,6 +1,6 @@
 import type { Level, MaybeLevel } from './levels.js';
 import type { DutyPolicy, LevelPolicy, RecipientRole } from './policy.js';
-import type { CalloutKind } from './alerts.js';
+import type { CalloutKind } from './alerts/index.js';
 
 /**
  * Warnings (预警) and responses (应急响应) run on the same call-out machinery under their own

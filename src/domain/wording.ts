@@ -130,3 +130,21 @@ export function spokenVariables(kind: 'warning' | 'response', messageKind: strin
   const decided = noticeNumber && messageKind !== 'escalate' ? `市防指决定${noticeNumber}，` : '';
   return { level: SPOKEN_RESPONSE_LEVEL[level ?? ''] ?? '', notice: `${decided}${phrase}` };
 }
+
+/** A distance as people say it: 850米, 51.2公里. */
+export function distanceText(m: number): string {
+  return m < 1_000 ? `${m}米` : `${num(m / 1_000, 1)}公里`;
+}
+
+/**
+ * What is doubtful about an arrival, for the board, the ledger and the duty room's notice:
+ * `距指挥部51.2公里`, `未提供位置`, `10分钟内在梅林镇也报到岗`. Empty when nothing is.
+ */
+export function arrivalDoubts(a: { far: boolean; distanceM: number | null; noLocation: boolean; multiPost: readonly string[] } | undefined, townshipName: (id: string) => string = (id) => id, multiPostMinutes = 10): string[] {
+  if (!a) return [];
+  const out: string[] = [];
+  if (a.far && a.distanceM !== null) out.push(`距指挥部${distanceText(a.distanceM)}`);
+  if (a.noLocation) out.push('未提供位置');
+  if (a.multiPost.length) out.push(`${multiPostMinutes}分钟内在${a.multiPost.map(townshipName).join('、')}也报到岗`);
+  return out;
+}

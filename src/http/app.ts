@@ -25,6 +25,7 @@ import { answerLinkLimit, loginLimit, rateLimit, TokenBuckets } from './rateLimi
 import { ClientAddresses } from './clientAddress.js';
 import { inboundRoutes, loggedPath } from './routes/inbound.js';
 import { warningRoutes } from './routes/warnings.js';
+import { peopleRoutes } from './routes/people.js';
 import { reply } from './api.js';
 import { opsApi } from './routes/ops.api.js';
 import { requestContext } from '../lib/requestContext.js';
@@ -85,6 +86,7 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.route('/', answerRoutes(svc));
   app.route('/', inboundRoutes(svc));
   app.route('/', warningRoutes(svc));
+  app.route('/', peopleRoutes(svc));
   app.route('/', boardRoutes(svc));
   app.route('/', queueDashboard(svc));
 

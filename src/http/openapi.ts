@@ -13,6 +13,7 @@ import { referenceApi } from './routes/reference.api.js';
 import { responsesApi } from './routes/responses/schema.js';
 import { inboundApi } from './routes/inbound.api.js';
 import { warningsApi } from './routes/warnings.api.js';
+import { peopleApi } from './routes/people.api.js';
 
 /**
  * OpenAPI 3.1 of the HTTP API, generated from the operations each route area declares beside
@@ -21,7 +22,7 @@ import { warningsApi } from './routes/warnings.api.js';
  * draft 2020-12). Tests check that every served route is documented and that real answers
  * of every operation validate against this document.
  */
-const AREAS: Array<Record<string, Operation>> = [opsApi, readingsApi, stationsApi, alertsApi, inboundApi, warningsApi, responsesApi, dutyApi, noticesApi, adminApi, ...Object.values(referenceApi)];
+const AREAS: Array<Record<string, Operation>> = [opsApi, readingsApi, stationsApi, alertsApi, inboundApi, warningsApi, peopleApi, responsesApi, dutyApi, noticesApi, adminApi, ...Object.values(referenceApi)];
 
 export const OPERATIONS: Operation[] = AREAS.flatMap((area) => Object.values(area));
 for (const [i, op] of OPERATIONS.entries()) {

@@ -70,3 +70,14 @@ export const auditEntrySchema = z.object({
   after: z.unknown(),
   requestId: z.string().optional(),
 });
+
+/** What is doubtful about an arrival (到岗): far from the command post, no location, other posts within minutes. */
+export const arrivalCheckSchema = z
+  .object({
+    far: z.boolean().meta({ description: 'reported farther from the command post than arrivalRadiusM' }),
+    distanceM: z.number().nullable(),
+    noLocation: z.boolean().meta({ description: 'reported without a location' }),
+    multiPost: z.array(z.string()).meta({ description: 'ids of the other townships the same person reported arrival at within arrivalMultiPostWithin' }),
+    flagged: z.boolean(),
+  })
+  .meta({ description: 'what is doubtful about an arrival (到岗)' });

@@ -3,7 +3,8 @@ import type { AlertService } from '../alerts/service.js';
 
 /**
  * An SMS reply (回复 "1" / "收到") acknowledges the newest unanswered alert message of the
- * person whose mobile sent it: through a provider's SmsUp receipt or a gateway's POST.
+ * person whose mobile sent it (and the others told within `bundleWithin` of it: one bundled SMS
+ * names them all): through a provider's SmsUp receipt or a gateway's POST.
  */
 export interface SmsReplyOutcome {
   acknowledged: boolean;
@@ -29,6 +30,14 @@ export async function acknowledgeBySms(d: { reference: ReferenceStore; alerts: A
   const newest = waiting[0];
   if (!newest) return { acknowledged: false, reply: '您目前没有待确认的防汛叫应消息。' };
   await d.alerts.acknowledge(newest.a.id, newest.r.personId, 'sms-reply');
+  // A bundled SMS named several townships: its "1" answers every one told within the bundle window.
+  const within = d.alerts.bundleWithin;
+  const together = waiting.slice(1).filter((w) => w.r.personId === newest.r.personId && within > 0 && (newest.r.notifiedAt ?? 0) - (w.r.notifiedAt ?? 0) <= within);
+  for (const w of together) await d.alerts.acknowledge(w.a.id, w.r.personId, 'sms-reply').catch(() => null);
+  if (together.length) {
+    const names = [newest, ...together].map((w) => ref.townships.get(w.a.townshipId)?.name ?? w.a.townshipId);
+    return { acknowledged: true, alertId: newest.a.id, personId: newest.r.personId, reply: `已确认：${[...new Set(names)].join('、')}共${together.length + 1}项防汛叫应消息。` };
+  }
   const name = ref.townships.get(newest.a.townshipId)?.name ?? newest.a.townshipId;
   const what = newest.a.kind === 'response' ? `${name}防汛应急响应。请尽快赶赴指挥部到岗。` : `${name}防汛预警。请组织做好防范。`;
   return { acknowledged: true, alertId: newest.a.id, personId: newest.r.personId, reply: `已确认：${what}` };

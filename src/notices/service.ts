@@ -5,6 +5,7 @@ import type { Keys } from '../store/keys.js';
 import type { ReferenceStore } from '../reference/store.js';
 import type { Channel, OutboundMessage } from '../channels/types.js';
 import { maskAddress } from '../alerts/service.js';
+import { PersonPrefsStore } from '../store/personPrefs.js';
 
 /**
  * Notices: messages that are not alerts (daily report, shift reminders, gauge offline and
@@ -12,7 +13,7 @@ import { maskAddress } from '../alerts/service.js';
  * retried, each delivery recorded. A notice has a deduplication key, so a cron slot or an
  * outage produces it once however many schedulers run.
  */
-export const NOTICE_KINDS = ['daily-report', 'shift-reminder', 'shift-change', 'gauge-offline', 'gauge-recovered', 'roster-gaps', 'sl651-lockout', 'recommendation', 'response'] as const;
+export const NOTICE_KINDS = ['daily-report', 'shift-reminder', 'shift-change', 'gauge-offline', 'gauge-recovered', 'roster-gaps', 'sl651-lockout', 'recommendation', 'response', 'arrival-doubt'] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 export interface Notice {
@@ -101,8 +102,10 @@ export class NoticeService {
     if (mine.some((d) => d.status === 'sent')) return 'done';
     const ref = await this.d.reference.snapshot({ fresh: true });
     const person = ref.people.get(personId);
-    // Notices (reports, reminders) never ring a phone: calls are for 叫应 only.
-    const contacts = (person?.contacts ?? []).filter((c) => c.channel !== 'voice' && this.d.channels.has(c.channel));
+    // Notices (reports, reminders) never ring a phone: calls are for 叫应 only. A board-only
+    // person (smsOptOut) gets them on the board and their other channels, not by SMS.
+    const boardOnly = (await new PersonPrefsStore(this.d.redis, this.d.keys).get(personId)).smsOptOut;
+    const contacts = (person?.contacts ?? []).filter((c) => c.channel !== 'voice' && !(boardOnly && c.channel === 'sms') && this.d.channels.has(c.channel));
     const record = (d: NoticeDelivery) =>
       this.d.redis
         .multi()

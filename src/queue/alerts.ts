@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/load.js';
 import type { Keys } from '../store/keys.js';
-import type { AlertMessage, TimerGroup } from '../domain/alerts.js';
+import type { AlertMessage, TimerGroup } from '../domain/alerts/index.js';
 import type { AlertScheduler, AlertService } from '../alerts/service.js';
 import type { NoticeQueue, NoticeService } from '../notices/service.js';
 import type { ResponseService } from '../responses/service.js';
@@ -18,6 +18,7 @@ import type { Advisor } from '../responses/advisor.js';
  * - `deliver` {alertId, messageId, contactStep}: one message on one contact, retried with backoff;
  * - `deadline` {alertId, kind, epoch, step, personIds}: a delayed escalation step for the people due together;
  * - `notice` {noticeId, personId, contactStep}: one notice to one person (daily report, reminders…);
+ * - `bundle` {personId}: sends the person's SMS held within `bundleWithin` as one (src/alerts/bundleSender.ts);
  * - `reconcile` {townshipId}: re-checks a township (level changes, end of a clear period);
  * - `sweep`: a job scheduler that rebuilds lost timers and undelivered messages.
  */
@@ -68,6 +69,12 @@ export class BullAlertScheduler implements AlertScheduler, NoticeQueue {
       { alertId: g.alertId, kind: g.kind, epoch: g.epoch, step: g.step, personIds: g.personIds },
       { jobId: jobId('dl', g.alertId, g.kind, g.epoch, g.step, g.due, g.personIds.join(',')), delay: Math.max(0, g.due - this.now()), attempts: 5, backoff: { type: 'exponential', delay: 500 }, priority: 1 },
     );
+  }
+
+  async flushBundle(personId: string, at: number, repair = false): Promise<void> {
+    const opts = { delay: Math.max(0, at - this.now()) + 10, attempts: 5, backoff: { type: 'exponential' as const, delay: 500 }, priority: 1 };
+    // One wake-up per bundle window; the sweep's repair of a lost one gets its own id.
+    await this.queue.add('bundle', { personId }, repair ? opts : { ...opts, jobId: jobId('bd', personId, at) });
   }
 
   async reconcileAt(townshipId: string, at: number, key: string): Promise<void> {
@@ -122,6 +129,8 @@ export function createAlertsWorker(
         }
         case 'deadline':
           return alerts.onTimers(job.data as TimerGroup);
+        case 'bundle':
+          return alerts.bundle.flush((job.data as { personId: string }).personId);
         case 'reconcile':
           await alerts.reconcile((job.data as { townshipId: string }).townshipId);
           return true;

@@ -6,7 +6,7 @@ import { ResponseStore, type StoredResponse } from '../store/responseState.js';
 import { adjustResponse, endResponse, expectedTargets, startResponse, type ActOutcome } from '../domain/responses/acts.js';
 import { applyResponseTarget, endResponseCallout, openResponseCallout } from '../domain/responses/callout.js';
 import type { AdjustInput, EndInput, Response, StartInput, TownshipTarget } from '../domain/responses/model.js';
-import type { Alert } from '../domain/alerts.js';
+import type { Alert } from '../domain/alerts/index.js';
 import type { NoticeService } from '../notices/service.js';
 import { cityRolesAt } from '../domain/warnings.js';
 import { actNotice } from '../domain/responses/notice.js';

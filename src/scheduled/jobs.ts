@@ -7,13 +7,13 @@ import type { ReferenceSnapshot, ReferenceStore } from '../reference/store.js';
 import type { AlertStore } from '../alerts/store.js';
 import type { NoticeService } from '../notices/service.js';
 import type { ResponseStore } from '../store/responseState.js';
-import type { LedgerEntry } from '../domain/alerts.js';
+import type { LedgerEntry } from '../domain/alerts/index.js';
 import { loadStations } from '../store/readings.js';
 import { hydroDayOf } from '../domain/hydroDay.js';
 import { rainIn, thresholdsAt } from '../domain/station.js';
 import { calendarOf } from '../evaluation/engine.js';
 import { dailyReport, type WaterPeak } from '../domain/dailyReport.js';
-import { onDutyAt } from '../domain/roster.js';
+import { dutyRoomAt } from '../domain/roster.js';
 import { offlineAfterMs, staleCheck, type Silence } from '../domain/staleGauges.js';
 import { maxLevel, type Level, type MaybeLevel } from '../domain/levels.js';
 import { localTimeText } from '../domain/wording.js';
@@ -44,14 +44,13 @@ function digest(parts: string[]): string {
   return createHash('sha1').update([...parts].sort().join('|')).digest('hex').slice(0, 16);
 }
 
-const onShiftAt = (ref: ReferenceSnapshot, t: number) => onDutyAt(ref.shifts, t);
 
 export class ScheduledJobs {
   constructor(private readonly d: ScheduledDeps) {}
 
   /** The people on duty at t (officers and the leader of every shift in force). */
   dutyRoom(ref: ReferenceSnapshot, t: number): string[] {
-    return onShiftAt(ref, t).flatMap((s) => [...s.officerIds, s.leaderId]);
+    return dutyRoomAt(ref.shifts, t);
   }
 
   async silences(): Promise<Map<string, Silence>> {

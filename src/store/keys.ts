@@ -126,6 +126,18 @@ export class Keys {
   receiptSeen(hash: string): string {
     return `${this.g}:receipt:${hash}`;
   }
+  /** Per-person delivery preferences (hash personId → JSON: smsOptOut), kept apart from the imported people. */
+  personPrefs(): string {
+    return `${this.g}:prefs`;
+  }
+  /** SMS held for one person to go as one (hash: openUntil, claim, i:<alertId>|<messageId>). */
+  smsBundle(personId: string): string {
+    return `${this.g}:bundle:${personId}`;
+  }
+  /** People with held SMS, by when they are due (zset personId → ms): the sweep's repair list. */
+  smsBundlesDue(): string {
+    return `${this.g}:bundles`;
+  }
   /** Calls placed to one number (zset member → ms), for the providers' per-number limits. */
   callLog(number: string): string {
     return `${this.g}:calls:${number}`;

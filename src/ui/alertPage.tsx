@@ -1,8 +1,8 @@
 import type { FC } from 'hono/jsx';
-import type { Alert, Delivery, Recipient } from '../domain/alerts.js';
+import type { Alert, Delivery, Recipient } from '../domain/alerts/index.js';
 import type { Policy } from '../config/policy.js';
-import { nextSteps, type NextStep } from '../domain/escalation.js';
-import { evidenceText, levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
+import { nextSteps, type NextStep } from '../domain/alerts/index.js';
+import { arrivalDoubts, evidenceText, levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
 import { Countdown, personState } from './board.js';
 import { AckOnBehalf, EscalateNow } from './boardParts.js';
 
@@ -21,11 +21,12 @@ export interface AlertStory {
   canAct: boolean;
   personName: (id: string) => string;
   stationName: (id: string) => string;
+  townshipName: (id: string) => string;
 }
 
 export const STEP_WORDS: Record<string, string> = { renotify: '再次通知本人', call: '电话叫应本人', 'duty-officer': '报值班员', 'shift-leader': '报带班领导', commander: '报指挥长' };
 const VIA_WORDS: Record<string, string> = { link: '个人链接', 'duty-room': '值班室代为确认', api: '接口', 'sms-reply': '短信回复', voice: '电话按键', arrival: '到岗即确认' };
-const CHANNEL_WORDS: Record<string, string> = { sms: '短信', voice: '电话', wecom: '企业微信', dingtalk: '钉钉', email: '邮件', webhook: '系统推送', none: '' };
+const CHANNEL_WORDS: Record<string, string> = { sms: '短信', voice: '电话', wecom: '企业微信', dingtalk: '钉钉', email: '邮件', webhook: '系统推送', board: '看板', none: '' };
 const DELIVERY_WORDS: Record<string, string> = { sent: '已发出', failed: '发送失败', retrying: '重试中', cancelled: '已取消', 'no-contact': '无可用联系方式', skipped: '未拨打' };
 const ERROR_WORDS: Array<[RegExp, string]> = [
   [/no usable contact/, '没有可用的联系方式'],
@@ -53,6 +54,8 @@ function errorText(e: string): string {
 
 /** One delivery: channel, masked address, the receipt when there is one (已送达/关机/未接听…). */
 export function deliveryText(d: Delivery): string {
+  // 仅看板: shown on the board instead of an SMS (the person opted out of routine SMS); its note says so.
+  if (d.channel === 'board') return `${CHANNEL_WORDS.board} ${d.error ?? ''}`.trim();
   const status = d.receipt?.text ?? DELIVERY_WORDS[d.status] ?? '状态未知';
   return `${CHANNEL_WORDS[d.channel] ?? '其他渠道'} ${d.to} ${status}${d.error ? `：${errorText(d.error)}` : ''}`;
 }
@@ -89,6 +92,7 @@ const Person: FC<{ r: Recipient; s: AlertStory; next: NextStep | undefined }> = 
           </div>
         )}
         {r.arrivedAt !== null && <div>{t(r.arrivedAt)} 到岗{r.distanceM !== null ? `，距指挥部 ${r.distanceM} 米` : '，未提供位置'}{r.farFromPost ? <span class="error">（超出范围）</span> : ''}</div>}
+        {r.arrivedAt !== null && r.arrival?.flagged && <div class="state-doubt">到岗存疑：{arrivalDoubts(r.arrival, s.townshipName).join('，')}</div>}
       </td>
       <td data-col><Escalation r={r} next={next} s={s} /></td>
       <td class="small deliveries" data-col>{r.deliveries.slice(-4).map((d) => <div>{localTimeText(d.at, s.tz).slice(-5)} {deliveryText(d)}</div>)}</td>

@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx';
 import type { Services } from '../services.js';
-import type { Alert, Recipient } from '../domain/alerts.js';
-import { evidenceText, localTimeText, STAFF_ROLE_WORDS } from '../domain/wording.js';
+import type { Alert, Recipient } from '../domain/alerts/index.js';
+import { arrivalDoubts, evidenceText, localTimeText, STAFF_ROLE_WORDS } from '../domain/wording.js';
 import { readStationViews } from '../http/routes/stations.js';
 import type { Principal } from '../auth/credentials.js';
 import { seesAlert, seesResponse } from '../auth/scope.js';
@@ -156,7 +156,9 @@ async function endedItems(svc: Services, viewer: Principal, ids: string[]): Prom
   return { alerts: alerts.sort((a, b) => (b.resolvedAt ?? 0) - (a.resolvedAt ?? 0)), responses: responses.sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0)) };
 }
 
-export function personState(r: Recipient, now: number): { label: string; cls: string; deadline: number | null } {
+export function personState(r: Recipient, now: number, townshipName?: (id: string) => string): { label: string; cls: string; deadline: number | null; doubts?: string } {
+  // An arrival far from the post, without a location or at several posts is not shown as a plain 已到岗.
+  if (r.arrivedAt !== null && r.arrival?.flagged) return { label: '到岗存疑', cls: 'state-doubt', deadline: null, doubts: arrivalDoubts(r.arrival, townshipName).join('，') };
   if (r.arrivedAt !== null) return { label: '已到岗', cls: 'state-arrived', deadline: null };
   if (r.ackedAt !== null) return { label: '已确认', cls: 'state-acked', deadline: r.arriveDeadline };
   if (r.mustAck && r.ackDeadline !== null && now > r.ackDeadline) return { label: '超时未确认', cls: 'state-overdue', deadline: r.ackDeadline };

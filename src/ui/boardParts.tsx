@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx';
-import type { Alert } from '../domain/alerts.js';
+import type { Alert } from '../domain/alerts/index.js';
 import type { Response } from '../domain/responses/model.js';
 import { levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
 import { LEVELS } from '../domain/levels.js';
@@ -199,8 +199,8 @@ export const Alerts: FC<{ data: BoardData }> = ({ data }) => {
               <td class="name"><Lv level={a.level} /> <a href={`/board/alerts/${encodeURIComponent(a.id)}`}>{data.townshipName(a.townshipId)}</a></td>
               <td class="people">
                 {a.recipients.filter((r) => r.mustAck).map((r) => {
-                  const st = personState(r, data.now);
-                  return <span class="person">{r.name} <span class={st.cls}>{st.label}</span></span>;
+                  const st = personState(r, data.now, data.townshipName);
+                  return <span class="person">{r.name} <span class={st.cls} title={st.doubts}>{st.label}</span></span>;
                 })}
               </td>
             </tr>
@@ -221,13 +221,13 @@ export const ResponsePanel: FC<{ r: Response; callouts: Map<string, Alert>; data
       <thead><tr><th>乡镇</th><th>人员</th><th>状态</th><th></th></tr></thead>
       <tbody>
         {people.map(({ tid, p }) => {
-          const st = personState(p, data.now);
+          const st = personState(p, data.now, data.townshipName);
           const a = callouts.get(tid)!;
           return (
             <tr data-key={`r:${a.id}:${p.personId}`}>
               <td class="name">{data.townshipName(tid)}</td>
               <td class="name">{p.name}<div class="small muted">{ROLE_WORDS[p.role] ?? p.role}</div></td>
-              <td class={st.cls}>{st.label}{st.deadline !== null && <div class="small"><Countdown deadline={st.deadline} now={data.now} /></div>}</td>
+              <td class={st.cls}>{st.label}{st.doubts && <div class="small">{st.doubts}</div>}{st.deadline !== null && <div class="small"><Countdown deadline={st.deadline} now={data.now} /></div>}</td>
               <td class="act">
                 {canAct && p.ackedAt === null && <AckOnBehalf alertId={a.id} personId={p.personId} />}
                 {canAct && p.ackedAt === null && p.arrivedAt === null && <EscalateNow alertId={a.id} personId={p.personId} />}

@@ -245,6 +245,7 @@ export function boardRoutes(svc: Services) {
       canAct: staff.role === 'duty' || staff.role === 'admin',
       personName: (id) => ref.people.get(id)?.name ?? (id.includes(':') ? (STAFF_ROLE_WORDS[id.split(':')[0]!] ?? '工作人员') : '工作人员'),
       stationName: (id) => ref.stations.get(id)?.name ?? id,
+      townshipName: (id) => ref.townships.get(id)?.name ?? id,
     };
     return s;
   };

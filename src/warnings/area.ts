@@ -1,5 +1,5 @@
 import type { CapArea } from './cap.js';
-import { distanceM } from '../domain/alerts.js';
+import { distanceM } from '../domain/alerts/index.js';
 
 /**
  * Which townships a warning's area covers. Pure. A township is covered when

@@ -34,7 +34,8 @@ export async function deploy(patch: { service?: Record<string, unknown>; policy?
     writeFileSync(join(configDir, file), stringify({ ...doc, ...extra }));
   };
   merge('service.yaml', { rateLimit: { gauge: 0, staff: 0, anonymous: 0, answerLink: 0, login: 0, loginFailures: 0 }, ...patch.service });
-  merge('policy.yaml', patch.policy);
+  // Each SMS alone, at once (as testConfig does): the chaos suites time escalations, not bundles.
+  merge('policy.yaml', { delivery: { attempts: 4, backoff: '2s', concurrency: 20, bundleWithin: '0s' }, ...patch.policy });
   const redisPort = await freePort();
   const redisDir = join(dir, 'redis');
   mkdirSync(redisDir);

@@ -1,6 +1,6 @@
 import { levelRank } from '../levels.js';
 import type { TownshipReason } from '../township.js';
-import { addMessage, closeCallout, emptyEffects, notifyAtLevel, openAlert, recipientsAt, type Alert, type AlertContext, type Effects } from '../alerts.js';
+import { addMessage, closeCallout, emptyEffects, notifyAtLevel, openAlert, recipientsAt, type Alert, type AlertContext, type Effects } from '../alerts/index.js';
 import type { TownshipTarget } from './model.js';
 
 /**

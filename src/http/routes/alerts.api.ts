@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { operations } from '../api.js';
 import { LEVELS } from '../../domain/levels.js';
 import { ESCALATION_STEPS, RECIPIENT_ROLES } from '../../config/policy.js';
-import { isoTime, level, maybeLevel, reason } from '../schemas.js';
+import { arrivalCheckSchema, isoTime, level, maybeLevel, reason } from '../schemas.js';
 import { plainText } from '../../lib/text.js';
 import { responseSummarySchema } from './responses/schema.js';
 import { RECEIPT_OUTCOMES } from '../../domain/receipts.js';
@@ -61,6 +61,7 @@ const recipientSchema = z.object({
   arrivedAt: isoTime.nullable(),
   distanceM: z.number().nullable(),
   farFromPost: z.boolean().nullable(),
+  arrival: arrivalCheckSchema.nullable(),
   escalations: z.array(
     z.object({ kind: z.enum(['ack', 'arrive']), epoch: z.number().int(), step: z.number().int(), action: z.enum(ESCALATION_STEPS), at: isoTime.nullable(), notified: z.array(z.string()) }),
   ),
@@ -114,6 +115,7 @@ const accountabilitySchema = z.object({
       deadline: isoTime.nullable(),
       actual: isoTime.nullable(),
       lateSeconds: z.number().nullable(),
+      arrival: arrivalCheckSchema.nullable().meta({ description: 'set on an arrival that is doubtful: far from the post, without a location, or at several posts within minutes' }),
     }),
   ),
   people: z.array(
@@ -126,6 +128,7 @@ const accountabilitySchema = z.object({
       missedAcks: z.number().int(),
       lateAcks: z.number().int(),
       missedArrivals: z.number().int(),
+      doubtfulArrivals: z.number().int(),
       lateArrivals: z.number().int(),
     }),
   ),

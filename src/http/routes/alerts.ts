@@ -5,7 +5,7 @@ import type { Services } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson, validationError } from '../errors.js';
 import { STAFF_ROLES } from '../../auth/credentials.js';
-import type { Alert } from '../../domain/alerts.js';
+import type { Alert } from '../../domain/alerts/index.js';
 import { accountabilityReport, reportCsv } from '../../alerts/report.js';
 import { limitParam } from '../../store/streams.js';
 import { acknowledgeBySms } from '../../inbound/smsReply.js';
@@ -63,6 +63,7 @@ export function alertView(a: Alert): z.input<typeof alertViewSchema> {
       arrivedAt: iso(r.arrivedAt),
       distanceM: r.distanceM,
       farFromPost: r.farFromPost,
+      arrival: r.arrival ?? null,
       escalations: r.escalations.map((e) => ({ ...e, at: iso(e.at) })),
     })),
     messages: Object.values(a.messages).map((m) => ({ id: m.id, personId: m.personId, kind: m.kind, level: m.level, status: m.status, aboutPersonId: m.aboutPersonId, createdAt: iso(m.createdAt) })),
@@ -197,7 +198,7 @@ export function alertRoutes(svc: Services) {
     if ((c.req.header('accept') ?? '').includes('text/csv')) {
       c.header('Content-Type', 'text/csv; charset=utf-8');
       c.header('Content-Disposition', `attachment; filename="accountability.csv"; filename*=UTF-8''${encodeURIComponent('问责台账.csv')}`);
-      return c.body(reportCsv(report, svc.config.levels.timezone));
+      return c.body(reportCsv(report, svc.config.levels.timezone, (id) => ref.townships.get(id)?.name ?? id));
     }
     return reply(c, alertsApi.accountabilityReport, report);
   });

@@ -6,7 +6,7 @@ import { STAFF_ROLES } from '../../auth/credentials.js';
 import { seesAlert } from '../../auth/scope.js';
 import { capEvents, capMessages, capXml, xmlEscape } from '../../alerts/cap.js';
 import { feedAlerts } from '../../alerts/capFeed.js';
-import type { Alert } from '../../domain/alerts.js';
+import type { Alert } from '../../domain/alerts/index.js';
 
 /** CAP 1.2 for public warning systems: one alert, and an Atom feed of the open and recently ended ones. */
 export function capRoutes(svc: Services) {

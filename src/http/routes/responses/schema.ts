@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { plainText } from '../../../lib/text.js';
 import { LEVELS } from '../../../domain/levels.js';
 import { operations } from '../../api.js';
-import { isoTime, level as levelOut, maybeLevel, rainfallWindows } from '../../schemas.js';
+import { arrivalCheckSchema, isoTime, level as levelOut, maybeLevel, rainfallWindows } from '../../schemas.js';
 
 /** Request bodies of the response routes. JSON names are the contract (`notice` is the HQ's notice number). */
 const level = z.enum(LEVELS, { error: `level must be one of ${LEVELS.join(', ')}` });
@@ -75,6 +75,7 @@ const personStatus = z.object({
   arrivedAt: isoTime.nullable(),
   distanceM: z.number().nullable(),
   farFromPost: z.boolean().nullable(),
+  arrival: arrivalCheckSchema.nullable(),
 });
 
 export const responseDetailSchema = responseSummarySchema.extend({

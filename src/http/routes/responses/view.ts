@@ -1,5 +1,5 @@
 import type { Response } from '../../../domain/responses/model.js';
-import type { Alert } from '../../../domain/alerts.js';
+import type { Alert } from '../../../domain/alerts/index.js';
 import type { ReferenceSnapshot } from '../../../reference/store.js';
 
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
@@ -46,6 +46,7 @@ export function responseDetail(r: Response, callouts: ReadonlyMap<string, Alert>
         arrivedAt: iso(p.arrivedAt),
         distanceM: p.distanceM,
         farFromPost: p.farFromPost,
+        arrival: p.arrival ?? null,
       })),
     };
   });

@@ -1,5 +1,5 @@
-import type { EscalationStep, Policy } from '../config/policy.js';
-import { emptyEffects, pendingTimers, runEscalation, type Alert, type AlertContext, type DeadlineKind, type Effects, type Recipient } from './alerts.js';
+import type { DutyPolicy as Policy, EscalationStep } from '../policy.js';
+import { emptyEffects, pendingTimers, runEscalation, type Alert, type AlertContext, type DeadlineKind, type Effects, type Recipient } from './index.js';
 
 /**
  * Where each unanswered person stands on the escalation chain (升级), and 立即升级: the duty
