@@ -15,6 +15,7 @@ import type { Advisor } from './responses/advisor.js';
 import type { Metrics } from './ops/metrics.js';
 import type { ReceiptService } from './inbound/receipts.js';
 import type { OutsideWarningService } from './warnings/service.js';
+import type { RosterService } from './roster/service.js';
 
 /** What the HTTP adapters need, built once by the process (or by a test). */
 export interface Services {
@@ -31,6 +32,8 @@ export interface Services {
   advisor: Advisor;
   links: AnswerLinks;
   notices: NoticeService;
+  /** The duty roster (值班表): CSV import, swaps, calendars. */
+  roster: RosterService;
   duties: DutyRunner;
   /** The BullMQ queues (for /readyz and /metrics). */
   queues: Queue[];

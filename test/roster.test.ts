@@ -39,6 +39,12 @@ describe('POST /v1/admin/shifts/import', () => {
     expect((await svc.call('GET', '/v1/duty?from=2026-07-01&to=2026-07-05')).body).toEqual([]);
   });
 
+  it('lists the gaps the import leaves in the month it covers', async () => {
+    const res = await upload(fixture('month-utf8-bom.csv'), '&dryRun=1');
+    // The file covers 1–3 July: the rest of July (to 1 August 08:00) has neither 带班领导 nor 值班员.
+    expect(res.body.gaps).toEqual([{ from: '2026-07-04T00:00:00.000Z', to: '2026-08-01T00:00:00.000Z', missing: ['duty-officer', 'shift-leader'] }]);
+  });
+
   it('imports a month saved as UTF-8 with BOM, shifts from 08:00 to 08:00', async () => {
     const res = await upload(fixture('month-utf8-bom.csv'));
     expect(res.status).toBe(200);

@@ -15,7 +15,7 @@ import { cityRoutes } from './routes/city.js';
 import { capRoutes } from './routes/cap.js';
 import { noticeRoutes } from './routes/notices.js';
 import { referenceRoutes } from './routes/reference.js';
-import { dutyRoutes } from './routes/duty.js';
+import { rosterRoutes } from './routes/roster.js';
 import { answerRoutes } from './routes/answer.js';
 import { boardRoutes } from '../ui/routes.js';
 import { queueDashboard } from './routes/queues.js';
@@ -74,7 +74,7 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.route('/', stationRoutes(svc));
   app.route('/', townshipRoutes(svc));
   app.route('/', adminRoutes(svc));
-  app.route('/', dutyRoutes(svc));
+  app.route('/', rosterRoutes(svc));
   app.route('/', referenceRoutes(svc));
   app.route('/', capRoutes(svc));
   app.route('/', alertRoutes(svc));

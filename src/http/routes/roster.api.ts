@@ -13,6 +13,8 @@ export const swapBody = z.strictObject({
 });
 
 const named = z.object({ id: z.string(), name: z.string() });
+const gapSchema = z.object({ from: isoTime, to: isoTime, missing: z.array(z.enum(['duty-officer', 'shift-leader'])) });
+
 export const shiftViewSchema = z.object({
   id: z.string(),
   start: isoTime,
@@ -24,7 +26,7 @@ export const shiftViewSchema = z.object({
   officers: z.array(named),
 });
 
-export const dutyApi = operations({
+export const rosterApi = operations({
   importShifts: {
     method: 'post',
     path: '/v1/admin/shifts/import',
@@ -42,6 +44,7 @@ export const dutyApi = operations({
       updated: z.number().int(),
       unchanged: z.number().int(),
       shifts: z.array(shiftViewSchema.extend({ change: z.enum(['created', 'updated', 'unchanged']) })),
+      gaps: z.array(gapSchema).meta({ description: 'What the months the file covers still lack once it is in: moments without a 带班领导 (shift-leader) or 值班员 (duty-officer)' }),
     }),
     errors: [415, 422],
   },
@@ -55,7 +58,7 @@ export const dutyApi = operations({
     roles: STAFF,
     query: { days: '1–92, default 14' },
     status: 200,
-    response: z.array(z.object({ from: isoTime, to: isoTime, missing: z.array(z.string()) })),
+    response: z.array(gapSchema),
   },
   swapShift: {
     method: 'post',
