@@ -34,6 +34,8 @@ import { Metrics } from './ops/metrics.js';
 import { DutyRunner } from './duties/runner.js';
 import { dutyJobs, RedisSlotLock, startDutySchedule } from './duties/cron.js';
 import { RosterService } from './roster/service.js';
+import { BoardSessions } from './auth/sessions.js';
+import { SignInCodes, staffByPhone } from './auth/signInCodes.js';
 import { inboundSecrets, ReceiptService, type ReceiptDeps } from './inbound/receipts.js';
 
 /**
@@ -111,13 +113,24 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const responses = new ResponseService({ store: new ResponseStore(redis, keys), alerts, notices, reference, config: opts.config, now, log });
   const advisor = new Advisor({ redis, keys, config: opts.config, reference, alerts, responses, notices, now, log });
   const duties = new DutyRunner({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, responses: responses.store, now, log });
-  const roster = new RosterService({ redis, keys, reference, notices, timezone: opts.config.levels.timezone, dayStartHour: opts.config.levels.dayStartHour, now });
+  const roster = new RosterService({ redis, keys, reference, notices, credentials, publicUrl: opts.config.policy.publicUrl, timezone: opts.config.levels.timezone, dayStartHour: opts.config.levels.dayStartHour, now });
+  const signInCfg = opts.config.service.signIn;
+  const sessions = new BoardSessions(redis, keys, credentials, signInCfg.sessionLength, async (id) => (await reference.snapshot()).people.has(id));
+  const signIn = new SignInCodes({
+    redis,
+    keys,
+    limits: signInCfg,
+    lookup: async (phone) => staffByPhone(phone, await reference.snapshot({ fresh: true }), await credentials.listTokens(), now()),
+    sms: () => channels.get('sms'),
+    now,
+    log,
+  });
   const queues = [queue, alertsQueue];
   const metrics = new Metrics({ redis, keys, reference, alerts: alerts.store, queues, now });
   const secrets = opts.inboundSecrets ?? inboundSecrets(opts.config.channels, opts.env ?? process.env, (msg) => log.warn(msg));
   const receipts = new ReceiptService({ redis, keys, alerts, reference, scheduler, secrets: secrets as ReceiptDeps['secrets'], log });
   const outside = new OutsideWarningService({ redis, keys, config: opts.config, reference, reconcile: (id) => alerts.reconcile(id), advise: () => advisor.advise(), now, log });
-  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, roster, duties, queues, metrics, receipts, outside, deployment: { drill, keyPrefix: keys.prefix }, capNumbers: new CapNumbers(redis, keys), now, log };
+  const services: Services = { config: opts.config, redis, keys, reference, credentials, sessions, signIn, kicker, alerts, responses, advisor, links, notices, roster, duties, queues, metrics, receipts, outside, deployment: { drill, keyPrefix: keys.prefix }, capNumbers: new CapNumbers(redis, keys), now, log };
 
   const workers: Worker[] = [];
   if (opts.workers) {

@@ -16,6 +16,8 @@ import type { Metrics } from './ops/metrics.js';
 import type { ReceiptService } from './inbound/receipts.js';
 import type { OutsideWarningService } from './warnings/service.js';
 import type { RosterService } from './roster/service.js';
+import type { BoardSessions } from './auth/sessions.js';
+import type { SignInCodes } from './auth/signInCodes.js';
 
 /** What the HTTP adapters need, built once by the process (or by a test). */
 export interface Services {
@@ -24,6 +26,9 @@ export interface Services {
   keys: Keys;
   reference: ReferenceStore;
   credentials: CredentialStore;
+  /** Board sign-in sessions (cookie session ids) and sign-in by a code sent by SMS. */
+  sessions: BoardSessions;
+  signIn: SignInCodes;
   /** Wakes the evaluation workers after an ingest. */
   kicker: { kick(): void };
   alerts: AlertService;

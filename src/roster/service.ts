@@ -4,7 +4,8 @@ import type { ReferenceSnapshot, ReferenceStore } from '../reference/store.js';
 import type { Shift } from '../reference/schema.js';
 import type { NoticeService } from '../notices/service.js';
 import { RecordStore } from '../reference/records.js';
-import { readAudit, type AuditEntry } from '../audit/log.js';
+import { auditArgs, readAudit, type AuditEntry } from '../audit/log.js';
+import type { CredentialStore } from '../auth/credentials.js';
 import { zoneOffset } from '../domain/hydroDay.js';
 import { localTimeText } from '../domain/wording.js';
 import { decodeText, parseCsv, rosterShifts, type RosterProblem } from './csv.js';
@@ -30,6 +31,8 @@ export class RosterError extends Error {
 export type ShiftChange = 'created' | 'updated' | 'unchanged';
 export interface ImportRow {
   row: number;
+  /** The row's cells as written. */
+  cells: string[];
   shift: Shift | null;
   change: ShiftChange | null;
   problems: RosterProblem[];
@@ -50,7 +53,7 @@ export class RosterService {
   private readonly records: RecordStore;
 
   constructor(
-    private readonly d: { redis: Redis; keys: Keys; reference: ReferenceStore; notices: NoticeService; timezone: string; dayStartHour: number; now: () => number },
+    private readonly d: { redis: Redis; keys: Keys; reference: ReferenceStore; notices: NoticeService; credentials: CredentialStore; publicUrl: string; timezone: string; dayStartHour: number; now: () => number },
   ) {
     this.records = new RecordStore(d.redis, d.keys, d.reference, d.now);
   }
@@ -69,7 +72,8 @@ export class RosterService {
     const year = opts.year ?? new Date(this.d.now()).getUTCFullYear();
     const { text, encoding } = decodeText(bytes);
     const ref = await this.d.reference.snapshot({ fresh: true });
-    const parsed = rosterShifts(parseCsv(text), [...ref.people.values()], { startHour, offsetMinutes: zoneOffset(this.d.now(), this.d.timezone) / 60_000, year });
+    const table = parseCsv(text);
+    const parsed = rosterShifts(table, [...ref.people.values()], { startHour, offsetMinutes: zoneOffset(this.d.now(), this.d.timezone) / 60_000, year });
     const changes = parsed.shifts.map((s) => {
       const before = ref.shifts.find((x) => x.id === s.id);
       const { row: _row, ...record } = s;
@@ -79,7 +83,7 @@ export class RosterService {
     });
     const counts = { created: 0, updated: 0, unchanged: 0 };
     for (const x of changes) counts[x.change]++;
-    const rows = rowsOf(parsed.problems, changes);
+    const rows = rowsOf(parsed.problems, changes, table);
     const after = [...ref.shifts.filter((s) => !changes.some((x) => x.record.id === s.id)), ...changes.map((x) => x.record)];
     const outcome: ImportOutcome = { dryRun: opts.dryRun, encoding, counts, shifts: changes.map(({ record, change }) => ({ record, change })), rows, problems: parsed.problems, gaps: gapsOfMonths(after, changes.map((x) => x.record)) };
     if (opts.dryRun || parsed.problems.length > 0 || changes.length === 0) return outcome;
@@ -137,6 +141,13 @@ export class RosterService {
     return readAudit(this.d.redis, this.d.keys, { limit: 500, target: `shifts/${id}` });
   }
 
+  /** A new calendar token for the person (audited) and the address their phone calendar subscribes to. */
+  async calendarLink(personId: string, audit: { actor: string; role: string; requestId?: string }): Promise<string> {
+    const { id, token, record } = await this.d.credentials.createToken('calendar', personId, '值班表页面');
+    await this.d.redis.xadd(...auditArgs(this.d.keys, { at: new Date(this.d.now()).toISOString(), ...audit, action: 'calendar-tokens.create', target: `tokens/${id}`, before: null, after: record }));
+    return `${this.d.publicUrl.replace(/\/$/, '')}/v1/duty.ics?token=${encodeURIComponent(token)}`;
+  }
+
   /** A person's shifts as RFC 5545 text, or null when there is no such person. */
   async calendar(personId: string): Promise<string | null> {
     const ref = await this.d.reference.snapshot();
@@ -162,9 +173,9 @@ export class RosterService {
   }
 }
 
-function rowsOf(problems: RosterProblem[], changes: Array<{ record: Shift; change: ShiftChange; row: number }>): ImportRow[] {
+function rowsOf(problems: RosterProblem[], changes: Array<{ record: Shift; change: ShiftChange; row: number }>, table: string[][]): ImportRow[] {
   const byRow = new Map<number, ImportRow>();
-  const at = (row: number) => byRow.get(row) ?? byRow.set(row, { row, shift: null, change: null, problems: [] }).get(row)!;
+  const at = (row: number) => byRow.get(row) ?? byRow.set(row, { row, cells: table[row - 1] ?? [], shift: null, change: null, problems: [] }).get(row)!;
   for (const c of changes) Object.assign(at(c.row), { shift: c.record, change: c.change });
   for (const p of problems) at(p.row).problems.push(p);
   return [...byRow.values()].sort((a, b) => a.row - b.row);
