@@ -47,6 +47,12 @@ const shiftMonth = (m: Month, by: number): string => {
   return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
 };
 
+/** `7月1日 周三`: the local date a shift or day starts on. */
+function dayLabel(t: number, tz: string): string {
+  const d = localParts(t, tz);
+  return `${d.month}月${d.day}日 周${WEEKDAYS[new Date(Date.UTC(d.year, d.month - 1, d.day)).getUTCDay()]}`;
+}
+
 interface DayRow {
   day: number;
   label: string;
@@ -64,8 +70,7 @@ function monthRows(m: Month, ref: ReferenceSnapshot, tz: string, startHour: numb
     const stop = localToInstant(m.year, m.month, i + 2, startHour, tz);
     const shift = ref.shifts.find((s) => Date.parse(s.start) <= start && start < Date.parse(s.end));
     const missing = [...new Set(gaps.filter((g) => g.from < stop && g.to > start).flatMap((g) => g.missing))].sort().reverse();
-    const weekday = new Date(Date.UTC(m.year, m.month - 1, i + 1)).getUTCDay();
-    return { day: i + 1, label: `${m.month}月${i + 1}日 周${WEEKDAYS[weekday]}`, start, shift, missing, today: start <= now && now < stop };
+    return { day: i + 1, label: dayLabel(start, tz), start, shift, missing, today: start <= now && now < stop };
   });
 }
 
@@ -77,11 +82,11 @@ function MonthTable(p: { rows: DayRow[]; name: (id: string) => string; canSwap: 
         {p.rows.map((r) => (
           <tr class={[r.missing.length ? 'gap' : '', r.today ? 'today' : ''].filter(Boolean).join(' ')} data-day={String(r.day)}>
             <td class="date" data-label="日期">{r.label}</td>
-            <td class="name" data-label="带班领导">{r.shift ? p.name(r.shift.leaderId) : '—'}</td>
-            <td class="name" data-label="值班员">{r.shift ? r.shift.officerIds.map(p.name).join('、') : '—'}</td>
-            <td class="phone" data-label="值班电话">{r.shift?.phone ? <a href={`tel:${r.shift.phone}`}>{r.shift.phone}</a> : '—'}</td>
-            <td data-label="状态">{r.missing.length ? <span class="gap-mark">{r.missing.length === 2 ? '无人值班' : r.missing.map((x) => MISSING[x]).join('、')}</span> : '已排班'}</td>
-            {p.canSwap && <td data-label="换班">{r.shift ? <a href={`/board/roster/swap/${encodeURIComponent(r.shift.id)}`}>换班</a> : ''}</td>}
+            <td class={r.shift ? 'name' : 'name empty'} data-label="带班领导">{r.shift ? p.name(r.shift.leaderId) : '—'}</td>
+            <td class={r.shift ? 'name' : 'name empty'} data-label="值班员">{r.shift ? r.shift.officerIds.map(p.name).join('、') : '—'}</td>
+            <td class={r.shift?.phone ? 'phone' : 'phone empty'} data-label="值班电话">{r.shift?.phone ? <a href={`tel:${r.shift.phone}`}>{r.shift.phone}</a> : '—'}</td>
+            <td class="state" data-label="状态">{r.missing.length ? <span class="gap-mark">{r.missing.length === 2 ? '无人值班' : r.missing.map((x) => MISSING[x]).join('、')}</span> : '已排班'}</td>
+            {p.canSwap && <td class={r.shift ? 'swap' : 'swap empty'} data-label="换班">{r.shift ? <a href={`/board/roster/swap/${encodeURIComponent(r.shift.id)}`}>换班</a> : ''}</td>}
           </tr>
         ))}
       </tbody>
@@ -106,7 +111,7 @@ function DryRun(p: { out: ImportOutcome; csv: string; year: number; name: (id: s
           {p.out.rows.filter((r) => r.row > 1).map((r) => (
             <tr class={r.problems.length ? 'row-error' : 'row-ok'} data-row={String(r.row)}>
               <td data-label="行">第{r.row}行</td>
-              <td class="date" data-label="日期">{r.shift ? localTimeText(Date.parse(r.shift.start), p.tz).slice(0, 10) : (r.cells[0] ?? '')}</td>
+              <td class="date" data-label="日期">{r.shift ? dayLabel(Date.parse(r.shift.start), p.tz) : (r.cells[0] ?? '')}</td>
               <td class="name" data-label="带班领导">{r.shift ? p.name(r.shift.leaderId) : (r.cells[1] ?? '')}</td>
               <td class="name" data-label="值班员">{r.shift ? r.shift.officerIds.map(p.name).join('、') : (r.cells[2] ?? '')}</td>
               <td class="phone" data-label="值班电话">{r.shift?.phone ?? (r.cells[3] ?? '')}</td>
@@ -233,7 +238,7 @@ export function rosterPages(app: Hono<BoardEnv>, svc: Services, signedIn: (html:
     return c.html(
       <Page title="换班" principal={c.get('staff')} extra>
         <main class="roster">
-          <h2>换班：{localTimeText(Date.parse(shift.start), tz)} 至 {localTimeText(Date.parse(shift.end), tz)}</h2>
+          <h2>换班：{dayLabel(Date.parse(shift.start), tz)} {localTimeText(Date.parse(shift.start), tz).slice(-5)} 至 {dayLabel(Date.parse(shift.end), tz)} {localTimeText(Date.parse(shift.end), tz).slice(-5)}</h2>
           <form method="post" action={`/board/roster/swap/${encodeURIComponent(shift.id)}`} id="swap-form">
             <fieldset>
               <legend>换下</legend>
