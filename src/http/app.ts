@@ -70,7 +70,7 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.use('/v1/*', rateLimit(limits, clients, buckets));
   app.use('/a/*', answerLinkLimit(limits, clients, buckets, svc.links, svc.now));
   app.use('/board/login', loginLimit(limits, clients, buckets));
-  app.use('/board/login/*', loginLimit(limits, clients, buckets));
+  app.use('/board/login/:step', loginLimit(limits, clients, buckets)); // code and verify; not /board/login twice
   app.route('/', readingRoutes(svc));
   app.route('/', stationRoutes(svc));
   app.route('/', townshipRoutes(svc));
