@@ -58,6 +58,7 @@ describe.skipIf(!browserAvailable)('sign-in and the roster page in a browser', (
     await p.waitForSelector('#code-form');
     expect(await p.textContent('.login')).toContain('验证码已通过短信发送');
     await screenshot(p, 'signin-code', size);
+    await svc.runtime.services.signIn.settled(); // the SMS goes out after the answer
     const sms = fake.of('sms').slice(before).find((r) => String(r.json?.phone) === phone);
     const code = /验证码：(\d{6})/.exec(String(sms?.json?.text))?.[1];
     expect(code, 'the code arrived at the SMS gateway').toMatch(/^\d{6}$/);

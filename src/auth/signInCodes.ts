@@ -82,6 +82,7 @@ type CodeRedis = Redis & {
 
 export class SignInCodes {
   private readonly redis: CodeRedis;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly d: {
@@ -122,6 +123,19 @@ export class SignInCodes {
     await this.redis.multi().del(key).hset(key, { salt, hash: hashSecret(`${salt}:${code}`), personId: who.personId, role: who.role, attempts: 0 }).pexpire(key, limits.codeTtl).exec();
     const minutes = Math.max(1, Math.round(limits.codeTtl / 60_000));
     const text = `防汛值守登录验证码：${code}，${minutes}分钟内有效，仅可使用一次。如非本人操作，请勿告知他人。`;
+    // Sent after the answer, so the answer takes no longer for a known number than for an unknown one.
+    const sending = this.deliver(phone, who, code, text).finally(() => this.inFlight.delete(sending));
+    this.inFlight.add(sending);
+    return { outcome: 'sent' };
+  }
+
+  /** Resolves once the codes being sent have gone to the provider (tests, shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+
+  private async deliver(phone: string, who: { personId: string; name: string; role: StaffRole }, code: string, text: string): Promise<void> {
+    const phoneHash = hashSecret(`phone:${phone}`);
     const sms = this.d.sms();
     const result = sms
       ? await sms.send(phone, {
@@ -140,11 +154,10 @@ export class SignInCodes {
           deadline: null,
           params: { code, name: who.name },
           template: 'sign-in-code',
-        })
+        }).catch((err: unknown) => ({ ok: false, error: String(err) }))
       : { ok: false, error: 'no SMS channel is configured' };
     // Never logged: the code or the number. The person's id says whose sign-in failed.
     if (!result.ok) this.d.log.warn({ personId: who.personId, error: result.error }, 'sign-in code not delivered');
-    return { outcome: 'sent' };
   }
 
   /** Checks a code: right (used up), wrong (one attempt gone), expired/unknown, or exhausted. */
