@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertDataset, startService, testConfig, type TestService } from './helpers.js';
 import { startFakeProviders, FAKE_SECRETS, type FakeProviders } from './support/fakeProviders.js';
-import { HttpSms, SmsChannel } from '../src/channels/sms.js';
+import { AliyunSms, HttpSms, SmsChannel } from '../src/channels/sms.js';
 import { hashSecret } from '../src/auth/credentials.js';
 import { normalisePhone } from '../src/auth/signInCodes.js';
 
@@ -148,6 +148,24 @@ describe('sign-in by a code sent by SMS', () => {
     let status = 200;
     for (let i = 0; i < 50 && status === 200; i++) status = (await askCode(`135000000${String(i).padStart(2, '0')}`)).status;
     expect(status).toBe(429);
+  });
+});
+
+describe('sign-in codes by Aliyun SMS', () => {
+  const aliyun = (signInTemplateCode?: string) =>
+    new AliyunSms('aliyun', { baseUrl: fake.url, regionId: 'cn-hangzhou', accessKeyId: FAKE_SECRETS.aliyunId, accessKeySecret: FAKE_SECRETS.aliyunSecret, signName: '宁国防汛', templateCode: 'SMS_ALERT', ...(signInTemplateCode ? { signInTemplateCode } : {}) }, 2_000);
+  const message = { messageId: 'signin:x', alertId: '', townshipId: '', level: null, personId: 'p-duty', personName: '值班员乙', mobile: DUTY_PHONE, role: 'duty', title: '登录验证码', text: '防汛值守登录验证码：123456', markdown: '', ackUrl: null, deadline: null, params: { code: '123456', name: '值班员乙' }, template: 'sign-in-code' as const };
+
+  it('go by the 验证码 template with the code alone, never by the alert template', async () => {
+    const before = fake.of('aliyun').length;
+    const sent = await aliyun('SMS_CODE').send(DUTY_PHONE, message);
+    expect(sent.ok, sent.error).toBe(true);
+    const req = fake.of('aliyun').slice(before)[0]!;
+    expect(req.ok, req.problem).toBe(true); // signed as Aliyun checks it
+    expect(req.query).toMatchObject({ TemplateCode: 'SMS_CODE', TemplateParam: '{"code":"123456"}' });
+    const without = await aliyun().send(DUTY_PHONE, message);
+    expect(without).toMatchObject({ ok: false, retryable: false });
+    expect(fake.of('aliyun').length).toBe(before + 1); // nothing sent with the alert template
   });
 });
 
