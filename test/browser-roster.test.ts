@@ -116,18 +116,27 @@ describe.skipIf(!browserAvailable)('sign-in and the roster page in a browser', (
     expect(narrowest.chars, narrowest.where).toBeGreaterThanOrEqual(4);
     expect(await p.locator('#upload').count()).toBe(0); // only administrators import
 
-    await p.click('#month tr[data-day="3"] a[href^="/board/roster/swap/"]');
-    await p.waitForSelector('#swap-form');
-    await screenshot(p, 'roster-swap', 'phone');
-    await p.check('input[name=from][value=p-duty]');
-    await p.selectOption('#swap-to', 'p-duty2');
-    await p.fill('input[name=reason]', '调休');
-    await p.click('#swap-submit');
-    await p.waitForSelector('.notice');
-    expect(await p.textContent('.notice')).toContain('已换班');
+    /** On a day's 换班 page: `from` leaves, `to` comes (and with `withShift` the two exchange shifts). */
+    const swapOnPage = async (day: number, fields: { from: string; to: string; reason?: string; withShift?: string }, shot?: string) => {
+      await p.click(`#month tr[data-day="${day}"] a[href^="/board/roster/swap/"]`);
+      await p.waitForSelector('#swap-form');
+      if (shot) await screenshot(p, shot, 'phone');
+      await p.check(`input[name=from][value=${fields.from}]`);
+      await p.selectOption('#swap-to', fields.to);
+      if (fields.withShift) await p.selectOption('#swap-with', fields.withShift);
+      if (fields.reason) await p.fill('input[name=reason]', fields.reason);
+      await p.click('#swap-submit');
+      await p.waitForSelector('.notice');
+      expect(await p.textContent('.notice')).toContain('已调整，双方已收到通知');
+    };
+    await swapOnPage(3, { from: 'p-duty', to: 'p-duty2', reason: '调休' }, 'roster-swap');
     expect(await p.textContent('#month tr[data-day="3"]')).toContain('值班员丁');
     const history = await svc.call('GET', '/v1/admin/shifts/duty-2026-07-03/history');
     expect(history.body[0]).toMatchObject({ action: 'shifts.swap', actor: 'p-duty', role: 'duty' });
+    // 换班: on 10 July 值班员乙 exchanges with 值班员丁, who now has 3 July.
+    await swapOnPage(10, { from: 'p-duty', to: 'p-duty2', withShift: 'duty-2026-07-03' });
+    expect(await p.textContent('#month tr[data-day="10"]')).toContain('值班员丁');
+    expect(await p.textContent('#month tr[data-day="3"]')).toContain('值班员乙');
 
     await p.click('#make-calendar');
     await p.waitForSelector('#calendar-url');

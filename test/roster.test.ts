@@ -148,3 +148,21 @@ describe('swaps and the calendar', () => {
     expect(escapeText('a,b;c\\d\ne')).toBe('a\\,b\\;c\\\\d\\ne');
   });
 });
+
+describe('exchanges', () => {
+  it('exchanges two people\'s shifts (换班), both changes in the history, and changes nothing when one side does not fit', async () => {
+    // 1 July: 值班员丁 (p-duty2) on duty; 2 July: 西津街道主任 (p-head) since the swap above.
+    const refused = await svc.call('POST', '/v1/admin/shifts/duty-2026-07-01/swap', { body: { from: 'p-duty2', to: 'p-head', withShift: 'duty-2026-07-03' } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('not_on_shift');
+    expect((await svc.call('GET', '/v1/duty?from=2026-07-01&to=2026-07-02')).body[0].officerIds).toEqual(['p-duty', 'p-duty2']);
+    const res = await svc.call('POST', '/v1/admin/shifts/duty-2026-07-01/swap', { body: { from: 'p-duty2', to: 'p-head', withShift: 'duty-2026-07-02', reason: '家中有事' } });
+    expect(res.status).toBe(200);
+    expect(res.body.officerIds).toEqual(['p-duty', 'p-head']);
+    expect(res.body.exchanged).toMatchObject({ id: 'duty-2026-07-02', officerIds: ['p-duty', 'p-duty2'] });
+    for (const id of ['duty-2026-07-01', 'duty-2026-07-02']) expect((await svc.call('GET', `/v1/admin/shifts/${id}/history`)).body[0].action).toBe('shifts.swap');
+    const notice = (await svc.call('GET', '/v1/notices?kind=shift-change')).body.find((n: any) => n.text.includes('互换班次')); // one clock: order by time cannot tell
+    expect(notice.text).toBe('07月01日 08:00 至 07月02日 08:00 的值班员值班员丁与 07月02日 08:00 至 07月03日 08:00 的值班员西津街道主任互换班次（家中有事）。');
+    expect(notice.personIds.sort()).toEqual(['p-duty2', 'p-head']);
+  });
+});

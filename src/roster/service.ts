@@ -108,32 +108,51 @@ export class RosterService {
     return `${localTimeText(Date.parse(s.start), this.d.timezone)} 至 ${localTimeText(Date.parse(s.end), this.d.timezone)}`;
   }
 
-  /** `from` hands their place on the shift to `to` (audited, both told). */
-  async swap(id: string, body: { from: string; to: string; reason?: string }, audit: { actor: string; role: string; requestId?: string }): Promise<{ shift: Shift; version: number }> {
+  /**
+   * `from` hands their place on the shift to `to`; with `withShift`, the two exchange shifts
+   * (换班): `to` takes `from`'s place here and `from` takes `to`'s place on `withShift`. Both
+   * writes are compare-and-set on the shifts' versions; when the second one loses a race the
+   * first is put back. Audited, and both people are told.
+   */
+  async swap(id: string, body: { from: string; to: string; reason?: string; withShift?: string }, audit: { actor: string; role: string; requestId?: string }): Promise<{ shift: Shift; version: number; exchanged: { shift: Shift; version: number } | null }> {
     const ref = await this.d.reference.snapshot({ fresh: true });
+    if (!ref.people.has(body.to)) throw new RosterError('unknown_person', `No person "${body.to}"`);
+    const here = await this.loadForSwap(id, body.from, body.to);
+    const there = body.withShift ? await this.loadForSwap(body.withShift, body.to, body.from) : null;
+    if (there && there.shift.id === here.shift.id) throw new RosterError('already_on_shift', 'withShift must be another shift than the one swapped');
+    const out = await this.records.write('shifts', id, here.updated, here.version, { ...audit, action: 'shifts.swap', before: here.shift });
+    if (!out.ok) throw new RosterError(out.code as RosterError['code'], out.message, undefined, out.status === 404 ? 404 : out.status);
+    let exchanged: { shift: Shift; version: number } | null = null;
+    if (there) {
+      const second = await this.records.write('shifts', there.shift.id, there.updated, there.version, { ...audit, action: 'shifts.swap', before: there.shift });
+      if (!second.ok) {
+        await this.records.write('shifts', id, here.shift, out.version, { ...audit, action: 'shifts.swap-undone', before: here.updated });
+        throw new RosterError(second.code as RosterError['code'], second.message, undefined, second.status === 404 ? 404 : second.status);
+      }
+      exchanged = { shift: there.updated, version: second.version };
+    }
+    const name = this.name(ref);
+    const why = body.reason ? `（${body.reason}）` : '';
+    const text = there
+      ? `${this.span(here.shift)} 的${here.role}${name(body.from)}与 ${this.span(there.shift)} 的${there.role}${name(body.to)}互换班次${why}。`
+      : `${this.span(here.shift)} 的${here.role}由${name(body.from)}调整为${name(body.to)}${why}。`;
+    await this.d.notices.send({ kind: 'shift-change', key: `shift-change:${id}:${out.version}`, title: '【值班调整】', text, personIds: [body.from, body.to] });
+    return { shift: here.updated, version: out.version, exchanged };
+  }
+
+  /** A shift, with `leaving` replaced by `coming` (leader or officer), checked. */
+  private async loadForSwap(id: string, leaving: string, coming: string): Promise<{ shift: Shift; updated: Shift; version: number; role: string }> {
     const stored = await this.records.get('shifts', id);
     if (!stored) throw new RosterError('not_found', `No shift "${id}"`, undefined, 404);
     const shift = stored.record as Shift;
-    if (!ref.people.has(body.to)) throw new RosterError('unknown_person', `No person "${body.to}"`);
     let updated: Shift;
-    if (shift.leaderId === body.from) updated = { ...shift, leaderId: body.to };
-    else if (shift.officerIds.includes(body.from)) updated = { ...shift, officerIds: shift.officerIds.map((o) => (o === body.from ? body.to : o)) };
-    else throw new RosterError('not_on_shift', `${body.from} is not on shift ${id} (leader ${shift.leaderId}, officers ${shift.officerIds.join(', ')})`);
+    if (shift.leaderId === leaving) updated = { ...shift, leaderId: coming };
+    else if (shift.officerIds.includes(leaving)) updated = { ...shift, officerIds: shift.officerIds.map((o) => (o === leaving ? coming : o)) };
+    else throw new RosterError('not_on_shift', `${leaving} is not on shift ${id} (leader ${shift.leaderId}, officers ${shift.officerIds.join(', ')})`);
     if (new Set([updated.leaderId, ...updated.officerIds]).size !== 1 + updated.officerIds.length) {
-      throw new RosterError('already_on_shift', `${body.to} is already on shift ${id}`);
+      throw new RosterError('already_on_shift', `${coming} is already on shift ${id}`);
     }
-    const out = await this.records.write('shifts', id, updated, stored.version, { ...audit, action: 'shifts.swap', before: shift });
-    if (!out.ok) throw new RosterError(out.code as RosterError['code'], out.message, undefined, out.status === 404 ? 404 : out.status);
-    const name = this.name(ref);
-    const role = shift.leaderId === body.from ? '带班领导' : '值班员';
-    await this.d.notices.send({
-      kind: 'shift-change',
-      key: `shift-change:${id}:${out.version}`,
-      title: '【值班调整】',
-      text: `${this.span(shift)} 的${role}由${name(body.from)}调整为${name(body.to)}${body.reason ? `（${body.reason}）` : ''}。`,
-      personIds: [body.from, body.to],
-    });
-    return { shift: updated, version: out.version };
+    return { shift, updated, version: stored.version, role: shift.leaderId === leaving ? '带班领导' : '值班员' };
   }
 
   /** Every change of a shift, newest first. */

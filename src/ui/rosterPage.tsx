@@ -15,7 +15,7 @@ import type { BoardEnv } from './routes.js';
 /**
  * /board/roster: the month's 值班表 (带班领导, 值班员, 值班电话 per day, gaps marked) for staff;
  * administrators upload the monthly CSV (a dry run shown row by row, then the import), duty
- * officers and administrators swap a person on a shift, and everyone with a person copies a
+ * officers and administrators swap a person on a shift or exchange two people's shifts, and everyone with a person copies a
  * personal calendar address (a calendar-only token). Cards instead of a table under 600 px.
  */
 const WEEKDAYS = ['日', '一', '二', '三', '四', '五', '六'];
@@ -205,7 +205,7 @@ export function rosterPages(app: Hono<BoardEnv>, svc: Services, signedIn: (html:
     );
   };
 
-  app.get('/board/roster', signedIn(true), (c) => page(c, { notice: c.req.query('done') ? '值班表已导入。' : c.req.query('swapped') ? '已换班，双方已收到通知。' : undefined }));
+  app.get('/board/roster', signedIn(true), (c) => page(c, { notice: c.req.query('done') ? '值班表已导入。' : c.req.query('swapped') ? '已调整，双方已收到通知。' : undefined }));
 
   app.post('/board/roster/import', signedIn(true), change('admin'), async (c) => {
     const form = await c.req.parseBody();
@@ -235,6 +235,9 @@ export function rosterPages(app: Hono<BoardEnv>, svc: Services, signedIn: (html:
     if (!shift) return page(c, { error: REFUSED.not_found }, 404);
     const name = (id: string) => ref.people.get(id)?.name ?? id;
     const people = [...ref.people.values()].sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
+    // Shifts to exchange with (换班): a month either side; the other person must be on the one chosen.
+    const around = (s: Shift) => Math.abs(Date.parse(s.start) - Date.parse(shift.start)) <= 31 * 86_400_000;
+    const nearby = ref.shifts.filter((s) => s.id !== shift.id && around(s)).sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
     return c.html(
       <Page title="换班" principal={c.get('staff')} extra>
         <main class="roster">
@@ -247,6 +250,13 @@ export function rosterPages(app: Hono<BoardEnv>, svc: Services, signedIn: (html:
               ))}
             </fieldset>
             <label>换上 <select name="to" required id="swap-to">{people.map((p) => <option value={p.id}>{p.name}{p.title ? `（${p.title}）` : ''}</option>)}</select></label>
+            <label>
+              与对方换班（可选）
+              <select name="withShift" id="swap-with">
+                <option value="">不换班，仅由对方替班</option>
+                {nearby.map((s) => <option value={s.id}>{dayLabel(Date.parse(s.start), tz)}：带班 {name(s.leaderId)}，值班 {s.officerIds.map(name).join('、')}</option>)}
+              </select>
+            </label>
             <label>原因 <input type="text" name="reason" maxlength={500} placeholder="如：调休" /></label>
             <button type="submit" class="primary" id="swap-submit">确认换班</button> <a href={`/board/roster?month=${shift.start.slice(0, 7)}`}>取消</a>
           </form>
@@ -261,7 +271,8 @@ export function rosterPages(app: Hono<BoardEnv>, svc: Services, signedIn: (html:
     const reason = str('reason');
     if (/[\u0000-\u001f\u007f]/.test(reason)) return page(c, { error: '原因不能包含换行或控制字符' }, 400);
     try {
-      const out = await svc.roster.swap(c.req.param('id'), { from: str('from'), to: str('to'), ...(reason ? { reason: reason.slice(0, 500) } : {}) }, audit(c));
+      const withShift = str('withShift');
+      const out = await svc.roster.swap(c.req.param('id'), { from: str('from'), to: str('to'), ...(reason ? { reason: reason.slice(0, 500) } : {}), ...(withShift ? { withShift } : {}) }, audit(c));
       return c.redirect(`/board/roster?month=${out.shift.start.slice(0, 7)}&swapped=1`, 303);
     } catch (err) {
       if (err instanceof RosterError) return page(c, { error: REFUSED[err.code] }, err.status === 404 ? 404 : err.status === 412 ? 412 : 409);

@@ -10,6 +10,8 @@ export const swapBody = z.strictObject({
   from: z.string().min(1, 'from: the person leaving the shift'),
   to: z.string().min(1, 'to: the person taking it'),
   reason: plainText(500).optional(),
+  /** 换班: the id of a shift `to` is on; the two exchange shifts (from takes to's place there). */
+  withShift: z.string().min(1).optional().meta({ description: "Exchange (换班): a shift `to` is on; `from` takes `to`'s place there as `to` takes `from`'s here" }),
 });
 
 const named = z.object({ id: z.string(), name: z.string() });
@@ -63,12 +65,12 @@ export const rosterApi = operations({
   swapShift: {
     method: 'post',
     path: '/v1/admin/shifts/{id}/swap',
-    summary: 'Swap a person on a shift (kept in the history)',
+    summary: 'Swap a person on a shift, or exchange two people\'s shifts with withShift (kept in the history)',
     tag: 'Duty roster',
     roles: ['admin', 'duty'],
     body: swapBody,
     status: 200,
-    response: shiftViewSchema.extend({ version, reason: z.string().nullable() }),
+    response: shiftViewSchema.extend({ version, reason: z.string().nullable(), exchanged: shiftViewSchema.extend({ version }).nullable().meta({ description: 'With withShift: the other shift after the exchange' }) }),
   },
   shiftHistory: { method: 'get', path: '/v1/admin/shifts/{id}/history', summary: 'Every change of a shift', tag: 'Duty roster', roles: ['admin', 'duty'], status: 200, response: z.array(auditEntrySchema) },
   dutyCalendar: {

@@ -110,7 +110,9 @@ export function rosterRoutes(svc: Services) {
   app.post('/v1/admin/shifts/:id/swap', requireRole('admin', 'duty'), async (c) => {
     const body = await parseJson(c, swapBody);
     const out = await rosterCall(() => svc.roster.swap(c.req.param('id'), body, { ...actorOf(c.get('principal')), requestId: c.get('requestId') }));
-    return reply(c, rosterApi.swapShift, { ...shiftView(out.shift, await svc.reference.snapshot({ fresh: true })), version: out.version, reason: body.reason ?? null });
+    const ref = await svc.reference.snapshot({ fresh: true });
+    const exchanged = out.exchanged ? { ...shiftView(out.exchanged.shift, ref), version: out.exchanged.version } : null;
+    return reply(c, rosterApi.swapShift, { ...shiftView(out.shift, ref), version: out.version, reason: body.reason ?? null, exchanged });
   });
 
   app.get('/v1/admin/shifts/:id/history', requireRole('admin', 'duty'), async (c) => reply(c, rosterApi.shiftHistory, await svc.roster.history(c.req.param('id'))));
