@@ -121,6 +121,7 @@ describe.skipIf(!browserAvailable)('sign-in and the roster page in a browser', (
       await p.click(`#month tr[data-day="${day}"] a[href^="/board/roster/swap/"]`);
       await p.waitForSelector('#swap-form');
       if (shot) await screenshot(p, shot, 'phone');
+      expect(await p.evaluate(() => document.documentElement.scrollWidth), 'the 换班 page fits the phone without sideways scrolling').toBeLessThanOrEqual(390);
       await p.check(`input[name=from][value=${fields.from}]`);
       await p.selectOption('#swap-to', fields.to);
       if (fields.withShift) await p.selectOption('#swap-with', fields.withShift);
