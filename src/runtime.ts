@@ -41,6 +41,8 @@ import { Advisor } from './responses/advisor.js';
 import { Metrics } from './ops/metrics.js';
 import { ScheduledJobs } from './scheduled/jobs.js';
 import { scheduleOf, RedisSlotLock, startSchedule } from './scheduled/cron.js';
+import { RosterService } from './roster/service.js';
+import { SignInCodes, staffByPhone } from './auth/signInCodes.js';
 import { inboundSecrets, ReceiptService, type ReceiptDeps } from './inbound/receipts.js';
 import { readEnv } from './config/env.js';
 
@@ -123,12 +125,24 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const responses = new ResponseService({ store: new ResponseStore(redis, keys), alerts, notices, reference, config: opts.config, now, log });
   const advisor = new Advisor({ redis, keys, config: opts.config, reference, alerts, responses, notices, now, log });
   const scheduled = new ScheduledJobs({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, responses: responses.store, now, log });
+  const roster = new RosterService({ redis, keys, reference, notices, credentials, publicUrl: opts.config.policy.publicUrl, timezone: opts.config.levels.timezone, dayStartHour: opts.config.levels.dayStartHour, now });
+  const signInCfg = opts.config.service.signIn;
+  const sessions = new BoardSessions(redis, keys, credentials, signInCfg.sessionLength, async (id) => (await reference.snapshot()).people.has(id));
+  const signIn = new SignInCodes({
+    redis,
+    keys,
+    limits: signInCfg,
+    lookup: async (phone) => staffByPhone(phone, await reference.snapshot({ fresh: true }), await credentials.listTokens(), now()),
+    sms: () => channels.get('sms'),
+    now,
+    log,
+  });
   const queues = [queue, alertsQueue];
   const metrics = new Metrics({ redis, keys, reference, alerts: alerts.store, queues, now });
   const secrets = opts.inboundSecrets ?? inboundSecrets(opts.config.channels, source, (msg) => log.warn(msg));
   const receipts = new ReceiptService({ redis, keys, alerts, reference, scheduler, secrets: secrets as ReceiptDeps['secrets'], log });
   const outside = new OutsideWarningService({ redis, keys, config: opts.config, reference, reconcile: (id) => alerts.reconcile(id), advise: () => advisor.advise(), now, log });
-  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, scheduled, queues, metrics, receipts, outside, deployment: { drill, keyPrefix: keys.prefix }, capNumbers: new CapNumbers(redis, keys), ...readModels(redis, keys, reference, credentials, now), now, log };
+  const services: Services = { config: opts.config, redis, keys, reference, credentials, sessions, signIn, kicker, alerts, responses, advisor, links, notices, roster, scheduled, queues, metrics, receipts, outside, deployment: { drill, keyPrefix: keys.prefix }, capNumbers: new CapNumbers(redis, keys), ...readModels(redis, keys, reference, now), now, log };
 
   const workers: Worker[] = [];
   if (opts.workers) {
@@ -176,7 +190,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
 }
 
 /** The read models and small stores HTTP uses instead of Redis itself. */
-function readModels(redis: ScriptedRedis, keys: Keys, reference: ReferenceStore, credentials: CredentialStore, now: () => number) {
+function readModels(redis: ScriptedRedis, keys: Keys, reference: ReferenceStore, now: () => number) {
   return {
     stationState: new StationStateReader(redis, keys),
     townshipState: new TownshipStateReader(redis, keys, now),
@@ -184,7 +198,6 @@ function readModels(redis: ScriptedRedis, keys: Keys, reference: ReferenceStore,
     audit: new AuditLog(redis, keys, now),
     silences: new SilenceStore(redis, keys, now),
     health: new HealthProbe(redis, keys),
-    sessions: new BoardSessions(redis, keys, credentials),
     records: new RecordStore(redis, keys, reference, now),
   };
 }

@@ -23,6 +23,8 @@ import type { HealthProbe } from './store/health.js';
 import type { AuditLog } from './store/audit.js';
 import type { BoardSessions } from './auth/sessions.js';
 import type { RecordStore } from './reference/records.js';
+import type { RosterService } from './roster/service.js';
+import type { SignInCodes } from './auth/signInCodes.js';
 
 /** What the HTTP adapters need, built once by the process (or by a test). */
 export interface Services {
@@ -31,6 +33,9 @@ export interface Services {
   keys: Keys;
   reference: ReferenceStore;
   credentials: CredentialStore;
+  /** Board sign-in sessions (cookie session ids) and sign-in by a code sent by SMS. */
+  sessions: BoardSessions;
+  signIn: SignInCodes;
   /** Wakes the evaluation workers after an ingest. */
   kicker: { kick(): void };
   alerts: AlertService;
@@ -41,6 +46,8 @@ export interface Services {
   notices: NoticeService;
   /** Scheduled jobs (daily report, shift reminders, stale gauges, roster gaps), also run on demand. */
   scheduled: ScheduledJobs;
+  /** The duty roster (值班表): CSV import, swaps, calendars. */
+  roster: RosterService;
   /** The BullMQ queues (for /readyz and /metrics). */
   queues: Queue[];
   metrics: Metrics;
@@ -59,8 +66,6 @@ export interface Services {
   audit: AuditLog;
   silences: SilenceStore;
   health: HealthProbe;
-  /** Board sign-in sessions (cookie). */
-  sessions: BoardSessions;
   /** Roster records (people, shifts…) one by one, with revisions and audit. */
   records: RecordStore;
   /** The one clock. */

@@ -29,6 +29,22 @@ describe('stale-gauge check (pure)', () => {
     expect(silenced.wentOffline.map((o) => o.id)).toEqual(['d']);
   });
 
+  it('names the duty shift of the day, on a quiet day too', () => {
+    const base = { date: '2026-07-05', dayStartHour: 8, townships: [{ id: 't', name: '西津街道', meanMm: 0, top: [], highestLevel: null }], alerts: 0, acks: 0, medianAckSeconds: null, missedAcks: 0, missedArrivals: 0, timeZone: 'Asia/Shanghai' };
+    const one = dailyReport({ ...base, duty: [{ start: Date.parse('2026-07-05T08:00:00+08:00'), leader: '带班领导丙', officers: ['值班员乙', '值班员丁'], phone: '0563-4012345' }] });
+    expect(one.text).toBe('2026年07月05日08时至07月06日08时：全市无降雨，无应急响应，无预警。零报告。\n值班：带班领导带班领导丙，值班员值班员乙、值班员丁（值班电话0563-4012345）。');
+    const two = dailyReport({
+      ...base,
+      townships: [{ id: 't', name: '西津街道', meanMm: 20, top: [{ name: '西津雨量站', mm: 20 }], highestLevel: null }],
+      duty: [
+        { start: Date.parse('2026-07-05T08:00:00+08:00'), leader: '带班领导丙', officers: ['值班员乙'] },
+        { start: Date.parse('2026-07-05T20:00:00+08:00'), leader: '指挥长丁', officers: ['值班员丁'] },
+      ],
+    });
+    expect(two.text.split('\n').at(-1)).toBe('值班：07月05日 08:00起带班领导带班领导丙，值班员值班员乙；07月05日 20:00起带班领导指挥长丁，值班员值班员丁。');
+    expect(dailyReport({ ...base, duty: [] }).text).toMatch(/\n值班：当日未排班。$/);
+  });
+
   it('writes a 零报告 when nothing happened, and the figures when something did', () => {
     const quiet = dailyReport({ date: '2026-07-05', dayStartHour: 8, townships: [{ id: 't', name: '西津街道', meanMm: 0, top: [], highestLevel: null }], alerts: 0, acks: 0, medianAckSeconds: null, missedAcks: 0, missedArrivals: 0 });
     expect(quiet.zero).toBe(true);
@@ -217,6 +233,7 @@ describe('duties against Redis', () => {
     const report = (await svc.call('GET', '/v1/notices?kind=daily-report')).body.find((n: any) => n.key === `daily-report:${date}`);
     expect(report.text).toContain(`港口湾水库最高水位${floodLimit + 2.4}米，超汛限2.4米；西津河宁国站最高水位35.8米，超警戒0.3米`);
     expect(report.text).toContain('最大 西津雨量站 30.0 毫米');
+    expect(report.text).toMatch(/值班：.*带班领导带班领导丙，值班员值班员戊/); // the shift of the day the report covers
     expect(report.smsText).toContain('港口湾水库超汛限2.4米；西津河宁国站超警戒0.3米');
     expect(report.smsText).toMatch(new RegExp(`全文：https?://[^/]+/board/daily/${date}$`));
     // By SMS the short form, on the other channels the whole report.

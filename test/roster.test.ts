@@ -39,6 +39,12 @@ describe('POST /v1/admin/shifts/import', () => {
     expect((await svc.call('GET', '/v1/duty?from=2026-07-01&to=2026-07-05')).body).toEqual([]);
   });
 
+  it('lists the gaps the import leaves in the month it covers', async () => {
+    const res = await upload(fixture('month-utf8-bom.csv'), '&dryRun=1');
+    // The file covers 1–3 July: the rest of July (to 1 August 08:00) has neither 带班领导 nor 值班员.
+    expect(res.body.gaps).toEqual([{ from: '2026-07-04T00:00:00.000Z', to: '2026-08-01T00:00:00.000Z', missing: ['duty-officer', 'shift-leader'] }]);
+  });
+
   it('imports a month saved as UTF-8 with BOM, shifts from 08:00 to 08:00', async () => {
     const res = await upload(fixture('month-utf8-bom.csv'));
     expect(res.status).toBe(200);
@@ -140,5 +146,23 @@ describe('swaps and the calendar', () => {
     for (const line of folded.split('\r\n')) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(75);
     expect(folded.split('\r\n ').join('')).toBe(`DESCRIPTION:${'值班'.repeat(40)}`);
     expect(escapeText('a,b;c\\d\ne')).toBe('a\\,b\\;c\\\\d\\ne');
+  });
+});
+
+describe('exchanges', () => {
+  it('exchanges two people\'s shifts (换班), both changes in the history, and changes nothing when one side does not fit', async () => {
+    // 1 July: 值班员丁 (p-duty2) on duty; 2 July: 西津街道主任 (p-head) since the swap above.
+    const refused = await svc.call('POST', '/v1/admin/shifts/duty-2026-07-01/swap', { body: { from: 'p-duty2', to: 'p-head', withShift: 'duty-2026-07-03' } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('not_on_shift');
+    expect((await svc.call('GET', '/v1/duty?from=2026-07-01&to=2026-07-02')).body[0].officerIds).toEqual(['p-duty', 'p-duty2']);
+    const res = await svc.call('POST', '/v1/admin/shifts/duty-2026-07-01/swap', { body: { from: 'p-duty2', to: 'p-head', withShift: 'duty-2026-07-02', reason: '家中有事' } });
+    expect(res.status).toBe(200);
+    expect(res.body.officerIds).toEqual(['p-duty', 'p-head']);
+    expect(res.body.exchanged).toMatchObject({ id: 'duty-2026-07-02', officerIds: ['p-duty', 'p-duty2'] });
+    for (const id of ['duty-2026-07-01', 'duty-2026-07-02']) expect((await svc.call('GET', `/v1/admin/shifts/${id}/history`)).body[0].action).toBe('shifts.swap');
+    const notice = (await svc.call('GET', '/v1/notices?kind=shift-change')).body.find((n: any) => n.text.includes('互换班次')); // one clock: order by time cannot tell
+    expect(notice.text).toBe('07月01日 08:00 至 07月02日 08:00 的值班员值班员丁与 07月02日 08:00 至 07月03日 08:00 的值班员西津街道主任互换班次（家中有事）。');
+    expect(notice.personIds.sort()).toEqual(['p-duty2', 'p-head']);
   });
 });

@@ -45,6 +45,8 @@ export const channelsConfigSchema = z.strictObject({
       ...aliyunAccount('aliyun', 'https://dysmsapi.aliyuncs.com'),
       signName: z.string().min(1),
       templateCode: z.string().min(1),
+      /** A 验证码 template with the one variable `code`, for board sign-in codes; unset: codes do not go by this provider. */
+      signInTemplateCode: z.string().min(1).optional(),
       /** The variables the registered template uses (sent in TemplateParam, nothing else). */
       templateParams: z.array(z.enum(SMS_TEMPLATE_PARAMS)).min(1).default(['name', 'township', 'level', 'deadline', 'code']),
       /** The provider's limit per variable value (Aliyun: 35 by default); longer values are cut. */

@@ -12,7 +12,7 @@ export type SmsProvider = Provider;
 export class AliyunSms implements SmsProvider {
   constructor(
     readonly name: string,
-    private readonly cfg: { baseUrl: string; regionId: string; accessKeyId: string; accessKeySecret: string; signName: string; templateCode: string; templateParams?: readonly string[]; paramMaxLength?: number },
+    private readonly cfg: { baseUrl: string; regionId: string; accessKeyId: string; accessKeySecret: string; signName: string; templateCode: string; signInTemplateCode?: string; templateParams?: readonly string[]; paramMaxLength?: number },
     private readonly timeoutMs: number,
     private readonly fetchImpl: FetchLike = fetch,
     private readonly now: () => number = Date.now,
@@ -26,12 +26,14 @@ export class AliyunSms implements SmsProvider {
   }
 
   send(phone: string, m: OutboundMessage, signal?: AbortSignal): Promise<DeliveryResult> {
+    // A sign-in code goes by its own 验证码 template, or not by this provider at all.
+    if (m.template === 'sign-in-code' && !this.cfg.signInTemplateCode) return Promise.resolve({ ok: false, provider: this.name, error: 'no signInTemplateCode configured for sign-in codes', retryable: false });
     const params = {
       OutId: (m.outId ?? m.messageId).slice(0, 64),
       PhoneNumbers: mainlandNumber(phone),
       SignName: this.cfg.signName,
-      TemplateCode: this.cfg.templateCode,
-      TemplateParam: JSON.stringify(this.templateParams(m.params)),
+      TemplateCode: m.template === 'sign-in-code' ? this.cfg.signInTemplateCode! : this.cfg.templateCode,
+      TemplateParam: JSON.stringify(m.template === 'sign-in-code' ? { code: m.params.code ?? '' } : this.templateParams(m.params)),
     };
     return aliyunRpc(this.name, this.cfg, 'SendSms', params, 'BizId', { timeoutMs: this.timeoutMs, signal, fetchImpl: this.fetchImpl, now: this.now() });
   }

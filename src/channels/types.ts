@@ -42,6 +42,8 @@ export interface OutboundMessage {
   speech?: { township: string; level: string; notice: string };
   /** Short id quoted back by the provider's receipts (Aliyun OutId, Tencent SessionContext). */
   outId?: string;
+  /** A message of its own template (Aliyun: `signInTemplateCode`, variable `code`); default the alert template. */
+  template?: 'sign-in-code';
 }
 
 export interface DeliveryResult {

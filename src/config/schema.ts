@@ -167,6 +167,20 @@ export const serviceConfigSchema = z.strictObject({
       maxBuckets: z.number().int().min(100).default(100_000),
     })
     .prefault({}),
+  signIn: z
+    .strictObject({
+      /** How long a board session lasts (a duty shift is 24 h; sign-in by token or by code alike). */
+      sessionLength: durationSchema.default(24 * 3_600_000),
+      /** A sign-in code sent by SMS is good for this long, once. */
+      codeTtl: durationSchema.default(5 * 60_000),
+      /** Wrong entries of one code before it is void (a new code must be asked for). */
+      codeAttempts: z.number().int().min(1).max(20).default(5),
+      /** Codes asked for one phone number per hour (known or not: the answer never tells). 0 = no limit. */
+      codesPerPhone: z.number().int().min(0).default(5),
+      /** Codes asked for from one client address per hour. 0 = no limit. */
+      codesPerAddress: z.number().int().min(0).default(20),
+    })
+    .prefault({}),
   archive: z
     .strictObject({
       /** How long the per-day archive of raw readings is kept. */

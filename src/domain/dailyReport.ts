@@ -25,7 +25,18 @@ export interface DailyInput {
   arrivals?: { required: number; arrived: number; late: number; missed: number };
   /** 水情: each river and reservoir gauge's highest level of the day, against its stages. */
   water?: WaterPeak[];
+  /** The duty shifts of the day (带班领导, 值班员, 值班电话), by name; the report says who kept the duty. */
+  duty?: Array<{ start: number; leader: string; officers: string[]; phone?: string }>;
   timeZone?: string;
+}
+
+/** `值班：带班领导带班领导丙，值班员值班员乙、值班员丁（值班电话0563-4012345）`; several shifts each with their start. */
+function dutyLine(d: DailyInput): string | null {
+  if (!d.duty) return null;
+  if (d.duty.length === 0) return '值班：当日未排班。';
+  const one = (s: NonNullable<DailyInput['duty']>[number]) => `带班领导${s.leader}，值班员${s.officers.join('、')}${s.phone ? `（值班电话${s.phone}）` : ''}`;
+  if (d.duty.length === 1) return `值班：${one(d.duty[0]!)}。`;
+  return `值班：${d.duty.map((s) => `${localTimeText(s.start, d.timeZone ?? 'Asia/Shanghai')}起${one(s)}`).join('；')}。`;
 }
 
 /** A gauge's highest water level of the day (m) and the stages it is read against. */
@@ -96,7 +107,8 @@ export function dailyReport(d: DailyInput, fullUrl?: string): { title: string; t
   const water = d.water ?? [];
   const overStage = waterLines(water, { onlyOver: true, short: true });
   if (rainy.length === 0 && levels.length === 0 && d.alerts === 0 && responses.length === 0 && overStage.length === 0) {
-    const text = `${span}：全市无降雨，无应急响应，无预警。零报告。`;
+    const duty = dutyLine(d);
+    const text = `${span}：全市无降雨，无应急响应，无预警。零报告。${duty ? `\n${duty}` : ''}`;
     return { title, text, sms: `${title}${text}`, zero: true };
   }
   const lines = [`${span}：`];
@@ -133,6 +145,8 @@ export function dailyReport(d: DailyInput, fullUrl?: string): { title: string; t
   } else {
     lines.push('无预警。');
   }
+  const duty = dutyLine(d);
+  if (duty) lines.push(duty);
   return { title, text: lines.join('\n'), sms: dailySms(d, title, overStage, levels, fullUrl), zero: false };
 }
 

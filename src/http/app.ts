@@ -15,7 +15,7 @@ import { cityRoutes } from './routes/city.js';
 import { capRoutes } from './routes/cap.js';
 import { noticeRoutes } from './routes/notices.js';
 import { referenceRoutes } from './routes/reference.js';
-import { dutyRoutes } from './routes/duty.js';
+import { rosterRoutes } from './routes/roster.js';
 import { answerRoutes } from './routes/answer.js';
 import { boardRoutes } from '../ui/routes.js';
 import { queueDashboard } from './routes/queues.js';
@@ -72,11 +72,12 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.use('/v1/*', rateLimit(limits, clients, buckets));
   app.use('/a/*', answerLinkLimit(limits, clients, buckets, svc.links, svc.now));
   app.use('/board/login', loginLimit(limits, clients, buckets));
+  app.use('/board/login/:step', loginLimit(limits, clients, buckets)); // code and verify; not /board/login twice
   app.route('/', readingRoutes(svc));
   app.route('/', stationRoutes(svc));
   app.route('/', townshipRoutes(svc));
   app.route('/', adminRoutes(svc));
-  app.route('/', dutyRoutes(svc));
+  app.route('/', rosterRoutes(svc));
   app.route('/', referenceRoutes(svc));
   app.route('/', capRoutes(svc));
   app.route('/', alertRoutes(svc));

@@ -40,6 +40,10 @@ const STATUS_OF: Record<string, ContentfulStatusCode> = {
   version_mismatch: 412,
   batch_too_large: 413,
   unknown_township: 422,
+  unknown_person: 422,
+  roster_rejected: 422,
+  not_on_shift: 422,
+  already_on_shift: 422,
 };
 
 /** The HTTP form of an error thrown below HTTP, or null when its code has no status (a bug). */

@@ -6,7 +6,7 @@ import { opsApi } from './routes/ops.api.js';
 import { readingsApi } from './routes/readings.api.js';
 import { stationsApi } from './routes/stations.api.js';
 import { alertsApi } from './routes/alerts.api.js';
-import { dutyApi } from './routes/duty.api.js';
+import { rosterApi } from './routes/roster.api.js';
 import { noticesApi } from './routes/notices.api.js';
 import { adminApi } from './routes/admin.api.js';
 import { referenceApi } from './routes/reference.api.js';
@@ -22,7 +22,7 @@ import { peopleApi } from './routes/people.api.js';
  * draft 2020-12). Tests check that every served route is documented and that real answers
  * of every operation validate against this document.
  */
-const AREAS: Array<Record<string, Operation>> = [opsApi, readingsApi, stationsApi, alertsApi, inboundApi, warningsApi, peopleApi, responsesApi, dutyApi, noticesApi, adminApi, ...Object.values(referenceApi)];
+const AREAS: Array<Record<string, Operation>> = [opsApi, readingsApi, stationsApi, alertsApi, inboundApi, warningsApi, peopleApi, responsesApi, rosterApi, noticesApi, adminApi, ...Object.values(referenceApi)];
 
 export const OPERATIONS: Operation[] = AREAS.flatMap((area) => Object.values(area));
 for (const [i, op] of OPERATIONS.entries()) {

@@ -62,7 +62,10 @@ export interface RosterShift {
 export interface RosterProblem {
   row: number;
   column?: string;
+  /** English, for the API's error details. */
   message: string;
+  /** Chinese, for the people who made the spreadsheet (the board's row-by-row dry run). */
+  text: string;
 }
 
 const HEADERS = { date: ['日期', '值班日期'], leader: ['带班领导', '带班'], officers: ['值班员', '值班人员', '值班人'], phone: ['值班电话', '电话'] } as const;
@@ -108,7 +111,7 @@ export function rosterShifts(
   const col = (names: readonly string[]) => header.findIndex((h) => names.includes(h));
   const idx = { date: col(HEADERS.date), leader: col(HEADERS.leader), officers: col(HEADERS.officers), phone: col(HEADERS.phone) };
   for (const [k, i] of Object.entries(idx)) {
-    if (i < 0 && k !== 'phone') problems.push({ row: 1, column: k, message: `missing column ${HEADERS[k as keyof typeof HEADERS][0]} (the header row needs 日期, 带班领导, 值班员, 值班电话)` });
+    if (i < 0 && k !== 'phone') problems.push({ row: 1, column: k, message: `missing column ${HEADERS[k as keyof typeof HEADERS][0]} (the header row needs 日期, 带班领导, 值班员, 值班电话)`, text: `缺少“${HEADERS[k as keyof typeof HEADERS][0]}”列（第一行应为：日期, 带班领导, 值班员, 值班电话）` });
   }
   if (problems.length) return { shifts: [], problems };
   const byName = new Map<string, RosterPerson[]>();
@@ -116,7 +119,11 @@ export function rosterShifts(
   const who = (name: string, row: number, column: string): string | null => {
     const found = byName.get(name.trim()) ?? [];
     if (found.length === 1) return found[0]!.id;
-    problems.push({ row, column, message: found.length === 0 ? `unknown name "${name}": no person has this name` : `ambiguous name "${name}": ${found.length} people have it (${found.map((p) => p.id).join(', ')})` });
+    problems.push(
+      found.length === 0
+        ? { row, column, message: `unknown name "${name}": no person has this name`, text: `${column}“${name}”不在人员名单中，请核对姓名或先录入该人员` }
+        : { row, column, message: `ambiguous name "${name}": ${found.length} people have it (${found.map((p) => p.id).join(', ')})`, text: `${column}“${name}”有${found.length}人同名，无法确定是谁，请在人员名单中区分姓名` },
+    );
     return null;
   };
   const shifts: RosterShift[] = [];
@@ -126,15 +133,15 @@ export function rosterShifts(
     if (cells.every((c) => c.trim() === '')) return;
     const date = parseRosterDate(cells[idx.date] ?? '', opts.year);
     if (!date) {
-      problems.push({ row, column: '日期', message: `unreadable date "${cells[idx.date] ?? ''}" (use 2026-07-01, 2026/7/1 or 7月1日)` });
+      problems.push({ row, column: '日期', message: `unreadable date "${cells[idx.date] ?? ''}" (use 2026-07-01, 2026/7/1 or 7月1日)`, text: `日期“${cells[idx.date] ?? ''}”无法识别，请写成 2026-07-01、2026/7/1 或 7月1日` });
       return;
     }
-    if (seen.has(date)) problems.push({ row, column: '日期', message: `${date} is already on row ${seen.get(date)}` });
+    if (seen.has(date)) problems.push({ row, column: '日期', message: `${date} is already on row ${seen.get(date)}`, text: `${date} 与第${seen.get(date)}行重复` });
     seen.set(date, row);
     const leaderName = (cells[idx.leader] ?? '').trim();
     const officerNames = (cells[idx.officers] ?? '').split(/[、,，;；/\s]+/).map((n) => n.trim()).filter(Boolean);
-    if (!leaderName) problems.push({ row, column: '带班领导', message: 'no shift leader (带班领导)' });
-    if (officerNames.length === 0) problems.push({ row, column: '值班员', message: 'no duty officer (值班员)' });
+    if (!leaderName) problems.push({ row, column: '带班领导', message: 'no shift leader (带班领导)', text: '未填写带班领导' });
+    if (officerNames.length === 0) problems.push({ row, column: '值班员', message: 'no duty officer (值班员)', text: '未填写值班员' });
     const leaderId = leaderName ? who(leaderName, row, '带班领导') : null;
     const officerIds = officerNames.map((n) => who(n, row, '值班员'));
     const next = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);

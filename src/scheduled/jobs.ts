@@ -178,6 +178,7 @@ export class ScheduledJobs {
     const opened = (await this.d.alerts.getMany(alertIds)).filter((a) => a.openedAt > day.start && a.openedAt <= day.end);
     const acks = report.people.reduce((n, p) => n + p.acks, 0);
     const ackTimes = ledger.filter((e) => (e.type === 'ack' || e.type === 'ack-late') && e.actual !== null && e.notifiedAt !== null).map((e) => Math.round((e.actual! - e.notifiedAt!) / 1000)).sort((a, b) => a - b);
+    const name = (id: string) => ref.people.get(id)?.name ?? id;
     const fullUrl = `${config.policy.publicUrl.replace(/\/$/, '')}/board/daily/${day.date}`;
     const { title, text, sms, zero } = dailyReport({
       date: day.date,
@@ -190,6 +191,10 @@ export class ScheduledJobs {
       missedArrivals: report.people.reduce((n, p) => n + p.missedArrivals, 0),
       ...(await this.responsesOfDay(ref, day.start, day.end, ledger)),
       water,
+      duty: ref.shifts
+        .filter((s) => Date.parse(s.end) > day.start && Date.parse(s.start) < day.end)
+        .sort((a, b) => Date.parse(a.start) - Date.parse(b.start))
+        .map((s) => ({ start: Date.parse(s.start), leader: name(s.leaderId), officers: s.officerIds.map(name), ...(s.phone ? { phone: s.phone } : {}) })),
       timeZone: timezone,
     }, fullUrl);
     const to = this.dutyRoom(ref, now + 1);

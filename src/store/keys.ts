@@ -216,6 +216,14 @@ export class Keys {
   boardSession(sidHash: string): string {
     return `${this.g}:session:${sidHash}`;
   }
+  /** A sign-in code sent by SMS, by the hash of the phone number: hash { salt, hash, personId, role, attempts }, expiring. */
+  signInCode(phoneHash: string): string {
+    return `${this.g}:signin:code:${phoneHash}`;
+  }
+  /** Codes asked for within the hour, per phone number (`phone`) or client address (`addr`), by hash. */
+  signInCount(kind: 'phone' | 'addr', idHash: string): string {
+    return `${this.g}:signin:n:${kind}:${idHash}`;
+  }
   /** Written by /readyz: a Redis that refuses writes (out of memory) is not ready. */
   readyProbe(): string {
     return `${this.g}:readyz`;

@@ -182,7 +182,8 @@ export const Countdown: FC<{ deadline: number; now: number }> = ({ deadline, now
   <span class={deadline <= now ? 'countdown state-overdue' : 'countdown'} data-deadline={String(deadline)}>{countdownText(deadline, now)}</span>
 );
 
-export const Page: FC<{ title: string; principal?: Principal | null; children?: unknown }> = ({ title, principal, children }) => (
+/** `extra`: the pages of the sign-in and the roster add their own stylesheet and script (duty.css, roster.js). */
+export const Page: FC<{ title: string; principal?: Principal | null; children?: unknown; extra?: boolean }> = ({ title, principal, children, extra }) => (
   <html lang="zh-CN">
     <head>
       <meta charset="utf-8" />
@@ -190,6 +191,7 @@ export const Page: FC<{ title: string; principal?: Principal | null; children?: 
       <title>{title}</title>
       <link rel="stylesheet" href="/board/assets/board.css" />
       <link rel="icon" href="/board/assets/favicon.svg" type="image/svg+xml" />
+      {extra && <link rel="stylesheet" href="/board/assets/duty.css" />}
     </head>
     <body>
       <div id="banner">连接中断，正在重连…</div>
@@ -199,12 +201,14 @@ export const Page: FC<{ title: string; principal?: Principal | null; children?: 
         {principal && (
           <span class="who">
             {principal.name ?? principal.personId ?? STAFF_ROLE_WORDS[principal.role] ?? ''}（{STAFF_ROLE_WORDS[principal.role] ?? '工作人员'}）{' '}
+            <a href="/board/roster">值班表</a>{' '}
             <form method="post" action="/board/logout"><button type="submit">退出</button></form>
           </span>
         )}
       </header>
       {children}
       <script src="/board/assets/board.js"></script>
+      {extra && <script src="/board/assets/roster.js"></script>}
     </body>
   </html>
 );

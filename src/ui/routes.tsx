@@ -1,5 +1,5 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
+import { getCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,6 @@ import { STAFF_ROLES, type Principal } from '../auth/credentials.js';
 import { AlertError } from '../alerts/service.js';
 import { seesAlert } from '../auth/scope.js';
 import { crossSite } from '../http/origin.js';
-import { BoardSessions } from '../auth/sessions.js';
 import { hasControl } from '../lib/text.js';
 import { STAFF_ROLE_WORDS } from '../domain/wording.js';
 import { boardData, boardFilter, Page } from './board.js';
@@ -21,12 +20,14 @@ import { policyFor } from '../domain/warnings.js';
 import { actorOf } from '../store/audit.js';
 import { responsePages } from './responsePages.js';
 import { reportPages } from './reportPages.js';
+import { COOKIE, loginPages } from './loginPages.js';
+import { rosterPages } from './rosterPage.js';
 
 /**
- * /board: the duty room's screen. Staff sign in with their token (kept in an httpOnly,
- * SameSite=Strict cookie) or send `Authorization: Bearer`; nothing shows without one.
+ * /board: the duty room's screen. Staff sign in (loginPages.tsx: a code by SMS, or a token; the
+ * httpOnly, SameSite=Strict cookie holds a session id) or send `Authorization: Bearer`; nothing
+ * shows without one.
  */
-const COOKIE = 'fx_board';
 const ONE_LINE = '文号、原因和备注不能包含换行或控制字符\n';
 const ASSET_DIR = join(dirname(fileURLToPath(import.meta.url)), 'assets');
 // Every style and script of the pages is a file here: the CSP has no 'unsafe-inline' (see README).
@@ -36,13 +37,15 @@ const ASSETS: Record<string, string> = {
   'answer.css': 'text/css; charset=utf-8',
   'answer.js': 'text/javascript; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
+  'duty.css': 'text/css; charset=utf-8',
+  'roster.js': 'text/javascript; charset=utf-8',
 };
 export type BoardEnv = AppEnv & { Variables: { staff: Principal } };
 
 export function boardRoutes(svc: Services) {
   const app = new Hono<BoardEnv>();
 
-  const sessions = new BoardSessions(svc.redis, svc.keys, svc.credentials);
+  const sessions = svc.sessions;
   const staffOf = async (c: Context): Promise<Principal | null> => {
     const header = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
     const cookie = getCookie(c, COOKIE);
@@ -65,40 +68,7 @@ export function boardRoutes(svc: Services) {
     return c.body(await readFile(join(ASSET_DIR, c.req.param('file'))));
   });
 
-  app.get('/board/login', (c) =>
-    c.html(
-      <Page title="登录">
-        <div class="login">
-          <h2>值班人员登录</h2>
-          {c.req.query('error') && <p class="error">令牌无效，或不是值班人员的令牌。</p>}
-          <form method="post" action="/board/login">
-            <label>
-              访问令牌
-              <input type="password" name="token" autocomplete="current-password" required />
-            </label>
-            <button type="submit" class="primary">登录</button>
-          </form>
-        </div>
-      </Page>,
-    ),
-  );
-
-  app.post('/board/login', async (c) => {
-    const form = await c.req.parseBody();
-    const token = typeof form.token === 'string' ? form.token.trim() : '';
-    const p = token ? await svc.credentials.resolve(token) : null;
-    if (!p || !STAFF_ROLES.includes(p.role)) return c.redirect('/board/login?error=1', 302);
-    // The cookie holds a session id, not the token: signing out ends it for good.
-    setCookie(c, COOKIE, await sessions.open(token), { httpOnly: true, sameSite: 'Strict', path: '/', secure: new URL(c.req.url).protocol === 'https:', maxAge: sessions.ttlSeconds });
-    return c.redirect('/board', 302);
-  });
-
-  app.post('/board/logout', async (c) => {
-    const sid = getCookie(c, COOKIE);
-    if (sid) await sessions.end(sid);
-    deleteCookie(c, COOKIE, { path: '/' });
-    return c.redirect('/board/login', 302);
-  });
+  loginPages(app, svc);
 
   const board = async (c: Context<BoardEnv>) => boardData(svc, c.get('staff'), boardFilter((k) => c.req.query(k)));
   app.get('/board', signedIn(true), async (c) =>
@@ -203,6 +173,7 @@ export function boardRoutes(svc: Services) {
 
   responsePages(app, svc, { signedIn, dutyAction, actor, oneLine: ONE_LINE, done });
   reportPages(app, svc, signedIn);
+  rosterPages(app, svc, signedIn);
 
   app.post('/board/alerts/:id/ack', signedIn(true), dutyAction, async (c) => {
     const form = await c.req.parseBody();

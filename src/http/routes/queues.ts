@@ -17,11 +17,10 @@ export function queueDashboard(svc: HttpServices): Hono {
   const adapter = new HonoAdapter(serveStatic);
   createBullBoard({ queues: svc.queues.map((q) => new BullMQAdapter(q, { readOnlyMode: false })), serverAdapter: adapter, options: { uiConfig: { boardTitle: 'fangxun queues' } } });
   adapter.setBasePath(base);
-  const sessions = svc.sessions;
   const adminOnly: MiddlewareHandler = async (c, next) => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
     const cookie = getCookie(c, 'fx_board');
-    const p = bearer ? await svc.credentials.resolve(bearer) : cookie ? await sessions.principal(cookie) : null;
+    const p = bearer ? await svc.credentials.resolve(bearer) : cookie ? await svc.sessions.principal(cookie) : null;
     if (!p) return c.json({ error: { code: 'unauthorized', message: 'Sign in at /board/login with an admin token, or send Authorization: Bearer <admin token>', details: null } }, 401);
     if (p.role !== 'admin') return c.json({ error: { code: 'forbidden', message: `The queue dashboard is for admins; your token has the role ${p.role}`, details: null } }, 403);
     // Retrying, promoting, cleaning or removing jobs: only from the dashboard's own pages.

@@ -10,9 +10,13 @@ export const swapBody = z.strictObject({
   from: z.string().min(1, 'from: the person leaving the shift'),
   to: z.string().min(1, 'to: the person taking it'),
   reason: plainText(500).optional(),
+  /** 换班: the id of a shift `to` is on; the two exchange shifts (from takes to's place there). */
+  withShift: z.string().min(1).optional().meta({ description: "Exchange (换班): a shift `to` is on; `from` takes `to`'s place there as `to` takes `from`'s here" }),
 });
 
 const named = z.object({ id: z.string(), name: z.string() });
+const gapSchema = z.object({ from: isoTime, to: isoTime, missing: z.array(z.enum(['duty-officer', 'shift-leader'])) });
+
 export const shiftViewSchema = z.object({
   id: z.string(),
   start: isoTime,
@@ -24,7 +28,7 @@ export const shiftViewSchema = z.object({
   officers: z.array(named),
 });
 
-export const dutyApi = operations({
+export const rosterApi = operations({
   importShifts: {
     method: 'post',
     path: '/v1/admin/shifts/import',
@@ -42,6 +46,7 @@ export const dutyApi = operations({
       updated: z.number().int(),
       unchanged: z.number().int(),
       shifts: z.array(shiftViewSchema.extend({ change: z.enum(['created', 'updated', 'unchanged']) })),
+      gaps: z.array(gapSchema).meta({ description: 'What the months the file covers still lack once it is in: moments without a 带班领导 (shift-leader) or 值班员 (duty-officer)' }),
     }),
     errors: [415, 422],
   },
@@ -55,17 +60,17 @@ export const dutyApi = operations({
     roles: STAFF,
     query: { days: '1–92, default 14' },
     status: 200,
-    response: z.array(z.object({ from: isoTime, to: isoTime, missing: z.array(z.string()) })),
+    response: z.array(gapSchema),
   },
   swapShift: {
     method: 'post',
     path: '/v1/admin/shifts/{id}/swap',
-    summary: 'Swap a person on a shift (kept in the history)',
+    summary: 'Swap a person on a shift, or exchange two people\'s shifts with withShift (kept in the history)',
     tag: 'Duty roster',
     roles: ['admin', 'duty'],
     body: swapBody,
     status: 200,
-    response: shiftViewSchema.extend({ version, reason: z.string().nullable() }),
+    response: shiftViewSchema.extend({ version, reason: z.string().nullable(), exchanged: shiftViewSchema.extend({ version }).nullable().meta({ description: 'With withShift: the other shift after the exchange' }) }),
   },
   shiftHistory: { method: 'get', path: '/v1/admin/shifts/{id}/history', summary: 'Every change of a shift', tag: 'Duty roster', roles: ['admin', 'duty'], status: 200, response: z.array(auditEntrySchema) },
   dutyCalendar: {
