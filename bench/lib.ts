@@ -106,6 +106,20 @@ export function readingSequence(stations: number, opts: { from?: number; stepMs?
   };
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (Linux). */
+export function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 10 ms
+}
+
+/** A load run with the CPU the process `pid` used meanwhile: µs per request over the whole process. */
+export async function measuredLoad(pid: number, url: string, token: string | null, opts: { seconds: number; connections?: number; body: () => unknown }) {
+  const before = cpuSeconds(pid);
+  const r = await postLoad(url, token, opts);
+  const cpu = cpuSeconds(pid) - before;
+  return { r, cpu, usPerPost: (cpu / Math.max(1, r.requests.total)) * 1e6 };
+}
+
 /** autocannon POSTs to `url` for `seconds`, each with a fresh JSON body from `body()`. */
 export function postLoad(url: string, token: string | null, opts: { seconds: number; connections?: number; body: () => unknown }) {
   return autocannon({

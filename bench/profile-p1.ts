@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { parse } from 'yaml';
-import { api, benchDataset, postLoad, readingSequence, startBenchService } from './lib.js';
+import { api, benchDataset, cpuSeconds, postLoad, readingSequence, startBenchService } from './lib.js';
 import { Keys } from '../src/store/keys.js';
 
 const seconds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 8);
@@ -19,11 +19,6 @@ const split = process.argv.includes('--split'); // API process + one worker proc
 const STATIONS = 2_000;
 const batchSize = Number(process.argv.find((a) => a.startsWith('--batch='))?.slice(8) ?? 1);
 const profDir = mkdtempSync(join(tmpdir(), 'fangxun-prof-'));
-
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 10 ms
-}
 
 const kickArg = process.argv.find((a) => a.startsWith('--kick='))?.slice(7);
 const env = await startBenchService({ workers: !apiOnly && !split, ...(kickArg ? { config: { 'service.yaml': { evaluation: { ...(parse(readFileSync('config/service.yaml', 'utf8')) as { evaluation: object }).evaluation, kickDelay: kickArg } } } } : {}), nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] });
