@@ -159,6 +159,29 @@ export async function escalationLateness(opts: { alerts: number; perAlert: numbe
   }
 }
 
+/**
+ * Where a station's bytes are: MEMORY USAGE of every key, grouped by its shape (the station id
+ * replaced by `*`), per station, biggest first; what is not per station is shown as `shared`.
+ */
+async function memoryByKind(redis: Redis, stations: number): Promise<Array<{ kind: string; bytes: number; encoding: string }>> {
+  const groups = new Map<string, { bytes: number; encoding: string }>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
+    cursor = next;
+    const pipe = redis.pipeline();
+    for (const k of keys) pipe.memory('USAGE', k, 'SAMPLES', 0).object('ENCODING', k);
+    const replies = (await pipe.exec()) ?? [];
+    keys.forEach((k, i) => {
+      const kind = /\{s:S\d+\}/.test(k) ? k.replace(/\{s:S\d+\}/, '{s:*}').replace(/:a:\d+$/, ':a:<day>') : 'shared';
+      const g = groups.get(kind) ?? { bytes: 0, encoding: String(replies[2 * i + 1]?.[1] ?? '') };
+      g.bytes += Number(replies[2 * i]?.[1] ?? 0);
+      groups.set(kind, g);
+    });
+  } while (cursor !== '0');
+  return [...groups].map(([kind, g]) => ({ kind, bytes: g.bytes / stations, encoding: g.encoding })).sort((a, b) => b.bytes - a.bytes);
+}
+
 /** P5: Redis memory per station holding 24 h of 5-minute data plus state; backfill speed. */
 export async function memoryAndBackfill(opts: { stations: number; backfill: number; progress: (s: string) => void }) {
   const env = await startBenchService();
@@ -208,7 +231,7 @@ export async function memoryAndBackfill(opts: { stations: number; backfill: numb
     await waitForEvaluation(env.redis.url, { timeoutMs: 600_000, pollMs: 100 });
     const seconds = (performance.now() - started) / 1000;
     const after = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
-    return { stations: opts.stations, readings: sent, perStation, seconds, bytesPerStation: (after - before) / opts.stations };
+    return { stations: opts.stations, readings: sent, perStation, seconds, bytesPerStation: (after - before) / opts.stations, breakdown: await memoryByKind(redis, opts.stations) };
   } finally {
     redis.disconnect();
     await env.stop();

@@ -26,6 +26,8 @@ import type { Redis } from 'ioredis';
  */
 function ingestLua(marked: boolean): string {
   return `
+-- "0.2" and "0.2," are the same rain-only reading (older versions wrote the comma).
+local function same(a, b) return a == b or a .. ',' == b or b .. ',' == a end
 local result = {}
 local a = 1
 for k = ${marked ? 3 : 1}, #KEYS, 2 do
@@ -59,7 +61,7 @@ for k = ${marked ? 3 : 1}, #KEYS, 2 do
     end
     if existing then
       out[#out + 1] = pos
-      out[#out + 1] = (existing == v) and 1 or 2
+      out[#out + 1] = same(existing, v) and 1 or 2
       out[#out + 1] = existing
     end
   end
