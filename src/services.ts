@@ -24,7 +24,7 @@ export interface Services {
   reference: ReferenceStore;
   credentials: CredentialStore;
   /** Wakes the evaluation workers after an ingest. */
-  kicker: { kick(): void };
+  kicker: { kick(opts?: { urgent?: boolean }): void };
   alerts: AlertService;
   /** HQ responses (应急响应) and the advice to declare one. */
   responses: ResponseService;

@@ -155,7 +155,7 @@ export async function ingestReadings(svc: Services, principal: Principal, body: 
       });
     }
   }
-  if (accepted > 0) svc.kicker.kick();
+  if (accepted > 0) svc.kicker.kick({ urgent: urgent.size > 0 });
   rejected.sort((a, b) => a.index - b.index);
   conflicts.sort((a, b) => a.index - b.index);
   return { accepted, duplicates, rejected, conflicts };
