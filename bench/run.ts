@@ -112,7 +112,7 @@ async function p1() {
     id: 'P1',
     what: 'single-reading POSTs/s, all-in-one (npm start: API, workers, scheduler), c=50',
     value: `${fmt(rate(allInOne.ours))}/s p99 ${p99(allInOne.ours)} ms (non-2xx ${allInOne.ours.non2xx}; ${fmt(us(allInOne.ours))} µs CPU/post)`,
-    baseline: `${fmt(rate(allInOne.bare))}/s (bare Hono handler)`,
+    baseline: `${fmt(rate(allInOne.bare))}/s (bare Hono handler, ${fmt(us(allInOne.bare))} µs CPU/post)`,
     ratio: `${ratio.toFixed(2)}×`,
     target: '≥ 0.5×',
     ok: ratio >= 0.5 && allInOne.ours.non2xx === 0,
