@@ -19,10 +19,12 @@ import { withScripts } from './store/scripts.js';
 import { ReferenceStore } from './reference/store.js';
 import { loadChannels } from './channels/load.js';
 import { startGatewayFromEnv } from './gateway/start.js';
+import { readEnv } from './config/env.js';
 
 const log = createLogger();
 const apiOnly = process.argv.includes('--api');
-const port = Number(process.env.PORT ?? 8080);
+const env = readEnv();
+const port = env.port;
 const { config, redisUrl, keys, fail } = startup('fangxun');
 
 let localRedis: LocalRedis | null = null;
@@ -35,12 +37,12 @@ if (!(await pingRedis(redisUrl))) {
         `  sudo apt-get install redis-server   # then run npm start again; it starts one under ./data`,
     );
   }
-  const dir = process.env.FANGXUN_DATA_DIR ?? join(process.cwd(), 'data');
+  const dir = env.dataDir ?? join(process.cwd(), 'data');
   log.info({ port: target.port, dir }, 'no Redis answered; starting a local redis-server (AOF on)');
   localRedis = await startRedisServer({ port: target.port, dir });
 }
 
-let adminToken = process.env.FANGXUN_ADMIN_TOKEN;
+let adminToken = env.adminToken;
 if (!adminToken) {
   adminToken = randomBytes(18).toString('base64url');
   log.warn('FANGXUN_ADMIN_TOKEN is not set; an admin token for this run only was generated');
@@ -53,7 +55,7 @@ const demo = join(config.dir, 'demo', 'ningguo.yaml');
 const probe = withScripts(createRedis(redisUrl, 'api'));
 await waitReady(probe);
 const reference = new ReferenceStore(probe, keys);
-if (process.env.FANGXUN_DEMO !== '0' && existsSync(demo) && (await reference.isEmpty())) {
+if (env.demo && existsSync(demo) && (await reference.isEmpty())) {
   const result = await importDatasetFile(reference, demo, 'demo');
   if (result.ok) {
     await probe.set(keys.demoMarker(), new Date().toISOString());

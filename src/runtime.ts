@@ -6,19 +6,26 @@ import type { Worker } from 'bullmq';
 import type { Hono } from 'hono';
 import type { AppConfig } from './config/load.js';
 import { Keys } from './store/keys.js';
+import { StationStateReader } from './store/stationState.js';
+import { TownshipStateReader } from './store/townshipState.js';
+import { StreamReader } from './store/streams.js';
+import { AuditLog } from './store/audit.js';
+import { SilenceStore } from './store/silences.js';
+import { HealthProbe } from './store/health.js';
+import { BoardSessions } from './auth/sessions.js';
+import { RecordStore } from './reference/records.js';
 import { requestMixin } from './lib/requestContext.js';
 import { redactingDestination } from './lib/redact.js';
 import { MissingSecretError, missingSecret } from './config/secrets.js';
 import { createRedis, waitReady } from './store/redis.js';
-import { withScripts } from './store/scripts.js';
+import { withScripts, type ScriptedRedis } from './store/scripts.js';
 import { ReferenceStore } from './reference/store.js';
 import { CredentialStore } from './auth/credentials.js';
-import { createEvaluateQueue, ensureEvaluationSchedulers, EvaluationKicker } from './queue/evaluate.js';
+import { createEvaluateQueue, createEvaluateWorker, ensureEvaluationSchedulers, EvaluationKicker } from './queue/evaluate.js';
 import { createApp } from './http/app.js';
 import type { AppEnv } from './http/auth.js';
 import type { Services } from './services.js';
 import type { EngineContext } from './evaluation/engine.js';
-import { createEvaluateWorker } from '../workers/evaluate.js';
 import { AlertService } from './alerts/service.js';
 import { LinkSigner } from './alerts/links.js';
 import { AnswerLinks } from './alerts/shortLinks.js';
@@ -31,9 +38,10 @@ import { ResponseService } from './responses/service.js';
 import { ResponseStore } from './store/responseState.js';
 import { Advisor } from './responses/advisor.js';
 import { Metrics } from './ops/metrics.js';
-import { DutyRunner } from './duties/runner.js';
-import { dutyJobs, RedisSlotLock, startDutySchedule } from './duties/cron.js';
+import { ScheduledJobs } from './scheduled/jobs.js';
+import { scheduleOf, RedisSlotLock, startSchedule } from './scheduled/cron.js';
 import { inboundSecrets, ReceiptService, type ReceiptDeps } from './inbound/receipts.js';
+import { readEnv } from './config/env.js';
 
 /**
  * Wires one process: the API, the workers and the schedulers, or any subset of them
@@ -70,14 +78,14 @@ export interface Runtime {
 }
 
 /** JSON lines on stdout (or `dest`), with the request id on each and answer links redacted from all. */
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info', dest: { write(s: string): unknown } = pino.destination(1)): Logger {
+export function createLogger(level = readEnv().logLevel, dest: { write(s: string): unknown } = pino.destination(1)): Logger {
   return pino({ level, base: { service: 'fangxun' }, mixin: requestMixin }, redactingDestination(dest));
 }
 
 export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const log = opts.log ?? createLogger();
   const now = opts.now ?? Date.now;
-  const keys = new Keys(opts.prefix ?? process.env.FANGXUN_KEY_PREFIX ?? 'fx');
+  const keys = new Keys(opts.prefix ?? readEnv(opts.env).keyPrefix);
   const connections: Redis[] = [];
   const connect = (kind: 'api' | 'worker') => {
     const c = createRedis(opts.redisUrl, kind);
@@ -94,28 +102,29 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const credentials = new CredentialStore(redis, keys, opts.adminToken, now);
   const alertsQueue = createAlertsQueue(queueConnection, keys);
   const scheduler = new BullAlertScheduler(alertsQueue, opts.config, now);
-  const env = opts.env ?? process.env;
+  const source = opts.env ?? process.env;
+  const env = readEnv(source);
   // Drill mode: as asked, else FANGXUN_DRILL, else on when the demo data seeded this database.
-  const drill = opts.drill ?? (env.FANGXUN_DRILL ? env.FANGXUN_DRILL !== '0' : (await redis.exists(keys.demoMarker())) === 1);
-  const missing = drill ? null : missingSecret(opts.config, env);
+  const drill = opts.drill ?? env.drill ?? (await redis.exists(keys.demoMarker())) === 1;
+  const missing = drill ? null : missingSecret(opts.config, source);
   if (missing) {
     for (const c of connections) c.disconnect();
     throw new MissingSecretError(missing);
   }
-  const links = new AnswerLinks(await LinkSigner.create(redis, keys, env.FANGXUN_LINK_SECRET, drill), redis, keys);
+  const links = new AnswerLinks(await LinkSigner.create(redis, keys, env.linkSecret, drill), redis, keys);
   if (drill && opts.drill === undefined) log.warn('drill mode (演练模式): no message leaves the service; read them at GET /v1/admin/outbox (FANGXUN_DRILL=0 to turn off)');
   const channels = drill ? drillChannels(redis, keys.outbox(), now) : (opts.channels ?? new Map<string, Channel>());
   const alerts = new AlertService({ redis, keys, config: opts.config, reference, channels, links, scheduler, now, log });
   const notices = new NoticeService({ redis, keys, reference, channels, queue: scheduler, now, log });
   const responses = new ResponseService({ store: new ResponseStore(redis, keys), alerts, notices, reference, config: opts.config, now, log });
   const advisor = new Advisor({ redis, keys, config: opts.config, reference, alerts, responses, notices, now, log });
-  const duties = new DutyRunner({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, responses: responses.store, now, log });
+  const scheduled = new ScheduledJobs({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, responses: responses.store, now, log });
   const queues = [queue, alertsQueue];
   const metrics = new Metrics({ redis, keys, reference, alerts: alerts.store, queues, now });
-  const secrets = opts.inboundSecrets ?? inboundSecrets(opts.config.channels, opts.env ?? process.env, (msg) => log.warn(msg));
+  const secrets = opts.inboundSecrets ?? inboundSecrets(opts.config.channels, source, (msg) => log.warn(msg));
   const receipts = new ReceiptService({ redis, keys, alerts, reference, scheduler, secrets: secrets as ReceiptDeps['secrets'], log });
   const outside = new OutsideWarningService({ redis, keys, config: opts.config, reference, reconcile: (id) => alerts.reconcile(id), advise: () => advisor.advise(), now, log });
-  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, duties, queues, metrics, receipts, outside, deployment: { drill, keyPrefix: keys.prefix }, capNumbers: new CapNumbers(redis, keys), now, log };
+  const services: Services = { config: opts.config, redis, keys, reference, credentials, kicker, alerts, responses, advisor, links, notices, scheduled, queues, metrics, receipts, outside, deployment: { drill, keyPrefix: keys.prefix }, capNumbers: new CapNumbers(redis, keys), ...readModels(redis, keys, reference, credentials, now), now, log };
 
   const workers: Worker[] = [];
   if (opts.workers) {
@@ -132,11 +141,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       reference: workerReference,
       now,
       log,
-      // Warnings follow the levels at once; then the city is looked at as a whole (advice to the HQ).
-      onLevelChanges: async (townshipIds) => {
-        for (const tid of townshipIds) await workerAlerts.reconcile(tid);
-        await workerAdvisor.advise();
-      },
+      alerts: workerAlerts,
+      advisor: workerAdvisor,
     };
     workers.push(createEvaluateWorker(ctx, connect('worker'), opts.config.service.evaluation.concurrency));
     const feedUrl = opts.config.policy.warnings.feed.url;
@@ -148,7 +154,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await ensureEvaluationSchedulers(queue, opts.config);
     await ensureAlertSchedulers(alertsQueue, opts.config);
   }
-  const cron = opts.cron ? startDutySchedule(dutyJobs(duties, opts.config), new RedisSlotLock(redis, keys), opts.config.levels.timezone, log) : null;
+  const cron = opts.cron ? startSchedule(scheduleOf(scheduled, opts.config), new RedisSlotLock(redis, keys), opts.config.levels.timezone, log) : null;
 
   return {
     services,
@@ -162,5 +168,19 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await alertsQueue.close();
       for (const c of connections) c.disconnect();
     },
+  };
+}
+
+/** The read models and small stores HTTP uses instead of Redis itself. */
+function readModels(redis: ScriptedRedis, keys: Keys, reference: ReferenceStore, credentials: CredentialStore, now: () => number) {
+  return {
+    stationState: new StationStateReader(redis, keys),
+    townshipState: new TownshipStateReader(redis, keys),
+    streams: new StreamReader(redis, keys),
+    audit: new AuditLog(redis, keys, now),
+    silences: new SilenceStore(redis, keys, now),
+    health: new HealthProbe(redis, keys),
+    sessions: new BoardSessions(redis, keys, credentials),
+    records: new RecordStore(redis, keys, reference, now),
   };
 }

@@ -7,7 +7,7 @@ import type { CredentialStore } from './auth/credentials.js';
 import type { AlertService } from './alerts/service.js';
 import type { AnswerLinks } from './alerts/shortLinks.js';
 import type { NoticeService } from './notices/service.js';
-import type { DutyRunner } from './duties/runner.js';
+import type { ScheduledJobs } from './scheduled/jobs.js';
 import type { Queue } from 'bullmq';
 import type { CapNumbers } from './alerts/capIds.js';
 import type { ResponseService } from './responses/service.js';
@@ -15,6 +15,14 @@ import type { Advisor } from './responses/advisor.js';
 import type { Metrics } from './ops/metrics.js';
 import type { ReceiptService } from './inbound/receipts.js';
 import type { OutsideWarningService } from './warnings/service.js';
+import type { StationStateReader } from './store/stationState.js';
+import type { TownshipStateReader } from './store/townshipState.js';
+import type { StreamReader } from './store/streams.js';
+import type { SilenceStore } from './store/silences.js';
+import type { HealthProbe } from './store/health.js';
+import type { AuditLog } from './store/audit.js';
+import type { BoardSessions } from './auth/sessions.js';
+import type { RecordStore } from './reference/records.js';
 
 /** What the HTTP adapters need, built once by the process (or by a test). */
 export interface Services {
@@ -31,7 +39,8 @@ export interface Services {
   advisor: Advisor;
   links: AnswerLinks;
   notices: NoticeService;
-  duties: DutyRunner;
+  /** Scheduled jobs (daily report, shift reminders, stale gauges, roster gaps), also run on demand. */
+  scheduled: ScheduledJobs;
   /** The BullMQ queues (for /readyz and /metrics). */
   queues: Queue[];
   metrics: Metrics;
@@ -43,7 +52,24 @@ export interface Services {
   receipts: ReceiptService;
   /** Outside warnings (CAP 1.2) into the townships they cover. */
   outside: OutsideWarningService;
+  /** Read models between HTTP and Redis: stations, townships, the admin streams, the audit trail. */
+  stationState: StationStateReader;
+  townshipState: TownshipStateReader;
+  streams: StreamReader;
+  audit: AuditLog;
+  silences: SilenceStore;
+  health: HealthProbe;
+  /** Board sign-in sessions (cookie). */
+  sessions: BoardSessions;
+  /** Roster records (people, shifts…) one by one, with revisions and audit. */
+  records: RecordStore;
   /** The one clock. */
   now: () => number;
   log: Logger;
 }
+
+/**
+ * What routes and pages receive: every service and read model, but not the Redis connection or the key
+ * builder — HTTP and the board read and write through the stores, and the compiler keeps it so.
+ */
+export type HttpServices = Omit<Services, 'redis' | 'keys'>;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, alertDataset, beijing, type TestService } from './helpers.js';
-import { readAudit } from '../src/audit/log.js';
+import { readAudit } from '../src/store/audit.js';
 
 /** The reference-data admin API: CRUD, versions, referential checks, audit, roles. */
 let svc: TestService;

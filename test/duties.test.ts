@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { startService, alertDataset, beijing, waitFor, testConfig, MIN, HOUR, type TestService } from './helpers.js';
-import { dailyReport, staleCheck } from '../src/domain/duties.js';
+import { dailyReport } from '../src/domain/dailyReport.js';
+import { staleCheck } from '../src/domain/staleGauges.js';
 import { smsCost } from '../src/channels/segments.js';
-import { fireSlot, RedisSlotLock, type DutyJob } from '../src/duties/cron.js';
+import { fireSlot, RedisSlotLock, type ScheduledJob } from '../src/scheduled/cron.js';
 
 /** Scheduled duties: stale gauges, silences, shift reminders, the daily report, the slot lock. */
 const log = pino({ level: 'silent' });
@@ -244,7 +245,7 @@ describe('cron slot lock', () => {
       const a = new RedisSlotLock(redis, keys);
       const b = new RedisSlotLock(redis, keys);
       let runs = 0;
-      const job: DutyJob = { name: 'test-duty', expression: '* * * * *', holdMs: 60_000, run: async () => void runs++ };
+      const job: ScheduledJob = { name: 'test-duty', expression: '* * * * *', holdMs: 60_000, run: async () => void runs++ };
       const slot = new Date('2026-07-05T00:00:00Z');
       const fired = await Promise.all([fireSlot(job, slot, a, log), fireSlot(job, slot, b, log), fireSlot(job, new Date(slot.getTime() + 500), b, log)]);
       expect(fired.filter(Boolean)).toHaveLength(1);

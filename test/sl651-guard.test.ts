@@ -63,7 +63,7 @@ describe('readings refused for the gauge clock', () => {
     const board = await svc.runtime.app.request('/board', { headers: { authorization: 'Bearer test-admin-token' } });
     expect(await board.text()).toContain('时钟偏差，数据已拒收待核');
     // The stale-gauge check tells the duty room although the gauge keeps sending.
-    expect((await svc.runtime.services.duties.staleGauges()).offline).toContain('G1');
+    expect((await svc.runtime.services.scheduled.staleGauges()).offline).toContain('G1');
     const notices = (await svc.call('GET', '/v1/notices?kind=gauge-offline')).body;
     expect(notices.map((n: { title: string }) => n.title)).toContain('【测站时钟偏差】测试RTU');
     // A report in time clears the mark.

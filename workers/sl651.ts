@@ -12,7 +12,7 @@ const boot = startup('fangxun sl651 gateway');
 await requireRedis(boot);
 const { config, redisUrl } = boot;
 const runtime = await createRuntime({ config, redisUrl, prefix: boot.keys.prefix, log }).catch(failOnMissingSecret(boot.fail));
-const gateway = await startGatewayFromEnv(runtime.services, { ...process.env, SL651_PORT: process.env.SL651_PORT ?? '5651' });
+const gateway = await startGatewayFromEnv(runtime.services, process.env);
 const stop = async () => {
   await gateway?.close();
   await runtime.close();

@@ -34,6 +34,8 @@ import type { AnswerLinks } from './shortLinks.js';
 import { renderMessage } from './render.js';
 import { ContactSender } from '../channels/deliver.js';
 import { callUnavailable, contactLadder } from '../domain/calls.js';
+import { holdersOf } from '../domain/roster.js';
+import { AppError } from '../domain/errors.js';
 
 /**
  * (Alert work reads the reference data fresh, one GET of its version per step: it is low
@@ -64,20 +66,10 @@ export interface AlertServiceDeps {
   log: Logger;
 }
 
-export class AlertError extends Error {
-  constructor(
-    readonly code: 'not_found' | 'not_open' | 'not_recipient' | 'conflict' | 'is_response',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** What an alert refuses: unknown, already resolved, not this person's, changing too fast, or a response's call-out. */
+export class AlertError extends AppError<'not_found' | 'alert_not_open' | 'not_recipient' | 'conflict' | 'response_callout'> {}
 
 const EFFECTS_NONE: Effects = { messages: [], timers: [], ledger: [], cancelled: [] };
-
-function isCurrent(from: string | undefined, to: string | undefined, date: string) {
-  return (!from || from <= date) && (!to || to >= date);
-}
 
 export function maskAddress(channel: string, to: string): string {
   if (channel === 'sms' || /^\+?\d{7,}$/.test(to)) return to.length > 7 ? `${to.slice(0, to.length - 8)}****${to.slice(-4)}` : '****';
@@ -109,22 +101,13 @@ export class AlertService {
   context(ref: ReferenceSnapshot, townshipId: string, now = this.d.now(), kind: CalloutKind = 'warning'): AlertContext {
     const date = localDate(now, this.d.config.levels.timezone);
     const person = (id: string): Person => ({ id, name: ref.people.get(id)?.name ?? id });
-    const shift = ref.shifts.filter((s) => Date.parse(s.start) <= now && now < Date.parse(s.end));
-    const whoIs = (role: RecipientRole): Person[] => {
-      switch (role) {
-        case 'liaison-leader':
-        case 'township-head':
-        case 'object-keeper':
-          return ref.assignments.filter((a) => a.townshipId === townshipId && a.role === role && isCurrent(a.from, a.to, date) && ref.people.has(a.personId)).map((a) => person(a.personId));
-        case 'duty-officer':
-          return unique(shift.flatMap((s) => s.officerIds)).map(person);
-        case 'shift-leader':
-          return unique(shift.map((s) => s.leaderId)).map(person);
-        case 'commander':
-          return [...ref.people.values()].filter((p) => p.cityRoles.includes('commander')).map((p) => person(p.id));
-      }
-    };
+    const whoIs = (role: RecipientRole): Person[] => holdersOf(ref, townshipId, role, now, date).map(person);
     return { now, policy: policyFor(kind, this.policy), whoIs };
+  }
+
+  /** Evaluation's hand-off: townships whose warning level changed get their warning opened, raised, lowered or resolved now. */
+  async onLevelChanges(townshipIds: readonly string[]): Promise<void> {
+    for (const tid of townshipIds) await this.reconcile(tid);
   }
 
   /**
@@ -241,7 +224,7 @@ export class AlertService {
       const r = acknowledge(alert, personId, via, ctx, opts);
       return { result: r.outcome, effects: r.effects, changed: r.outcome === 'acked' };
     });
-    if (result === 'not-open') throw new AlertError('not_open', `Alert ${alertId} is resolved; nothing to acknowledge`);
+    if (result === 'not-open') throw new AlertError('alert_not_open', `Alert ${alertId} is resolved; nothing to acknowledge`);
     if (result === 'not-recipient') throw new AlertError('not_recipient', `Person ${personId} was not notified by alert ${alertId}`);
     return { alert, outcome: result };
   }
@@ -253,7 +236,7 @@ export class AlertService {
       const r = arrive(alert, personId, ctx, where, post ? { lat: post.lat, lon: post.lon } : null);
       return { result: r.outcome, effects: r.effects, changed: r.outcome === 'arrived' };
     });
-    if (result === 'not-open') throw new AlertError('not_open', `Alert ${alertId} is resolved`);
+    if (result === 'not-open') throw new AlertError('alert_not_open', `Alert ${alertId} is resolved`);
     if (result === 'not-recipient') throw new AlertError('not_recipient', `Person ${personId} was not notified by alert ${alertId}`);
     return { alert, outcome: result };
   }
@@ -261,13 +244,13 @@ export class AlertService {
   async resolve(alertId: string, by: string, reason: string): Promise<Alert> {
     const stored = await this.store.get(alertId);
     if (stored?.alert.kind === 'response') {
-      throw new AlertError('is_response', `${alertId} is a township's part of HQ response ${stored.alert.responseId}: end or narrow the response by notice (POST /v1/responses/${stored.alert.responseId}/end or /adjust)`);
+      throw new AlertError('response_callout', `${alertId} is a township's part of HQ response ${stored.alert.responseId}: end or narrow the response by notice (POST /v1/responses/${stored.alert.responseId}/end or /adjust)`);
     }
     const { alert, result } = await this.update(alertId, (alert, ctx) => {
       if (alert.status !== 'open') return { result: false, effects: EFFECTS_NONE, changed: false };
       return { result: true, effects: resolveAlert(alert, by, reason, ctx), changed: true };
     });
-    if (!result) throw new AlertError('not_open', `Alert ${alertId} is already resolved`);
+    if (!result) throw new AlertError('alert_not_open', `Alert ${alertId} is already resolved`);
     this.d.log.info({ alertId, by }, 'alert resolved');
     return alert;
   }
@@ -397,10 +380,6 @@ export class AlertService {
     }
     return { townships: townshipIds.length, timers, messages };
   }
-}
-
-function unique<T>(xs: T[]): T[] {
-  return [...new Set(xs)];
 }
 
 function localDate(t: number, timeZone: string): string {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Keys } from '../store/keys.js';
+import { auditArgs, type AuditActor, type AuditChange } from '../store/audit.js';
 
 /**
  * Secrets (gauge keys, staff tokens) are shown once and stored only as SHA-256 hashes:
@@ -90,30 +91,36 @@ export class CredentialStore {
     return principal;
   }
 
-  async createGaugeKey(name: string, stations: string[]): Promise<{ id: string; key: string; record: GaugeKeyRecord }> {
+  /** A gauge's key; `who` puts the audit record into the same transaction. */
+  /** Adds the audit record of a change made by `who` to its transaction (no record when nobody is named: tests, start-up). */
+  private audit(tx: ChainableCommander, who: AuditActor | undefined, change: AuditChange): ChainableCommander {
+    return who ? tx.xadd(...auditArgs(this.keys, { at: new Date(this.now()).toISOString(), ...who, ...change })) : tx;
+  }
+
+  async createGaugeKey(name: string, stations: string[], who?: AuditActor): Promise<{ id: string; key: string; record: GaugeKeyRecord }> {
     const id = `gk_${randomBytes(6).toString('hex')}`;
     const key = newSecret('fxg');
     const record: GaugeKeyRecord = { id, name, stations, createdAt: new Date(this.now()).toISOString(), hint: key.slice(0, 8) };
     const principal: Principal = { role: 'gauge', id, stations };
-    await this.redis
+    const tx = this.redis
       .multi()
       .hset(this.keys.credentials(), hashSecret(key), JSON.stringify(principal))
-      .hset(this.keys.gaugeKeys(), id, JSON.stringify({ ...record, hash: hashSecret(key) }))
-      .exec();
+      .hset(this.keys.gaugeKeys(), id, JSON.stringify({ ...record, hash: hashSecret(key) }));
+    await this.audit(tx, who, { action: 'gauge-keys.create', target: `gauge-keys/${id}`, before: null, after: record }).exec();
     return { id, key, record };
   }
 
   /** A staff token (admin, duty, leader); leader tokens belong to one person. */
-  async createToken(role: Exclude<Role, 'gauge'>, personId?: string, name?: string): Promise<{ id: string; token: string; record: TokenRecord }> {
+  async createToken(role: Exclude<Role, 'gauge'>, personId?: string, name?: string, who?: AuditActor): Promise<{ id: string; token: string; record: TokenRecord }> {
     const id = `tk_${randomBytes(6).toString('hex')}`;
     const token = newSecret('fxt');
     const record: TokenRecord = { id, role, personId: personId ?? null, name: name ?? null, createdAt: new Date(this.now()).toISOString(), hint: token.slice(0, 8) };
     const principal: Principal = { role, id, ...(personId ? { personId } : {}) };
-    await this.redis
+    const tx = this.redis
       .multi()
       .hset(this.keys.credentials(), hashSecret(token), JSON.stringify(principal))
-      .hset(this.keys.tokens(), id, JSON.stringify({ ...record, hash: hashSecret(token) }))
-      .exec();
+      .hset(this.keys.tokens(), id, JSON.stringify({ ...record, hash: hashSecret(token) }));
+    await this.audit(tx, who, { action: role === 'calendar' ? 'calendar-tokens.create' : 'tokens.create', target: `tokens/${id}`, before: null, after: record }).exec();
     return { id, token, record };
   }
 
@@ -121,8 +128,8 @@ export class CredentialStore {
     return this.listRecords<TokenRecord>(this.keys.tokens());
   }
 
-  revokeToken(id: string): Promise<boolean> {
-    return this.revokeRecord(this.keys.tokens(), id);
+  revokeToken(id: string, who?: AuditActor, action = 'tokens.revoke'): Promise<boolean> {
+    return this.revokeRecord(this.keys.tokens(), id, who && { who, action, target: `tokens/${id}` });
   }
 
   /** Revokes every token of a person (when the person is deleted); returns how many. */
@@ -136,8 +143,8 @@ export class CredentialStore {
     return this.listRecords<GaugeKeyRecord>(this.keys.gaugeKeys());
   }
 
-  revokeGaugeKey(id: string): Promise<boolean> {
-    return this.revokeRecord(this.keys.gaugeKeys(), id);
+  revokeGaugeKey(id: string, who?: AuditActor): Promise<boolean> {
+    return this.revokeRecord(this.keys.gaugeKeys(), id, who && { who, action: 'gauge-keys.revoke', target: `gauge-keys/${id}` });
   }
 
   /** Records of issued secrets, without their hashes, oldest first. */
@@ -152,11 +159,12 @@ export class CredentialStore {
   }
 
   /** Revokes at once: the secret's hash leaves the credential table with its record. */
-  private async revokeRecord(key: string, id: string): Promise<boolean> {
+  private async revokeRecord(key: string, id: string, audit?: { who: AuditActor; action: string; target: string }): Promise<boolean> {
     const json = await this.redis.hget(key, id);
     if (!json) return false;
     const { hash } = JSON.parse(json) as { hash: string };
-    await this.redis.multi().hdel(this.keys.credentials(), hash).hdel(key, id).exec();
+    const tx = this.redis.multi().hdel(this.keys.credentials(), hash).hdel(key, id);
+    await this.audit(tx, audit?.who, { action: audit?.action ?? '', target: audit?.target ?? '', before: { id }, after: null }).exec();
     this.cache.delete(hash);
     return true;
   }

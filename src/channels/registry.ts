@@ -9,6 +9,7 @@ import { EmailChannel } from './email.js';
 import { AliyunVoice, TencentVoice } from './voice/providers.js';
 import { VoiceChannel } from './voice/channel.js';
 import type { Provider } from './failover.js';
+import { readEnv } from '../config/env.js';
 
 /**
  * The configured channels by name. A channel whose secrets are missing from the environment
@@ -17,20 +18,21 @@ import type { Provider } from './failover.js';
  */
 export function createChannels(cfg: ChannelsConfig, env: NodeJS.ProcessEnv, warn: (msg: string) => void, fetchImpl: FetchLike = fetch): Map<string, Channel> {
   const out = new Map<string, Channel>();
+  const secrets = readEnv(env).secret;
   const need = (name: string | undefined, what: string) => {
-    const v = name ? env[name] : undefined;
+    const v = secrets(name);
     if (name && !v) warn(`${what}: environment variable ${name} is not set`);
     return v;
   };
   if (cfg.webhook.enabled) {
-    const secret = env[cfg.webhook.secretEnv];
+    const secret = secrets(cfg.webhook.secretEnv);
     if (!secret) warn(`webhook: ${cfg.webhook.secretEnv} is not set; webhooks are signed with an empty secret`);
     out.set('webhook', new WebhookChannel(secret ?? '', cfg.webhook.timeout, fetchImpl));
   }
   if (cfg.wecom.enabled) out.set('wecom', new WecomChannel(cfg.wecom.baseUrl, cfg.wecom.timeout, fetchImpl));
   if (cfg.dingtalk.enabled) {
     const { secretEnv, secrets } = cfg.dingtalk;
-    out.set('dingtalk', new DingtalkChannel(cfg.dingtalk.baseUrl, (token) => env[secrets[token] ?? secretEnv ?? ''] || undefined, cfg.dingtalk.timeout, fetchImpl));
+    out.set('dingtalk', new DingtalkChannel(cfg.dingtalk.baseUrl, (token) => readEnv(env).secret(secrets[token] ?? secretEnv), cfg.dingtalk.timeout, fetchImpl));
   }
   const providers: SmsProvider[] = [];
   for (const p of cfg.sms.providers) {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { readEnv } from '../config/env.js';
 import { freePort, redisServerInstalled, startRedisServer, type LocalRedis } from '../infra/redisServer.js';
 import { loadBacktestFile, runBacktest, type BacktestReport } from '../backtest/replay.js';
 import { levelText, localTimeText } from '../domain/wording.js';
@@ -29,7 +30,7 @@ const fail = (message: string): never => {
 const readingsPath = arg('--readings') ?? fail('give the readings: npm run backtest -- --readings FILE (e.g. config/demo/backtest-2023-07-05.json)');
 let config;
 try {
-  config = loadConfig(arg('--config') ?? process.env.FANGXUN_CONFIG_DIR ?? 'config');
+  config = loadConfig(arg('--config') ?? readEnv().configDir);
 } catch (err) {
   if (err instanceof ConfigError) fail(`bad config file\n  ${err.message}`);
   throw err;
@@ -51,7 +52,7 @@ if (!redisUrl) {
   redisUrl = local.url;
 }
 try {
-  const report = await runBacktest({ file: file!, config: config!, redisUrl, datasetFile: arg('--dataset'), log: pino({ level: process.env.LOG_LEVEL ?? 'warn' }) });
+  const report = await runBacktest({ file: file!, config: config!, redisUrl, datasetFile: arg('--dataset'), log: pino({ level: readEnv({ LOG_LEVEL: 'warn', ...process.env }).logLevel }) });
   if (args.includes('--json')) console.log(JSON.stringify(report, null, 2));
   else print(report, config!.levels.timezone);
 } finally {

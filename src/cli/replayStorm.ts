@@ -11,13 +11,15 @@
  * and some report arrival, so the alerts show answers, silences and escalations.
  * Needs FANGXUN_ADMIN_TOKEN (npm start prints a one-run token when it is not set).
  */
+import { readEnv } from '../config/env.js';
 const args = process.argv.slice(2);
 const arg = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const base = (arg('--url') ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`).replace(/\/$/, '');
-const token = process.env.FANGXUN_ADMIN_TOKEN;
+const env = readEnv();
+const base = (arg('--url') ?? `http://127.0.0.1:${env.port}`).replace(/\/$/, '');
+const token = env.adminToken;
 const fast = args.includes('--fast');
 const answer = args.includes('--answer');
 const live = args.includes('--live');
@@ -168,7 +170,7 @@ try {
   const calls: Array<{ personName: string; to: string; outId?: string; speech?: { township: string; level: string } }> = (await call('GET', '/v1/admin/outbox?limit=1000')).filter((m: any) => m.channel === 'voice');
   console.log(`Calls (语音叫应) placed: ${calls.length}${calls.length ? ` — ${calls.slice(0, 6).map((m) => `${m.personName} ${m.speech?.township ?? ''}${m.speech?.level ?? ''}`).join('，')}${calls.length > 6 ? '…' : ''}` : ''}`);
   // With the receipt endpoint's secret, --answer also plays the callees: one presses 1, the next has the phone off.
-  const voiceSecret = process.env.FANGXUN_INBOUND_ALIYUN_VOICE_SECRET;
+  const voiceSecret = env.secret('FANGXUN_INBOUND_ALIYUN_VOICE_SECRET');
   if (answer && voiceSecret) {
     for (const [i, m] of calls.entries()) {
       const receipt = i % 2 === 0 ? { status_code: '200000', status_msg: '用户听完挂断', dtmf: '1' } : { status_code: '200005', status_msg: '用户关机' };

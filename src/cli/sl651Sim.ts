@@ -9,6 +9,7 @@
 import { connect } from 'node:net';
 import { buildReport, crc16, hex, scanFrames } from '../gateway/frame.js';
 import { parseDuration } from '../domain/duration.js';
+import { readEnv } from '../config/env.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback?: string) => {
@@ -21,7 +22,7 @@ if (stations.length === 0 || stations.some((s) => !/^[0-9A-Fa-f]{10}(:[0-9A-Fa-f
   process.exit(2);
 }
 const host = arg('host', '127.0.0.1')!;
-const port = Number(arg('port', process.env.SL651_PORT ?? '5651'));
+const port = Number(arg('port', readEnv().sl651Port));
 const every = parseDuration(arg('every', '5s')!) ?? 5_000;
 const count = Number(arg('count', '0'));
 const kind = arg('kind', 'river');

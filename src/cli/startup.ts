@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, type AppConfig } from '../config/load.js';
 import { pingRedis } from '../infra/redisServer.js';
 import { Keys } from '../store/keys.js';
 import { isClusterUrl, parseClusterUrl } from '../store/redis.js';
+import { readEnv } from '../config/env.js';
 
 export interface Startup {
   config: AppConfig;
@@ -29,7 +30,8 @@ export function startup(what: string): Startup {
     if (err instanceof ConfigError) fail(`bad config file\n  ${err.message}`);
     throw err;
   }
-  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const env = readEnv();
+  const redisUrl = env.redisUrl;
   if (isClusterUrl(redisUrl)) {
     try {
       parseClusterUrl(redisUrl);
@@ -41,7 +43,7 @@ export function startup(what: string): Startup {
   }
   let keys: Keys;
   try {
-    keys = new Keys(process.env.FANGXUN_KEY_PREFIX ?? 'fx');
+    keys = new Keys(env.keyPrefix);
   } catch (err) {
     fail(`FANGXUN_KEY_PREFIX: ${(err as Error).message}`);
   }

@@ -6,6 +6,7 @@ import { describeIssues, zodIssues, type InputIssue } from '../lib/issues.js';
 import { policySchema, type Policy } from './policy.js';
 import { channelsConfigSchema, type ChannelsConfig } from '../channels/config.js';
 import { levelsConfigSchema, serviceConfigSchema, type LevelsConfig, type ServiceConfig } from './schema.js';
+import { readEnv } from './env.js';
 
 /** A config file that cannot be used; the message names the file, the path inside it and the problem. */
 export class ConfigError extends Error {
@@ -27,7 +28,7 @@ export interface AppConfig {
 }
 
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.FANGXUN_CONFIG_DIR ?? 'config');
+  return resolve(readEnv(env).configDir);
 }
 
 /**
@@ -90,6 +91,7 @@ export function loadConfig(dir = configDir(), env: NodeJS.ProcessEnv = process.e
     channels: loadFile(dir, 'channels.yaml', channelsConfigSchema, false),
   };
   // Deployments set the public address of the answer links without editing the file.
-  if (env.FANGXUN_PUBLIC_URL) config.policy.publicUrl = env.FANGXUN_PUBLIC_URL;
+  const publicUrl = readEnv(env).publicUrl;
+  if (publicUrl) config.policy.publicUrl = publicUrl;
   return config;
 }

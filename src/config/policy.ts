@@ -2,17 +2,15 @@ import { z } from 'zod';
 import { colourLevelsSchema } from '../warnings/level.js';
 import { durationSchema, levelSchema } from './schema.js';
 import { LEVELS } from '../domain/levels.js';
+import { RECIPIENT_ROLES, ESCALATION_STEPS, type DutyPolicy, type RecipientRole } from '../domain/policy.js';
 import { callPolicySchema } from './calls.js';
 
 /**
  * `config/policy.yaml`: who is told at each level, how fast they must answer and arrive,
  * and what happens when they do not. The names here are the contract of the file.
  */
-export const RECIPIENT_ROLES = ['liaison-leader', 'township-head', 'object-keeper', 'duty-officer', 'shift-leader', 'commander'] as const;
-export type RecipientRole = (typeof RECIPIENT_ROLES)[number];
-/** `call`: phone the person (语音叫应), then their other contacts. */
-export const ESCALATION_STEPS = ['renotify', 'call', 'duty-officer', 'shift-leader', 'commander'] as const;
-export type EscalationStep = (typeof ESCALATION_STEPS)[number];
+// The roles and escalation steps are the domain's words (src/domain/policy.ts); this file reads them from YAML.
+export { RECIPIENT_ROLES, ESCALATION_STEPS, type RecipientRole, type EscalationStep } from '../domain/policy.js';
 
 const roleSchema = z.enum(RECIPIENT_ROLES, { error: `role must be one of ${RECIPIENT_ROLES.join(', ')}` });
 
@@ -122,4 +120,6 @@ export const policySchema = z
 export type Policy = z.infer<typeof policySchema>;
 export type LevelPolicy = z.infer<typeof levelPolicySchema>;
 export type ResponsesPolicy = z.infer<typeof responsesPolicySchema>;
+// The parsed file is a policy the domain can read: a compile error here means the two drifted apart.
+true satisfies Policy extends DutyPolicy ? true : false;
 export { levelSchema };

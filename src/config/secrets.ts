@@ -1,4 +1,5 @@
 import type { AppConfig } from './load.js';
+import { readEnv } from './env.js';
 
 /**
  * Secrets a real deployment must be given. In drill mode (demo data, tests) the answer-link key
@@ -11,11 +12,12 @@ export class MissingSecretError extends Error {
 }
 
 export function missingSecret(config: AppConfig, env: NodeJS.ProcessEnv): string | null {
-  if (!env.FANGXUN_LINK_SECRET) {
+  const e = readEnv(env);
+  if (!e.linkSecret) {
     return 'FANGXUN_LINK_SECRET is not set: outside drill mode the answer links need their own key (e.g. export FANGXUN_LINK_SECRET=$(openssl rand -base64 32))';
   }
   const webhookEnv = config.channels.webhook.secretEnv;
-  if (config.channels.webhook.enabled && !env[webhookEnv]) {
+  if (config.channels.webhook.enabled && !e.secret(webhookEnv)) {
     return `${webhookEnv} is not set: outside drill mode webhooks must be signed (set it, e.g. $(openssl rand -base64 32), or set webhook.enabled: false in channels.yaml)`;
   }
   return null;

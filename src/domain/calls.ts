@@ -1,5 +1,5 @@
 import type { Level, MaybeLevel } from './levels.js';
-import type { CallPolicy } from '../config/calls.js';
+import type { CallPolicy } from './policy.js';
 
 /**
  * Where calls sit in a person's contact ladder, and why a call was not placed. Pure.

@@ -1,12 +1,12 @@
 import type { Level, MaybeLevel } from './levels.js';
-import type { LevelPolicy, Policy, RecipientRole } from '../config/policy.js';
+import type { DutyPolicy, LevelPolicy, RecipientRole } from './policy.js';
 import type { CalloutKind } from './alerts.js';
 
 /**
  * Warnings (预警) and responses (应急响应) run on the same call-out machinery under their own
  * policy tables: `levels:`/`mustAck` for warnings, `responses:` for responses.
  */
-export function policyFor(kind: CalloutKind | undefined, policy: Policy): Policy {
+export function policyFor<P extends DutyPolicy>(kind: CalloutKind | undefined, policy: P): P {
   if (kind !== 'response') return policy;
   const r = policy.responses;
   // A response's township call-outs reach the township's own people; the city's people (duty room,
@@ -19,7 +19,7 @@ export function policyFor(kind: CalloutKind | undefined, policy: Policy): Policy
 export const TOWNSHIP_ROLES: readonly RecipientRole[] = ['liaison-leader', 'township-head', 'object-keeper'];
 
 /** The city's people the response policy names at a level (told once per act). */
-export function cityRolesAt(level: Level, policy: Policy): RecipientRole[] {
+export function cityRolesAt(level: Level, policy: DutyPolicy): RecipientRole[] {
   return policy.responses[level].notify.filter((role) => !TOWNSHIP_ROLES.includes(role));
 }
 

@@ -10,7 +10,7 @@ import { evaluateStation, type Calendar, type StationEvaluation } from '../domai
 import { resolveRules, type RuleSet } from '../domain/rules.js';
 import { evaluateTownship, type StationInput, type TownshipEvaluation, type TownshipPolicy } from '../domain/township.js';
 import type { MaybeLevel } from '../domain/levels.js';
-import { offlineAfterMs } from '../domain/duties.js';
+import { offlineAfterMs } from '../domain/staleGauges.js';
 
 /**
  * Evaluation: load what is due, apply the pure domain, record. Redis state is the truth;
@@ -24,8 +24,20 @@ export interface EngineContext {
   reference: ReferenceStore;
   now: () => number;
   log: Logger;
-  /** Told of townships whose level changed (the alerts work reconciles them at once). */
-  onLevelChanges?: (townshipIds: string[]) => Promise<void>;
+  /** Told of townships whose level changed: warnings follow at once (AlertService.onLevelChanges). */
+  alerts?: { onLevelChanges(townshipIds: string[]): Promise<void> };
+  /** Then the city is looked at as a whole: the advice to the HQ (Advisor.advise). */
+  advisor?: { advise(): Promise<unknown> };
+}
+
+/** Hands level changes on to the warnings, then to the advice. A lost hand-off is caught by the alerts sweep: the level is already stored. */
+async function handOff(ctx: EngineContext, townshipIds: string[]): Promise<void> {
+  try {
+    await ctx.alerts?.onLevelChanges(townshipIds);
+    await ctx.advisor?.advise();
+  } catch (err) {
+    ctx.log.warn({ err }, 'level change not handed to alerts; the sweep will');
+  }
 }
 
 /** What a station's stored state holds (JSON in its hash). */
@@ -89,10 +101,7 @@ export async function evaluateDirty(ctx: EngineContext, maxRounds = 100): Promis
     report.stations += ids.length;
     report.townships += townshipIds.length;
     report.changes.push(...changes);
-    if (changes.length > 0 && ctx.onLevelChanges) {
-      // A lost notification here is caught by the alerts sweep; the level is already stored.
-      await ctx.onLevelChanges(changes.map((c) => c.townshipId)).catch((err: unknown) => ctx.log.warn({ err }, 'level change not handed to alerts; the sweep will'));
-    }
+    if (changes.length > 0) await handOff(ctx, changes.map((c) => c.townshipId));
     if (short && round > 0) break;
   }
   return report;

@@ -39,6 +39,6 @@ export async function lockoutNotice(
     key: `sl651-lockout:${d.what}:${d.what === 'peer' ? d.peer : s.id}:${Math.floor(now / d.lockoutMs)}`,
     title: `【测站口令锁定】${s.name}`,
     text,
-    personIds: svc.duties.dutyRoom(ref, now),
+    personIds: svc.scheduled.dutyRoom(ref, now),
   });
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
+import { readEnv } from '../config/env.js';
 
 /**
  * The one registry of the HTTP API's documentation. Each route area declares its operations
@@ -49,7 +50,7 @@ export function operations<const T extends Record<string, OperationSpec>>(specs:
 }
 
 /** Set in the test suite (vitest.config.ts): every answer is also parsed with its schema. */
-const VALIDATE = process.env.FANGXUN_VALIDATE_RESPONSES === '1';
+const VALIDATE = readEnv().validateResponses;
 
 /**
  * Answers with the operation's documented status and a value of its documented response type

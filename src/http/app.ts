@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Services } from '../services.js';
 import { authenticate, type AppEnv } from './auth.js';
-import { ApiError, sendError } from './errors.js';
+import { ApiError, fromAppError, sendError } from './errors.js';
 import { readingRoutes } from './routes/readings.js';
 import { stationRoutes } from './routes/stations.js';
 import { townshipRoutes } from './routes/townships.js';
@@ -30,6 +30,7 @@ import { reply } from './api.js';
 import { opsApi } from './routes/ops.api.js';
 import { storeFault } from '../queue/storeFault.js';
 import { LogSampler } from '../lib/logSampler.js';
+import { AppError } from '../domain/errors.js';
 
 /** The HTTP API. Thin: parse, authorise, call the service, shape the answer. */
 export function createApp(svc: Services): Hono<AppEnv> {
@@ -70,7 +71,8 @@ export function createApp(svc: Services): Hono<AppEnv> {
 
   app.notFound((c) => sendError(c, 404, 'not_found', `No route ${c.req.method} "${c.req.path}"`));
   app.onError((err, c) => {
-    if (err instanceof ApiError) return sendError(c, err.status, err.code, err.message, err.details);
+    const api = err instanceof AppError ? fromAppError(err) : err;
+    if (api instanceof ApiError) return sendError(c, api.status, api.code, api.message, api.details);
     if (err instanceof HTTPException) return sendError(c, err.status, 'http_error', err.message || 'Request refused');
     const fault = storeFault(err);
     if (fault) {

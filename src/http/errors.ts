@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { zodIssues, type InputIssue } from '../lib/issues.js';
+import type { AppError } from '../domain/errors.js';
 import { readText } from './body.js';
 
 /**
@@ -18,6 +19,33 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/**
+ * The one table from an error code below HTTP (AppError) to its status. A code missing here is a bug:
+ * it answers 500 and is logged.
+ */
+const STATUS_OF: Record<string, ContentfulStatusCode> = {
+  validation_failed: 400,
+  empty_scope: 400,
+  no_change: 400,
+  invalid_receipt: 400,
+  not_recipient: 403,
+  not_found: 404,
+  conflict: 409,
+  already_exists: 409,
+  alert_not_open: 409,
+  response_callout: 409,
+  response_not_active: 409,
+  version_mismatch: 412,
+  batch_too_large: 413,
+  unknown_township: 422,
+};
+
+/** The HTTP form of an error thrown below HTTP, or null when its code has no status (a bug). */
+export function fromAppError(err: AppError): ApiError | null {
+  const status = STATUS_OF[err.code];
+  return status ? new ApiError(status, err.code, err.message, err.details) : null;
 }
 
 export function errorBody(code: string, message: string, details?: unknown, requestId?: string) {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { outcomeFromText, type ReceiptFact, type ReceiptOutcome } from '../domain/receipts.js';
+import { AppError } from '../domain/errors.js';
 
 /**
  * The providers' receipt formats, parsed into what the service acts on. Each receipt
@@ -30,7 +31,12 @@ export interface ParsedReply {
   key: string;
 }
 
-export class InboundFormatError extends Error {}
+/** A receipt body that is not what the provider's format says. */
+export class InboundFormatError extends AppError<'invalid_receipt'> {
+  constructor(message: string) {
+    super('invalid_receipt', message);
+  }
+}
 
 const hash = (...parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 32);
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '');

@@ -8,6 +8,7 @@ import type { ChannelsConfig } from '../channels/config.js';
 import { applyReceipt, type DeliveryRef, type ReceiptEffect } from '../domain/receipts.js';
 import { acknowledgeBySms } from './smsReply.js';
 import { INBOUND_ENDPOINTS, type InboundEndpoint, type ParsedReceipt, type ParsedReply } from './parse.js';
+import { readEnv } from '../config/env.js';
 
 /**
  * Receipts pushed by the providers, applied to the alerts: a keypress 1 acknowledges (via
@@ -27,7 +28,7 @@ export function inboundSecrets(cfg: ChannelsConfig, env: NodeJS.ProcessEnv, warn
   const out = new Map<InboundEndpoint, string>();
   for (const ep of INBOUND_ENDPOINTS) {
     const name = cfg.inbound[ep].secretEnv;
-    const secret = env[name];
+    const secret = readEnv(env).secret(name);
     if (!secret) continue;
     if (secret.length < MIN_SECRET_LENGTH || !/^[\w-]+$/.test(secret)) {
       warn(`receipts ${ep}: ${name} must be at least ${MIN_SECRET_LENGTH} letters, digits, - or _ (e.g. openssl rand -hex 16); endpoint off`);

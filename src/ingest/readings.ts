@@ -5,7 +5,7 @@ import { checkBounds, checkObservedAt } from '../domain/reading.js';
 import { lowestThreshold } from '../domain/station.js';
 import { encodeValue, storeReadings, type PendingReading } from '../store/readings.js';
 import { zodIssues, describeIssues } from '../lib/issues.js';
-import { ApiError } from '../http/errors.js';
+import { AppError } from '../domain/errors.js';
 import { addQuarantine } from '../store/streams.js';
 import { plainReading } from './plainReading.js';
 
@@ -54,10 +54,10 @@ function toPair(value: string) {
 export function entriesOf(body: unknown, maxBatch: number): unknown[] {
   if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'readings' in body) {
     const list = (body as { readings: unknown }).readings;
-    if (!Array.isArray(list)) throw new ApiError(400, 'validation_failed', '`readings` must be an array of readings');
-    if (list.length === 0) throw new ApiError(400, 'validation_failed', '`readings` is empty; send at least one reading');
+    if (!Array.isArray(list)) throw new AppError('validation_failed', '`readings` must be an array of readings');
+    if (list.length === 0) throw new AppError('validation_failed', '`readings` is empty; send at least one reading');
     if (list.length > maxBatch) {
-      throw new ApiError(413, 'batch_too_large', `A batch holds at most ${maxBatch} readings; this one has ${list.length}. Split it into several POSTs.`, {
+      throw new AppError('batch_too_large', `A batch holds at most ${maxBatch} readings; this one has ${list.length}. Split it into several POSTs.`, {
         max: maxBatch,
         received: list.length,
       });
@@ -65,7 +65,7 @@ export function entriesOf(body: unknown, maxBatch: number): unknown[] {
     return list;
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ApiError(400, 'validation_failed', 'Send one reading object or { "readings": [ ... ] }');
+    throw new AppError('validation_failed', 'Send one reading object or { "readings": [ ... ] }');
   }
   return [body];
 }

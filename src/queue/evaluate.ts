@@ -1,8 +1,10 @@
-import { Queue } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/load.js';
 import type { Keys } from '../store/keys.js';
+import { evaluateDirty, markActiveDirty, type EngineContext } from '../evaluation/engine.js';
+import { backOffOnStoreFaults } from './storeFault.js';
 
 /**
  * The evaluation queue. Jobs carry no readings: readings and the dirty set are in Redis
@@ -70,4 +72,24 @@ export class EvaluationKicker {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+/**
+ * The evaluation worker: each job, whatever woke it, evaluates every dirty station it can claim and
+ * recomputes their townships (which hands level changes to alerts.onLevelChanges).
+ */
+export function createEvaluateWorker(ctx: EngineContext, connection: Redis, concurrency: number): Worker {
+  const worker = new Worker(
+    EVALUATE_QUEUE,
+    async (job: Job) => {
+      // Once running, let the next ingest queue a fresh wake-up.
+      if (job.name === 'kick') await job.removeDeduplicationKey();
+      const refreshed = job.name === 'refresh' ? await markActiveDirty(ctx) : 0;
+      const report = await evaluateDirty(ctx);
+      return { refreshed, stations: report.stations, townships: report.townships, changes: report.changes.length };
+    },
+    { connection, prefix: ctx.keys.bullPrefix(), concurrency },
+  );
+  backOffOnStoreFaults(worker, ctx.log, 'evaluation worker');
+  return worker;
 }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { Keys } from '../store/keys.js';
-import type { AuditEntry } from '../audit/log.js';
+import type { AuditEntry } from '../store/audit.js';
 import { zodIssues, type InputIssue } from '../lib/issues.js';
 import { assignmentSchema, personSchema, shiftSchema, stationSchema, townshipSchema, type Assignment, type Shift } from './schema.js';
 import { assignmentKey, checkReferences, shiftId, type Collection, type ReferenceSnapshot, type ReferenceStore } from './store.js';
@@ -46,7 +46,7 @@ export const SCHEMAS = {
 
 export type WriteOutcome =
   | { ok: true; id: string; version: number; record: unknown }
-  | { ok: false; status: 404 | 409 | 412 | 422; code: string; message: string; details?: InputIssue[]; currentVersion?: number };
+  | { ok: false; code: 'version_mismatch' | 'already_exists' | 'not_found'; message: string; details?: InputIssue[]; currentVersion?: number };
 
 type RecordRedis = Redis & { fxWriteRecord(...args: Array<string | number>): Promise<[number, number]> };
 
@@ -113,9 +113,9 @@ export class RecordStore {
       this.now(),
       ...dirty,
     );
-    if (code === -1) return { ok: false, status: 412, code: 'version_mismatch', message: `${c}/${id} was changed by someone else (now version ${current}, you sent ${String(expected)}); reload it and apply your change again`, currentVersion: current };
-    if (code === -2) return { ok: false, status: 409, code: 'already_exists', message: `${c}/${id} already exists; use PUT to change it`, currentVersion: current };
-    if (code === -3) return { ok: false, status: 404, code: 'not_found', message: `No ${c} record "${id}"` };
+    if (code === -1) return { ok: false, code: 'version_mismatch', message: `${c}/${id} was changed by someone else (now version ${current}, you sent ${String(expected)}); reload it and apply your change again`, currentVersion: current };
+    if (code === -2) return { ok: false, code: 'already_exists', message: `${c}/${id} already exists; use PUT to change it`, currentVersion: current };
+    if (code === -3) return { ok: false, code: 'not_found', message: `No ${c} record "${id}"` };
     this.reference.invalidate();
     return { ok: true, id, version: code, record: stored };
   }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../store/keys.js';
-import { auditArgs } from '../audit/log.js';
+import { auditArgs } from '../store/audit.js';
 import { formatPath, zodIssues, type InputIssue } from '../lib/issues.js';
 import { datasetSchema, type Assignment, type Dataset, type Person, type Shift, type Station, type Township } from './schema.js';
 

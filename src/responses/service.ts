@@ -10,6 +10,7 @@ import type { Alert } from '../domain/alerts.js';
 import type { NoticeService } from '../notices/service.js';
 import { cityRolesAt } from '../domain/warnings.js';
 import { actNotice } from '../domain/responses/notice.js';
+import { AppError } from '../domain/errors.js';
 
 /**
  * HQ responses (应急响应): the acts of the 防指 and each covered township's call-out. An act
@@ -17,14 +18,7 @@ import { actNotice } from '../domain/responses/notice.js';
  * township's call-out in line; a crash in between is repaired by `sweep`, which brings every
  * call-out to what the stored responses say (an idempotent step).
  */
-export class ResponseError extends Error {
-  constructor(
-    readonly code: 'not_found' | 'conflict',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class ResponseError extends AppError<'not_found' | 'conflict'> {}
 
 export interface ResponseServiceDeps {
   store: ResponseStore;

@@ -1,3 +1,6 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.js';
+
 /** A Redis stream entry's flat [field, value, …] list as an object. */
 export function streamFields(fields: readonly string[]): Record<string, string> {
   const f: Record<string, string> = {};
@@ -17,4 +20,60 @@ export function addQuarantine(
   q: { stationId: string; receivedAt: number; reason: string; reading: unknown },
 ): void {
   pipe.xadd(key, 'MAXLEN', '~', '100000', '*', 'stationId', q.stationId, 'receivedAt', new Date(q.receivedAt).toISOString(), 'reason', q.reason, 'reading', JSON.stringify(q.reading));
+}
+
+/** A message drill mode kept instead of sending it (演练模式). */
+export interface OutboxEntry {
+  id: string;
+  at: number;
+  channel: string;
+  to: string;
+  message: { personId?: string } & Record<string, unknown>;
+}
+
+/** An SL 651 frame refused: unknown station address or wrong password. */
+export interface RefusedFrame {
+  id: string;
+  at: number;
+  address: string;
+  reason: string;
+  remote: string | null;
+}
+
+/** A reading refused for being outside its station's plausible bounds, kept for review. */
+export interface QuarantinedReading {
+  id: string;
+  stationId: string;
+  receivedAt: string;
+  reason: string;
+  reading: unknown;
+}
+
+/** Read model of the operational streams an admin reviews: drill outbox, refused frames, quarantine. Newest first. */
+export class StreamReader {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  async outbox(limit: number): Promise<OutboxEntry[]> {
+    return (await this.redis.xrevrange(this.keys.outbox(), '+', '-', 'COUNT', limit)).map(([id, fields]) => {
+      const f = streamFields(fields);
+      return { id, at: Number(f.at), channel: f.channel ?? '', to: f.to ?? '', message: JSON.parse(f.message ?? '{}') as OutboxEntry['message'] };
+    });
+  }
+
+  async sl651Refused(limit: number): Promise<RefusedFrame[]> {
+    return (await this.redis.xrevrange(this.keys.sl651Refused(), '+', '-', 'COUNT', limit)).map(([id, fields]) => {
+      const f = streamFields(fields);
+      return { id, at: Number(f.at), address: f.address ?? '', reason: f.reason ?? '', remote: f.remote ?? null };
+    });
+  }
+
+  async quarantine(limit: number): Promise<QuarantinedReading[]> {
+    return (await this.redis.xrevrange(this.keys.quarantine(), '+', '-', 'COUNT', limit)).map(([id, fields]) => {
+      const f = streamFields(fields);
+      return { id, stationId: f.stationId ?? '', receivedAt: f.receivedAt ?? '', reason: f.reason ?? '', reading: JSON.parse(f.reading ?? 'null') as unknown };
+    });
+  }
 }

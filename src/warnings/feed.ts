@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
@@ -63,7 +64,24 @@ export function feedEntries(xml: string, base: string): FeedEntry[] {
 export class WarningFeed {
   constructor(private readonly d: FeedDeps) {}
 
-  async poll(): Promise<{ entries: number; taken: number; refused: number; failed: number }> {
+  /**
+   * One poll at a time across every worker: polls are scheduled every few minutes, but a slow publisher
+   * or a busy machine can make one outlast the interval, and two polls at once would take an entry twice.
+   * A poll that finds another running skips (`busy`); the lease outlives any poll (fetch timeouts).
+   */
+  async poll(): Promise<{ entries: number; taken: number; refused: number; failed: number } | { busy: true }> {
+    const lock = `${this.d.seenKey}:poll`;
+    const token = randomUUID();
+    if ((await this.d.redis.set(lock, token, 'PX', 10 * (this.d.timeoutMs ?? 10_000), 'NX')) !== 'OK') return { busy: true };
+    try {
+      return await this.pollOnce();
+    } finally {
+      // Released only by its holder (a lease that ran out may belong to the next poll by now).
+      if ((await this.d.redis.get(lock)) === token) await this.d.redis.del(lock);
+    }
+  }
+
+  private async pollOnce(): Promise<{ entries: number; taken: number; refused: number; failed: number }> {
     const { redis, seenKey, log } = this.d;
     const entries = feedEntries(await this.get(this.d.url), this.d.url).filter((e) => e.id && (e.link || e.cap));
     let taken = 0;

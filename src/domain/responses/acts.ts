@@ -1,5 +1,6 @@
 import { levelRank } from '../levels.js';
 import type { AdjustInput, EndInput, Response, ResponseAct, StartInput, TownshipTarget } from './model.js';
+import { AppError } from '../errors.js';
 
 /**
  * The acts of the HQ on responses, as pure functions: each takes the responses in force and
@@ -8,14 +9,7 @@ import type { AdjustInput, EndInput, Response, ResponseAct, StartInput, Township
  * call-outs in line; bringing a call-out to a target is idempotent, so a crash in between is
  * repaired by the sweep from the stored responses.
  */
-export class ResponseActError extends Error {
-  constructor(
-    readonly code: 'not_active' | 'unknown_township' | 'empty_scope' | 'no_change',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class ResponseActError extends AppError<'response_not_active' | 'unknown_township' | 'empty_scope' | 'no_change'> {}
 
 export interface ActOutcome {
   /** Every response written by the act (the acted-on one first). */
@@ -89,7 +83,7 @@ export function startResponse(
 }
 
 export function adjustResponse(current: Response, input: AdjustInput, allTownships: readonly string[], actives: readonly Response[], by: string, now: number): ActOutcome {
-  if (current.status !== 'active') throw new ResponseActError('not_active', `response ${current.id} has ended; start a new one (POST /v1/responses)`);
+  if (current.status !== 'active') throw new ResponseActError('response_not_active', `response ${current.id} has ended; start a new one (POST /v1/responses)`);
   const r: Response = structuredClone(current);
   const level = input.level ?? r.level;
   const townshipIds = input.townships === undefined ? r.townshipIds : input.townships === 'city' ? [...allTownships] : checkTownships(input.townships, new Set(allTownships));
@@ -116,7 +110,7 @@ export function adjustResponse(current: Response, input: AdjustInput, allTownshi
 }
 
 export function endResponse(current: Response, input: EndInput, by: string, now: number): ActOutcome {
-  if (current.status !== 'active') throw new ResponseActError('not_active', `response ${current.id} has already ended`);
+  if (current.status !== 'active') throw new ResponseActError('response_not_active', `response ${current.id} has already ended`);
   const r: Response = structuredClone(current);
   r.status = 'ended';
   r.endedAt = now;

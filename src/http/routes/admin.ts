@@ -1,14 +1,14 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import type { Services } from '../../services.js';
+import type { HttpServices } from '../../services.js';
 import type { TokenRecord } from '../../auth/credentials.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson, readJson } from '../errors.js';
 import { checkYaml } from '../../config/load.js';
 import { datasetSchema } from '../../reference/schema.js';
-import { actorOf, auditArgs, readAudit } from '../../audit/log.js';
+import { actorOf } from '../../store/audit.js';
 import { describeIssues, type InputIssue } from '../../lib/issues.js';
-import { limitParam, streamFields } from '../../store/streams.js';
+import { limitParam } from '../../store/streams.js';
 import { reply } from '../api.js';
 import { adminApi, calendarTokenBody, gaugeKeyBody, tokenBody } from './admin.api.js';
 
@@ -20,18 +20,17 @@ function rejected(issues: InputIssue[]) {
 }
 
 /** Admin routes of the foundation: dataset import, gauge keys, quarantine. */
-export function adminRoutes(svc: Services) {
+export function adminRoutes(svc: HttpServices) {
   const app = new Hono<AppEnv>();
   // Safety net for everything under /v1/admin: office staff only. Each route states its own role too.
   app.use('/v1/admin/*', requireRole('admin', 'duty'));
   const admin = requireRole('admin');
-  const audit = (c: Context<AppEnv>, action: string, target: string, before: unknown, after: unknown) =>
-    svc.redis.xadd(...auditArgs(svc.keys, { at: new Date(svc.now()).toISOString(), ...actorOf(c.get('principal')), action, target, before, after, requestId: c.get('requestId') }));
+  const who = (c: Context<AppEnv>) => actorOf(c.get('principal'), c.get('requestId'));
 
   /** Every admin change, newest first. */
   app.get('/v1/admin/audit', admin, async (c) => {
     const limit = limitParam(c.req.query('limit'), 200, 5000);
-    const entries = await readAudit(svc.redis, svc.keys, { limit, target: c.req.query('target'), action: c.req.query('action') });
+    const entries = await svc.audit.read({ limit, target: c.req.query('target'), action: c.req.query('action') });
     return reply(c, adminApi.listAudit, entries);
   });
 
@@ -66,9 +65,8 @@ export function adminRoutes(svc: Services) {
         throw new ApiError(422, 'unknown_station', `Unknown station(s): ${unknown.join(', ')}`, unknown.map((s) => ({ path: 'stations', message: `unknown station "${s}"` })));
       }
     }
-    const { id, key, record } = await svc.credentials.createGaugeKey(body.name, body.stations);
+    const { id, key, record } = await svc.credentials.createGaugeKey(body.name, body.stations, who(c));
     svc.log.info({ gaugeKeyId: id, name: body.name }, 'gauge key created');
-    await audit(c, 'gauge-keys.create', `gauge-keys/${id}`, null, record);
     return reply(c, adminApi.createGaugeKey, { id, key, name: record.name, stations: record.stations, createdAt: record.createdAt });
   });
 
@@ -78,9 +76,8 @@ export function adminRoutes(svc: Services) {
       const ref = await svc.reference.snapshot();
       if (!ref.people.has(body.personId)) throw new ApiError(422, 'unknown_person', `No person with id "${body.personId}"; import or create the person first`);
     }
-    const { id, token, record } = await svc.credentials.createToken(body.role, body.personId, body.name);
+    const { id, token, record } = await svc.credentials.createToken(body.role, body.personId, body.name, who(c));
     svc.log.info({ tokenId: id, role: body.role, personId: body.personId }, 'token created');
-    await audit(c, 'tokens.create', `tokens/${id}`, null, record);
     return reply(c, adminApi.createToken, { ...record, role: body.role, token });
   });
 
@@ -91,8 +88,7 @@ export function adminRoutes(svc: Services) {
     const body = await parseJson(c, calendarTokenBody);
     const ref = await svc.reference.snapshot({ fresh: true });
     if (!ref.people.has(body.personId)) throw new ApiError(422, 'unknown_person', `No person with id "${body.personId}"; import or create the person first`);
-    const { id, token, record } = await svc.credentials.createToken('calendar', body.personId, body.name ?? 'calendar');
-    await audit(c, 'calendar-tokens.create', `tokens/${id}`, null, record);
+    const { token, record } = await svc.credentials.createToken('calendar', body.personId, body.name ?? 'calendar', who(c));
     const url = `${svc.config.policy.publicUrl.replace(/\/$/, '')}/v1/duty.ics?token=${encodeURIComponent(token)}`;
     return reply(c, adminApi.createCalendarToken, { ...record, role: 'calendar', personId: body.personId, token, url });
   });
@@ -102,26 +98,23 @@ export function adminRoutes(svc: Services) {
   app.delete('/v1/admin/calendar-tokens/:id', admin, async (c) => {
     const id = c.req.param('id');
     const known = (await svc.credentials.listTokens()).some((t) => t.id === id && t.role === 'calendar');
-    if (!known || !(await svc.credentials.revokeToken(id))) throw new ApiError(404, 'not_found', 'No calendar token with this id; GET /v1/admin/calendar-tokens lists them');
-    await audit(c, 'calendar-tokens.revoke', `tokens/${id}`, { id }, null);
+    if (!known || !(await svc.credentials.revokeToken(id, who(c), 'calendar-tokens.revoke'))) throw new ApiError(404, 'not_found', 'No calendar token with this id; GET /v1/admin/calendar-tokens lists them');
     return c.body(null, 204);
   });
 
   app.delete('/v1/admin/tokens/:id', admin, async (c) => {
-    const revoked = await svc.credentials.revokeToken(c.req.param('id'));
+    const revoked = await svc.credentials.revokeToken(c.req.param('id'), who(c));
     if (!revoked) throw new ApiError(404, 'not_found', `No token with id "${c.req.param('id')}"`);
     svc.log.info({ tokenId: c.req.param('id') }, 'token revoked');
-    await audit(c, 'tokens.revoke', `tokens/${c.req.param('id')}`, { id: c.req.param('id') }, null);
     return c.body(null, 204);
   });
 
   app.get('/v1/admin/gauge-keys', admin, async (c) => reply(c, adminApi.listGaugeKeys, await svc.credentials.listGaugeKeys()));
 
   app.delete('/v1/admin/gauge-keys/:id', admin, async (c) => {
-    const revoked = await svc.credentials.revokeGaugeKey(c.req.param('id'));
+    const revoked = await svc.credentials.revokeGaugeKey(c.req.param('id'), who(c));
     if (!revoked) throw new ApiError(404, 'not_found', `No gauge key with id "${c.req.param('id')}"`);
     svc.log.info({ gaugeKeyId: c.req.param('id') }, 'gauge key revoked');
-    await audit(c, 'gauge-keys.revoke', `gauge-keys/${c.req.param('id')}`, { id: c.req.param('id') }, null);
     return c.body(null, 204);
   });
 
@@ -132,48 +125,36 @@ export function adminRoutes(svc: Services) {
 
   app.get('/v1/admin/outbox', admin, async (c) => {
     const limit = limitParam(c.req.query('limit'), 100, 1000);
-    const entries = await svc.redis.xrevrange(svc.keys.outbox(), '+', '-', 'COUNT', limit);
     const personId = c.req.query('personId');
+    const entries = await svc.streams.outbox(limit);
     return reply(
       c,
       adminApi.listOutbox,
       entries
-        .map(([id, fields]) => {
-          const f = streamFields(fields);
-          const message = JSON.parse(f.message ?? '{}') as { personId?: string } & Record<string, unknown>;
-          return { id, at: new Date(Number(f.at)).toISOString(), channel: f.channel!, to: f.to!, ...message };
-        })
+        .map((e) => ({ id: e.id, at: new Date(e.at).toISOString(), channel: e.channel, to: e.to, ...e.message }))
         .filter((e) => !personId || e.personId === personId),
     );
   });
 
   /** SL 651 frames refused: unknown station addresses and wrong passwords, newest first. */
   app.get('/v1/admin/sl651/refused', admin, async (c) => {
-    const entries = await svc.redis.xrevrange(svc.keys.sl651Refused(), '+', '-', 'COUNT', limitParam(c.req.query('limit'), 100, 1000));
+    const entries = await svc.streams.sl651Refused(limitParam(c.req.query('limit'), 100, 1000));
     return reply(
       c,
       adminApi.listSl651Refused,
-      entries.map(([id, fields]) => {
-        const f = streamFields(fields);
-        return { id, at: new Date(Number(f.at)).toISOString(), address: f.address!, reason: f.reason!, remote: f.remote ?? null };
-      }),
+      entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
     );
   });
 
   /** Readings refused for being outside their station's bounds, newest first. */
   app.get('/v1/admin/quarantine', admin, async (c) => {
     const limit = limitParam(c.req.query('limit'), 100, 1000);
-    const entries = await svc.redis.xrevrange(svc.keys.quarantine(), '+', '-', 'COUNT', limit);
     const stationId = c.req.query('stationId');
+    const entries = await svc.streams.quarantine(limit);
     return reply(
       c,
       adminApi.listQuarantine,
-      entries
-        .map(([id, fields]) => {
-          const f = streamFields(fields);
-          return { id, stationId: f.stationId!, receivedAt: f.receivedAt!, reason: f.reason!, reading: JSON.parse(f.reading ?? 'null') as unknown };
-        })
-        .filter((e) => !stationId || e.stationId === stationId),
+      entries.filter((e) => !stationId || e.stationId === stationId),
     );
   });
   return app;

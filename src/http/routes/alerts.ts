@@ -5,12 +5,11 @@ import type { Services } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson, validationError } from '../errors.js';
 import { STAFF_ROLES } from '../../auth/credentials.js';
-import { AlertError } from '../../alerts/service.js';
 import type { Alert } from '../../domain/alerts.js';
 import { accountabilityReport, reportCsv } from '../../alerts/report.js';
 import { limitParam } from '../../store/streams.js';
 import { acknowledgeBySms } from '../../inbound/smsReply.js';
-import { actor, responseErrorToApi } from './responses/index.js';
+import { actor } from './responses/index.js';
 import { responseSummary } from './responses/view.js';
 import { reply } from '../api.js';
 import { ackBody, alertsApi, alertViewSchema, arriveBody, declareBody, resolveBody, smsBody } from './alerts.api.js';
@@ -68,14 +67,6 @@ export function alertView(a: Alert): z.input<typeof alertViewSchema> {
     messages: Object.values(a.messages).map((m) => ({ id: m.id, personId: m.personId, kind: m.kind, level: m.level, status: m.status, aboutPersonId: m.aboutPersonId, createdAt: iso(m.createdAt) })),
     timeline: a.timeline.map((t) => ({ ...t, at: iso(t.at) })),
   };
-}
-
-export function alertErrorToApi(err: unknown): never {
-  if (err instanceof AlertError) {
-    const status = err.code === 'not_found' ? 404 : err.code === 'conflict' ? 409 : err.code === 'not_recipient' ? 403 : 409;
-    throw new ApiError(status, err.code === 'not_open' ? 'alert_not_open' : err.code === 'is_response' ? 'response_callout' : err.code, err.message);
-  }
-  throw err;
 }
 
 /** A JSON body that may be left out entirely (then the schema's default applies). */
@@ -141,7 +132,7 @@ export function alertRoutes(svc: Services) {
     } else {
       throw new ApiError(400, 'validation_failed', 'This token belongs to no person: give onBehalfOf (the person you answer for) and a note');
     }
-    const res = await svc.alerts.acknowledge(alert.id, personId, body.onBehalfOf ? 'duty-room' : 'api', { by: body.onBehalfOf ? actor(p) : undefined, note: body.note }).catch(alertErrorToApi);
+    const res = await svc.alerts.acknowledge(alert.id, personId, body.onBehalfOf ? 'duty-room' : 'api', { by: body.onBehalfOf ? actor(p) : undefined, note: body.note });
     return reply(c, alertsApi.ackAlert, { outcome: res.outcome, alert: alertView(res.alert) });
   });
 
@@ -152,7 +143,7 @@ export function alertRoutes(svc: Services) {
     const personId = body.personId && p.role !== 'leader' ? body.personId : p.personId;
     if (!personId) throw new ApiError(400, 'validation_failed', 'This token belongs to no person: give personId');
     const where = body.lat !== undefined && body.lon !== undefined ? { lat: body.lat, lon: body.lon } : null;
-    const res = await svc.alerts.arrive(alert.id, personId, where).catch(alertErrorToApi);
+    const res = await svc.alerts.arrive(alert.id, personId, where);
     const r = res.alert.recipients.find((x) => x.personId === personId);
     return reply(c, alertsApi.arriveAlert, { outcome: res.outcome, arrivedAt: iso(r?.arrivedAt), distanceM: r?.distanceM ?? null, farFromPost: r?.farFromPost ?? null, alert: alertView(res.alert) });
   });
@@ -160,7 +151,7 @@ export function alertRoutes(svc: Services) {
   app.post('/v1/alerts/:id/resolve', requireRole('duty', 'admin'), async (c) => {
     const alert = await load(c);
     const body = await parseJson(c, resolveBody);
-    const resolved = await svc.alerts.resolve(alert.id, actor(c.get('principal')!), body.reason).catch(alertErrorToApi);
+    const resolved = await svc.alerts.resolve(alert.id, actor(c.get('principal')!), body.reason);
     return reply(c, alertsApi.resolveAlert, alertView(resolved));
   });
 
@@ -171,8 +162,7 @@ export function alertRoutes(svc: Services) {
     if (!ref.townships.has(tid)) throw new ApiError(404, 'not_found', `No township with id "${tid.slice(0, 64)}"; GET /v1/townships lists them`);
     const body = await parseJson(c, declareBody);
     const response = await svc.responses
-      .start({ level: body.level, scope: { townships: [tid] }, noticeNumber: body.notice, reason: body.reason }, actor(c.get('principal')!))
-      .catch(responseErrorToApi);
+      .start({ level: body.level, scope: { townships: [tid] }, noticeNumber: body.notice, reason: body.reason }, actor(c.get('principal')!));
     const callout = (await svc.responses.callouts(response)).get(tid);
     if (!callout) throw new ApiError(503, 'not_ready', 'The response is recorded; its people are being notified. GET /v1/responses/' + response.id);
     return reply(c, alertsApi.declareLevel, { ...alertView(callout), response: responseSummary(response) });
@@ -181,7 +171,7 @@ export function alertRoutes(svc: Services) {
   /** An SMS reply: "1" or "收到" acknowledges that phone's newest open alert. */
   app.post('/v1/inbound/sms', requireRole('duty', 'admin'), async (c) => {
     const body = await parseJson(c, smsBody);
-    return reply(c, alertsApi.inboundSms, await acknowledgeBySms(svc, body.from, body.text).catch(alertErrorToApi));
+    return reply(c, alertsApi.inboundSms, await acknowledgeBySms(svc, body.from, body.text));
   });
 
   app.get('/v1/reports/accountability', requireRole('duty', 'admin'), async (c) => {

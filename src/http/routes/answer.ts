@@ -109,7 +109,7 @@ export function answerRoutes(svc: Services) {
       const { alert, outcome } = await svc.alerts.acknowledge(found.alert.id, found.recipient.personId, 'link');
       return render(c, alert, alert.recipients.find((r) => r.personId === found.recipient.personId)!, outcome === 'acked' ? '确认成功，谢谢。' : '此前已确认。');
     } catch (err) {
-      if (err instanceof AlertError && err.code === 'not_open') return render(c, found.alert, found.recipient);
+      if (err instanceof AlertError && err.code === 'alert_not_open') return render(c, found.alert, found.recipient);
       throw err;
     }
   });

@@ -1,10 +1,11 @@
 import { Hono, type Context } from 'hono';
+import { AppError } from '../../domain/errors.js';
 import type { z } from 'zod';
 import type { Services } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson } from '../errors.js';
 import { STAFF_ROLES } from '../../auth/credentials.js';
-import { actorOf, readAudit } from '../../audit/log.js';
+import { actorOf, readAudit } from '../../store/audit.js';
 import { decodeText, parseCsv, rosterShifts } from '../../roster/csv.js';
 import { findGaps } from '../../roster/gaps.js';
 import { dutyCalendar } from '../../roster/ics.js';
@@ -139,7 +140,7 @@ export function dutyRoutes(svc: Services) {
       throw new ApiError(422, 'already_on_shift', `${body.to} is already on shift ${id}`);
     }
     const out = await records.write('shifts', id, updated, stored.version, { ...actorOf(c.get('principal')), action: 'shifts.swap', before: shift, requestId: c.get('requestId') });
-    if (!out.ok) throw new ApiError(out.status, out.code, out.message);
+    if (!out.ok) throw new AppError(out.code, out.message);
     const name = (pid: string) => ref.people.get(pid)?.name ?? pid;
     const role = shift.leaderId === body.from ? '带班领导' : '值班员';
     await svc.notices.send({

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { Services } from '../../services.js';
 import type { AppEnv } from '../auth.js';
 import { ApiError } from '../errors.js';
-import { InboundFormatError, inboundAnswer, parseInbound } from '../../inbound/parse.js';
+import { inboundAnswer, parseInbound } from '../../inbound/parse.js';
 import { reply } from '../api.js';
 import { inboundApi } from './inbound.api.js';
 
@@ -29,14 +29,7 @@ export function inboundRoutes(svc: Services) {
     } catch {
       throw new ApiError(400, 'invalid_json', 'The receipt is not valid JSON; providers push JSON (Aliyun: an array of receipts, Tencent: an object)');
     }
-    let items;
-    try {
-      items = parseInbound(endpoint, body);
-    } catch (err) {
-      if (err instanceof InboundFormatError) throw new ApiError(400, 'invalid_receipt', err.message);
-      throw err;
-    }
-    for (const item of items) await svc.receipts.handle(item);
+    for (const item of parseInbound(endpoint, body)) await svc.receipts.handle(item);
     return reply(c, inboundApi.receiveReceipt, inboundAnswer(endpoint));
   });
   return app;

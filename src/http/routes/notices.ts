@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import type { Services } from '../../services.js';
+import type { HttpServices } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson } from '../errors.js';
-import { actorOf, auditArgs } from '../../audit/log.js';
-import type { Silence } from '../../domain/duties.js';
+import { actorOf } from '../../store/audit.js';
+import type { Silence } from '../../domain/staleGauges.js';
 import { limitParam } from '../../store/streams.js';
 import { reply } from '../api.js';
 import { noticesApi, silenceBody } from './notices.api.js';
@@ -12,7 +12,7 @@ import { noticesApi, silenceBody } from './notices.api.js';
  * Notices (daily report, reminders, gauge offline/recovered) and the scheduled duties:
  * read what went out, run a duty now, silence a broken station.
  */
-export function noticeRoutes(svc: Services) {
+export function noticeRoutes(svc: HttpServices) {
   const app = new Hono<AppEnv>();
 
   app.get('/v1/notices', requireRole('duty', 'admin'), async (c) => {
@@ -28,10 +28,10 @@ export function noticeRoutes(svc: Services) {
   });
 
   const duties: Record<string, () => Promise<unknown>> = {
-    'daily-report': () => svc.duties.dailyReport(),
-    'stale-gauges': () => svc.duties.staleGauges(),
-    'shift-reminders': () => svc.duties.shiftReminders(),
-    'roster-gaps': () => svc.duties.rosterGaps(),
+    'daily-report': () => svc.scheduled.dailyReport(),
+    'stale-gauges': () => svc.scheduled.staleGauges(),
+    'shift-reminders': () => svc.scheduled.shiftReminders(),
+    'roster-gaps': () => svc.scheduled.rosterGaps(),
   };
 
   /** Runs a scheduled duty now (what it sends is still deduplicated per day, shift or outage). */
@@ -42,7 +42,7 @@ export function noticeRoutes(svc: Services) {
   });
 
   app.get('/v1/admin/silences', requireRole('admin', 'duty'), async (c) => {
-    const all = await svc.duties.silences();
+    const all = await svc.scheduled.silences();
     return reply(c, noticesApi.listSilences, [...all].map(([stationId, s]) => ({ stationId, ...s, until: new Date(s.until).toISOString(), active: s.until > svc.now() })));
   });
 
@@ -54,24 +54,13 @@ export function noticeRoutes(svc: Services) {
     const until = Date.parse(body.until);
     if (until <= svc.now()) throw new ApiError(422, 'validation_failed', 'until is in the past; a silence must end in the future');
     const silence: Silence = { until, reason: body.reason, by: actorOf(c.get('principal')).actor };
-    const before = await svc.redis.hget(svc.keys.silences(), id);
-    await svc.redis
-      .multi()
-      .hset(svc.keys.silences(), id, JSON.stringify(silence))
-      .xadd(...auditArgs(svc.keys, { at: new Date(svc.now()).toISOString(), ...actorOf(c.get('principal')), action: 'stations.silence', target: `stations/${id}`, before: before ? JSON.parse(before) : null, after: silence }))
-      .exec();
+    await svc.silences.set(id, silence, actorOf(c.get('principal'), c.get('requestId')));
     return reply(c, noticesApi.silenceStation, { stationId: id, ...silence, until: new Date(until).toISOString() });
   });
 
   app.delete('/v1/admin/stations/:id/silence', requireRole('admin'), async (c) => {
     const id = c.req.param('id');
-    const before = await svc.redis.hget(svc.keys.silences(), id);
-    if (!before) throw new ApiError(404, 'not_found', `Station "${id}" is not silenced`);
-    await svc.redis
-      .multi()
-      .hdel(svc.keys.silences(), id)
-      .xadd(...auditArgs(svc.keys, { at: new Date(svc.now()).toISOString(), ...actorOf(c.get('principal')), action: 'stations.unsilence', target: `stations/${id}`, before: JSON.parse(before), after: null }))
-      .exec();
+    if (!(await svc.silences.remove(id, actorOf(c.get('principal'), c.get('requestId'))))) throw new ApiError(404, 'not_found', `Station "${id}" is not silenced`);
     return c.body(null, 204);
   });
 

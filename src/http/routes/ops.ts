@@ -1,11 +1,12 @@
 import { Hono } from 'hono';
-import type { Services } from '../../services.js';
+import type { HttpServices } from '../../services.js';
 import type { AppEnv } from '../auth.js';
 import type { z } from 'zod';
 import { reply } from '../api.js';
 import { opsApi, readySchema } from './ops.api.js';
 import { storeFault } from '../../queue/storeFault.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { readEnv } from '../../config/env.js';
 
 /** Compares in constant time (over hashes, so the length of the secret does not show either). */
 export function sameSecret(given: string, expected: string): boolean {
@@ -14,7 +15,7 @@ export function sameSecret(given: string, expected: string): boolean {
 }
 
 /** Operations: readiness, Prometheus metrics. (Security headers: middleware/securityHeaders.ts.) */
-export function opsRoutes(svc: Services) {
+export function opsRoutes(svc: HttpServices, metricsToken = readEnv().metricsToken) {
   const app = new Hono<AppEnv>();
 
   /**
@@ -25,7 +26,7 @@ export function opsRoutes(svc: Services) {
   app.get('/readyz', async (c) => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {
-      await svc.redis.set(svc.keys.readyProbe(), String(svc.now()), 'PX', 60_000);
+      await svc.health.write(svc.now());
       checks.redis = { ok: true };
     } catch (err) {
       const fault = storeFault(err);
@@ -41,8 +42,8 @@ export function opsRoutes(svc: Services) {
             ? { ok: true, detail: `${workers} worker connection(s)` }
             : { ok: false, detail: 'no worker is working this queue' };
       }
-      const oldest = await svc.redis.zrange(svc.keys.dirty(), 0, 0, 'WITHSCORES');
-      const lag = oldest[1] ? (svc.now() - Number(oldest[1])) / 1000 : 0;
+      const oldest = await svc.health.oldestWaiting();
+      const lag = oldest !== null ? (svc.now() - oldest) / 1000 : 0;
       checks.evaluation = lag < 60 ? { ok: true, detail: `lag ${lag.toFixed(1)} s` } : { ok: false, detail: `readings wait ${lag.toFixed(0)} s for evaluation` };
     }
     const ok = Object.values(checks).every((x) => x.ok);
@@ -51,7 +52,7 @@ export function opsRoutes(svc: Services) {
   });
 
   app.get('/metrics', async (c) => {
-    const token = process.env.FANGXUN_METRICS_TOKEN;
+    const token = metricsToken;
     if (token && !sameSecret(c.req.header('authorization') ?? '', `Bearer ${token}`)) return c.text('metrics need Authorization: Bearer <FANGXUN_METRICS_TOKEN>\n', 401);
     c.header('Content-Type', svc.metrics.registry.contentType);
     return c.body(await svc.metrics.registry.metrics());

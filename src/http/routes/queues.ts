@@ -4,8 +4,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { HonoAdapter } from '@bull-board/hono';
-import type { Services } from '../../services.js';
-import { BoardSessions } from '../../auth/sessions.js';
+import type { HttpServices } from '../../services.js';
 import { crossSite } from '../origin.js';
 
 /**
@@ -13,12 +12,12 @@ import { crossSite } from '../origin.js';
  * cookie of an admin): the queues' jobs, retries and failures, with the UI's assets served
  * from the installed package.
  */
-export function queueDashboard(svc: Services): Hono {
+export function queueDashboard(svc: HttpServices): Hono {
   const base = '/admin/queues';
   const adapter = new HonoAdapter(serveStatic);
   createBullBoard({ queues: svc.queues.map((q) => new BullMQAdapter(q, { readOnlyMode: false })), serverAdapter: adapter, options: { uiConfig: { boardTitle: 'fangxun queues' } } });
   adapter.setBasePath(base);
-  const sessions = new BoardSessions(svc.redis, svc.keys, svc.credentials);
+  const sessions = svc.sessions;
   const adminOnly: MiddlewareHandler = async (c, next) => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
     const cookie = getCookie(c, 'fx_board');

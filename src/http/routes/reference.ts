@@ -1,14 +1,16 @@
 import { Hono, type Context } from 'hono';
-import type { Services } from '../../services.js';
+import type { HttpServices } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, readJson } from '../errors.js';
-import { actorOf } from '../../audit/log.js';
+import { actorOf } from '../../store/audit.js';
 import { COLLECTIONS, type Collection, type ReferenceSnapshot } from '../../reference/store.js';
-import { recordId, RecordStore, type WriteOutcome } from '../../reference/records.js';
+import { holdsOn } from '../../domain/roster.js';
+import { recordId, type WriteOutcome } from '../../reference/records.js';
 import type { Assignment } from '../../reference/schema.js';
 import { localParts } from '../../domain/hydroDay.js';
 import { reply, type Operation } from '../api.js';
 import { referenceApi } from './reference.api.js';
+import { AppError } from '../../domain/errors.js';
 
 /**
  * CRUD for the reference data under /v1/admin/<collection>: townships, stations, people,
@@ -17,12 +19,12 @@ import { referenceApi } from './reference.api.js';
  * once get 412 instead of overwriting each other. Deletes that would leave the roster
  * broken are refused with 409 and the reason.
  */
-function today(svc: Services): string {
+function today(svc: HttpServices): string {
   const p = localParts(svc.now(), svc.config.levels.timezone);
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
 
-const current = (a: Assignment, date: string) => (!a.from || a.from <= date) && (!a.to || a.to >= date);
+const current = (a: Assignment, date: string) => holdsOn(a, date);
 
 /** Why deleting this record would break something, or null. */
 export function deleteBlocker(c: Collection, id: string, ref: ReferenceSnapshot, now: number, date: string): { message: string; details: unknown } | null {
@@ -60,15 +62,15 @@ function expectedVersion(c: Context, body: Record<string, unknown>): number {
 }
 
 function answer(c: Context, outcome: WriteOutcome, op: Operation) {
-  if (!outcome.ok) throw new ApiError(outcome.status, outcome.code, outcome.message, outcome.details ?? (outcome.currentVersion !== undefined ? { currentVersion: outcome.currentVersion } : null));
+  if (!outcome.ok) throw new AppError(outcome.code, outcome.message, outcome.details ?? (outcome.currentVersion !== undefined ? { currentVersion: outcome.currentVersion } : null));
   c.header('ETag', `"${outcome.version}"`);
   // Records are the collection schema's own output (records.check parsed them), plus their version.
   return reply(c, op, { ...(outcome.record as object), version: outcome.version } as never);
 }
 
-export function referenceRoutes(svc: Services) {
+export function referenceRoutes(svc: HttpServices) {
   const app = new Hono<AppEnv>();
-  const records = new RecordStore(svc.redis, svc.keys, svc.reference, svc.now);
+  const records = svc.records;
 
   const dirtyFor = (c: Collection, id: string, record: unknown, ref: ReferenceSnapshot): string[] => {
     if (c === 'stations') return [id];

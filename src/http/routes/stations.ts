@@ -1,39 +1,30 @@
 import { Hono } from 'hono';
-import type { Services } from '../../services.js';
+import type { HttpServices } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { stationView } from '../views.js';
 import { calendarOf } from '../../evaluation/engine.js';
 import type { Station } from '../../reference/schema.js';
 import { STAFF_ROLES } from '../../auth/credentials.js';
-import { batch } from '../../store/batch.js';
 import { reply } from '../api.js';
 import { stationsApi, stationStateSchema } from './stations.api.js';
 import type { z } from 'zod';
 
 /** Stations' current state, read in one round trip. */
-export async function readStationViews(svc: Services, stations: readonly Station[]): Promise<Array<z.input<typeof stationStateSchema>>> {
+export async function readStationViews(svc: HttpServices, stations: readonly Station[]): Promise<Array<z.input<typeof stationStateSchema>>> {
   if (stations.length === 0) return [];
-  const pipe = batch(svc.redis);
-  for (const s of stations) pipe.hmget(svc.keys.station(s.id), 'state', 'seq', 'eseq', 'seenAt', 'clockOffSince', 'clockOffReason');
-  pipe.hgetall(svc.keys.silences());
-  pipe.hgetall(svc.keys.offline());
-  const replies = (await pipe.exec()) ?? [];
-  const [, silences = {}] = replies[stations.length] ?? [];
-  const [, offline = {}] = replies[stations.length + 1] ?? [];
+  const { rows, silences, offline } = await svc.stationState.read(stations.map((s) => s.id));
   const now = svc.now();
   const cal = calendarOf(svc.config);
   const iso = (v: string | null | undefined) => (v ? new Date(Number(v)).toISOString() : null);
-  return stations.map((s, i) => {
-    const [err, values] = replies[i] ?? [];
-    if (err) throw err;
-    const [state = null, seq = null, eseq = null, seenAt = null, clockOffSince = null, clockOffReason = null] = values as Array<string | null>;
-    const silenceJson = (silences as Record<string, string>)[s.id];
-    const silence = silenceJson ? (JSON.parse(silenceJson) as { until: number; reason: string; by: string }) : null;
+  return stations.map((s) => {
+    const { state, seq, eseq, seenAt, clockOffSince, clockOffReason } = rows.get(s.id)!;
+    const silence = silences.get(s.id) ?? null;
+    const offlineSince = offline.get(s.id);
     return {
       ...stationView(s, { state, seq, eseq }, cal),
       seenAt: iso(seenAt),
-      offlineSince: iso((offline as Record<string, string>)[s.id]),
+      offlineSince: offlineSince ? new Date(offlineSince).toISOString() : null,
       // The gauge reports, but its clock puts its readings out of range: they wait in the quarantine.
       clockOff: clockOffSince ? { since: iso(clockOffSince)!, reason: clockOffReason ?? '' } : null,
       silence: silence && silence.until > now ? { ...silence, until: new Date(silence.until).toISOString() } : null,
@@ -41,7 +32,7 @@ export async function readStationViews(svc: Services, stations: readonly Station
   });
 }
 
-export function stationRoutes(svc: Services) {
+export function stationRoutes(svc: HttpServices) {
   const app = new Hono<AppEnv>();
   app.use('/v1/stations', requireRole(...STAFF_ROLES));
   app.use('/v1/stations/*', requireRole(...STAFF_ROLES));

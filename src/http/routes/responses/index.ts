@@ -3,8 +3,6 @@ import type { Services } from '../../../services.js';
 import { requireRole, type AppEnv } from '../../auth.js';
 import { ApiError, parseJson } from '../../errors.js';
 import { STAFF_ROLES, type Principal } from '../../../auth/credentials.js';
-import { ResponseActError } from '../../../domain/responses/acts.js';
-import { ResponseError } from '../../../responses/service.js';
 import type { Response } from '../../../domain/responses/model.js';
 import { limitParam } from '../../../store/streams.js';
 import { seesResponse } from '../../../auth/scope.js';
@@ -15,16 +13,6 @@ import { responseDetail, responseSummary } from './view.js';
 /** Who acted, as stored on the act: the person behind the token, else role:tokenId. */
 export function actor(p: Principal): string {
   return p.personId ?? `${p.role}:${p.id}`;
-}
-
-/** Domain and service errors of responses, as HTTP errors. */
-export function responseErrorToApi(err: unknown): never {
-  if (err instanceof ResponseActError) {
-    const status = err.code === 'unknown_township' ? 422 : err.code === 'not_active' ? 409 : 400;
-    throw new ApiError(status, err.code === 'not_active' ? 'response_not_active' : err.code, err.message);
-  }
-  if (err instanceof ResponseError) throw new ApiError(err.code === 'not_found' ? 404 : 409, err.code, err.message);
-  throw err;
 }
 
 /**
@@ -45,8 +33,7 @@ export function responseRoutes(svc: Services) {
   app.post('/v1/responses', requireRole('duty', 'admin'), async (c) => {
     const body = await parseJson(c, startBody);
     const r = await svc.responses
-      .start({ level: body.level, scope: body.scope, noticeNumber: body.notice, reason: body.reason, startsAt: body.startsAt ? Date.parse(body.startsAt) : undefined }, actor(c.get('principal')!))
-      .catch(responseErrorToApi);
+      .start({ level: body.level, scope: body.scope, noticeNumber: body.notice, reason: body.reason, startsAt: body.startsAt ? Date.parse(body.startsAt) : undefined }, actor(c.get('principal')!));
     const ref = await svc.reference.snapshot();
     return reply(c, responsesApi.startResponse, responseDetail(r, await svc.responses.callouts(r), ref));
   });
@@ -74,13 +61,13 @@ export function responseRoutes(svc: Services) {
 
   app.post('/v1/responses/:id/adjust', requireRole('duty', 'admin'), async (c) => {
     const body = await parseJson(c, adjustBody);
-    const r = await svc.responses.adjust(c.req.param('id'), { level: body.level, townships: body.townships, noticeNumber: body.notice, reason: body.reason }, actor(c.get('principal')!)).catch(responseErrorToApi);
+    const r = await svc.responses.adjust(c.req.param('id'), { level: body.level, townships: body.townships, noticeNumber: body.notice, reason: body.reason }, actor(c.get('principal')!));
     return reply(c, responsesApi.adjustResponse, responseDetail(r, await svc.responses.callouts(r), await svc.reference.snapshot()));
   });
 
   app.post('/v1/responses/:id/end', requireRole('duty', 'admin'), async (c) => {
     const body = await parseJson(c, endBody);
-    const r = await svc.responses.end(c.req.param('id'), { noticeNumber: body.notice, reason: body.reason }, actor(c.get('principal')!)).catch(responseErrorToApi);
+    const r = await svc.responses.end(c.req.param('id'), { noticeNumber: body.notice, reason: body.reason }, actor(c.get('principal')!));
     return reply(c, responsesApi.endResponse, responseDetail(r, await svc.responses.callouts(r), await svc.reference.snapshot()));
   });
   return app;

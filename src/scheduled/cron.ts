@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Keys } from '../store/keys.js';
 import type { AppConfig } from '../config/load.js';
-import type { DutyRunner } from './runner.js';
+import type { ScheduledJobs } from './jobs.js';
 
 /**
  * node-cron schedules, one slot lock per firing: every instance runs the same schedule,
@@ -29,14 +29,14 @@ export class RedisSlotLock implements SlotLock {
   }
 }
 
-export interface DutyJob {
+export interface ScheduledJob {
   name: string;
   expression: string;
   holdMs: number;
   run(): Promise<unknown>;
 }
 
-export function dutyJobs(runner: DutyRunner, config: AppConfig): DutyJob[] {
+export function scheduleOf(runner: ScheduledJobs, config: AppConfig): ScheduledJob[] {
   return [
     { name: 'daily-report', expression: `0 ${config.levels.dayStartHour} * * *`, holdMs: 6 * 3_600_000, run: () => runner.dailyReport() },
     { name: 'stale-gauges', expression: '* * * * *', holdMs: 10 * 60_000, run: () => runner.staleGauges() },
@@ -46,7 +46,7 @@ export function dutyJobs(runner: DutyRunner, config: AppConfig): DutyJob[] {
 }
 
 /** Runs `job` for the slot `at` if this instance takes the slot's lock. */
-export async function fireSlot(job: DutyJob, at: Date, lock: SlotLock, log: Logger): Promise<boolean> {
+export async function fireSlot(job: ScheduledJob, at: Date, lock: SlotLock, log: Logger): Promise<boolean> {
   if (!(await lock.take(job.name, at, job.holdMs))) return false;
   try {
     const result = await job.run();
@@ -57,7 +57,7 @@ export async function fireSlot(job: DutyJob, at: Date, lock: SlotLock, log: Logg
   return true;
 }
 
-export function startDutySchedule(jobs: DutyJob[], lock: SlotLock, timezone: string, log: Logger): { stop(): Promise<void> } {
+export function startSchedule(jobs: ScheduledJob[], lock: SlotLock, timezone: string, log: Logger): { stop(): Promise<void> } {
   const tasks: ScheduledTask[] = jobs.map((job) =>
     cron.schedule(job.expression, (ctx) => fireSlot(job, ctx.date, lock, log), { timezone, name: job.name, noOverlap: true }),
   );

@@ -12,7 +12,9 @@ import { loadStations } from '../store/readings.js';
 import { hydroDayOf } from '../domain/hydroDay.js';
 import { rainIn, thresholdsAt } from '../domain/station.js';
 import { calendarOf } from '../evaluation/engine.js';
-import { dailyReport, offlineAfterMs, staleCheck, type Silence, type WaterPeak } from '../domain/duties.js';
+import { dailyReport, type WaterPeak } from '../domain/dailyReport.js';
+import { onDutyAt } from '../domain/roster.js';
+import { offlineAfterMs, staleCheck, type Silence } from '../domain/staleGauges.js';
 import { maxLevel, type Level, type MaybeLevel } from '../domain/levels.js';
 import { localTimeText } from '../domain/wording.js';
 import { accountabilityReport } from '../alerts/report.js';
@@ -25,7 +27,7 @@ import { batch } from '../store/batch.js';
  * deduplicated by a key (the day, the shift, the outage), so a second scheduler, a retry or
  * a restart never sends it twice.
  */
-export interface DutyDeps {
+export interface ScheduledDeps {
   redis: ScriptedRedis;
   keys: Keys;
   config: AppConfig;
@@ -42,12 +44,10 @@ function digest(parts: string[]): string {
   return createHash('sha1').update([...parts].sort().join('|')).digest('hex').slice(0, 16);
 }
 
-function onShiftAt(ref: ReferenceSnapshot, t: number) {
-  return ref.shifts.filter((s) => Date.parse(s.start) <= t && t < Date.parse(s.end));
-}
+const onShiftAt = (ref: ReferenceSnapshot, t: number) => onDutyAt(ref.shifts, t);
 
-export class DutyRunner {
-  constructor(private readonly d: DutyDeps) {}
+export class ScheduledJobs {
+  constructor(private readonly d: ScheduledDeps) {}
 
   /** The people on duty at t (officers and the leader of every shift in force). */
   dutyRoom(ref: ReferenceSnapshot, t: number): string[] {
