@@ -71,15 +71,32 @@ export async function startBenchService(
   };
 }
 
+/**
+ * One API call. A call that found the connection closed under it, or a 503 (`unavailable`:
+ * nothing was stored), is sent again, as a gauge resends: on a loaded machine the service's
+ * event loop can stall past the keep-alive timeout and close a socket a request was already on.
+ */
 export async function api(env: BenchEnv, method: string, path: string, body?: unknown, token = env.token): Promise<any> {
-  const res = await fetch(`${env.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
+  for (let attempt = 1; ; attempt++) {
+    let res: Response;
+    try {
+      res = await fetch(`${env.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      if (attempt < 3) continue;
+      throw err;
+    }
+    const text = await res.text();
+    if (res.status === 503 && text.includes('"code":"unavailable"') && attempt < 3) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      continue;
+    }
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+    return text ? JSON.parse(text) : null;
+  }
 }
 
 /** A dataset of `n` rain stations spread over 20 townships. */
