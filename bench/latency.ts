@@ -133,10 +133,14 @@ export async function escalationLateness(opts: { alerts: number; perAlert: numbe
     }
     await api(env, 'POST', '/v1/admin/import', data);
     const started = Date.now();
+    // A declared level is a township response; its call-out alert (not in GET /v1/alerts, which
+    // lists warnings) is read by the id the declaration answers with.
+    const calloutIds: string[] = [];
     for (let i = 0; i < opts.alerts; i += 20) {
-      await Promise.all(
+      const declared = await Promise.all(
         Array.from({ length: Math.min(20, opts.alerts - i) }, (_, j) => api(env, 'POST', `/v1/townships/T${i + j}/declare`, { level: 'IV', notice: `测〔2026〕${i + j}号`, reason: 'bench' })),
       );
+      calloutIds.push(...declared.map((d: { id: string }) => d.id));
     }
     const opened = Date.now() - started;
     // Wait for every first step to be due and run.
@@ -147,7 +151,10 @@ export async function escalationLateness(opts: { alerts: number; perAlert: numbe
       for (;;) {
         await new Promise((r) => setTimeout(r, 2_000));
         if (Date.now() < started + opened + 42_000) continue;
-        const alerts = (await api(env, 'GET', '/v1/alerts?status=open&limit=1000')) as any[];
+        const alerts: any[] = [];
+        for (let k = 0; k < calloutIds.length; k += 50) {
+          alerts.push(...(await Promise.all(calloutIds.slice(k, k + 50).map((id) => api(env, 'GET', `/v1/alerts/${encodeURIComponent(id)}`)))));
+        }
         const steps = alerts.flatMap((a) => a.recipients.filter((r: any) => r.mustAck).map((r: any) => ({ r, first: r.escalations.find((e: any) => e.kind === 'ack' && e.step === 0) })));
         const fired = steps.filter((x) => x.first);
         if (fired.length >= steps.length || Date.now() > deadline) {
