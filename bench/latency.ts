@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { api, fmt, startBenchService } from './lib.js';
 import { waitForEvaluation } from '../src/evaluation/drain.js';
 
@@ -105,11 +107,14 @@ export async function alertLatency(opts: { alerts: number; backgroundPerSecond: 
 /** P4: 10,000 pending ack deadlines (1,000 alerts × 10 people); lateness of the first escalation step. */
 export async function escalationLateness(opts: { alerts: number; perAlert: number }) {
   const hook = await sink();
+  const fortySeconds = Object.fromEntries(['IV', 'III', 'II', 'I'].map((l) => [l, { notify: ['liaison-leader', 'township-head'], ackWithin: '40s', arriveWithin: '1d' }]));
   const env = await startBenchService({
     env: { FANGXUN_DRILL: '0', FANGXUN_WEBHOOK_SECRET: 'bench' },
     config: {
       'policy.yaml': {
-        levels: Object.fromEntries(['IV', 'III', 'II', 'I'].map((l) => [l, { notify: ['liaison-leader', 'township-head'], ackWithin: '40s', arriveWithin: '1d' }])),
+        levels: fortySeconds,
+        // A declared level is a response (应急响应) now: its people answer within the same 40 s.
+        responses: { ...(parse(readFileSync('config/policy.yaml', 'utf8')) as { responses: object }).responses, ...fortySeconds },
         repeatEscalation: 1,
         escalation: ['renotify', 'duty-officer', 'shift-leader', 'commander'],
         delivery: { attempts: 1, backoff: '1s', concurrency: 50 },
@@ -128,10 +133,14 @@ export async function escalationLateness(opts: { alerts: number; perAlert: numbe
     }
     await api(env, 'POST', '/v1/admin/import', data);
     const started = Date.now();
+    // A declared level is a township response; its call-out alert (not in GET /v1/alerts, which
+    // lists warnings) is read by the id the declaration answers with.
+    const calloutIds: string[] = [];
     for (let i = 0; i < opts.alerts; i += 20) {
-      await Promise.all(
+      const declared = await Promise.all(
         Array.from({ length: Math.min(20, opts.alerts - i) }, (_, j) => api(env, 'POST', `/v1/townships/T${i + j}/declare`, { level: 'IV', notice: `测〔2026〕${i + j}号`, reason: 'bench' })),
       );
+      calloutIds.push(...declared.map((d: { id: string }) => d.id));
     }
     const opened = Date.now() - started;
     // Wait for every first step to be due and run.
@@ -142,7 +151,10 @@ export async function escalationLateness(opts: { alerts: number; perAlert: numbe
       for (;;) {
         await new Promise((r) => setTimeout(r, 2_000));
         if (Date.now() < started + opened + 42_000) continue;
-        const alerts = (await api(env, 'GET', '/v1/alerts?status=open&limit=1000')) as any[];
+        const alerts: any[] = [];
+        for (let k = 0; k < calloutIds.length; k += 50) {
+          alerts.push(...(await Promise.all(calloutIds.slice(k, k + 50).map((id) => api(env, 'GET', `/v1/alerts/${encodeURIComponent(id)}`)))));
+        }
         const steps = alerts.flatMap((a) => a.recipients.filter((r: any) => r.mustAck).map((r: any) => ({ r, first: r.escalations.find((e: any) => e.kind === 'ack' && e.step === 0) })));
         const fired = steps.filter((x) => x.first);
         if (fired.length >= steps.length || Date.now() > deadline) {
@@ -157,6 +169,29 @@ export async function escalationLateness(opts: { alerts: number; perAlert: numbe
     await env.stop();
     await hook.close();
   }
+}
+
+/**
+ * Where a station's bytes are: MEMORY USAGE of every key, grouped by its shape (the station id
+ * replaced by `*`), per station, biggest first; what is not per station is shown as `shared`.
+ */
+async function memoryByKind(redis: Redis, stations: number): Promise<Array<{ kind: string; bytes: number; encoding: string }>> {
+  const groups = new Map<string, { bytes: number; encoding: string }>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
+    cursor = next;
+    const pipe = redis.pipeline();
+    for (const k of keys) pipe.memory('USAGE', k, 'SAMPLES', 0).object('ENCODING', k);
+    const replies = (await pipe.exec()) ?? [];
+    keys.forEach((k, i) => {
+      const kind = /\{s:S\d+\}/.test(k) ? k.replace(/\{s:S\d+\}/, '{s:*}').replace(/:a:\d+$/, ':a:<day>') : 'shared';
+      const g = groups.get(kind) ?? { bytes: 0, encoding: String(replies[2 * i + 1]?.[1] ?? '') };
+      g.bytes += Number(replies[2 * i]?.[1] ?? 0);
+      groups.set(kind, g);
+    });
+  } while (cursor !== '0');
+  return [...groups].map(([kind, g]) => ({ kind, bytes: g.bytes / stations, encoding: g.encoding })).sort((a, b) => b.bytes - a.bytes);
 }
 
 /** P5: Redis memory per station holding 24 h of 5-minute data plus state; backfill speed. */
@@ -208,7 +243,7 @@ export async function memoryAndBackfill(opts: { stations: number; backfill: numb
     await waitForEvaluation(env.redis.url, { timeoutMs: 600_000, pollMs: 100 });
     const seconds = (performance.now() - started) / 1000;
     const after = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
-    return { stations: opts.stations, readings: sent, perStation, seconds, bytesPerStation: (after - before) / opts.stations };
+    return { stations: opts.stations, readings: sent, perStation, seconds, bytesPerStation: (after - before) / opts.stations, breakdown: await memoryByKind(redis, opts.stations) };
   } finally {
     redis.disconnect();
     await env.stop();

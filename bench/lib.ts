@@ -71,15 +71,32 @@ export async function startBenchService(
   };
 }
 
+/**
+ * One API call. A call that found the connection closed under it, or a 503 (`unavailable`:
+ * nothing was stored), is sent again, as a gauge resends: on a loaded machine the service's
+ * event loop can stall past the keep-alive timeout and close a socket a request was already on.
+ */
 export async function api(env: BenchEnv, method: string, path: string, body?: unknown, token = env.token): Promise<any> {
-  const res = await fetch(`${env.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
+  for (let attempt = 1; ; attempt++) {
+    let res: Response;
+    try {
+      res = await fetch(`${env.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      if (attempt < 3) continue;
+      throw err;
+    }
+    const text = await res.text();
+    if (res.status === 503 && text.includes('"code":"unavailable"') && attempt < 3) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      continue;
+    }
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+    return text ? JSON.parse(text) : null;
+  }
 }
 
 /** A dataset of `n` rain stations spread over 20 townships. */
@@ -104,6 +121,20 @@ export function readingSequence(stations: number, opts: { from?: number; stepMs?
     const i = n++;
     return { stationId: `S${i % stations}`, observedAt: new Date(from + Math.floor(i / stations) * (opts.stepMs ?? 1_000)).toISOString(), rainfallMm: opts.rainfallMm ?? 0.5 };
   };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (Linux). */
+export function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 10 ms
+}
+
+/** A load run with the CPU the process `pid` used meanwhile: µs per request over the whole process. */
+export async function measuredLoad(pid: number, url: string, token: string | null, opts: { seconds: number; connections?: number; body: () => unknown }) {
+  const before = cpuSeconds(pid);
+  const r = await postLoad(url, token, opts);
+  const cpu = cpuSeconds(pid) - before;
+  return { r, cpu, usPerPost: (cpu / Math.max(1, r.requests.total)) * 1e6 };
 }
 
 /** autocannon POSTs to `url` for `seconds`, each with a fresh JSON body from `body()`. */

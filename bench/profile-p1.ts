@@ -4,13 +4,14 @@
  * generator, then the top functions of the service's profile by self time.
  * npm run bench:profile [-- seconds]
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { parse } from 'yaml';
-import { api, benchDataset, postLoad, readingSequence, startBenchService } from './lib.js';
+import { freePort } from '../src/infra/redisServer.js';
+import { api, benchDataset, cpuSeconds, postLoad, readingSequence, startBenchService } from './lib.js';
 import { Keys } from '../src/store/keys.js';
 
 const seconds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 8);
@@ -20,44 +21,69 @@ const STATIONS = 2_000;
 const batchSize = Number(process.argv.find((a) => a.startsWith('--batch='))?.slice(8) ?? 1);
 const profDir = mkdtempSync(join(tmpdir(), 'fangxun-prof-'));
 
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 10 ms
+const kickArg = process.argv.find((a) => a.startsWith('--kick='))?.slice(7);
+const bare = process.argv.includes('--bare'); // the bare Hono handler of P1's baseline, for comparison
+if (bare) await profileBare();
+else await profileService();
+
+/** The P1 baseline (bench/baseline-server.ts) under the same load. */
+async function profileBare() {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, '--import', 'tsx', 'bench/baseline-server.ts'], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}/v1/readings`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(url, { method: 'POST', body: '{}' })).ok) break;
+    } catch {
+      if (i > 200) throw new Error('baseline server did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const before = cpuSeconds(child.pid!);
+  const r = await postLoad(url, null, { seconds, body: readingSequence(STATIONS) });
+  const used = cpuSeconds(child.pid!) - before;
+  await new Promise((r) => (child.once('exit', r), child.kill('SIGTERM')));
+  console.log(`bare handler: ${Math.round(r.requests.average)} posts/s, p99 ${r.latency.p99} ms over ${seconds} s`);
+  console.log(`cpu bare handler: ${used.toFixed(1)} s, ${((used / (r.requests.total || 1)) * 1e6).toFixed(0)} µs per post`);
 }
 
-const kickArg = process.argv.find((a) => a.startsWith('--kick='))?.slice(7);
-const env = await startBenchService({ workers: !apiOnly && !split, ...(kickArg ? { config: { 'service.yaml': { evaluation: { ...(parse(readFileSync('config/service.yaml', 'utf8')) as { evaluation: object }).evaluation, kickDelay: kickArg } } } } : {}), nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] });
-try {
-  await api(env, 'POST', '/v1/admin/import', benchDataset(STATIONS));
-  const { key } = await api(env, 'POST', '/v1/admin/gauge-keys', { name: 'bench', stations: ['*'] });
-  const one = readingSequence(STATIONS);
-  // `--batch=N`: batches of N readings (P2's shape) instead of single readings.
-  const next = () => (batchSize > 1 ? { readings: Array.from({ length: batchSize }, one) } : one());
-  const worker = split ? spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env: env.processEnv, stdio: 'ignore' }) : null;
-  if (worker) await new Promise((r) => setTimeout(r, 3_000));
-  const redis = new Redis(env.redis.url);
-  const jobsAdded = async () => Number((await redis.get(`${new Keys('fx').bullPrefix()}:evaluate:id`)) ?? 0);
-  const kicks0 = await jobsAdded();
-  const before = { worker: worker ? cpuSeconds(worker.pid!) : 0, svc: cpuSeconds(env.service.pid!), redis: cpuSeconds(env.redis.process.pid!), self: process.cpuUsage() };
-  const r = await postLoad(`${env.url}/v1/readings`, key, { seconds, connections: batchSize > 1 ? 6 : 50, body: next });
-  const self = process.cpuUsage(before.self);
-  const used = {
-    service: cpuSeconds(env.service.pid!) - before.svc,
-    ...(worker ? { worker: cpuSeconds(worker.pid!) - before.worker } : {}),
-    redis: cpuSeconds(env.redis.process.pid!) - before.redis,
-    loadGenerator: (self.user + self.system) / 1e6,
-  };
-  const kicks = (await jobsAdded()) - kicks0;
-  redis.disconnect();
-  worker?.kill();
-  console.log(`${Math.round(r.requests.average)} posts/s, p99 ${r.latency.p99} ms over ${seconds} s; ${kicks} evaluation jobs (${(kicks / seconds).toFixed(0)}/s)`);
-  for (const [who, s] of Object.entries(used)) console.log(`cpu ${who}: ${s.toFixed(1)} s (${((100 * s) / seconds).toFixed(0)} % of a core), ${((s / (r.requests.total || 1)) * 1e6).toFixed(0)} µs per post`);
-} finally {
-  await env.stop();
+async function profileService() {
+  const env = await startBenchService({ workers: !apiOnly && !split, ...(kickArg ? { config: { 'service.yaml': { evaluation: { ...(parse(readFileSync('config/service.yaml', 'utf8')) as { evaluation: object }).evaluation, kickDelay: kickArg } } } } : {}), nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] });
+  try {
+    await api(env, 'POST', '/v1/admin/import', benchDataset(STATIONS));
+    const { key } = await api(env, 'POST', '/v1/admin/gauge-keys', { name: 'bench', stations: ['*'] });
+    const one = readingSequence(STATIONS);
+    // `--batch=N`: batches of N readings (P2's shape) instead of single readings.
+    const next = () => (batchSize > 1 ? { readings: Array.from({ length: batchSize }, one) } : one());
+    const worker = split ? spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env: env.processEnv, stdio: 'ignore' }) : null;
+    if (worker) await new Promise((r) => setTimeout(r, 3_000));
+    const redis = new Redis(env.redis.url);
+    const jobsAdded = async () => Number((await redis.get(`${new Keys('fx').bullPrefix()}:evaluate:id`)) ?? 0);
+    const kicks0 = await jobsAdded();
+    const before = { worker: worker ? cpuSeconds(worker.pid!) : 0, svc: cpuSeconds(env.service.pid!), redis: cpuSeconds(env.redis.process.pid!), self: process.cpuUsage() };
+    const r = await postLoad(`${env.url}/v1/readings`, key, { seconds, connections: batchSize > 1 ? 6 : 50, body: next });
+    const self = process.cpuUsage(before.self);
+    const used = {
+      service: cpuSeconds(env.service.pid!) - before.svc,
+      ...(worker ? { worker: cpuSeconds(worker.pid!) - before.worker } : {}),
+      redis: cpuSeconds(env.redis.process.pid!) - before.redis,
+      loadGenerator: (self.user + self.system) / 1e6,
+    };
+    const kicks = (await jobsAdded()) - kicks0;
+    redis.disconnect();
+    worker?.kill();
+    console.log(`${Math.round(r.requests.average)} posts/s, p99 ${r.latency.p99} ms over ${seconds} s; ${kicks} evaluation jobs (${(kicks / seconds).toFixed(0)}/s)`);
+    for (const [who, s] of Object.entries(used)) console.log(`cpu ${who}: ${s.toFixed(1)} s (${((100 * s) / seconds).toFixed(0)} % of a core), ${((s / (r.requests.total || 1)) * 1e6).toFixed(0)} µs per post`);
+  } finally {
+    await env.stop();
+  }
 }
 
 // Self time per function of the service's profile.
-const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+// The main thread's profile is the largest (tsx's loader thread writes one of its own).
+const file = readdirSync(profDir)
+  .filter((f) => f.endsWith('.cpuprofile'))
+  .sort((a, b) => statSync(join(profDir, b)).size - statSync(join(profDir, a)).size)[0];
 if (!file) throw new Error('no profile written');
 const prof = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as {
   nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
@@ -65,10 +91,16 @@ const prof = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as {
   timeDeltas: number[];
 };
 const byId = new Map(prof.nodes.map((x) => [x.id, x]));
+// Only the samples of the load (the last `seconds` before the service stopped), not start-up and import.
+const sampleAt: number[] = [];
+prof.timeDeltas.reduce((t, dt, i) => (sampleAt[i] = t + dt), 0);
+const loadFrom = (sampleAt.at(-1) ?? 0) - (seconds + 0.3) * 1e6;
+const inLoad = (i: number) => sampleAt[i]! >= loadFrom;
 const self = new Map<string, number>();
 const byArea = new Map<string, number>();
 let total = 0;
 prof.samples.forEach((id, i) => {
+  if (!inLoad(i)) return;
   const node = byId.get(id)!;
   const dt = prof.timeDeltas[i] ?? 0;
   total += dt;
@@ -90,6 +122,7 @@ const parent = new Map<number, number>();
 for (const x of prof.nodes as Array<{ id: number; children?: number[] }>) for (const c of x.children ?? []) parent.set(c, x.id);
 const inclusive = new Map<string, number>();
 prof.samples.forEach((id, i) => {
+  if (!inLoad(i)) return;
   const dt = prof.timeDeltas[i] ?? 0;
   const seen = new Set<string>();
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
@@ -110,7 +143,7 @@ if (ci > 0) {
   const target = process.argv[ci + 1]!;
   const paths = new Map<string, number>();
   prof.samples.forEach((id, i) => {
-    if (byId.get(id)!.callFrame.functionName !== target) return;
+    if (!inLoad(i) || byId.get(id)!.callFrame.functionName !== target) return;
     const chain: string[] = [];
     for (let cur = parent.get(id); cur !== undefined && chain.length < 14; cur = parent.get(cur)) {
       const { functionName, url, lineNumber } = byId.get(cur)!.callFrame;

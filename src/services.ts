@@ -37,7 +37,7 @@ export interface Services {
   sessions: BoardSessions;
   signIn: SignInCodes;
   /** Wakes the evaluation workers after an ingest. */
-  kicker: { kick(): void };
+  kicker: { kick(opts?: { urgent?: boolean }): void };
   alerts: AlertService;
   /** HQ responses (应急响应) and the advice to declare one. */
   responses: ResponseService;

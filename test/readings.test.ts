@@ -143,6 +143,23 @@ describe('POST /v1/readings: bodies', () => {
 });
 
 describe('POST /v1/readings: duplicates, conflicts, quarantine', () => {
+  it('reads a rain-only reading stored by an older version ("7,") as the same as one stored now ("7")', async () => {
+    const { redis, keys } = svc.runtime.services;
+    const at = NOW - 4 * HOUR - 5 * MIN;
+    await redis.hset(keys.stationReadings('R2'), String(Math.floor(at / 1000)), '7,');
+    const resent = await post({ stationId: 'R2', observedAt: beijing(at), rainfallMm: 7 });
+    expect(resent.status).toBe(202);
+    expect(resent.body).toMatchObject({ accepted: 0, duplicates: 1, conflicts: [] });
+    const changed = await post({ stationId: 'R2', observedAt: beijing(at), rainfallMm: 8 });
+    expect(changed.body.conflicts).toEqual([{ index: 0, stationId: 'R2', observedAt: beijing(at), stored: { rainfallMm: 7, waterLevelM: null }, received: { rainfallMm: 8, waterLevelM: null } }]);
+    // New rain-only readings are stored without the comma; a level keeps it.
+    const t2 = NOW - 9 * HOUR - 3 * MIN;
+    const fresh = await post({ readings: [{ stationId: 'R2', observedAt: beijing(t2), rainfallMm: 0.5 }, { stationId: 'W1', observedAt: beijing(t2), waterLevelM: 30.25 }] });
+    expect(fresh.body).toMatchObject({ accepted: 2, duplicates: 0 });
+    expect(await redis.hget(keys.stationReadings('R2'), String(Math.floor(t2 / 1000)))).toBe('0.5');
+    expect(await redis.hget(keys.stationReadings('W1'), String(Math.floor(t2 / 1000)))).toBe(',30.25');
+  });
+
   it('counts the same (station, observedAt) once and reports a different value as a conflict', async () => {
     const t = beijing(NOW - 3 * HOUR);
     const first = await post({ stationId: 'R1', observedAt: t, rainfallMm: 7 });

@@ -1,6 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { randomUUID } from 'node:crypto';
 import { HTTPException } from 'hono/http-exception';
 import type { Services } from '../services.js';
 import { authenticate, type AppEnv } from './auth.js';
@@ -19,7 +17,10 @@ import { rosterRoutes } from './routes/roster.js';
 import { answerRoutes } from './routes/answer.js';
 import { boardRoutes } from '../ui/routes.js';
 import { queueDashboard } from './routes/queues.js';
-import { opsRoutes, setSecurityHeaders } from './routes/ops.js';
+import { opsRoutes } from './routes/ops.js';
+import { requestContext } from './middleware/requestContext.js';
+import { securityHeaders } from './middleware/securityHeaders.js';
+import { bodyLimit } from './middleware/bodyLimit.js';
 import { docsRoutes } from './routes/docs.js';
 import { answerLinkLimit, loginLimit, rateLimit, TokenBuckets } from './rateLimit.js';
 import { ClientAddresses } from './clientAddress.js';
@@ -28,7 +29,6 @@ import { warningRoutes } from './routes/warnings.js';
 import { peopleRoutes } from './routes/people.js';
 import { reply } from './api.js';
 import { opsApi } from './routes/ops.api.js';
-import { requestContext } from '../lib/requestContext.js';
 import { storeFault } from '../queue/storeFault.js';
 import { LogSampler } from '../lib/logSampler.js';
 import { AppError } from '../domain/errors.js';
@@ -37,29 +37,10 @@ import { AppError } from '../domain/errors.js';
 export function createApp(svc: Services): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const faultLog = new LogSampler(10_000, Date.now);
-  // One middleware for what every request needs (fewer async layers on the hot ingest path):
-  // a request id (the caller's X-Request-Id when sensible), a log context carrying it on every
-  // line written meanwhile (pino mixin), the request metric and log line, security headers.
-  app.use('*', async (c, next) => {
-    let id = c.req.header('x-request-id');
-    if (!id || id.length > 255 || /[^\w\-=]/.test(id)) id = randomUUID();
-    c.set('requestId', id);
-    c.header('X-Request-Id', id);
-    const started = performance.now();
-    await requestContext.run({ requestId: id }, next);
-    const seconds = (performance.now() - started) / 1000;
-    svc.metrics.requests.observe({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) }, seconds);
-    if (c.res.status >= 500) svc.log.warn({ requestId: id, method: c.req.method, path: loggedPath(c.req.path), status: c.res.status, ms: Math.round(seconds * 1000) }, 'request failed');
-    else if (svc.log.isLevelEnabled('debug')) svc.log.debug({ requestId: id, method: c.req.method, path: loggedPath(c.req.path), status: c.res.status, ms: Math.round(seconds * 1000) }, 'request');
-    setSecurityHeaders(c);
-  });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: svc.config.service.ingest.maxBodyBytes,
-      onError: (c) => sendError(c, 413, 'body_too_large', `The request body is larger than ${svc.config.service.ingest.maxBodyBytes} bytes; send smaller batches`),
-    }),
-  );
+  app.use('*', requestContext(svc));
+  app.use('*', securityHeaders());
+  const maxBody = svc.config.service.ingest.maxBodyBytes;
+  app.use('*', bodyLimit(maxBody, (c) => sendError(c, 413, 'body_too_large', `The request body is larger than ${maxBody} bytes; send smaller batches`)));
 
   app.get('/healthz', (c) => reply(c, opsApi.health, { status: 'ok' }));
   app.route('/', opsRoutes(svc));

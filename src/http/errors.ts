@@ -3,6 +3,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { zodIssues, type InputIssue } from '../lib/issues.js';
 import type { AppError } from '../domain/errors.js';
+import { readText } from './body.js';
 
 /**
  * One error shape for every 4xx/5xx: `{ "error": { "code", "message", "details" } }`.
@@ -82,7 +83,7 @@ export async function readJson(c: Context): Promise<unknown> {
   if (type && !type.includes('json')) {
     throw new ApiError(415, 'unsupported_media_type', `Send the body as JSON with Content-Type: application/json (got ${type})`);
   }
-  const text = await c.req.text();
+  const text = await readText(c);
   if (text.trim() === '') throw new ApiError(400, 'empty_body', 'The request body is empty; send a JSON document');
   try {
     return JSON.parse(text) as unknown;

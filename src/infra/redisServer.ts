@@ -14,9 +14,9 @@ export const REDIS_SERVER_ARGS = [
   '--appendfsync', 'everysec',
   '--maxmemory-policy', 'noeviction',
   '--hz', '100',
-  // A station's day of 5-minute readings stays a compact listpack.
+  // A station's day of 5-minute readings, and its state (fields of up to 512 bytes), stay compact listpacks.
   '--hash-max-listpack-entries', '1024',
-  '--hash-max-listpack-value', '64',
+  '--hash-max-listpack-value', '512',
 ];
 
 export function redisServerInstalled(): boolean {

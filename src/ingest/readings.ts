@@ -7,6 +7,7 @@ import { encodeValue, storeReadings, type PendingReading } from '../store/readin
 import { zodIssues, describeIssues } from '../lib/issues.js';
 import { AppError } from '../domain/errors.js';
 import { addQuarantine } from '../store/streams.js';
+import { plainReading } from './plainReading.js';
 
 /** One reading as a gauge posts it. These names are the contract. */
 export const readingSchema = z
@@ -89,14 +90,16 @@ export async function ingestReadings(svc: Services, principal: Principal, body: 
   const inputs: Array<ReadingInput | undefined> = [];
 
   entries.forEach((entry, index) => {
-    const parsed = readingSchema.safeParse(entry);
-    const rawId = (entry as { stationId?: unknown } | null)?.stationId;
-    const stationId = typeof rawId === 'string' ? rawId : null;
-    if (!parsed.success) {
-      rejected.push({ index, stationId, error: describeIssues(zodIssues(parsed.error)) });
-      return;
+    let r = plainReading(entry);
+    if (!r) {
+      const parsed = readingSchema.safeParse(entry);
+      const rawId = (entry as { stationId?: unknown } | null)?.stationId;
+      if (!parsed.success) {
+        rejected.push({ index, stationId: typeof rawId === 'string' ? rawId : null, error: describeIssues(zodIssues(parsed.error)) });
+        return;
+      }
+      r = parsed.data;
     }
-    const r = parsed.data;
     inputs[index] = r;
     const station = ref.stations.get(r.stationId);
     if (!station) {
@@ -155,7 +158,7 @@ export async function ingestReadings(svc: Services, principal: Principal, body: 
       });
     }
   }
-  if (accepted > 0) svc.kicker.kick();
+  if (accepted > 0) svc.kicker.kick({ urgent: urgent.size > 0 });
   rejected.sort((a, b) => a.index - b.index);
   conflicts.sort((a, b) => a.index - b.index);
   return { accepted, duplicates, rejected, conflicts };

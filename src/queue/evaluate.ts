@@ -32,7 +32,9 @@ export async function ensureEvaluationSchedulers(queue: Queue, config: AppConfig
 
 /**
  * Coalesces wake-ups: at most one `kick` add per `delayMs` per process, however many
- * requests arrive. A failed add is only logged: the sweep picks the stations up.
+ * requests arrive. An urgent one (a level at a threshold) goes at once, taking along any
+ * wake-up still waiting: the alert must not wait out the coalescing window. A failed add is
+ * only logged: the sweep picks the stations up.
  */
 export class EvaluationKicker {
   private timer: NodeJS.Timeout | null = null;
@@ -44,14 +46,25 @@ export class EvaluationKicker {
     private readonly delayMs = 2,
   ) {}
 
-  kick(): void {
-    if (this.timer || this.closed) return;
+  kick(opts: { urgent?: boolean } = {}): void {
+    if (this.closed) return;
+    if (opts.urgent) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      this.send();
+      return;
+    }
+    if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.queue.add('kick', {}, { deduplication: { id: KICK_DEDUP_ID } }).catch((err: unknown) => {
-        this.log.warn({ err }, 'evaluation wake-up not sent; the sweep will pick the readings up');
-      });
+      this.send();
     }, this.delayMs);
+  }
+
+  private send(): void {
+    this.queue.add('kick', {}, { deduplication: { id: KICK_DEDUP_ID } }).catch((err: unknown) => {
+      this.log.warn({ err }, 'evaluation wake-up not sent; the sweep will pick the readings up');
+    });
   }
 
   close(): void {

@@ -13,17 +13,29 @@ import type { Redis } from 'ioredis';
  * Reply, per station: { needsEval, (position, code, stored)… } — only duplicates (code 1) and
  * conflicts (code 2) are listed, by their 1-based position among the station's readings; the
  * rest are new. `needsEval` is 1 when the station has readings not yet evaluated (new ones, or
- * earlier ones whose dirty mark may have been lost with a failed request): the caller then
- * marks it dirty, as a second step, after this one.
+ * earlier ones whose dirty mark may have been lost with a failed request).
+ *
+ * INGEST (cluster: the shared evaluation sets live in another slot): the caller marks the
+ * stations that need evaluation dirty as a second step, after this one.
  * KEYS: (readings, station)… ARGV per station: now, hotCutoffSec, archiveBase, n, (ts, value)×n.
+ *
+ * INGEST_MARKED (one Redis): the same, and the script marks them itself, in the same atomic
+ * step (one round trip; a station is never stored and left unmarked).
+ * KEYS: dirty, urgent, (readings, station)… ARGV per station: now, hotCutoffSec, archiveBase,
+ * n, stationId, urgent (1: a level at a threshold, claimed first), (ts, value)×n.
  */
-const INGEST = `
+function ingestLua(marked: boolean): string {
+  return `
+-- "0.2" and "0.2," are the same rain-only reading (older versions wrote the comma).
+local function same(a, b) return a == b or a .. ',' == b or b .. ',' == a end
 local result = {}
 local a = 1
-for k = 1, #KEYS, 2 do
+for k = ${marked ? 3 : 1}, #KEYS, 2 do
   local rkey, skey = KEYS[k], KEYS[k + 1]
   local now, cutoff, archiveBase, n = ARGV[a], tonumber(ARGV[a + 1]), ARGV[a + 2], tonumber(ARGV[a + 3])
-  a = a + 4
+  a = a + 4${marked ? `
+  local id, urgent = ARGV[a], ARGV[a + 1]
+  a = a + 2` : ''}
   local out = {}
   local added = 0
   for pos = 1, n do
@@ -49,7 +61,7 @@ for k = 1, #KEYS, 2 do
     end
     if existing then
       out[#out + 1] = pos
-      out[#out + 1] = (existing == v) and 1 or 2
+      out[#out + 1] = same(existing, v) and 1 or 2
       out[#out + 1] = existing
     end
   end
@@ -60,11 +72,19 @@ for k = 1, #KEYS, 2 do
   -- Any report, even a resent one, shows the gauge is alive (stale-gauge check).
   redis.call('HSET', skey, 'seenAt', now)
   local counts = redis.call('HMGET', skey, 'seq', 'eseq')
-  table.insert(out, 1, (added > 0 or (tonumber(counts[1]) or 0) > (tonumber(counts[2]) or -1)) and 1 or 0)
+  local needsEval = added > 0 or (tonumber(counts[1]) or 0) > (tonumber(counts[2]) or -1)${marked ? `
+  if needsEval then
+    redis.call('ZADD', KEYS[1], 'NX', now, id)
+    if urgent == '1' then redis.call('ZADD', KEYS[2], 'NX', now, id) end
+  end` : ''}
+  table.insert(out, 1, needsEval and 1 or 0)
   result[#result + 1] = out
 end
 return result
 `;
+}
+const INGEST = ingestLua(false);
+const INGEST_MARKED = ingestLua(true);
 
 /**
  * A consistent snapshot of one station: { seq, nDays, (utcDay, mm)×nDays, ts1, v1, ts2, v2, … }:
@@ -196,7 +216,7 @@ return out
 export interface FangxunScripts {
   /** One station: its (readings, station) keys, then its arguments (see INGEST). */
   fxIngest(readings: string, station: string, ...argv: Array<string | number>): Promise<Array<Array<number | string>>>;
-  /** Several stations (one Redis only): numKeys, the (readings, station) keys, the per-station arguments. */
+  /** Several stations, marked for evaluation in the same step (one Redis only): numKeys, dirty, urgent, the (readings, station) keys, the per-station arguments. */
   fxIngestMany(numKeys: number, ...keysAndArgv: Array<string | number>): Promise<Array<Array<number | string>>>;
   fxLoadStation(readings: string, station: string): Promise<string[]>;
   fxCommitStation(station: string, readings: string, ...argv: Array<string | number>): Promise<number>;
@@ -229,7 +249,7 @@ return out
 const SCRIPTS = {
   // The same script; with a fixed key count a cluster client routes it by its first key.
   fxIngest: { numberOfKeys: 2, lua: INGEST },
-  fxIngestMany: { numberOfKeys: undefined, lua: INGEST },
+  fxIngestMany: { numberOfKeys: undefined, lua: INGEST_MARKED },
   fxLoadStation: { numberOfKeys: 3, lua: LOAD_STATION },
   fxCommitStation: { numberOfKeys: 3, lua: COMMIT_STATION },
   fxCommitTownship: { numberOfKeys: 2, lua: COMMIT_TOWNSHIP },

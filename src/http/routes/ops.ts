@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import type { HttpServices } from '../../services.js';
 import type { AppEnv } from '../auth.js';
 import type { z } from 'zod';
@@ -14,21 +14,7 @@ export function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(h(given), h(expected));
 }
 
-/** Operations: readiness, Prometheus metrics, security headers. */
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
-
-/** Security headers on a finished response (HTML pages also get a Content-Security-Policy). */
-export function setSecurityHeaders(c: Context<AppEnv>): void {
-  c.header('X-Content-Type-Options', 'nosniff');
-  c.header('X-Frame-Options', 'DENY');
-  c.header('Referrer-Policy', c.res.headers.get('Referrer-Policy') ?? 'same-origin');
-  if ((c.res.headers.get('Content-Type') ?? '').includes('text/html') && !c.res.headers.get('Content-Security-Policy')) {
-    // No 'unsafe-inline': every style and script is a file served by the service (pages put theirs
-    // under /board/assets), so injected markup can neither run script nor restyle the page.
-    c.header('Content-Security-Policy', CSP);
-  }
-}
-
+/** Operations: readiness, Prometheus metrics. (Security headers: middleware/securityHeaders.ts.) */
 export function opsRoutes(svc: HttpServices, metricsToken = readEnv().metricsToken) {
   const app = new Hono<AppEnv>();
 
