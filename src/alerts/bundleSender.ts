@@ -5,7 +5,8 @@ import type { Keys } from '../store/keys.js';
 import type { ReferenceStore } from '../reference/store.js';
 import type { Alert, AlertMessage } from '../domain/alerts/index.js';
 import { levelRank } from '../domain/levels.js';
-import { maskAddress, type AlertScheduler, type AlertService } from './service.js';
+import type { AlertScheduler, AlertService } from './service.js';
+import { maskAddress } from '../channels/deliver.js';
 import { SmsBundles, type HeldItem } from './bundles.js';
 import { bundleSmsText } from './smsText.js';
 

@@ -36,7 +36,7 @@ import { renderMessage } from './render.js';
 import { BundleSender } from './bundleSender.js';
 import { PersonPrefsStore } from '../store/personPrefs.js';
 import { boardOnlySkips } from '../domain/calls.js';
-import { ContactSender } from '../channels/deliver.js';
+import { ContactSender, deliverRung } from '../channels/deliver.js';
 import { callUnavailable, contactLadder } from '../domain/calls.js';
 import { holdersOf } from '../domain/roster.js';
 import { AppError } from '../domain/errors.js';
@@ -80,17 +80,6 @@ export interface AlertServiceDeps {
 export class AlertError extends AppError<'not_found' | 'alert_not_open' | 'not_recipient' | 'conflict' | 'response_callout' | 'nothing_to_escalate'> {}
 
 const EFFECTS_NONE: Effects = { messages: [], timers: [], ledger: [], cancelled: [] };
-
-export function maskAddress(channel: string, to: string): string {
-  if (channel === 'sms' || /^\+?\d{7,}$/.test(to)) return to.length > 7 ? `${to.slice(0, to.length - 8)}****${to.slice(-4)}` : '****';
-  if (channel === 'email') return to.replace(/^(.).*(@.*)$/, '$1***$2');
-  try {
-    const u = new URL(to);
-    return `${u.protocol}//${u.host}/…`;
-  } catch {
-    return to.length > 6 ? `${to.slice(0, 3)}…${to.slice(-2)}` : '…';
-  }
-}
 
 export class AlertService {
   readonly store: AlertStore;
@@ -372,24 +361,18 @@ export class AlertService {
       await this.recordDelivery(alertId, messageId, { channel: 'none', to: '', status: 'no-contact', error: contacts.length === 0 ? 'no usable contact for this person' : 'every contact failed', attempt }, 'failed');
       return 'done';
     }
-    const contact = contacts[contactStep]!;
     // SMS to one person within `bundleWithin` go as one; a Ⅱ/Ⅰ opening the window goes at once.
-    if (contact.channel === 'sms' && contactStep === 0 && attempt === 1 && !unbundled && (await this.bundle.hold(alert, message))) return 'done';
-    const outbound = await this.outbound(alert, message, contact.channel, ref);
-    const result = await this.sender.send(contact, outbound, { alertId, messageId, contactStep, personId: message.personId }, attempt, AbortSignal.timeout(30_000));
-    if ('skipped' in result) {
-      await this.recordDelivery(alertId, messageId, { channel: contact.channel, to: maskAddress(contact.channel, contact.to), attempt, contactStep, status: 'skipped', error: result.skipped }, null);
-      return 'next';
-    }
-    const base = { channel: contact.channel, to: maskAddress(contact.channel, contact.to), attempt, contactStep, provider: result.provider };
-    if (result.ok) {
-      await this.recordDelivery(alertId, messageId, { ...base, status: 'sent', ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}) }, 'sent');
-      return 'done';
-    }
-    const error = result.tried && result.tried.length > 1 ? result.tried.map((t) => `${t.provider}: ${t.ok ? 'ok' : t.error}`).join('; ') : result.error;
-    const willRetry = result.retryable && !lastAttempt;
-    await this.recordDelivery(alertId, messageId, { ...base, status: willRetry ? 'retrying' : 'failed', error: error ?? 'failed' }, null);
-    return willRetry ? 'retry' : 'next';
+    if (contacts[contactStep]!.channel === 'sms' && contactStep === 0 && attempt === 1 && !unbundled && (await this.bundle.hold(alert, message))) return 'done';
+    const outcome = await deliverRung(this.sender, {
+      contacts,
+      contactStep,
+      attempt,
+      last: lastAttempt,
+      ref: { alertId, messageId, contactStep, personId: message.personId },
+      render: (contact) => this.outbound(alert, message, contact.channel, ref),
+      record: (r) => this.recordDelivery(alertId, messageId, r, r.status === 'sent' ? 'sent' : null),
+    });
+    return outcome === 'exhausted' ? 'next' : outcome;
   }
 
   /** A message rendered for one channel, with a fresh answer link when it carries one. */

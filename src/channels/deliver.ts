@@ -2,13 +2,15 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../store/keys.js';
 import type { Channel, DeliveryResult, OutboundMessage } from './types.js';
-import type { CallPolicy } from '../config/calls.js';
+import type { CallPolicy } from '../domain/policy.js';
 import { callRefusedText, callWindows, type Contact } from '../domain/calls.js';
 import type { DeliveryRef } from '../domain/receipts.js';
 import { mainlandNumber } from './aliyunRpc.js';
 
 /**
- * One rung of the contact ladder put on the wire: remembers which delivery a receipt will
+ * The one delivery path (alerts, response call-outs, notices): `deliverRung` runs one attempt on one
+ * rung of a person's contact ladder (retry → next contact; fail-over between providers inside a channel),
+ * `ContactSender` puts it on the wire: remembers which delivery a receipt will
  * be about (by our OutId before sending, by the provider's id after), and keeps calls
  * within the providers' per-number limits — a call the provider would refuse is never
  * placed (`skipped`, with the reason), so the ladder moves on at once.
@@ -86,5 +88,70 @@ export class ContactSender {
       if (json) return JSON.parse(json) as DeliveryRef;
     }
     return null;
+  }
+}
+
+/** How one attempt on one rung went, as the caller records it (the address already masked). */
+export interface RungRecord {
+  channel: string;
+  to: string;
+  attempt: number;
+  contactStep: number;
+  status: 'sent' | 'failed' | 'retrying' | 'skipped';
+  provider?: string;
+  providerMessageId?: string;
+  error?: string;
+}
+
+/** One attempt on one rung of a person's contact ladder: alerts, response call-outs and notices alike. */
+export interface RungAttempt {
+  /** The person's usable contacts in the order to try them (the ladder). */
+  contacts: readonly Contact[];
+  /** Which rung (0: the first contact) and which attempt on it (1-based); `last`: no retry is left. */
+  contactStep: number;
+  attempt: number;
+  last: boolean;
+  /** Which delivery a provider's receipt will be about. */
+  ref: DeliveryRef;
+  /** The message for this contact's channel. */
+  render(contact: Contact): Promise<OutboundMessage>;
+  /** Kept on the alert or notice (and counted). */
+  record(r: RungRecord): Promise<void>;
+}
+
+/**
+ * 'done' (sent), 'retry' (same contact again after a backoff), 'next' (move to the next contact) or
+ * 'exhausted' (no contact left: the caller says why). The one contact ladder: retry → next contact;
+ * fail-over between providers happens inside a channel (channels/failover.ts).
+ */
+export async function deliverRung(sender: ContactSender, a: RungAttempt): Promise<'done' | 'retry' | 'next' | 'exhausted'> {
+  const contact = a.contacts[a.contactStep];
+  if (!contact) return 'exhausted';
+  const outbound = await a.render(contact);
+  const result = await sender.send(contact, outbound, a.ref, a.attempt, AbortSignal.timeout(30_000));
+  const base = { channel: contact.channel, to: maskAddress(contact.channel, contact.to), attempt: a.attempt, contactStep: a.contactStep };
+  if ('skipped' in result) {
+    await a.record({ ...base, status: 'skipped', error: result.skipped });
+    return 'next';
+  }
+  if (result.ok) {
+    await a.record({ ...base, provider: result.provider, status: 'sent', ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}) });
+    return 'done';
+  }
+  const error = result.tried && result.tried.length > 1 ? result.tried.map((t) => `${t.provider}: ${t.ok ? 'ok' : t.error}`).join('; ') : result.error;
+  const retry = result.retryable && !a.last;
+  await a.record({ ...base, provider: result.provider, status: retry ? 'retrying' : 'failed', error: error ?? 'failed' });
+  return retry ? 'retry' : 'next';
+}
+
+/** An address as people may see it on the board: 138****5678, a***@example.com, https://host/…. */
+export function maskAddress(channel: string, to: string): string {
+  if (channel === 'sms' || /^\+?\d{7,}$/.test(to)) return to.length > 7 ? `${to.slice(0, to.length - 8)}****${to.slice(-4)}` : '****';
+  if (channel === 'email') return to.replace(/^(.).*(@.*)$/, '$1***$2');
+  try {
+    const u = new URL(to);
+    return `${u.protocol}//${u.host}/…`;
+  } catch {
+    return to.length > 6 ? `${to.slice(0, 3)}…${to.slice(-2)}` : '…';
   }
 }

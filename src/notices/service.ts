@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Keys } from '../store/keys.js';
 import type { ReferenceStore } from '../reference/store.js';
 import type { Channel, OutboundMessage } from '../channels/types.js';
-import { maskAddress } from '../alerts/service.js';
+import { ContactSender, deliverRung } from '../channels/deliver.js';
 import { PersonPrefsStore } from '../store/personPrefs.js';
 
 /**
@@ -41,7 +41,12 @@ export interface NoticeQueue {
   notice(noticeId: string, personId: string, contactStep?: number): Promise<void>;
 }
 
+/** Notices never ring a phone (calls are for 叫应 only), so no call limits apply to them. */
+const NO_CALLS = { firstAt: [], limits: { perMinute: 0, perHour: 0, perDay: 0 } };
+
 export class NoticeService {
+  private readonly sender: ContactSender;
+
   constructor(
     private readonly d: {
       redis: Redis;
@@ -52,7 +57,9 @@ export class NoticeService {
       now: () => number;
       log: Logger;
     },
-  ) {}
+  ) {
+    this.sender = new ContactSender(d.redis, d.keys, d.channels, () => NO_CALLS, d.now);
+  }
 
   /** Sends once per `key`; returns the notice, or null when that key was already sent. */
   async send(n: { kind: NoticeKind; key: string; title: string; text: string; personIds: string[]; smsText?: string }): Promise<Notice | null> {
@@ -116,8 +123,7 @@ export class NoticeService {
       await record({ channel: 'none', to: '', status: 'no-contact', at: this.d.now(), attempt, error: contacts.length ? 'every contact failed' : 'no usable contact for this person' });
       return 'done';
     }
-    const contact = contacts[contactStep]!;
-    const message: OutboundMessage = {
+    const render = async (contact: { channel: string }): Promise<OutboundMessage> => ({
       messageId: `${noticeId}:${personId}`,
       alertId: noticeId,
       townshipId: '',
@@ -132,15 +138,19 @@ export class NoticeService {
       ackUrl: null,
       deadline: null,
       params: { title: notice.title, text: notice.text.slice(0, 60) },
-    };
-    const result = await this.d.channels.get(contact.channel)!.send(contact.to, message, AbortSignal.timeout(30_000));
-    const base = { channel: contact.channel, to: maskAddress(contact.channel, contact.to), at: this.d.now(), attempt };
-    if (result.ok) {
-      await record({ ...base, status: 'sent' });
-      return 'done';
-    }
-    const retry = result.retryable && !last;
-    await record({ ...base, status: retry ? 'retrying' : 'failed', error: result.error ?? 'failed' });
-    return retry ? 'retry' : 'next';
+    });
+    const outcome = await deliverRung(this.sender, {
+      contacts,
+      contactStep,
+      attempt,
+      last,
+      ref: { alertId: noticeId, messageId: `${noticeId}:${personId}`, contactStep, personId },
+      render,
+      record: async (r) => {
+        // `skipped` is a call over its limits; notices never call, so it cannot happen here.
+        await record({ channel: r.channel, to: r.to, status: r.status === 'skipped' ? 'failed' : r.status, at: this.d.now(), attempt: r.attempt, ...(r.error ? { error: r.error } : {}) });
+      },
+    });
+    return outcome === 'exhausted' ? 'next' : outcome;
   }
 }
