@@ -35,7 +35,13 @@ async function sink() {
 function alertDataset(n: number, hook: string, now: number, extraStations = 0) {
   const townships = Array.from({ length: n }, (_, i) => ({ id: `T${i}`, name: `测试镇${i}` }));
   const stations = [
-    ...townships.map((t, i) => ({ id: `W${i}`, name: `水位站${i}`, kind: 'river', townshipId: t.id, thresholds: { warning: 35.5, guarantee: 37, record: 38.2 } })),
+    ...townships.map((t, i) => ({
+      id: `W${i}`,
+      name: `水位站${i}`,
+      kind: 'river',
+      townshipId: t.id,
+      thresholds: { warning: 35.5, guarantee: 37, record: 38.2 },
+    })),
     ...Array.from({ length: extraStations }, (_, i) => ({ id: `S${i}`, name: `雨量站${i}`, kind: 'rain', townshipId: `T${i % n}` })),
   ];
   const people = [
@@ -48,7 +54,9 @@ function alertDataset(n: number, hook: string, now: number, extraStations = 0) {
     { townshipId: t.id, personId: `lead-${t.id}`, role: 'liaison-leader' },
     { townshipId: t.id, personId: `head-${t.id}`, role: 'township-head' },
   ]);
-  const shifts = [{ id: 'now', start: new Date(now - 3_600_000).toISOString(), end: new Date(now + 86_400_000).toISOString(), leaderId: 'shift', officerIds: ['duty'] }];
+  const shifts = [
+    { id: 'now', start: new Date(now - 3_600_000).toISOString(), end: new Date(now + 86_400_000).toISOString(), leaderId: 'shift', officerIds: ['duty'] },
+  ];
   return { townships, stations, people, assignments, shifts };
 }
 
@@ -107,7 +115,9 @@ export async function alertLatency(opts: { alerts: number; backgroundPerSecond: 
 /** P4: 10,000 pending ack deadlines (1,000 alerts × 10 people); lateness of the first escalation step. */
 export async function escalationLateness(opts: { alerts: number; perAlert: number }) {
   const hook = await sink();
-  const fortySeconds = Object.fromEntries(['IV', 'III', 'II', 'I'].map((l) => [l, { notify: ['liaison-leader', 'township-head'], ackWithin: '40s', arriveWithin: '1d' }]));
+  const fortySeconds = Object.fromEntries(
+    ['IV', 'III', 'II', 'I'].map((l) => [l, { notify: ['liaison-leader', 'township-head'], ackWithin: '40s', arriveWithin: '1d' }]),
+  );
   const env = await startBenchService({
     env: { FANGXUN_DRILL: '0', FANGXUN_WEBHOOK_SECRET: 'bench' },
     config: {
@@ -138,7 +148,9 @@ export async function escalationLateness(opts: { alerts: number; perAlert: numbe
     const calloutIds: string[] = [];
     for (let i = 0; i < opts.alerts; i += 20) {
       const declared = await Promise.all(
-        Array.from({ length: Math.min(20, opts.alerts - i) }, (_, j) => api(env, 'POST', `/v1/townships/T${i + j}/declare`, { level: 'IV', notice: `测〔2026〕${i + j}号`, reason: 'bench' })),
+        Array.from({ length: Math.min(20, opts.alerts - i) }, (_, j) =>
+          api(env, 'POST', `/v1/townships/T${i + j}/declare`, { level: 'IV', notice: `测〔2026〕${i + j}号`, reason: 'bench' }),
+        ),
       );
       calloutIds.push(...declared.map((d: { id: string }) => d.id));
     }
@@ -155,7 +167,9 @@ export async function escalationLateness(opts: { alerts: number; perAlert: numbe
         for (let k = 0; k < calloutIds.length; k += 50) {
           alerts.push(...(await Promise.all(calloutIds.slice(k, k + 50).map((id) => api(env, 'GET', `/v1/alerts/${encodeURIComponent(id)}`)))));
         }
-        const steps = alerts.flatMap((a) => a.recipients.filter((r: any) => r.mustAck).map((r: any) => ({ r, first: r.escalations.find((e: any) => e.kind === 'ack' && e.step === 0) })));
+        const steps = alerts.flatMap((a) =>
+          a.recipients.filter((r: any) => r.mustAck).map((r: any) => ({ r, first: r.escalations.find((e: any) => e.kind === 'ack' && e.step === 0) })),
+        );
         const fired = steps.filter((x) => x.first);
         if (fired.length >= steps.length || Date.now() > deadline) {
           for (const { r, first } of fired) lateness.push(Date.parse(first.at) - Date.parse(r.ackDeadline));
@@ -236,14 +250,23 @@ export async function memoryAndBackfill(opts: { stations: number; backfill: numb
     }
     if (queue.length) batches.push(flush(queue));
     let next = 0;
-    await Promise.all(Array.from({ length: 6 }, async () => {
-      while (next < batches.length) await batches[next++]!();
-    }));
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        while (next < batches.length) await batches[next++]!();
+      }),
+    );
     // Evaluated (windows and state written) before memory is read.
     await waitForEvaluation(env.redis.url, { timeoutMs: 600_000, pollMs: 100 });
     const seconds = (performance.now() - started) / 1000;
     const after = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
-    return { stations: opts.stations, readings: sent, perStation, seconds, bytesPerStation: (after - before) / opts.stations, breakdown: await memoryByKind(redis, opts.stations) };
+    return {
+      stations: opts.stations,
+      readings: sent,
+      perStation,
+      seconds,
+      bytesPerStation: (after - before) / opts.stations,
+      breakdown: await memoryByKind(redis, opts.stations),
+    };
   } finally {
     redis.disconnect();
     await env.stop();

@@ -22,7 +22,10 @@ export function benchConfigDir(dir: string, patches: Record<string, Record<strin
   const out = join(dir, 'config');
   mkdirSync(out, { recursive: true });
   for (const f of readdirSync('config')) if (f.endsWith('.yaml')) copyFileSync(join('config', f), join(out, f));
-  const all = { ...patches, 'service.yaml': { rateLimit: { gauge: 0, staff: 0, anonymous: 0, answerLink: 0, login: 0, loginFailures: 0 }, ...patches['service.yaml'] } };
+  const all = {
+    ...patches,
+    'service.yaml': { rateLimit: { gauge: 0, staff: 0, anonymous: 0, answerLink: 0, login: 0, loginFailures: 0 }, ...patches['service.yaml'] },
+  };
   for (const [file, patch] of Object.entries(all)) {
     const doc = (parse(readFileSync(join(out, file), 'utf8')) ?? {}) as Record<string, unknown>;
     writeFileSync(join(out, file), stringify({ ...doc, ...patch }));
@@ -40,7 +43,19 @@ export async function startBenchService(
   const port = await freePort();
   const token = 'bench-admin-token';
   const args = [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts', ...(opts.workers === false ? ['--api'] : [])];
-  const processEnv = { ...process.env, PORT: String(port), REDIS_URL: redis.url, FANGXUN_ADMIN_TOKEN: token, FANGXUN_DEMO: '0', FANGXUN_CONFIG_DIR: configDir, SL651_PORT: '0', LOG_LEVEL: 'warn', FANGXUN_LINK_SECRET: 'bench-link-secret', FANGXUN_WEBHOOK_SECRET: 'bench-webhook-secret', ...opts.env };
+  const processEnv = {
+    ...process.env,
+    PORT: String(port),
+    REDIS_URL: redis.url,
+    FANGXUN_ADMIN_TOKEN: token,
+    FANGXUN_DEMO: '0',
+    FANGXUN_CONFIG_DIR: configDir,
+    SL651_PORT: '0',
+    LOG_LEVEL: 'warn',
+    FANGXUN_LINK_SECRET: 'bench-link-secret',
+    FANGXUN_WEBHOOK_SECRET: 'bench-webhook-secret',
+    ...opts.env,
+  };
   const service = spawn(process.execPath, args, {
     env: processEnv,
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -119,7 +134,11 @@ export function readingSequence(stations: number, opts: { from?: number; stepMs?
   let n = 0;
   return () => {
     const i = n++;
-    return { stationId: `S${i % stations}`, observedAt: new Date(from + Math.floor(i / stations) * (opts.stepMs ?? 1_000)).toISOString(), rainfallMm: opts.rainfallMm ?? 0.5 };
+    return {
+      stationId: `S${i % stations}`,
+      observedAt: new Date(from + Math.floor(i / stations) * (opts.stepMs ?? 1_000)).toISOString(),
+      rainfallMm: opts.rainfallMm ?? 0.5,
+    };
   };
 }
 

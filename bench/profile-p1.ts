@@ -29,7 +29,10 @@ else await profileService();
 /** The P1 baseline (bench/baseline-server.ts) under the same load. */
 async function profileBare() {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, '--import', 'tsx', 'bench/baseline-server.ts'], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, '--import', 'tsx', 'bench/baseline-server.ts'], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: 'ignore',
+  });
   const url = `http://127.0.0.1:${port}/v1/readings`;
   for (let i = 0; ; i++) {
     try {
@@ -48,7 +51,19 @@ async function profileBare() {
 }
 
 async function profileService() {
-  const env = await startBenchService({ workers: !apiOnly && !split, ...(kickArg ? { config: { 'service.yaml': { evaluation: { ...(parse(readFileSync('config/service.yaml', 'utf8')) as { evaluation: object }).evaluation, kickDelay: kickArg } } } } : {}), nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] });
+  const env = await startBenchService({
+    workers: !apiOnly && !split,
+    ...(kickArg
+      ? {
+          config: {
+            'service.yaml': {
+              evaluation: { ...(parse(readFileSync('config/service.yaml', 'utf8')) as { evaluation: object }).evaluation, kickDelay: kickArg },
+            },
+          },
+        }
+      : {}),
+    nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir],
+  });
   try {
     await api(env, 'POST', '/v1/admin/import', benchDataset(STATIONS));
     const { key } = await api(env, 'POST', '/v1/admin/gauge-keys', { name: 'bench', stations: ['*'] });
@@ -60,7 +75,12 @@ async function profileService() {
     const redis = new Redis(env.redis.url);
     const jobsAdded = async () => Number((await redis.get(`${new Keys('fx').bullPrefix()}:evaluate:id`)) ?? 0);
     const kicks0 = await jobsAdded();
-    const before = { worker: worker ? cpuSeconds(worker.pid!) : 0, svc: cpuSeconds(env.service.pid!), redis: cpuSeconds(env.redis.process.pid!), self: process.cpuUsage() };
+    const before = {
+      worker: worker ? cpuSeconds(worker.pid!) : 0,
+      svc: cpuSeconds(env.service.pid!),
+      redis: cpuSeconds(env.redis.process.pid!),
+      self: process.cpuUsage(),
+    };
     const r = await postLoad(`${env.url}/v1/readings`, key, { seconds, connections: batchSize > 1 ? 6 : 50, body: next });
     const self = process.cpuUsage(before.self);
     const used = {
@@ -72,8 +92,13 @@ async function profileService() {
     const kicks = (await jobsAdded()) - kicks0;
     redis.disconnect();
     worker?.kill();
-    console.log(`${Math.round(r.requests.average)} posts/s, p99 ${r.latency.p99} ms over ${seconds} s; ${kicks} evaluation jobs (${(kicks / seconds).toFixed(0)}/s)`);
-    for (const [who, s] of Object.entries(used)) console.log(`cpu ${who}: ${s.toFixed(1)} s (${((100 * s) / seconds).toFixed(0)} % of a core), ${((s / (r.requests.total || 1)) * 1e6).toFixed(0)} µs per post`);
+    console.log(
+      `${Math.round(r.requests.average)} posts/s, p99 ${r.latency.p99} ms over ${seconds} s; ${kicks} evaluation jobs (${(kicks / seconds).toFixed(0)}/s)`,
+    );
+    for (const [who, s] of Object.entries(used))
+      console.log(
+        `cpu ${who}: ${s.toFixed(1)} s (${((100 * s) / seconds).toFixed(0)} % of a core), ${((s / (r.requests.total || 1)) * 1e6).toFixed(0)} µs per post`,
+      );
   } finally {
     await env.stop();
   }
@@ -108,7 +133,15 @@ prof.samples.forEach((id, i) => {
   const where = url.replace(/^.*\/(node_modules\/(@[^/]+\/)?[^/]+|src|workers)\//, '$1/');
   const name = `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
   self.set(name, (self.get(name) ?? 0) + dt);
-  const area = url.includes('node_modules/') ? url.replace(/^.*node_modules\/((@[^/]+\/)?[^/]+).*$/, '$1') : url.includes('/src/') ? url.replace(/^.*\/src\/([^/]+).*$/, 'src/$1') : functionName.startsWith('(') ? functionName : url.startsWith('node:') ? 'node internals' : 'other';
+  const area = url.includes('node_modules/')
+    ? url.replace(/^.*node_modules\/((@[^/]+\/)?[^/]+).*$/, '$1')
+    : url.includes('/src/')
+      ? url.replace(/^.*\/src\/([^/]+).*$/, 'src/$1')
+      : functionName.startsWith('(')
+        ? functionName
+        : url.startsWith('node:')
+          ? 'node internals'
+          : 'other';
   byArea.set(area, (byArea.get(area) ?? 0) + dt);
 });
 const pct = (v: number) => `${((100 * v) / total).toFixed(1)} %`;

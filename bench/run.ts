@@ -58,8 +58,28 @@ async function p1() {
   const rounds = quick ? 2 : 4;
   const seconds = quick ? 3 : 5;
   const base = await startBaseline();
-  type Side = { url: string; pid: number; token: string | null; body: () => unknown; cpu: number; requests: number; seconds: number; non2xx: number; p99: number[] };
-  const side = (url: string, pid: number, token: string | null): Side => ({ url, pid, token, body: readingSequence(STATIONS), cpu: 0, requests: 0, seconds: 0, non2xx: 0, p99: [] });
+  type Side = {
+    url: string;
+    pid: number;
+    token: string | null;
+    body: () => unknown;
+    cpu: number;
+    requests: number;
+    seconds: number;
+    non2xx: number;
+    p99: number[];
+  };
+  const side = (url: string, pid: number, token: string | null): Side => ({
+    url,
+    pid,
+    token,
+    body: readingSequence(STATIONS),
+    cpu: 0,
+    requests: 0,
+    seconds: 0,
+    non2xx: 0,
+    p99: [],
+  });
   const turn = async (x: Side) => {
     const m = await measuredLoad(x.pid, x.url, x.token, { seconds, body: x.body });
     x.cpu += m.cpu;
@@ -87,7 +107,8 @@ async function p1() {
       await env.stop();
     }
   };
-  let alone, allInOne;
+  let alone: Awaited<ReturnType<typeof against>>;
+  let allInOne: Awaited<ReturnType<typeof against>>;
   try {
     alone = await against(false);
     allInOne = await against(true);
@@ -151,7 +172,9 @@ async function p2(cluster = false) {
     // How often each station was evaluated (its state version counts the writes).
     const versions = await Promise.all(Array.from({ length: STATIONS }, (_, i) => redis.hget(fxKeys.station(`S${i}`), 'sv')));
     const evaluations = versions.reduce((a, v) => a + Number(v ?? 0), 0);
-    console.log(`P2 detail: ${fmt(evaluations)} station evaluations (${(evaluations / STATIONS).toFixed(1)} per station, ${fmt(total / evaluations)} readings each)`);
+    console.log(
+      `P2 detail: ${fmt(evaluations)} station evaluations (${(evaluations / STATIONS).toFixed(1)} per station, ${fmt(total / evaluations)} readings each)`,
+    );
     redis.disconnect();
     if (cluster) {
       report({
@@ -243,7 +266,14 @@ async function p5() {
 }
 
 // P2C (P2 on a Redis Cluster) runs in a full run or when asked for, not in --quick.
-const runs: Record<string, () => Promise<void>> = { P1: p1, P2: () => p2(), P3: p3, P4: p4, P5: p5, ...(quick && only !== 'P2C' ? {} : { P2C: () => p2(true) }) };
+const runs: Record<string, () => Promise<void>> = {
+  P1: p1,
+  P2: () => p2(),
+  P3: p3,
+  P4: p4,
+  P5: p5,
+  ...(quick && only !== 'P2C' ? {} : { P2C: () => p2(true) }),
+};
 for (const [id, run] of Object.entries(runs)) if (!only || only === id) await run();
 console.log('\nsummary');
 for (const r of rows) console.log(`${r.id}: ${r.value} vs ${r.baseline} → ${r.ratio}; target ${r.target}: ${r.ok ? 'MET' : 'NOT MET'}`);

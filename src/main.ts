@@ -64,9 +64,21 @@ if (env.demo && existsSync(demo) && (await reference.isEmpty())) {
 }
 probe.disconnect();
 
-const runtime = await createRuntime({ config, redisUrl, prefix: keys.prefix, adminToken, workers: !apiOnly, schedulers: true, cron: true, log, channels: loadChannels(config.channels, log) }).catch(failOnMissingSecret(fail));
+const runtime = await createRuntime({
+  config,
+  redisUrl,
+  prefix: keys.prefix,
+  adminToken,
+  workers: !apiOnly,
+  schedulers: true,
+  cron: true,
+  log,
+  channels: loadChannels(config.channels, log),
+}).catch(failOnMissingSecret(fail));
 
-const gateway = apiOnly ? null : await startGatewayFromEnv(runtime.services).catch((err: unknown) => fail(`the SL 651 gateway could not start: ${(err as Error).message}`));
+const gateway = apiOnly
+  ? null
+  : await startGatewayFromEnv(runtime.services).catch((err: unknown) => fail(`the SL 651 gateway could not start: ${(err as Error).message}`));
 
 const server = serve({ fetch: runtime.app.fetch, port }, (info) => {
   log.info({ port: info.port, redisUrl, workers: !apiOnly }, `fangxun listening on http://127.0.0.1:${info.port}`);

@@ -115,17 +115,41 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     throw new MissingSecretError(missing);
   }
   const links = new AnswerLinks(await LinkSigner.create(redis, keys, env.linkSecret, drill), redis, keys);
-  if (drill && opts.drill === undefined) log.warn('drill mode (演练模式): no message leaves the service; read them at GET /v1/admin/outbox (FANGXUN_DRILL=0 to turn off)');
+  if (drill && opts.drill === undefined)
+    log.warn('drill mode (演练模式): no message leaves the service; read them at GET /v1/admin/outbox (FANGXUN_DRILL=0 to turn off)');
   const channels = drill ? drillChannels(redis, keys.outbox(), now) : (opts.channels ?? new Map<string, Channel>());
   const alerts: AlertService = new AlertService({
-    redis, keys, config: opts.config, reference, channels, links, scheduler, now, log,
-    onDoubtfulArrival: (a, r): Promise<void> => sendDoubtfulArrival({ notices, reference, timeZone: opts.config.levels.timezone, multiPostWithinMs: opts.config.policy.arrivalMultiPostWithin, now }, a, r),
+    redis,
+    keys,
+    config: opts.config,
+    reference,
+    channels,
+    links,
+    scheduler,
+    now,
+    log,
+    onDoubtfulArrival: (a, r): Promise<void> =>
+      sendDoubtfulArrival(
+        { notices, reference, timeZone: opts.config.levels.timezone, multiPostWithinMs: opts.config.policy.arrivalMultiPostWithin, now },
+        a,
+        r,
+      ),
   });
   const notices = new NoticeService({ redis, keys, reference, channels, queue: scheduler, now, log });
   const responses = new ResponseService({ store: new ResponseStore(redis, keys), alerts, notices, reference, config: opts.config, now, log });
   const advisor = new Advisor({ redis, keys, config: opts.config, reference, alerts, responses, notices, now, log });
   const scheduled = new ScheduledJobs({ redis, keys, config: opts.config, reference, alerts: alerts.store, notices, responses: responses.store, now, log });
-  const roster = new RosterService({ redis, keys, reference, notices, credentials, publicUrl: opts.config.policy.publicUrl, timezone: opts.config.levels.timezone, dayStartHour: opts.config.levels.dayStartHour, now });
+  const roster = new RosterService({
+    redis,
+    keys,
+    reference,
+    notices,
+    credentials,
+    publicUrl: opts.config.policy.publicUrl,
+    timezone: opts.config.levels.timezone,
+    dayStartHour: opts.config.levels.dayStartHour,
+    now,
+  });
   const signInCfg = opts.config.service.signIn;
   const sessions = new BoardSessions(redis, keys, credentials, signInCfg.sessionLength, async (id) => (await reference.snapshot()).people.has(id));
   const signIn = new SignInCodes({
@@ -141,8 +165,42 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const metrics = new Metrics({ redis, keys, reference, alerts: alerts.store, queues, now });
   const secrets = opts.inboundSecrets ?? inboundSecrets(opts.config.channels, source, (msg) => log.warn(msg));
   const receipts = new ReceiptService({ redis, keys, alerts, reference, scheduler, secrets: secrets as ReceiptDeps['secrets'], log });
-  const outside = new OutsideWarningService({ redis, keys, config: opts.config, reference, reconcile: (id) => alerts.reconcile(id), advise: () => advisor.advise(), now, log });
-  const services: Services = { config: opts.config, redis, keys, reference, credentials, sessions, signIn, kicker, alerts, responses, advisor, links, notices, roster, scheduled, queues, metrics, receipts, outside, deployment: { drill, keyPrefix: keys.prefix }, capNumbers: new CapNumbers(redis, keys), ...readModels(redis, keys, reference, now), now, log };
+  const outside = new OutsideWarningService({
+    redis,
+    keys,
+    config: opts.config,
+    reference,
+    reconcile: (id) => alerts.reconcile(id),
+    advise: () => advisor.advise(),
+    now,
+    log,
+  });
+  const services: Services = {
+    config: opts.config,
+    redis,
+    keys,
+    reference,
+    credentials,
+    sessions,
+    signIn,
+    kicker,
+    alerts,
+    responses,
+    advisor,
+    links,
+    notices,
+    roster,
+    scheduled,
+    queues,
+    metrics,
+    receipts,
+    outside,
+    deployment: { drill, keyPrefix: keys.prefix },
+    capNumbers: new CapNumbers(redis, keys),
+    ...readModels(redis, keys, reference, now),
+    now,
+    log,
+  };
 
   const workers: Worker[] = [];
   if (opts.workers) {
@@ -150,8 +208,26 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const workerReference = new ReferenceStore(workerRedis, keys, now);
     const workerAlerts = new AlertService({ redis: workerRedis, keys, config: opts.config, reference: workerReference, channels, links, scheduler, now, log });
     const workerNotices = new NoticeService({ redis: workerRedis, keys, reference: workerReference, channels, queue: scheduler, now, log });
-    const workerResponses = new ResponseService({ store: new ResponseStore(workerRedis, keys), alerts: workerAlerts, notices: workerNotices, reference: workerReference, config: opts.config, now, log });
-    const workerAdvisor = new Advisor({ redis: workerRedis, keys, config: opts.config, reference: workerReference, alerts: workerAlerts, responses: workerResponses, notices: workerNotices, now, log });
+    const workerResponses = new ResponseService({
+      store: new ResponseStore(workerRedis, keys),
+      alerts: workerAlerts,
+      notices: workerNotices,
+      reference: workerReference,
+      config: opts.config,
+      now,
+      log,
+    });
+    const workerAdvisor = new Advisor({
+      redis: workerRedis,
+      keys,
+      config: opts.config,
+      reference: workerReference,
+      alerts: workerAlerts,
+      responses: workerResponses,
+      notices: workerNotices,
+      now,
+      log,
+    });
     const ctx: EngineContext = {
       redis: workerRedis,
       keys,
@@ -164,9 +240,29 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     };
     workers.push(createEvaluateWorker(ctx, connect('worker'), opts.config.service.evaluation.concurrency));
     const feedUrl = opts.config.policy.warnings.feed.url;
-    const workerOutside = new OutsideWarningService({ redis: workerRedis, keys, config: opts.config, reference: workerReference, reconcile: (id) => workerAlerts.reconcile(id), advise: () => workerAdvisor.advise(), now, log });
-    const feed = feedUrl ? new WarningFeed({ redis: workerRedis, seenKey: keys.outsideFeedSeen(), url: feedUrl, receive: (body) => workerOutside.receive(body), now, log }) : null;
-    workers.push(createAlertsWorker({ alerts: workerAlerts, notices: workerNotices, responses: workerResponses, advisor: workerAdvisor, feed }, scheduler, connect('worker'), keys, opts.config, log));
+    const workerOutside = new OutsideWarningService({
+      redis: workerRedis,
+      keys,
+      config: opts.config,
+      reference: workerReference,
+      reconcile: (id) => workerAlerts.reconcile(id),
+      advise: () => workerAdvisor.advise(),
+      now,
+      log,
+    });
+    const feed = feedUrl
+      ? new WarningFeed({ redis: workerRedis, seenKey: keys.outsideFeedSeen(), url: feedUrl, receive: (body) => workerOutside.receive(body), now, log })
+      : null;
+    workers.push(
+      createAlertsWorker(
+        { alerts: workerAlerts, notices: workerNotices, responses: workerResponses, advisor: workerAdvisor, feed },
+        scheduler,
+        connect('worker'),
+        keys,
+        opts.config,
+        log,
+      ),
+    );
   }
   if (opts.schedulers) {
     await ensureEvaluationSchedulers(queue, opts.config);

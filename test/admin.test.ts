@@ -97,7 +97,9 @@ describe('referential checks on delete', () => {
   });
 
   it('deletes a person with no duties', async () => {
-    const created = await svc.call('POST', '/v1/admin/people', { body: { id: 'p-tmp', name: '临时人员', contacts: [{ channel: 'sms', to: '+8613900000000' }] } });
+    const created = await svc.call('POST', '/v1/admin/people', {
+      body: { id: 'p-tmp', name: '临时人员', contacts: [{ channel: 'sms', to: '+8613900000000' }] },
+    });
     expect(created.status).toBe(201);
     expect((await svc.call('DELETE', '/v1/admin/people/p-tmp')).status).toBe(204);
     expect((await svc.call('DELETE', '/v1/admin/people/p-tmp')).status).toBe(404);
@@ -112,13 +114,15 @@ describe('audit and roles', () => {
     expect(actions).toEqual(['townships.update', 'townships.update', 'townships.create']);
     expect(res.body[0]).toMatchObject({ actor: 'bootstrap', role: 'admin', before: { name: '梅林镇（改）' }, after: { name: '梅林镇' } });
     const all = await readAudit(svc.runtime.services.redis, svc.runtime.services.keys, { limit: 100 });
-    expect(all.map((e) => e.action)).toEqual(expect.arrayContaining(['people.create', 'people.delete', 'assignments.delete', 'gauge-keys.create', 'stations.update']));
+    expect(all.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['people.create', 'people.delete', 'assignments.delete', 'gauge-keys.create', 'stations.update']),
+    );
   });
 
   it('lets only admins use the admin API', async () => {
     const duty = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'duty', personId: 'p-duty' } })).body;
     expect(duty.token).toMatch(/^fxt_/);
-    const leader = (await svc.call('POST', '/v1/admin/tokens', { body: { role: 'leader' } }));
+    const leader = await svc.call('POST', '/v1/admin/tokens', { body: { role: 'leader' } });
     expect(leader.status).toBe(400);
     const gauge = await svc.gaugeKey();
     for (const [token, status] of [

@@ -35,7 +35,10 @@ const roles: Record<string, Array<{ id: string; name: string }>> = {
   'township-head': [{ id: 'head', name: '镇长乙' }],
   'duty-officer': [{ id: 'duty1', name: '值班员丙' }],
   'shift-leader': [{ id: 'shiftlead', name: '带班领导丁' }],
-  commander: [{ id: 'cmd', name: '指挥长戊' }, { id: 'lead', name: '市领导甲' }],
+  commander: [
+    { id: 'cmd', name: '指挥长戊' },
+    { id: 'lead', name: '市领导甲' },
+  ],
   'object-keeper': [],
 };
 const ctx = (now: number, p = policy): AlertContext => ({ now, policy: p, whoIs: (r) => roles[r] ?? [] });
@@ -208,9 +211,15 @@ describe('wording', () => {
   it('writes evidence in the office wording', () => {
     const name = (id: string) => ({ W1: '西津河宁国站', R1: '西津雨量站' })[id] ?? id;
     expect(reasonText(rain, name)).toBe('西津雨量站 3小时降雨 104 毫米');
-    expect(reasonText({ kind: 'river', threshold: 'warning', by: 0, value: 35.82, limit: 35.5, level: 'IV', stationId: 'W1' }, name)).toBe('西津河宁国站 超警戒 0.32 米（水位 35.82 米）');
-    expect(reasonText({ kind: 'river', threshold: 'warning', by: 0.5, value: 36.1, limit: 36, level: 'III', stationId: 'W1' }, name)).toBe('西津河宁国站 超警戒 0.6 米（水位 36.1 米）');
-    expect(reasonText({ kind: 'reservoir', threshold: 'floodLimit', by: 0, value: 135.4, limit: 133, level: 'IV', stationId: 'K1' }, name)).toBe('K1 超汛限 2.4 米（水位 135.4 米）');
+    expect(reasonText({ kind: 'river', threshold: 'warning', by: 0, value: 35.82, limit: 35.5, level: 'IV', stationId: 'W1' }, name)).toBe(
+      '西津河宁国站 超警戒 0.32 米（水位 35.82 米）',
+    );
+    expect(reasonText({ kind: 'river', threshold: 'warning', by: 0.5, value: 36.1, limit: 36, level: 'III', stationId: 'W1' }, name)).toBe(
+      '西津河宁国站 超警戒 0.6 米（水位 36.1 米）',
+    );
+    expect(reasonText({ kind: 'reservoir', threshold: 'floodLimit', by: 0, value: 135.4, limit: 133, level: 'IV', stationId: 'K1' }, name)).toBe(
+      'K1 超汛限 2.4 米（水位 135.4 米）',
+    );
     expect(evidenceText([rain, rain, rain, rain], name)).toMatch(/等4项$/);
   });
 });
@@ -218,7 +227,16 @@ describe('wording', () => {
 describe('accountability report', () => {
   it('lists misses and late answers with median and p90 time-to-ack per person', () => {
     const e = (type: any, personId: string, notifiedAt: number, actual: number | null, deadline = notifiedAt + 10 * MIN) => ({
-      type, alertId: 't~1', townshipId: 't', personId, role: 'liaison-leader' as const, level: 'II' as const, notifiedAt, deadline, actual, at: actual ?? deadline,
+      type,
+      alertId: 't~1',
+      townshipId: 't',
+      personId,
+      role: 'liaison-leader' as const,
+      level: 'II' as const,
+      notifiedAt,
+      deadline,
+      actual,
+      at: actual ?? deadline,
     });
     const ledger = [
       e('ack', 'lead', T0, T0 + 60_000),
@@ -227,7 +245,12 @@ describe('accountability report', () => {
       e('ack-missed', 'head', T0, null),
       e('arrive-missed', 'head', T0, null),
     ];
-    const r = accountabilityReport(ledger, {}, (id) => id.toUpperCase(), () => '西津街道');
+    const r = accountabilityReport(
+      ledger,
+      {},
+      (id) => id.toUpperCase(),
+      () => '西津街道',
+    );
     expect(r.entries.map((x) => x.type)).toEqual(['ack-late', 'ack-missed', 'arrive-missed']);
     expect(r.entries[0]).toMatchObject({ name: 'LEAD', township: '西津街道', lateSeconds: 300 });
     const lead = r.people.find((p) => p.personId === 'lead')!;
@@ -237,7 +260,9 @@ describe('accountability report', () => {
     const csv = reportCsv(r, 'Asia/Shanghai');
     const lines = csv.split('\r\n');
     expect(lines).toHaveLength(5);
-    expect(lines[0]).toBe('\uFEFF类型,叫应编号,乡镇（街道）,姓名,人员编号,角色,级别,通知时间（北京时间）,时限（北京时间）,实际时间（北京时间）,超时（秒）,到岗核查');
+    expect(lines[0]).toBe(
+      '\uFEFF类型,叫应编号,乡镇（街道）,姓名,人员编号,角色,级别,通知时间（北京时间）,时限（北京时间）,实际时间（北京时间）,超时（秒）,到岗核查',
+    );
     // 北京时间 (T0 is 09:00 +08:00), Chinese codes and roles; nothing in English or UTC.
     expect(lines[1]).toBe('超时确认,t~1,西津街道,LEAD,lead,联系市领导,Ⅱ级,2026-07-05 09:00:00,2026-07-05 09:10:00,2026-07-05 09:15:00,300,');
     expect(lines.slice(1, 4).map((l) => l.split(',')[0])).toEqual(['超时确认', '未确认', '未到岗']);

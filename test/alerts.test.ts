@@ -60,10 +60,14 @@ async function setup(svc: TestService) {
     return res.body.token as string;
   };
   const openAlert = async (townshipId = '341881001') =>
-    waitFor(async () => {
-      const t = (await svc.call('GET', `/v1/townships/${townshipId}`)).body;
-      return t.openAlertId ? ((await svc.call('GET', `/v1/alerts/${t.openAlertId}`)).body as any) : null;
-    }, 8_000, 'an open alert');
+    waitFor(
+      async () => {
+        const t = (await svc.call('GET', `/v1/townships/${townshipId}`)).body;
+        return t.openAlertId ? ((await svc.call('GET', `/v1/alerts/${t.openAlertId}`)).body as any) : null;
+      },
+      8_000,
+      'an open alert',
+    );
   return { post, token, openAlert };
 }
 
@@ -82,10 +86,14 @@ describe('a rise notifies the right people', () => {
       ['p-head', 'township-head', true],
       ['p-duty', 'duty-officer', false],
     ]);
-    const sent = await waitFor(async () => {
-      const o = await outbox(svc);
-      return o.length >= 3 ? o : null;
-    }, 5_000, 'three messages');
+    const sent = await waitFor(
+      async () => {
+        const o = await outbox(svc);
+        return o.length >= 3 ? o : null;
+      },
+      5_000,
+      'three messages',
+    );
     expect(sent.map((m) => m.personId).sort()).toEqual(['p-duty', 'p-head', 'p-lead']);
     const lead = sent.find((m) => m.personId === 'p-lead')!;
     expect(lead.channel).toBe('webhook'); // the first contact
@@ -124,10 +132,14 @@ describe('escalation', () => {
     const alert = await openAlert();
     // Nobody answers: step 0 (1 s) re-notify on the next contact (SMS), step 1 (2 s) duty
     // officer, step 2 (3 s) shift leader.
-    const toShiftLeader = await waitFor(async () => {
-      const o = await outbox(svc, 'p-shift');
-      return o.find((m) => m.title.startsWith('【叫应超时】')) ?? null;
-    }, 8_000, 'the shift leader to be told');
+    const toShiftLeader = await waitFor(
+      async () => {
+        const o = await outbox(svc, 'p-shift');
+        return o.find((m) => m.title.startsWith('【叫应超时】')) ?? null;
+      },
+      8_000,
+      'the shift leader to be told',
+    );
     expect(toShiftLeader.text).toMatch(/联系市领导市领导甲未在时限内确认|乡镇\(街道\)主要负责人西津街道主任未在时限内确认/);
     const leadMessages = await outbox(svc, 'p-lead');
     const renotify = leadMessages.find((m) => m.text.startsWith('【再次提醒】'));
@@ -150,7 +162,11 @@ describe('escalation', () => {
     const before = await count();
     await new Promise((r) => setTimeout(r, 2_500));
     expect(await count()).toBe(before);
-    const reminder = await waitFor(async () => (await outbox(svc, 'p-head')).find((m) => m.title.startsWith('【到岗提醒】')) ?? null, 5_000, 'the arrival reminder');
+    const reminder = await waitFor(
+      async () => (await outbox(svc, 'p-head')).find((m) => m.title.startsWith('【到岗提醒】')) ?? null,
+      5_000,
+      'the arrival reminder',
+    );
     expect(reminder.text).toContain('您尚未报到岗');
 
     const view = (await svc.call('GET', `/v1/alerts/${alert.id}`)).body;
@@ -160,14 +176,22 @@ describe('escalation', () => {
 
     // Every miss is on the ledger.
     const report = (await svc.call('GET', '/v1/reports/accountability')).body;
-    expect(report.entries.filter((e: any) => e.type === 'ack-missed').map((e: any) => e.personId).sort()).toEqual(['p-head', 'p-lead']);
+    expect(
+      report.entries
+        .filter((e: any) => e.type === 'ack-missed')
+        .map((e: any) => e.personId)
+        .sort(),
+    ).toEqual(['p-head', 'p-lead']);
     expect(report.people.find((p: any) => p.personId === 'p-head')).toMatchObject({ acks: 1, lateAcks: 1, missedAcks: 1 });
     const csv = await svc.runtime.app.request('/v1/reports/accountability', { headers: { authorization: 'Bearer test-admin-token', accept: 'text/csv' } });
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     expect(csv.headers.get('content-disposition')).toContain("filename*=UTF-8''%E9%97%AE%E8%B4%A3%E5%8F%B0%E8%B4%A6.csv");
     const bytes = new Uint8Array(await csv.arrayBuffer());
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // the BOM spreadsheet programs need for UTF-8
-    const rows = new TextDecoder().decode(bytes).split('\r\n').map((l) => l.split(','));
+    const rows = new TextDecoder()
+      .decode(bytes)
+      .split('\r\n')
+      .map((l) => l.split(','));
     expect(rows[0]![0]).toBe('类型');
     const missed = rows.filter((r) => r[0] === '未确认');
     expect(missed.map((r) => r[5]).sort()).toEqual(['乡镇(街道)主要负责人', '联系市领导']);
@@ -191,10 +215,14 @@ describe('escalation', () => {
     // Two new worker processes on the same Redis.
     const a = await start({ config, prefix });
     const b = await start({ config, prefix });
-    const renotified = await waitFor(async () => {
-      const o = await outbox(a, 'p-lead');
-      return o.filter((m) => m.text.startsWith('【再次提醒】')).length > 0 ? o : null;
-    }, 6_000, 'the re-notify step');
+    const renotified = await waitFor(
+      async () => {
+        const o = await outbox(a, 'p-lead');
+        return o.filter((m) => m.text.startsWith('【再次提醒】')).length > 0 ? o : null;
+      },
+      6_000,
+      'the re-notify step',
+    );
     await new Promise((r) => setTimeout(r, 1_500));
     const all = await outbox(b);
     const ids = all.map((m) => m.messageId);
@@ -215,10 +243,14 @@ describe('raising and declaring', () => {
     await svc.call('POST', `/v1/alerts/${iv.id}/ack`, { token: await token('leader', 'p-lead') });
     const ivDeadline = iv.recipients[1].ackDeadline;
     await post(riverAt(37.3));
-    const ii = await waitFor(async () => {
-      const a = (await svc.call('GET', `/v1/alerts/${iv.id}`)).body;
-      return a.level === 'II' ? a : null;
-    }, 5_000, 'the raise to II');
+    const ii = await waitFor(
+      async () => {
+        const a = (await svc.call('GET', `/v1/alerts/${iv.id}`)).body;
+        return a.level === 'II' ? a : null;
+      },
+      5_000,
+      'the raise to II',
+    );
     expect(ii.id).toBe(iv.id); // raised in place
     expect(ii.recipients.map((r: any) => r.personId)).toEqual(['p-lead', 'p-head', 'p-duty', 'p-shift', 'p-cmd']);
     const lead = ii.recipients[0];
@@ -237,13 +269,20 @@ describe('raising and declaring', () => {
     const bad = await svc.call('POST', '/v1/townships/341881100/declare', { token: duty, body: { level: 'V', notice: '', reason: 'x' } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.map((d: any) => d.path)).toEqual(['level', 'notice']);
-    const res = await svc.call('POST', '/v1/townships/341881100/declare', { token: duty, body: { level: 'III', notice: '宁防指〔2026〕3号', reason: '港口湾水库超汛限，加强巡查' } });
+    const res = await svc.call('POST', '/v1/townships/341881100/declare', {
+      token: duty,
+      body: { level: 'III', notice: '宁防指〔2026〕3号', reason: '港口湾水库超汛限，加强巡查' },
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ townshipId: '341881100', level: 'III', declared: { level: 'III', notice: '宁防指〔2026〕3号', by: 'p-duty' } });
-    const msgs = await waitFor(async () => {
-      const o = await outbox(svc);
-      return o.length >= 3 ? o : null;
-    }, 5_000, 'messages').catch(async (err) => {
+    const msgs = await waitFor(
+      async () => {
+        const o = await outbox(svc);
+        return o.length >= 3 ? o : null;
+      },
+      5_000,
+      'messages',
+    ).catch(async (err) => {
       console.log(JSON.stringify((await svc.call('GET', `/v1/alerts/${res.body.id}`)).body, null, 1), await outbox(svc));
       throw err;
     });
@@ -320,10 +359,14 @@ describe('answering', () => {
     expect((await svc.call('POST', `/v1/alerts/${alertId}/resolve`, { body: { reason: '再次' } })).status).toBe(409);
     const t = (await svc.call('GET', '/v1/townships/341881001')).body;
     expect(t.openAlertId).toBeNull();
-    const resolvedMsgs = await waitFor(async () => {
-      const o = (await outbox(svc)).filter((m) => m.title.startsWith('【预警解除】'));
-      return o.length >= 3 ? o : null;
-    }, 5_000, 'the resolve messages');
+    const resolvedMsgs = await waitFor(
+      async () => {
+        const o = (await outbox(svc)).filter((m) => m.title.startsWith('【预警解除】'));
+        return o.length >= 3 ? o : null;
+      },
+      5_000,
+      'the resolve messages',
+    );
     expect(resolvedMsgs[0]!.text).toContain('水位回落至警戒以下');
     expect((await svc.call('GET', '/v1/alerts?status=resolved')).body.map((a: any) => a.id)).toEqual([alertId]);
   });
@@ -341,7 +384,18 @@ describe('delivery through real channels', () => {
         [
           'sms',
           new SmsChannel([
-            new AliyunSms('aliyun', { baseUrl: fake.url, regionId: 'cn-hangzhou', accessKeyId: FAKE_SECRETS.aliyunId, accessKeySecret: FAKE_SECRETS.aliyunSecret, signName: '宁国防汛', templateCode: 'SMS_1' }, 1_000),
+            new AliyunSms(
+              'aliyun',
+              {
+                baseUrl: fake.url,
+                regionId: 'cn-hangzhou',
+                accessKeyId: FAKE_SECRETS.aliyunId,
+                accessKeySecret: FAKE_SECRETS.aliyunSecret,
+                signName: '宁国防汛',
+                templateCode: 'SMS_1',
+              },
+              1_000,
+            ),
             new HttpSms('gateway', `${fake.url}/sms`, FAKE_SECRETS.smsToken, 1_000),
           ]),
         ],
@@ -355,12 +409,16 @@ describe('delivery through real channels', () => {
       fake.failNext('aliyun', '500', 1_000);
       await svc.call('POST', '/v1/readings', { token: key, body: { readings: riverAt(35.8) } });
       const alertId = await waitFor(async () => (await svc.call('GET', '/v1/townships/341881001')).body.openAlertId, 5_000, 'the alert');
-      const done = await waitFor(async () => {
-        const a = (await svc.call('GET', `/v1/alerts/${alertId}`)).body;
-        const lead = a.recipients.find((r: any) => r.personId === 'p-lead');
-        const duty = a.recipients.find((r: any) => r.personId === 'p-duty');
-        return lead.deliveries.some((d: any) => d.status === 'sent') && duty.deliveries.some((d: any) => d.status === 'no-contact') ? a : null;
-      }, 10_000, 'fail-over to SMS');
+      const done = await waitFor(
+        async () => {
+          const a = (await svc.call('GET', `/v1/alerts/${alertId}`)).body;
+          const lead = a.recipients.find((r: any) => r.personId === 'p-lead');
+          const duty = a.recipients.find((r: any) => r.personId === 'p-duty');
+          return lead.deliveries.some((d: any) => d.status === 'sent') && duty.deliveries.some((d: any) => d.status === 'no-contact') ? a : null;
+        },
+        10_000,
+        'fail-over to SMS',
+      );
       const lead = done.recipients.find((r: any) => r.personId === 'p-lead');
       expect(lead.deliveries.map((d: any) => `${d.channel}:${d.status}`)).toEqual(['webhook:retrying', 'webhook:failed', 'sms:sent']);
       expect(lead.deliveries[0].error).toMatch(/^HTTP 500/);
@@ -387,7 +445,13 @@ describe('many townships rising one after another', () => {
     const townships = Array.from({ length: n }, (_, i) => ({ id: `T${i}`, name: `测试镇${i}` }));
     await svc.importData({
       townships,
-      stations: townships.map((t, i) => ({ id: `W${i}`, name: `水位站${i}`, kind: 'river' as const, townshipId: t.id, thresholds: { warning: 35.5, guarantee: 37, record: 38.2 } })),
+      stations: townships.map((t, i) => ({
+        id: `W${i}`,
+        name: `水位站${i}`,
+        kind: 'river' as const,
+        townshipId: t.id,
+        thresholds: { warning: 35.5, guarantee: 37, record: 38.2 },
+      })),
       people: townships.map((t) => ({ id: `lead-${t.id}`, name: `领导${t.id}`, contacts: [{ channel: 'sms' as const, to: '+8613800000000' }] })),
       assignments: townships.map((t) => ({ townshipId: t.id, personId: `lead-${t.id}`, role: 'liaison-leader' as const })),
       shifts: [],
@@ -398,10 +462,14 @@ describe('many townships rising one after another', () => {
       await svc.call('POST', '/v1/readings', { token: key, body: { stationId: `W${i}`, observedAt: beijing(Date.now() - 1_000), waterLevelM: 36.0 } });
       if (i % 3 === 0) await new Promise((r) => setTimeout(r, 15));
     }
-    const open = await waitFor(async () => {
-      const list = (await svc.call('GET', '/v1/alerts?status=open&limit=1000')).body as unknown[];
-      return list.length === n ? list : null;
-    }, 5_000, `${n} open alerts`);
+    const open = await waitFor(
+      async () => {
+        const list = (await svc.call('GET', '/v1/alerts?status=open&limit=1000')).body as unknown[];
+        return list.length === n ? list : null;
+      },
+      5_000,
+      `${n} open alerts`,
+    );
     expect(open).toHaveLength(n);
   });
 });

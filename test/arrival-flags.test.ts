@@ -9,7 +9,12 @@ describe('checkArrival', () => {
   const t = Date.parse('2026-07-05T09:00:00+08:00');
 
   it('passes an arrival at the post with a location', () => {
-    expect(checkArrival('A', { lat: 30.6305, lon: 118.9805 }, post, [], t, policy)).toMatchObject({ far: false, noLocation: false, multiPost: [], flagged: false });
+    expect(checkArrival('A', { lat: 30.6305, lon: 118.9805 }, post, [], t, policy)).toMatchObject({
+      far: false,
+      noLocation: false,
+      multiPost: [],
+      flagged: false,
+    });
   });
 
   it('flags far (with the distance), no location, and other posts within the window only', () => {
@@ -17,7 +22,11 @@ describe('checkArrival', () => {
     expect(far).toMatchObject({ far: true, flagged: true });
     expect(far.distanceM).toBeGreaterThan(50_000);
     expect(checkArrival('A', null, post, [], t, policy)).toMatchObject({ noLocation: true, distanceM: null, flagged: true });
-    const others = [{ townshipId: 'B', at: t - 9 * MIN }, { townshipId: 'C', at: t - 11 * MIN }, { townshipId: 'A', at: t - MIN }];
+    const others = [
+      { townshipId: 'B', at: t - 9 * MIN },
+      { townshipId: 'C', at: t - 11 * MIN },
+      { townshipId: 'A', at: t - MIN },
+    ];
     expect(checkArrival('A', post, post, others, t, policy)).toMatchObject({ multiPost: ['B'], flagged: true });
   });
 });
@@ -36,7 +45,8 @@ describe('doubtful arrivals end to end', () => {
 
   it('marks a far arrival and a location-less one at a second post minutes later, tells the duty room, keeps them in the ledger and CSV', async () => {
     const duty = await svc.token('duty', 'p-duty');
-    const declare = (tid: string) => svc.call('POST', `/v1/townships/${tid}/declare`, { token: duty, body: { level: 'III', notice: '宁防指〔2026〕7号', reason: '强降雨' } });
+    const declare = (tid: string) =>
+      svc.call('POST', `/v1/townships/${tid}/declare`, { token: duty, body: { level: 'III', notice: '宁防指〔2026〕7号', reason: '强降雨' } });
     const xijin = (await declare('341881001')).body.id as string;
     const port = (await declare('341881100')).body.id as string;
     const leader = await svc.token('leader', 'p-lead');
@@ -55,10 +65,14 @@ describe('doubtful arrivals end to end', () => {
     expect(r2.arrival).toMatchObject({ noLocation: true, multiPost: ['341881001'], flagged: true });
 
     // The duty room is told, in Chinese, once per arrival.
-    const notices = await waitFor(async () => {
-      const list = (await svc.call('GET', '/v1/notices?kind=arrival-doubt')).body as any[];
-      return list.length >= 2 ? list : null;
-    }, 5_000, 'two arrival notices');
+    const notices = await waitFor(
+      async () => {
+        const list = (await svc.call('GET', '/v1/notices?kind=arrival-doubt')).body as any[];
+        return list.length >= 2 ? list : null;
+      },
+      5_000,
+      'two arrival notices',
+    );
     const texts = notices.map((n) => n.text).join('\n');
     expect(texts).toMatch(/市领导甲于.+报到岗，距指挥部5\d\.\d公里/);
     expect(texts).toContain('未提供位置，10分钟内在西津街道也报到岗');

@@ -18,7 +18,12 @@ describe('backtest (预演) of 2023-07-05 with the shipped defaults', () => {
     expect(LEVELS.indexOf(highestLevel(report)!)).toBeLessThanOrEqual(LEVELS.indexOf('III'));
     const warned = report.highest.filter((t) => t.level !== null);
     expect(warned).toHaveLength(12);
-    expect(warned.filter((t) => t.level === 'III').map((t) => t.name).sort()).toEqual(['梅林镇', '汪溪街道', '河沥溪街道', '港口镇', '霞西镇'].sort());
+    expect(
+      warned
+        .filter((t) => t.level === 'III')
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(['梅林镇', '汪溪街道', '河沥溪街道', '港口镇', '霞西镇'].sort());
     expect(report.recommendations).toHaveLength(1);
     const rec = report.recommendations[0]!;
     expect(rec.title).toBe('【响应建议】建议启动全市Ⅳ级应急响应');

@@ -38,7 +38,7 @@ describe('/board', () => {
     cookie = set.split(';')[0]!;
   });
 
-  it('shows townships by level, the alert with each person\'s state, never a token, and full phone numbers only to call the unanswered', async () => {
+  it("shows townships by level, the alert with each person's state, never a token, and full phone numbers only to call the unanswered", async () => {
     const key = await svc.gaugeKey();
     await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'W1', observedAt: beijing(Date.now() - 60_000), waterLevelM: 35.9 } });
     await waitFor(async () => (await svc.call('GET', '/v1/townships/341881001')).body.openAlertId, 5_000, 'the alert');
@@ -70,7 +70,7 @@ describe('/board', () => {
     expect((await get('/board/assets/..%2F..%2Fpackage.json')).status).toBe(404);
   });
 
-  it('lets the duty officer acknowledge on someone\'s behalf from the board', async () => {
+  it("lets the duty officer acknowledge on someone's behalf from the board", async () => {
     const alertId = (await svc.call('GET', '/v1/townships/341881001')).body.openAlertId as string;
     const res = await svc.runtime.app.request(`/board/alerts/${encodeURIComponent(alertId)}/ack`, {
       method: 'POST',
@@ -80,7 +80,11 @@ describe('/board', () => {
     expect(res.status).toBe(303);
     const head = (await svc.call('GET', `/v1/alerts/${alertId}`)).body.recipients.find((r: any) => r.personId === 'p-head');
     expect(head).toMatchObject({ ackVia: 'duty-room', onBehalfOf: 'p-duty', ackNote: '电话已叫应' });
-    const cross = await svc.runtime.app.request(`/board/alerts/${encodeURIComponent(alertId)}/ack`, { method: 'POST', headers: { cookie, origin: 'https://evil.example' }, body: new URLSearchParams({ personId: 'p-lead' }) });
+    const cross = await svc.runtime.app.request(`/board/alerts/${encodeURIComponent(alertId)}/ack`, {
+      method: 'POST',
+      headers: { cookie, origin: 'https://evil.example' },
+      body: new URLSearchParams({ personId: 'p-lead' }),
+    });
     expect(cross.status).toBe(403);
     const page = await (await get(`/board/alerts/${encodeURIComponent(alertId)}`, { cookie })).text();
     expect(page).toContain('值班员乙 代'); // by name, not id
@@ -131,11 +135,18 @@ describe('/board', () => {
     expect(board).toContain('到岗到位：已确认 0/');
     expect((await form(`/board/responses/${encodeURIComponent(alert.responseId)}/end`, { notice: '宁防指〔2026〕10号', reason: '险情解除' })).status).toBe(303);
     expect((await svc.call('GET', `/v1/alerts/${alert.id}`)).body).toMatchObject({ status: 'resolved', resolveReason: '险情解除', resolvedBy: 'p-duty' });
-    expect((await svc.call('GET', `/v1/responses/${alert.responseId}`)).body).toMatchObject({ status: 'ended', acts: [{ type: 'start' }, { type: 'end', notice: '宁防指〔2026〕10号' }] });
+    expect((await svc.call('GET', `/v1/responses/${alert.responseId}`)).body).toMatchObject({
+      status: 'ended',
+      acts: [{ type: 'start' }, { type: 'end', notice: '宁防指〔2026〕10号' }],
+    });
     const leader = await svc.token('leader', 'p-lead');
     const leaderLogin = await svc.runtime.app.request('/board/login', { method: 'POST', body: new URLSearchParams({ token: leader }) });
     const leaderCookie = leaderLogin.headers.get('set-cookie')!.split(';')[0]!;
-    const refused = await svc.runtime.app.request('/board/declare', { method: 'POST', headers: { cookie: leaderCookie }, body: new URLSearchParams({ townshipId: '341881100', level: 'I', notice: 'x', reason: 'y' }) });
+    const refused = await svc.runtime.app.request('/board/declare', {
+      method: 'POST',
+      headers: { cookie: leaderCookie },
+      body: new URLSearchParams({ townshipId: '341881100', level: 'I', notice: 'x', reason: 'y' }),
+    });
     expect(refused.status).toBe(403);
   });
 

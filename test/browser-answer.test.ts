@@ -25,11 +25,17 @@ describe.skipIf(!browserAvailable)('answer page in Chromium', () => {
     );
     data.townships[0]!.commandPost = { lat: 30.63, lon: 118.98, address: '西津街道办事处三楼防汛指挥部' };
     data.people.push({ id: 'p-zx', name: '中溪镇镇长', contacts: [{ channel: 'webhook', to: 'http://hooks.test/p-zx' }] });
-    data.assignments.push({ townshipId: '341881101', personId: 'p-lead', role: 'liaison-leader' }, { townshipId: '341881102', personId: 'p-zx', role: 'township-head' });
+    data.assignments.push(
+      { townshipId: '341881101', personId: 'p-lead', role: 'liaison-leader' },
+      { townshipId: '341881102', personId: 'p-zx', role: 'township-head' },
+    );
     await svc.importData(data);
     const duty = await svc.token('duty', 'p-duty');
     for (const tid of ['341881001', '341881100', '341881101', '341881102']) {
-      const res = await svc.call('POST', `/v1/townships/${tid}/declare`, { token: duty, body: { level: 'III', notice: '宁防指〔2026〕8号', reason: '强降雨，做好防范' } });
+      const res = await svc.call('POST', `/v1/townships/${tid}/declare`, {
+        token: duty,
+        body: { level: 'III', notice: '宁防指〔2026〕8号', reason: '强降雨，做好防范' },
+      });
       expect(res.status).toBe(201);
       ids[tid] = res.body.id;
     }
@@ -99,7 +105,10 @@ describe.skipIf(!browserAvailable)('answer page in Chromium', () => {
   }, 60_000);
 
   it("a link acts only on its own person's items", async () => {
-    const res = await svc.runtime.app.request(`/a/${link(ids['341881001']!)}`, { method: 'POST', body: new URLSearchParams({ action: 'ack', alert: ids['341881102']! }) });
+    const res = await svc.runtime.app.request(`/a/${link(ids['341881001']!)}`, {
+      method: 'POST',
+      body: new URLSearchParams({ action: 'ack', alert: ids['341881102']! }),
+    });
     expect(res.status).toBe(403);
     expect((await svc.call('GET', `/v1/alerts/${ids['341881102']}`)).body.recipients.every((r: any) => r.ackedAt === null)).toBe(true);
   });

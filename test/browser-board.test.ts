@@ -14,8 +14,16 @@ import { browserAvailable, newPage, narrowestColumn, openBrowser, screenshot, ty
  * on a phone. Screenshots of each page at both sizes go to test-artifacts/.
  */
 const STORM: Array<[string, 'I' | 'II' | 'III' | 'IV']> = [
-  ['341881001', 'I'], ['341881002', 'II'], ['341881003', 'III'], ['341881004', 'IV'], ['341881102', 'II'],
-  ['341881103', 'III'], ['341881104', 'IV'], ['341881105', 'III'], ['341881106', 'IV'], ['341881107', 'II'],
+  ['341881001', 'I'],
+  ['341881002', 'II'],
+  ['341881003', 'III'],
+  ['341881004', 'IV'],
+  ['341881102', 'II'],
+  ['341881103', 'III'],
+  ['341881104', 'IV'],
+  ['341881105', 'III'],
+  ['341881106', 'IV'],
+  ['341881107', 'II'],
 ];
 const RANK: Record<string, number> = { none: 0, IV: 1, III: 2, II: 3, I: 4 };
 
@@ -54,11 +62,28 @@ const rowKeys = (page: Page) => page.$$eval('#unanswered tr[data-key]', (rows) =
 
 beforeAll(async () => {
   if (!browserAvailable) return;
-  svc = await startService({ config: testConfig((c) => (c.policy.levels.IV.ackWithin = c.policy.levels.III.ackWithin = c.policy.levels.II.ackWithin = c.policy.levels.I.ackWithin = 1_800_000)), workers: true, drill: true });
+  svc = await startService({
+    config: testConfig(
+      (c) => (c.policy.levels.IV.ackWithin = c.policy.levels.III.ackWithin = c.policy.levels.II.ackWithin = c.policy.levels.I.ackWithin = 1_800_000),
+    ),
+    workers: true,
+    drill: true,
+  });
   const imported = await importDatasetFile(svc.runtime.services.reference, 'config/demo/ningguo.yaml');
   if (!imported.ok) throw new Error(JSON.stringify(imported.issues));
   const now = Date.now();
-  await svc.importData({ shifts: [{ id: 'shift-tonight', start: new Date(now - HOUR).toISOString(), end: new Date(now + 23 * HOUR).toISOString(), leaderId: 'p-shift-1', officerIds: ['p-duty-1', 'p-duty-2'], phone: '0563-4012345' }] });
+  await svc.importData({
+    shifts: [
+      {
+        id: 'shift-tonight',
+        start: new Date(now - HOUR).toISOString(),
+        end: new Date(now + 23 * HOUR).toISOString(),
+        leaderId: 'p-shift-1',
+        officerIds: ['p-duty-1', 'p-duty-2'],
+        phone: '0563-4012345',
+      },
+    ],
+  });
   duty = await svc.token('duty', 'p-duty-1');
   key = await svc.gaugeKey();
   const stations = (await svc.call('GET', '/v1/stations')).body as any[];
@@ -67,11 +92,17 @@ beforeAll(async () => {
     const res = await svc.call('POST', '/v1/readings', { token: key, body: { readings: gauges.flatMap((g) => rainFor(g.id, level, now)) } });
     expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
   }
-  await waitFor(async () => {
-    const ts = (await svc.call('GET', '/v1/townships')).body as any[];
-    return STORM.every(([tid, level]) => ts.find((t) => t.id === tid)?.level === level && ts.find((t) => t.id === tid)?.openAlertId);
-  }, 30_000, 'the storm warnings');
-  const started = await svc.call('POST', '/v1/responses', { body: { level: 'IV', scope: { townships: ['341881100', '341881101'] }, notice: '宁防指〔2026〕12号', reason: '港口湾水库超汛限' } });
+  await waitFor(
+    async () => {
+      const ts = (await svc.call('GET', '/v1/townships')).body as any[];
+      return STORM.every(([tid, level]) => ts.find((t) => t.id === tid)?.level === level && ts.find((t) => t.id === tid)?.openAlertId);
+    },
+    30_000,
+    'the storm warnings',
+  );
+  const started = await svc.call('POST', '/v1/responses', {
+    body: { level: 'IV', scope: { townships: ['341881100', '341881101'] }, notice: '宁防指〔2026〕12号', reason: '港口湾水库超汛限' },
+  });
   expect(started.status).toBe(201);
   h = await openBrowser(svc);
 }, 90_000);
@@ -101,7 +132,9 @@ describe.skipIf(!browserAvailable)('the duty board on a storm night', () => {
     expect(deadlines).toEqual([...deadlines].sort((a, b) => a - b));
     await page.goto(`${h.base}/board`);
     // The townships table: gravest first.
-    const ranks = await page.$$eval('table.townships tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('.lv')].map((l) => /lv-(\w+)/.exec(l.className)![1]!)));
+    const ranks = await page.$$eval('table.townships tbody tr', (rows) =>
+      rows.map((r) => [...r.querySelectorAll('.lv')].map((l) => /lv-(\w+)/.exec(l.className)![1]!)),
+    );
     const grave = ranks.map((ls) => Math.max(...ls.map((l) => RANK[l]!)));
     expect(grave).toEqual([...grave].sort((a, b) => b - a));
     expect(grave[0]).toBe(4);
@@ -167,14 +200,22 @@ describe.skipIf(!browserAvailable)('the duty board on a storm night', () => {
     const [escAlert, escPerson] = splitKey(keys[1]!);
     const before = (await svc.call('GET', `/v1/admin/outbox?personId=${escPerson}&limit=1000`)).body.length;
     await page.locator(`#unanswered tr[data-key="u:${escAlert}:${escPerson}"] button:has-text("立即升级")`).click();
-    await expect.poll(async () => (await svc.call('GET', `/v1/alerts/${escAlert}`)).body.recipients.find((r: any) => r.personId === escPerson).escalations.length, { timeout: 15_000 }).toBe(1);
+    await expect
+      .poll(async () => (await svc.call('GET', `/v1/alerts/${escAlert}`)).body.recipients.find((r: any) => r.personId === escPerson).escalations.length, {
+        timeout: 15_000,
+      })
+      .toBe(1);
     const esc = (await svc.call('GET', `/v1/alerts/${escAlert}`)).body;
     expect(esc.recipients.find((r: any) => r.personId === escPerson).escalations[0]).toMatchObject({ kind: 'ack', step: 0, action: 'renotify' });
     expect(esc.timeline.at(-1)).toMatchObject({ type: 'ack-overdue', personId: escPerson, detail: { early: true, by: 'p-duty-1' } });
-    const sent = await waitFor(async () => {
-      const out = (await svc.call('GET', `/v1/admin/outbox?personId=${escPerson}&limit=1000`)).body as any[];
-      return out.length > before ? out.find((m) => m.messageId.includes(':renotify:')) : null;
-    }, 15_000, 'the re-notification in the outbox');
+    const sent = await waitFor(
+      async () => {
+        const out = (await svc.call('GET', `/v1/admin/outbox?personId=${escPerson}&limit=1000`)).body as any[];
+        return out.length > before ? out.find((m) => m.messageId.includes(':renotify:')) : null;
+      },
+      15_000,
+      'the re-notification in the outbox',
+    );
     expect(sent.alertId).toBe(escAlert);
     await expect.poll(() => page.textContent('#toast')).toContain('立即升级');
     // Still there (nobody answered), and the page was never reloaded.
@@ -228,7 +269,12 @@ describe.skipIf(!browserAvailable)('the duty board on a storm night', () => {
         const narrowest = await narrowestColumn(page);
         expect(narrowest.chars, `${name} at ${size}: ${narrowest.where}`).toBeGreaterThanOrEqual(4);
         // Nothing wider than the screen.
-        const wide = await page.evaluate(() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`));
+        const wide = await page.evaluate(() =>
+          [...document.querySelectorAll('body *')]
+            .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .slice(0, 5)
+            .map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`),
+        );
         expect(wide, name).toEqual([]);
         expect(await page.evaluate(() => document.documentElement.scrollWidth), name).toBeLessThanOrEqual(size === 'phone' ? 390 : 1440);
         if (size === 'phone') {

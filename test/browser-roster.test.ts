@@ -13,8 +13,10 @@ import { HttpSms, SmsChannel } from '../src/channels/sms.js';
 const NOW = Date.parse('2026-07-10T12:00:00+08:00');
 const ADMIN_PHONE = '13900000011';
 const DUTY_PHONE = '13900000012';
-const GOOD_CSV = '日期,带班领导,值班员,值班电话\n2026-07-01,带班领导丙,值班员乙、值班员丁,0563-4012345\n2026/7/2,带班领导丙,"值班员乙,值班员丁",0563-4012345\n7月3日,指挥长丁,值班员乙,0563-4012345\n';
-const BAD_CSV = '日期,带班领导,值班员,值班电话\n2026-07-01,带班领导丙,值班员乙,0563-4012345\n2026-07-02,无名氏,值班员乙,0563-4012345\n7月32日,带班领导丙,值班员乙,\n';
+const GOOD_CSV =
+  '日期,带班领导,值班员,值班电话\n2026-07-01,带班领导丙,值班员乙、值班员丁,0563-4012345\n2026/7/2,带班领导丙,"值班员乙,值班员丁",0563-4012345\n7月3日,指挥长丁,值班员乙,0563-4012345\n';
+const BAD_CSV =
+  '日期,带班领导,值班员,值班电话\n2026-07-01,带班领导丙,值班员乙,0563-4012345\n2026-07-02,无名氏,值班员乙,0563-4012345\n7月32日,带班领导丙,值班员乙,\n';
 
 describe.skipIf(!browserAvailable)('sign-in and the roster page in a browser', () => {
   let svc: TestService;
@@ -30,7 +32,16 @@ describe.skipIf(!browserAvailable)('sign-in and the roster page in a browser', (
     (data.people.find((p) => p.id === 'p-cmd')!.contacts ??= []).push({ channel: 'sms', to: ADMIN_PHONE });
     (data.people.find((p) => p.id === 'p-duty')!.contacts ??= []).push({ channel: 'sms', to: DUTY_PHONE });
     data.people.push({ id: 'p-duty2', name: '值班员丁' });
-    data.shifts = [{ id: 'shift-now', start: '2026-07-10T08:00:00+08:00', end: '2026-07-11T08:00:00+08:00', leaderId: 'p-shift', officerIds: ['p-duty'], phone: '0563-4012345' }];
+    data.shifts = [
+      {
+        id: 'shift-now',
+        start: '2026-07-10T08:00:00+08:00',
+        end: '2026-07-11T08:00:00+08:00',
+        leaderId: 'p-shift',
+        officerIds: ['p-duty'],
+        phone: '0563-4012345',
+      },
+    ];
     await svc.importData(data);
     await svc.call('POST', '/v1/admin/tokens', { body: { role: 'admin', personId: 'p-cmd', name: '指挥长' } }); // p-cmd administers the board
     h = await openBrowser(svc);
@@ -59,7 +70,10 @@ describe.skipIf(!browserAvailable)('sign-in and the roster page in a browser', (
     expect(await p.textContent('.login')).toContain('验证码已通过短信发送');
     await screenshot(p, 'signin-code', size);
     await svc.runtime.services.signIn.settled(); // the SMS goes out after the answer
-    const sms = fake.of('sms').slice(before).find((r) => String(r.json?.phone) === phone);
+    const sms = fake
+      .of('sms')
+      .slice(before)
+      .find((r) => String(r.json?.phone) === phone);
     const code = /验证码：(\d{6})/.exec(String(sms?.json?.text))?.[1];
     expect(code, 'the code arrived at the SMS gateway').toMatch(/^\d{6}$/);
     await p.fill('input[name=code]', code!);

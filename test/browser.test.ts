@@ -101,7 +101,9 @@ describe.skipIf(!available)('the board in a browser', () => {
     await page.waitForSelector('text=已记录到岗', { timeout: 15_000 });
 
     // An HQ response's page and its forms (adjust, end) run under the same CSP.
-    const started = await svc.call('POST', '/v1/responses', { body: { level: 'IV', scope: { townships: ['341881100'] }, notice: '宁防指〔2026〕9号', reason: '港口湾水库超汛限' } });
+    const started = await svc.call('POST', '/v1/responses', {
+      body: { level: 'IV', scope: { townships: ['341881100'] }, notice: '宁防指〔2026〕9号', reason: '港口湾水库超汛限' },
+    });
     expect(started.status).toBe(201);
     await page.goto(`${base}/board/responses/${encodeURIComponent(started.body.id)}`);
     await page.waitForSelector('text=宁防指〔2026〕9号');

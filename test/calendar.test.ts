@@ -12,7 +12,7 @@ afterAll(() => svc.close());
 const ics = (query: string) => svc.runtime.app.request(`/v1/duty.ics?${query}`);
 
 describe('calendar tokens', () => {
-  it('are issued per person, show that person\'s feed only, and are revocable', async () => {
+  it("are issued per person, show that person's feed only, and are revocable", async () => {
     const issued = await svc.call('POST', '/v1/admin/calendar-tokens', { body: { personId: 'p-duty' } });
     expect(issued.status).toBe(201);
     expect(issued.body).toMatchObject({ role: 'calendar', personId: 'p-duty', url: expect.stringContaining('/v1/duty.ics?token=') });

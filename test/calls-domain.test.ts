@@ -20,7 +20,10 @@ const policy = policySchema.parse({
   calls: { firstAt: ['II', 'I'] },
 });
 const T0 = Date.parse('2026-07-05T09:00:00+08:00');
-const roles: Record<string, Array<{ id: string; name: string }>> = { 'liaison-leader': [{ id: 'lead', name: '市领导甲' }], 'duty-officer': [{ id: 'duty', name: '值班员' }] };
+const roles: Record<string, Array<{ id: string; name: string }>> = {
+  'liaison-leader': [{ id: 'lead', name: '市领导甲' }],
+  'duty-officer': [{ id: 'duty', name: '值班员' }],
+};
 const ctx = (now: number): AlertContext => ({ now, policy, whoIs: (r) => roles[r] ?? [] });
 const contacts = [
   { channel: 'webhook', to: 'http://hooks.test/lead' },
@@ -30,7 +33,7 @@ const all = () => true;
 
 describe('the contact ladder', () => {
   const m = { kind: 'notify', level: 'II' as const, withLink: true, contactOffset: 0 };
-  it('calls first at the chosen levels, on the person\'s mobile when they list no voice contact', () => {
+  it("calls first at the chosen levels, on the person's mobile when they list no voice contact", () => {
     expect(contactLadder(contacts, all, m, policy.calls).map((c) => c.channel)).toEqual(['voice', 'webhook', 'sms']);
     expect(contactLadder(contacts, all, m, policy.calls)[0]!.to).toBe('+8613800000001');
     expect(contactLadder(contacts, all, { ...m, level: 'IV' }, policy.calls).map((c) => c.channel)).toEqual(['webhook', 'sms']);
@@ -39,8 +42,14 @@ describe('the contact ladder', () => {
   it('never rings for an end or a lowering; a re-notification starts further down; the call rung calls first', () => {
     const withVoice = [...contacts, { channel: 'voice', to: '+8613900000009' }];
     expect(contactLadder(withVoice, all, { ...m, kind: 'resolved', withLink: false }, policy.calls).map((c) => c.channel)).toEqual(['webhook', 'sms']);
-    expect(contactLadder(withVoice, all, { ...m, kind: 'renotify', level: 'IV', contactOffset: 1 }, policy.calls).map((c) => c.channel)).toEqual(['sms', 'voice', 'webhook']);
-    expect(contactLadder(withVoice, all, { ...m, kind: 'renotify', level: 'IV', call: true }, policy.calls).map((c) => `${c.channel}:${c.to}`)[0]).toBe('voice:+8613900000009');
+    expect(contactLadder(withVoice, all, { ...m, kind: 'renotify', level: 'IV', contactOffset: 1 }, policy.calls).map((c) => c.channel)).toEqual([
+      'sms',
+      'voice',
+      'webhook',
+    ]);
+    expect(contactLadder(withVoice, all, { ...m, kind: 'renotify', level: 'IV', call: true }, policy.calls).map((c) => `${c.channel}:${c.to}`)[0]).toBe(
+      'voice:+8613900000009',
+    );
   });
   it('says why a wanted call cannot be placed at all', () => {
     expect(callUnavailable(contacts, (ch) => ch !== 'voice', m, policy.calls)).toMatch(/^未拨打：未配置语音服务/);
@@ -50,7 +59,11 @@ describe('the contact ladder', () => {
   });
   it('phrases a refused call with the provider limit', () => {
     const calls = callPolicySchema.parse({});
-    expect(callWindows(calls).map((w) => [w.windowMs, w.limit])).toEqual([[60_000, 1], [3_600_000, 5], [86_400_000, 20]]);
+    expect(callWindows(calls).map((w) => [w.windowMs, w.limit])).toEqual([
+      [60_000, 1],
+      [3_600_000, 5],
+      [86_400_000, 20],
+    ]);
     expect(callRefusedText(3_600_000, calls)).toBe('未拨打：该号码1小时内已呼叫5次，达到语音服务商限制（每号码1小时最多5次），改用下一联系方式');
   });
 });
@@ -71,7 +84,16 @@ describe('receipts on the alert', () => {
     const { alert } = openAlert('t~1', 't', 'II', [], ctx(T0));
     const m = Object.values(alert.messages).find((x) => x.personId === 'lead')!;
     m.status = 'sent';
-    alert.recipients[0]!.deliveries.push({ messageId: m.id, channel: 'voice', to: '+86138****0001', status: 'sent', at: T0, attempt: 1, contactStep: 0, provider: 'aliyun-voice' });
+    alert.recipients[0]!.deliveries.push({
+      messageId: m.id,
+      channel: 'voice',
+      to: '+86138****0001',
+      status: 'sent',
+      at: T0,
+      attempt: 1,
+      contactStep: 0,
+      provider: 'aliyun-voice',
+    });
     return { alert, ref: { alertId: alert.id, messageId: m.id, contactStep: 0, personId: 'lead' } };
   };
   it('关机 moves on to the next contact once; the same receipt again changes nothing', () => {
@@ -83,7 +105,15 @@ describe('receipts on the alert', () => {
     // Pushed again while the move is still pending (the first one's queueing was lost): queued again.
     expect(applyReceipt(alert, ref, fact, T0 + 6_000)).toEqual({ changed: false, reason: 'duplicate', nextContactStep: 1 });
     // Once the next contact is on its way, a duplicate changes and queues nothing.
-    alert.recipients[0]!.deliveries.push({ messageId: ref.messageId, channel: 'webhook', to: 'http://hooks.test/…', status: 'sent', at: T0 + 7_000, attempt: 1, contactStep: 1 });
+    alert.recipients[0]!.deliveries.push({
+      messageId: ref.messageId,
+      channel: 'webhook',
+      to: 'http://hooks.test/…',
+      status: 'sent',
+      at: T0 + 7_000,
+      attempt: 1,
+      contactStep: 1,
+    });
     alert.messages[ref.messageId]!.status = 'sent';
     expect(applyReceipt(alert, ref, fact, T0 + 8_000)).toEqual({ changed: false, reason: 'duplicate', nextContactStep: null });
   });
@@ -92,20 +122,47 @@ describe('receipts on the alert', () => {
     expect(applyReceipt(alert, ref, { outcome: 'answered', provider: 'aliyun', detail: '' }, T0 + 5_000)).toEqual({ changed: true, nextContactStep: 1 });
     const other = sent();
     acknowledge(other.alert, 'lead', 'voice', ctx(T0 + 4_000));
-    expect(applyReceipt(other.alert, other.ref, { outcome: 'no-answer', provider: 'aliyun', detail: '' }, T0 + 5_000)).toEqual({ changed: true, nextContactStep: null });
+    expect(applyReceipt(other.alert, other.ref, { outcome: 'no-answer', provider: 'aliyun', detail: '' }, T0 + 5_000)).toEqual({
+      changed: true,
+      nextContactStep: null,
+    });
   });
-  it('names outcomes from the operators\' words', () => {
-    expect(['用户关机', '停机', '空号', '用户拒接', '用户忙', '用户未接听', '无法接通', '其他'].map(outcomeFromText)).toEqual(['powered-off', 'suspended', 'vacant', 'rejected', 'busy', 'no-answer', 'unreachable', null]);
+  it("names outcomes from the operators' words", () => {
+    expect(['用户关机', '停机', '空号', '用户拒接', '用户忙', '用户未接听', '无法接通', '其他'].map(outcomeFromText)).toEqual([
+      'powered-off',
+      'suspended',
+      'vacant',
+      'rejected',
+      'busy',
+      'no-answer',
+      'unreachable',
+      null,
+    ]);
   });
 });
 
 describe('provider receipt formats', () => {
   it('reads Aliyun VoiceReport with dtmf, SmsReport and SmsUp, Tencent callbacks', () => {
-    expect(parseAliyunVoice([{ call_id: 'c1', out_id: 'fxA', status_code: '200000', status_msg: '用户听完挂断', dtmf: '1' }])[0]).toMatchObject({ ids: ['fxA', 'pm:c1'], keypress: '1', fact: { outcome: 'keypress' } });
+    expect(parseAliyunVoice([{ call_id: 'c1', out_id: 'fxA', status_code: '200000', status_msg: '用户听完挂断', dtmf: '1' }])[0]).toMatchObject({
+      ids: ['fxA', 'pm:c1'],
+      keypress: '1',
+      fact: { outcome: 'keypress' },
+    });
     expect(parseAliyunVoice([{ call_id: 'c2', status_code: '200005', status_msg: '用户关机' }])[0]!.fact.outcome).toBe('powered-off');
-    expect(parseAliyunSms([{ biz_id: 'b1', out_id: 'fxB', success: true, err_code: 'DELIVERED', err_msg: '用户接收成功' }])[0]).toMatchObject({ kind: 'receipt', fact: { outcome: 'delivered' } });
-    expect(parseAliyunSms([{ phone_number: '13800000001', content: '收到', send_time: '2026-07-05 14:00:00', sequence_id: 1 }])[0]).toMatchObject({ kind: 'reply', from: '13800000001', text: '收到' });
-    expect(parseTencentVoice({ voicekey_callback: { callid: 't1', keypress: '1', mobile: '13800000001' } })[0]).toMatchObject({ ids: ['pm:t1'], keypress: '1', fact: { outcome: 'keypress' } });
+    expect(parseAliyunSms([{ biz_id: 'b1', out_id: 'fxB', success: true, err_code: 'DELIVERED', err_msg: '用户接收成功' }])[0]).toMatchObject({
+      kind: 'receipt',
+      fact: { outcome: 'delivered' },
+    });
+    expect(parseAliyunSms([{ phone_number: '13800000001', content: '收到', send_time: '2026-07-05 14:00:00', sequence_id: 1 }])[0]).toMatchObject({
+      kind: 'reply',
+      from: '13800000001',
+      text: '收到',
+    });
+    expect(parseTencentVoice({ voicekey_callback: { callid: 't1', keypress: '1', mobile: '13800000001' } })[0]).toMatchObject({
+      ids: ['pm:t1'],
+      keypress: '1',
+      fact: { outcome: 'keypress' },
+    });
     expect(parseTencentVoice({ voiceprompt_callback: { callid: 't2', result: '1' } })[0]!.fact.outcome).toBe('no-answer');
     expect(parseTencentVoice({ voice_failure_callback: { callid: 't3', failure_reason: '用户关机' } })[0]!.fact.outcome).toBe('powered-off');
     expect(() => parseTencentVoice({ other: {} })).toThrow(InboundFormatError);

@@ -14,7 +14,10 @@ afterAll(() => svc.close());
 
 /** Validates against the CAP 1.2 XML schema with libxml2 (xmllint compiled to WebAssembly). */
 async function expectValidCap(xml: string) {
-  const result = await validateXML({ xml: [{ fileName: 'alert.xml', contents: xml }], schema: [{ fileName: 'cap-1.2.xsd', contents: readFileSync('test/fixtures/cap/cap-1.2.xsd', 'utf8') }] });
+  const result = await validateXML({
+    xml: [{ fileName: 'alert.xml', contents: xml }],
+    schema: [{ fileName: 'cap-1.2.xsd', contents: readFileSync('test/fixtures/cap/cap-1.2.xsd', 'utf8') }],
+  });
   expect(result.errors.map((e) => e.rawMessage)).toEqual([]);
   expect(result.valid).toBe(true);
 }
@@ -32,8 +35,12 @@ const cap = async (id: string) => {
 
 describe('CAP 1.2', () => {
   it('the schema refuses what CAP forbids', async () => {
-    const bad = '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>x</identifier><sender>s</sender><sent>2026-07-05T14:00:00Z</sent><status>Real</status><msgType>Alert</msgType><scope>Public</scope></alert>';
-    const result = await validateXML({ xml: [{ fileName: 'bad.xml', contents: bad }], schema: [{ fileName: 'cap-1.2.xsd', contents: readFileSync('test/fixtures/cap/cap-1.2.xsd', 'utf8') }] });
+    const bad =
+      '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>x</identifier><sender>s</sender><sent>2026-07-05T14:00:00Z</sent><status>Real</status><msgType>Alert</msgType><scope>Public</scope></alert>';
+    const result = await validateXML({
+      xml: [{ fileName: 'bad.xml', contents: bad }],
+      schema: [{ fileName: 'cap-1.2.xsd', contents: readFileSync('test/fixtures/cap/cap-1.2.xsd', 'utf8') }],
+    });
     expect(result.valid).toBe(false); // "Z" instead of an offset, and an unknown status
     expect(result.errors.length).toBeGreaterThanOrEqual(2);
   });
@@ -83,7 +90,8 @@ describe('CAP 1.2', () => {
     const feed = parse(xml).feed;
     const entries = [feed.entry].flat();
     expect(entries.map((e: any) => e.content.alert.msgType)).toEqual(['Alert', 'Cancel']); // newest first
-    for (const inner of xml.match(/<alert xmlns="urn:oasis:names:tc:emergency:cap:1\.2">[\s\S]*?<\/alert>/g)!) await expectValidCap(inner.replace(/^\s+/gm, ''));
+    for (const inner of xml.match(/<alert xmlns="urn:oasis:names:tc:emergency:cap:1\.2">[\s\S]*?<\/alert>/g)!)
+      await expectValidCap(inner.replace(/^\s+/gm, ''));
     expect(entries[0].content.alert.info.description).toContain('宁防指〔2026〕5号');
     expect(entries[1].title).toBe('西津街道 防汛预警解除');
     expect((await svc.runtime.app.request('/v1/cap/alerts.xml')).status).toBe(401);
@@ -102,7 +110,9 @@ describe('CAP identifiers and the feed over time', () => {
       await clocked.importData(data);
       const identifiers: string[] = [];
       for (const id of ids) {
-        expect((await clocked.call('POST', `/v1/townships/${id}/declare`, { body: { level: 'IV', notice: '宁防指〔2026〕9号', reason: '全市暴雨' } })).status).toBe(201);
+        expect(
+          (await clocked.call('POST', `/v1/townships/${id}/declare`, { body: { level: 'IV', notice: '宁防指〔2026〕9号', reason: '全市暴雨' } })).status,
+        ).toBe(201);
       }
       const feed = async () => {
         const xml = await (await clocked.runtime.app.request('/v1/cap/alerts.xml', { headers: { authorization: 'Bearer test-admin-token' } })).text();

@@ -42,9 +42,15 @@ describe('signatures (vectors computed independently with Python hmac/urllib)', 
   it('signs DingTalk robots and webhooks', () => {
     expect(dingtalkSign('SEC-test-secret', '1783245600000')).toBe('gUEIvfQI21a3qQ4K2jh99TJAu4mziFDUTb3QIB3Gosc=');
     expect(webhookSignature('hook-secret', '1783245600', '{"a":1}')).toBe('sha256=9858bd782660413a1959570bb11e2d55a67653f867ed9125cccfc5cd4f8efd1b');
-    expect(verifyWebhookSignature('hook-secret', '1783245600', '{"a":1}', 'sha256=9858bd782660413a1959570bb11e2d55a67653f867ed9125cccfc5cd4f8efd1b', 1783245600_000)).toBe(true);
-    expect(verifyWebhookSignature('hook-secret', '1783245600', '{"a":2}', 'sha256=9858bd782660413a1959570bb11e2d55a67653f867ed9125cccfc5cd4f8efd1b', 1783245600_000)).toBe(false);
-    expect(verifyWebhookSignature('hook-secret', '1783245600', '{"a":1}', 'sha256=9858bd782660413a1959570bb11e2d55a67653f867ed9125cccfc5cd4f8efd1b', 1783249600_000)).toBe(false); // too old
+    expect(
+      verifyWebhookSignature('hook-secret', '1783245600', '{"a":1}', 'sha256=9858bd782660413a1959570bb11e2d55a67653f867ed9125cccfc5cd4f8efd1b', 1783245600_000),
+    ).toBe(true);
+    expect(
+      verifyWebhookSignature('hook-secret', '1783245600', '{"a":2}', 'sha256=9858bd782660413a1959570bb11e2d55a67653f867ed9125cccfc5cd4f8efd1b', 1783245600_000),
+    ).toBe(false);
+    expect(
+      verifyWebhookSignature('hook-secret', '1783245600', '{"a":1}', 'sha256=9858bd782660413a1959570bb11e2d55a67653f867ed9125cccfc5cd4f8efd1b', 1783249600_000),
+    ).toBe(false); // too old
   });
 });
 
@@ -54,7 +60,15 @@ describe('webhook', () => {
     expect(r).toMatchObject({ ok: true, provider: 'webhook' });
     const got = fake.of('hook').at(-1)!;
     expect(got.ok).toBe(true);
-    expect(got.json).toMatchObject({ alertId: '341881001~1', townshipId: '341881001', level: 'II', personId: 'p-lead', role: 'liaison-leader', ackUrl: 'http://fangxun.test/a/x.y', deadline: '2026-07-05T06:10:00.000Z' });
+    expect(got.json).toMatchObject({
+      alertId: '341881001~1',
+      townshipId: '341881001',
+      level: 'II',
+      personId: 'p-lead',
+      role: 'liaison-leader',
+      ackUrl: 'http://fangxun.test/a/x.y',
+      deadline: '2026-07-05T06:10:00.000Z',
+    });
     expect(got.json.text).toContain('西津街道已达到防汛Ⅱ级(橙色)应急响应');
   });
 
@@ -101,7 +115,18 @@ describe('WeCom and DingTalk robots', () => {
 
 describe('SMS', () => {
   const aliyun = (secret = FAKE_SECRETS.aliyunSecret) =>
-    new AliyunSms('aliyun', { baseUrl: fake.url, regionId: 'cn-hangzhou', accessKeyId: FAKE_SECRETS.aliyunId, accessKeySecret: secret, signName: '宁国防汛', templateCode: 'SMS_153055065' }, 1_000);
+    new AliyunSms(
+      'aliyun',
+      {
+        baseUrl: fake.url,
+        regionId: 'cn-hangzhou',
+        accessKeyId: FAKE_SECRETS.aliyunId,
+        accessKeySecret: secret,
+        signName: '宁国防汛',
+        templateCode: 'SMS_153055065',
+      },
+      1_000,
+    );
   const gateway = () => new HttpSms('gateway', `${fake.url}/sms`, FAKE_SECRETS.smsToken, 1_000);
 
   it('sends through Aliyun with a valid signature and the template parameters', async () => {
@@ -111,7 +136,10 @@ describe('SMS', () => {
     expect(got.ok).toBe(true);
     expect(got.query.PhoneNumbers).toBe('13800000001');
     expect(JSON.parse(got.query.TemplateParam!)).toMatchObject({ name: '市领导甲', township: '西津街道' });
-    expect(await new SmsChannel([aliyun('wrong')]).send('+8613800000001', message)).toMatchObject({ ok: false, error: expect.stringContaining('SignatureDoesNotMatch') });
+    expect(await new SmsChannel([aliyun('wrong')]).send('+8613800000001', message)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('SignatureDoesNotMatch'),
+    });
   });
 
   it('fails over to the next provider, reporting both', async () => {
@@ -135,14 +163,24 @@ describe('email', () => {
   it('sends over SMTP with the Chinese subject and body intact', async () => {
     const smtp = await startFakeSmtp();
     try {
-      const ch = new EmailChannel({ host: '127.0.0.1', port: smtp.port, secure: false, from: 'fangxun@ningguo.test', fromName: '宁国市防汛值守', timeout: 5_000 });
+      const ch = new EmailChannel({
+        host: '127.0.0.1',
+        port: smtp.port,
+        secure: false,
+        from: 'fangxun@ningguo.test',
+        fromName: '宁国市防汛值守',
+        timeout: 5_000,
+      });
       const r = await ch.send('leader@ningguo.test', message);
       expect(r).toMatchObject({ ok: true, provider: 'smtp' });
       const mail = smtp.messages.at(-1)!;
       expect(mail.subject).toBe(message.title);
       expect(mail.text?.trim()).toBe(message.text);
       expect(mail.from?.value[0]).toMatchObject({ name: '宁国市防汛值守', address: 'fangxun@ningguo.test' });
-      const down = await new EmailChannel({ host: '127.0.0.1', port: 9, secure: false, from: 'a@b.test', fromName: 'x', timeout: 1_000 }).send('x@y.test', message);
+      const down = await new EmailChannel({ host: '127.0.0.1', port: 9, secure: false, from: 'a@b.test', fromName: 'x', timeout: 1_000 }).send(
+        'x@y.test',
+        message,
+      );
       expect(down).toMatchObject({ ok: false, retryable: true });
     } finally {
       await smtp.close();
@@ -155,7 +193,12 @@ describe('registry', () => {
     const warnings: string[] = [];
     const cfg = channelsConfigSchema.parse({
       wecom: { enabled: true },
-      sms: { providers: [{ type: 'aliyun', accessKeyIdEnv: 'AK_ID', accessKeySecretEnv: 'AK_SECRET', signName: 's', templateCode: 't' }, { type: 'http', url: 'http://x.test/sms' }] },
+      sms: {
+        providers: [
+          { type: 'aliyun', accessKeyIdEnv: 'AK_ID', accessKeySecretEnv: 'AK_SECRET', signName: 's', templateCode: 't' },
+          { type: 'http', url: 'http://x.test/sms' },
+        ],
+      },
     });
     const channels = createChannels(cfg, { FANGXUN_WEBHOOK_SECRET: 'x' }, (w) => warnings.push(w));
     expect([...channels.keys()].sort()).toEqual(['sms', 'webhook', 'wecom']);

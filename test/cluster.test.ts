@@ -19,7 +19,9 @@ describe('key layout for a Redis Cluster', () => {
     expect(sameSlot([keys.stationReadings('R1'), keys.station('R1'), `${keys.stationArchiveBase('R1')}:20000`, keys.sl651Counters('R1')])).toBe(true);
     // Township commit, alert compare-and-set with the open-alert pointer, index and ledger.
     const alert = keys.alert('341881001~7');
-    expect(sameSlot([keys.township('341881001'), keys.townshipEvents('341881001'), alert, keys.townshipAlerts('341881001'), keys.townshipLedger('341881001')])).toBe(true);
+    expect(
+      sameSlot([keys.township('341881001'), keys.townshipEvents('341881001'), alert, keys.townshipAlerts('341881001'), keys.townshipLedger('341881001')]),
+    ).toBe(true);
     // A record write with its audit entry and dirty marks; claims; the drill outbox; credentials; notices.
     const shared = [
       keys.ref('stations'),
@@ -80,7 +82,7 @@ describe('on the Redis this suite runs against', () => {
     await svc.evaluate();
     expect((await svc.call('GET', '/v1/stations/X59')).body.rainfall['1h']).toBe(1);
     if (!clusterRun) return;
-    const nodes = (redis as unknown as { nodes(role: 'master'): typeof redis[] }).nodes('master');
+    const nodes = (redis as unknown as { nodes(role: 'master'): (typeof redis)[] }).nodes('master');
     expect(nodes).toHaveLength(3);
     for (const node of nodes) {
       const own = (await allKeys(node)).filter((x) => x.startsWith(`${k.prefix}:{s:`));

@@ -69,7 +69,9 @@ describe('config', () => {
 
   it('names the file, the path inside it and the line of a bad value', () => {
     const dir = configWith({
-      'levels.yaml': ['timezone: Asia/Shanghai', 'rainfall:', '  - { window: 12h, mm: 50, level: IV }', '  - { window: 2h, mm: 50, level: III }', ''].join('\n'),
+      'levels.yaml': ['timezone: Asia/Shanghai', 'rainfall:', '  - { window: 12h, mm: 50, level: IV }', '  - { window: 2h, mm: 50, level: III }', ''].join(
+        '\n',
+      ),
     });
     const err = loadError(dir);
     expect(err.message).toContain(join(dir, 'levels.yaml'));

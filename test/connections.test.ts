@@ -36,8 +36,12 @@ async function othersLeft(): Promise<string[]> {
   const myId = Number(await checker.client('ID'));
   let others: string[] = [];
   for (let i = 0; i < 40; i++) {
-    const list = String(await checker.client('LIST')).trim().split('\n');
-    others = list.filter((line) => Number(/\bid=(\d+)/.exec(line)?.[1]) !== myId).map((line) => `${/\bname=(\S*)/.exec(line)?.[1] || '(unnamed)'} ${/\bcmd=(\S*)/.exec(line)?.[1]}`);
+    const list = String(await checker.client('LIST'))
+      .trim()
+      .split('\n');
+    others = list
+      .filter((line) => Number(/\bid=(\d+)/.exec(line)?.[1]) !== myId)
+      .map((line) => `${/\bname=(\S*)/.exec(line)?.[1] || '(unnamed)'} ${/\bcmd=(\S*)/.exec(line)?.[1]}`);
     if (others.length === 0) return others;
     await new Promise((r) => setTimeout(r, 50));
   }

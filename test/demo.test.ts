@@ -25,8 +25,14 @@ describe('config/demo/ningguo.yaml', () => {
     const ref = await svc.runtime.services.reference.snapshot({ fresh: true });
     for (const t of ref.townships.values()) {
       expect(t.id).toMatch(/^341881\d{3}$/);
-      expect(ref.assignments.some((a) => a.townshipId === t.id && a.role === 'liaison-leader'), t.name).toBe(true);
-      expect(ref.assignments.some((a) => a.townshipId === t.id && a.role === 'township-head'), t.name).toBe(true);
+      expect(
+        ref.assignments.some((a) => a.townshipId === t.id && a.role === 'liaison-leader'),
+        t.name,
+      ).toBe(true);
+      expect(
+        ref.assignments.some((a) => a.townshipId === t.id && a.role === 'township-head'),
+        t.name,
+      ).toBe(true);
       expect((ref.stationsByTownship.get(t.id) ?? []).filter((s) => s.kind === 'rain').length, t.name).toBeGreaterThanOrEqual(2);
     }
     const rivers = new Set([...ref.stations.values()].map((s) => s.river).filter(Boolean));

@@ -223,7 +223,19 @@ describe('township aggregation', () => {
       rainLevel: lvl,
       waterLevelLevel: null,
       reasons: lvl ? [{ kind: 'rainfall', window: '3h', value: rain3h, limit: 50, level: lvl }] : [],
-      rainfall: { '10m': 0, '30m': 0, '1h': 0, '3h': rain3h, '6h': rain3h, '12h': rain3h, '24h': rain3h, day: rain3h, '72h': rain3h, '7d': rain3h, season: rain3h },
+      rainfall: {
+        '10m': 0,
+        '30m': 0,
+        '1h': 0,
+        '3h': rain3h,
+        '6h': rain3h,
+        '12h': rain3h,
+        '24h': rain3h,
+        day: rain3h,
+        '72h': rain3h,
+        '7d': rain3h,
+        season: rain3h,
+      },
       reportsRain,
     },
   });
@@ -285,17 +297,44 @@ describe('reading plausibility', () => {
 describe('zone arithmetic', () => {
   it('agrees with Intl across DST changes and odd offsets', () => {
     const zones = ['Asia/Shanghai', 'Europe/Berlin', 'America/New_York', 'Asia/Kathmandu', 'Australia/Lord_Howe'];
-    const fmt = (tz: string) => new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    const fmt = (tz: string) =>
+      new Intl.DateTimeFormat('en-US', {
+        timeZone: tz,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      });
     for (const tz of zones) {
       const f = fmt(tz);
-      const edges = ['2026-03-29T01:00:00Z', '2026-10-25T01:00:00Z', '2026-03-08T07:00:00Z', '2026-11-01T06:00:00Z', '2026-04-04T15:00:00Z', '2026-10-03T15:30:00Z'].flatMap((iso) =>
-        [-3_600_000, -60_000, -1_000, -1, 0, 1, 1_000, 60_000, 1_799_999, 3_600_000].map((d) => Date.parse(iso) + d),
-      );
+      const edges = [
+        '2026-03-29T01:00:00Z',
+        '2026-10-25T01:00:00Z',
+        '2026-03-08T07:00:00Z',
+        '2026-11-01T06:00:00Z',
+        '2026-04-04T15:00:00Z',
+        '2026-10-03T15:30:00Z',
+      ].flatMap((iso) => [-3_600_000, -60_000, -1_000, -1, 0, 1, 1_000, 60_000, 1_799_999, 3_600_000].map((d) => Date.parse(iso) + d));
       const sweep: number[] = [];
       for (let t = Date.parse('2026-03-01T00:00:00Z'); t < Date.parse('2026-11-15T00:00:00Z'); t += 7 * 60_000 + 13_000 + 86_400_000 / 7) sweep.push(t);
       for (const t of [...edges, ...sweep]) {
-        const p = Object.fromEntries(f.formatToParts(new Date(t)).filter((x) => x.type !== 'literal').map((x) => [x.type, Number(x.value)]));
-        expect(localParts(t, tz), `${tz} ${new Date(t).toISOString()}`).toEqual({ year: p.year, month: p.month, day: p.day, hour: p.hour, minute: p.minute, second: p.second });
+        const p = Object.fromEntries(
+          f
+            .formatToParts(new Date(t))
+            .filter((x) => x.type !== 'literal')
+            .map((x) => [x.type, Number(x.value)]),
+        );
+        expect(localParts(t, tz), `${tz} ${new Date(t).toISOString()}`).toEqual({
+          year: p.year,
+          month: p.month,
+          day: p.day,
+          hour: p.hour,
+          minute: p.minute,
+          second: p.second,
+        });
       }
     }
   });

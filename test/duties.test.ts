@@ -21,7 +21,15 @@ describe('stale-gauge check (pure)', () => {
     ];
     const first = staleCheck(stations, new Map(), new Map(), now);
     expect(first.wentOffline.map((o) => o.id)).toEqual(['a', 'd']);
-    const again = staleCheck(stations, new Map([['a', now - 31 * MIN], ['d', now - 181 * MIN]]), new Map(), now + MIN);
+    const again = staleCheck(
+      stations,
+      new Map([
+        ['a', now - 31 * MIN],
+        ['d', now - 181 * MIN],
+      ]),
+      new Map(),
+      now + MIN,
+    );
     expect(again.wentOffline).toEqual([]);
     const back = staleCheck([{ id: 'a', intervalMinutes: 5, seenAt: now + 2 * MIN }], new Map([['a', now - 31 * MIN]]), new Map(), now + 3 * MIN);
     expect(back.recovered).toEqual([{ id: 'a', offlineSince: now - 31 * MIN, seenAt: now + 2 * MIN }]);
@@ -30,9 +38,24 @@ describe('stale-gauge check (pure)', () => {
   });
 
   it('names the duty shift of the day, on a quiet day too', () => {
-    const base = { date: '2026-07-05', dayStartHour: 8, townships: [{ id: 't', name: '西津街道', meanMm: 0, top: [], highestLevel: null }], alerts: 0, acks: 0, medianAckSeconds: null, missedAcks: 0, missedArrivals: 0, timeZone: 'Asia/Shanghai' };
-    const one = dailyReport({ ...base, duty: [{ start: Date.parse('2026-07-05T08:00:00+08:00'), leader: '带班领导丙', officers: ['值班员乙', '值班员丁'], phone: '0563-4012345' }] });
-    expect(one.text).toBe('2026年07月05日08时至07月06日08时：全市无降雨，无应急响应，无预警。零报告。\n值班：带班领导带班领导丙，值班员值班员乙、值班员丁（值班电话0563-4012345）。');
+    const base = {
+      date: '2026-07-05',
+      dayStartHour: 8,
+      townships: [{ id: 't', name: '西津街道', meanMm: 0, top: [], highestLevel: null }],
+      alerts: 0,
+      acks: 0,
+      medianAckSeconds: null,
+      missedAcks: 0,
+      missedArrivals: 0,
+      timeZone: 'Asia/Shanghai',
+    };
+    const one = dailyReport({
+      ...base,
+      duty: [{ start: Date.parse('2026-07-05T08:00:00+08:00'), leader: '带班领导丙', officers: ['值班员乙', '值班员丁'], phone: '0563-4012345' }],
+    });
+    expect(one.text).toBe(
+      '2026年07月05日08时至07月06日08时：全市无降雨，无应急响应，无预警。零报告。\n值班：带班领导带班领导丙，值班员值班员乙、值班员丁（值班电话0563-4012345）。',
+    );
     const two = dailyReport({
       ...base,
       townships: [{ id: 't', name: '西津街道', meanMm: 20, top: [{ name: '西津雨量站', mm: 20 }], highestLevel: null }],
@@ -46,14 +69,32 @@ describe('stale-gauge check (pure)', () => {
   });
 
   it('writes a 零报告 when nothing happened, and the figures when something did', () => {
-    const quiet = dailyReport({ date: '2026-07-05', dayStartHour: 8, townships: [{ id: 't', name: '西津街道', meanMm: 0, top: [], highestLevel: null }], alerts: 0, acks: 0, medianAckSeconds: null, missedAcks: 0, missedArrivals: 0 });
+    const quiet = dailyReport({
+      date: '2026-07-05',
+      dayStartHour: 8,
+      townships: [{ id: 't', name: '西津街道', meanMm: 0, top: [], highestLevel: null }],
+      alerts: 0,
+      acks: 0,
+      medianAckSeconds: null,
+      missedAcks: 0,
+      missedArrivals: 0,
+    });
     expect(quiet.zero).toBe(true);
     expect(quiet.text).toBe('2026年07月05日08时至07月06日08时：全市无降雨，无应急响应，无预警。零报告。');
     const storm = dailyReport({
       date: '2026-07-31',
       dayStartHour: 8,
       townships: [
-        { id: 't', name: '西津街道', meanMm: 61.04, top: [{ name: '西津雨量站', mm: 114 }, { name: '西津第二雨量站', mm: 8.08 }], highestLevel: 'II' },
+        {
+          id: 't',
+          name: '西津街道',
+          meanMm: 61.04,
+          top: [
+            { name: '西津雨量站', mm: 114 },
+            { name: '西津第二雨量站', mm: 8.08 },
+          ],
+          highestLevel: 'II',
+        },
         { id: 'u', name: '港口镇', meanMm: 12, top: [{ name: '港口雨量站', mm: 12 }], highestLevel: null },
       ],
       alerts: 1,
@@ -77,7 +118,9 @@ describe('stale-gauge check (pure)', () => {
       medianAckSeconds: 60,
       missedAcks: 0,
       missedArrivals: 1,
-      responses: [{ level: 'IV', scope: '全市', noticeNumber: '宁防指〔2023〕4号', startedAt: Date.parse('2023-07-05T09:00:00+08:00'), endedAt: null, endNotice: null }],
+      responses: [
+        { level: 'IV', scope: '全市', noticeNumber: '宁防指〔2023〕4号', startedAt: Date.parse('2023-07-05T09:00:00+08:00'), endedAt: null, endNotice: null },
+      ],
       arrivals: { required: 30, arrived: 28, late: 2, missed: 1 },
       timeZone: 'Asia/Shanghai',
     });
@@ -91,7 +134,16 @@ describe('stale-gauge check (pure)', () => {
       date: '2020-07-06',
       dayStartHour: 8,
       townships: [
-        { id: 't', name: '河沥溪街道', meanMm: 80, top: [{ name: '河沥长虹', mm: 114 }, { name: '河沥溪', mm: 60 }], highestLevel: 'III' as const },
+        {
+          id: 't',
+          name: '河沥溪街道',
+          meanMm: 80,
+          top: [
+            { name: '河沥长虹', mm: 114 },
+            { name: '河沥溪', mm: 60 },
+          ],
+          highestLevel: 'III' as const,
+        },
         { id: 'u', name: '霞西镇', meanMm: 70, top: [{ name: '霞西朱村', mm: 97 }], highestLevel: 'II' as const },
       ],
       alerts: 2,
@@ -99,7 +151,16 @@ describe('stale-gauge check (pure)', () => {
       medianAckSeconds: 120,
       missedAcks: 0,
       missedArrivals: 0,
-      responses: [{ level: 'II' as const, scope: '全市', noticeNumber: '宁防指〔2020〕7号', startedAt: Date.parse('2020-07-06T20:00:00+08:00'), endedAt: null, endNotice: null }],
+      responses: [
+        {
+          level: 'II' as const,
+          scope: '全市',
+          noticeNumber: '宁防指〔2020〕7号',
+          startedAt: Date.parse('2020-07-06T20:00:00+08:00'),
+          endedAt: null,
+          endNotice: null,
+        },
+      ],
       water: [
         { name: '水阳江宁国站', kind: 'river' as const, peakM: 35.8, warning: 35.5, guarantee: 37.0 },
         { name: '港口湾水库', kind: 'reservoir' as const, peakM: 135.4, floodLimit: 133.0 },
@@ -133,7 +194,12 @@ describe('duties against Redis', () => {
   let svc: TestService;
   let key: string;
   beforeAll(async () => {
-    svc = await startService({ config: testConfig((c) => (c.policy.delivery = { attempts: 1, backoff: 50, concurrency: 5, bundleWithin: 0 })), workers: true, drill: true, now: () => clock });
+    svc = await startService({
+      config: testConfig((c) => (c.policy.delivery = { attempts: 1, backoff: 50, concurrency: 5, bundleWithin: 0 })),
+      workers: true,
+      drill: true,
+      now: () => clock,
+    });
     await svc.importData(alertDataset('http://hooks.test', clock));
     key = await svc.gaugeKey();
   });
@@ -142,18 +208,30 @@ describe('duties against Redis', () => {
 
   it('tells the duty room once when a gauge goes silent, keeps quiet while silenced, and says when it is back', async () => {
     const t0 = clock;
-    await svc.call('POST', '/v1/readings', { token: key, body: { readings: [{ stationId: 'R1', observedAt: beijing(t0 - MIN), rainfallMm: 0 }, { stationId: 'R2', observedAt: beijing(t0 - MIN), rainfallMm: 0 }] } });
+    await svc.call('POST', '/v1/readings', {
+      token: key,
+      body: {
+        readings: [
+          { stationId: 'R1', observedAt: beijing(t0 - MIN), rainfallMm: 0 },
+          { stationId: 'R2', observedAt: beijing(t0 - MIN), rainfallMm: 0 },
+        ],
+      },
+    });
     clock = t0 + 31 * MIN;
     const run = async () => (await svc.call('POST', '/v1/admin/duties/stale-gauges/run')).body.result;
     // R2 is silenced (broken); its readings are still taken, its outage not announced.
-    const silence = await svc.call('PUT', '/v1/admin/stations/R2/silence', { body: { until: new Date(clock + 5 * HOUR).toISOString(), reason: '雷击损坏，待维修' } });
+    const silence = await svc.call('PUT', '/v1/admin/stations/R2/silence', {
+      body: { until: new Date(clock + 5 * HOUR).toISOString(), reason: '雷击损坏，待维修' },
+    });
     expect(silence.status).toBe(200);
     expect(await run()).toEqual({ offline: ['R1'], recovered: [] });
     expect(await run()).toEqual({ offline: [], recovered: [] }); // once per outage
     const offline = await waitFor(async () => (await outbox('p-duty')).find((m) => m.title === '【测站离线】西津雨量站') ?? null, 5_000, 'the offline notice');
     expect(offline.text).toContain('已超过 30 分钟未报数据');
     await waitFor(async () => (await outbox('p-shift')).some((m) => m.title === '【测站离线】西津雨量站'), 5_000, 'the shift leader told too');
-    expect((await svc.call('GET', '/v1/admin/silences')).body).toEqual([expect.objectContaining({ stationId: 'R2', reason: '雷击损坏，待维修', active: true })]);
+    expect((await svc.call('GET', '/v1/admin/silences')).body).toEqual([
+      expect.objectContaining({ stationId: 'R2', reason: '雷击损坏，待维修', active: true }),
+    ]);
     // The silence and the outage show wherever the station does.
     expect((await svc.call('GET', '/v1/stations/R2')).body.silence).toMatchObject({ reason: '雷击损坏，待维修' });
     expect((await svc.call('GET', '/v1/stations/R1')).body.offlineSince).toBe(new Date(t0).toISOString());
@@ -174,7 +252,16 @@ describe('duties against Redis', () => {
 
   it('bundles the gauges that fall silent together into one notice per person', async () => {
     const t0 = clock;
-    await svc.call('POST', '/v1/readings', { token: key, body: { readings: ['R1', 'R2', 'W1'].map((stationId) => ({ stationId, observedAt: beijing(t0 - MIN), ...(stationId === 'W1' ? { waterLevelM: 30 } : { rainfallMm: 0 }) })) } });
+    await svc.call('POST', '/v1/readings', {
+      token: key,
+      body: {
+        readings: ['R1', 'R2', 'W1'].map((stationId) => ({
+          stationId,
+          observedAt: beijing(t0 - MIN),
+          ...(stationId === 'W1' ? { waterLevelM: 30 } : { rainfallMm: 0 }),
+        })),
+      },
+    });
     const run = async () => (await svc.call('POST', '/v1/admin/duties/stale-gauges/run')).body.result;
     await run();
     const before = (await outbox('p-duty')).length;
@@ -210,7 +297,7 @@ describe('duties against Redis', () => {
     expect(await svc.call('POST', '/v1/admin/duties/nope/run')).toMatchObject({ status: 404 });
   });
 
-  it('reports the day\'s water against its stages, by SMS in short with a link to the full 日报 on the board', async () => {
+  it("reports the day's water against its stages, by SMS in short with a link to the full 日报 on the board", async () => {
     const t0 = clock;
     // The next 08:00 Beijing (+30 s): the report is of the hydrological day that just ended.
     // 08:00 Beijing is 00:00 UTC; the day after the one the test above reported (its label is t0's UTC date).
@@ -220,7 +307,15 @@ describe('duties against Redis', () => {
     const floodLimit = month >= 5 && month <= 9 ? 133.0 : 135.5; // K1's seasonal 汛限
     await svc.importData({
       people: [{ id: 'p-sms', name: '值班员戊', contacts: [{ channel: 'sms', to: '+8613800000009' }] }],
-      shifts: [{ id: 'shift-daily', start: new Date(clock - HOUR).toISOString(), end: new Date(clock + HOUR).toISOString(), leaderId: 'p-shift', officerIds: ['p-sms'] }],
+      shifts: [
+        {
+          id: 'shift-daily',
+          start: new Date(clock - HOUR).toISOString(),
+          end: new Date(clock + HOUR).toISOString(),
+          leaderId: 'p-shift',
+          officerIds: ['p-sms'],
+        },
+      ],
     } as never);
     const readings = [
       { stationId: 'W1', observedAt: beijing(clock - 2 * HOUR), waterLevelM: 35.8 },

@@ -51,7 +51,10 @@ describe('escalate now', () => {
     const second = await svc.call('POST', `/v1/alerts/${alertId}/escalate`, { token: duty, body: { personId: 'p-head' } });
     expect(second.body.steps).toMatchObject([{ personId: 'p-head', step: 1, action: 'duty-officer' }]);
     await waitFor(async () => hooksTo('p-duty') > dutyBefore, 8_000, 'the duty officer told');
-    const onWire = fake.of('hook').filter((r) => r.path.endsWith('/p-duty')).at(-1)!;
+    const onWire = fake
+      .of('hook')
+      .filter((r) => r.path.endsWith('/p-duty'))
+      .at(-1)!;
     expect(onWire.ok).toBe(true);
     expect(JSON.stringify(onWire.json)).toContain('西津街道主任');
 

@@ -190,7 +190,12 @@ describe('township corroboration from config', () => {
       const key = await svc.gaugeKey();
       await svc.call('POST', '/v1/readings', {
         token: key,
-        body: { readings: [{ stationId: 'R1', observedAt: beijing(NOW - 30 * MIN), rainfallMm: 55 }, { stationId: 'R1', observedAt: beijing(NOW - 20 * MIN), rainfallMm: 55 }] },
+        body: {
+          readings: [
+            { stationId: 'R1', observedAt: beijing(NOW - 30 * MIN), rainfallMm: 55 },
+            { stationId: 'R1', observedAt: beijing(NOW - 20 * MIN), rainfallMm: 55 },
+          ],
+        },
       });
       await svc.evaluate();
       const t = (await svc.call('GET', '/v1/townships/341881001')).body;
@@ -218,15 +223,23 @@ describe('BullMQ workers', () => {
         body: { readings: [{ stationId: 'K1', observedAt: beijing(now - 2 * MIN), waterLevelM: 141.0 }] },
       });
       expect(res.status).toBe(202);
-      const s = await waitFor(async () => {
-        const body = (await svc.call('GET', '/v1/stations/K1')).body;
-        return body.upToDate && body.level ? body : null;
-      }, 5_000, 'the worker to evaluate K1');
+      const s = await waitFor(
+        async () => {
+          const body = (await svc.call('GET', '/v1/stations/K1')).body;
+          return body.upToDate && body.level ? body : null;
+        },
+        5_000,
+        'the worker to evaluate K1',
+      );
       expect(s.level).toBe('II'); // above design (140.5), below check (142)
-      const t = await waitFor(async () => {
-        const body = (await svc.call('GET', '/v1/townships/341881100')).body;
-        return body.level ? body : null;
-      }, 5_000, 'the township level');
+      const t = await waitFor(
+        async () => {
+          const body = (await svc.call('GET', '/v1/townships/341881100')).body;
+          return body.level ? body : null;
+        },
+        5_000,
+        'the township level',
+      );
       expect(t.level).toBe('II');
     } finally {
       await svc.close();
@@ -242,7 +255,15 @@ describe('urgent readings', () => {
       const key = await svc.gaugeKey();
       const { redis, keys } = svc.runtime.services;
       // A backlog: rain at R1 and R2 first, then W1 at its warning level.
-      await svc.call('POST', '/v1/readings', { token: key, body: { readings: [{ stationId: 'R1', observedAt: beijing(NOW - 60_000), rainfallMm: 1 }, { stationId: 'R2', observedAt: beijing(NOW - 60_000), rainfallMm: 1 }] } });
+      await svc.call('POST', '/v1/readings', {
+        token: key,
+        body: {
+          readings: [
+            { stationId: 'R1', observedAt: beijing(NOW - 60_000), rainfallMm: 1 },
+            { stationId: 'R2', observedAt: beijing(NOW - 60_000), rainfallMm: 1 },
+          ],
+        },
+      });
       await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'W1', observedAt: beijing(NOW - 30_000), waterLevelM: 35.6 } });
       await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'K1', observedAt: beijing(NOW - 30_000), waterLevelM: 120.0 } }); // below its thresholds
       expect(await redis.zrange(keys.urgent(), 0, -1)).toEqual(['W1']);
@@ -290,13 +311,17 @@ describe('long windows from the daily archive (antecedent rain)', () => {
       const key = await svc.gaugeKey();
       const post = (readings: unknown[]) => svc.call('POST', '/v1/readings', { token: key, body: { readings } });
       // 2 days, 5 days ago (archived: older than the 26 h of hot readings), and 1 h ago (hot).
-      expect((await post([
-        { stationId: 'R1', observedAt: beijing(NOW - 2 * 86_400_000), rainfallMm: 40 },
-        { stationId: 'R1', observedAt: beijing(NOW - 2 * 86_400_000 + 5 * MIN), rainfallMm: 30 },
-        { stationId: 'R1', observedAt: beijing(NOW - 5 * 86_400_000), rainfallMm: 50 },
-        { stationId: 'R1', observedAt: beijing(NOW - HOUR), rainfallMm: 35 },
-        { stationId: 'R1', observedAt: beijing(NOW - MIN), rainfallMm: 0 },
-      ])).status).toBe(202);
+      expect(
+        (
+          await post([
+            { stationId: 'R1', observedAt: beijing(NOW - 2 * 86_400_000), rainfallMm: 40 },
+            { stationId: 'R1', observedAt: beijing(NOW - 2 * 86_400_000 + 5 * MIN), rainfallMm: 30 },
+            { stationId: 'R1', observedAt: beijing(NOW - 5 * 86_400_000), rainfallMm: 50 },
+            { stationId: 'R1', observedAt: beijing(NOW - HOUR), rainfallMm: 35 },
+            { stationId: 'R1', observedAt: beijing(NOW - MIN), rainfallMm: 0 },
+          ])
+        ).status,
+      ).toBe(202);
       await svc.evaluate();
       // A second evaluation reads the archived readings back from the daily totals only.
       await svc.runtime.services.redis.zadd(svc.runtime.services.keys.dirty(), 0, 'R1');

@@ -17,7 +17,8 @@ export default async function setup(project: TestProject) {
   }
   const dir = mkdtempSync(join(tmpdir(), 'fangxun-test-redis-'));
   // FANGXUN_TEST_REDIS=cluster runs the suite against a local 3-node Redis Cluster (`npm run test:cluster`).
-  const server = process.env.FANGXUN_TEST_REDIS === 'cluster' ? await startRedisCluster({ size: 3, dir }) : await startRedisServer({ port: await freePort(), dir });
+  const server =
+    process.env.FANGXUN_TEST_REDIS === 'cluster' ? await startRedisCluster({ size: 3, dir }) : await startRedisServer({ port: await freePort(), dir });
   project.provide('redisUrl', server.url);
   return async () => {
     await server.stop();

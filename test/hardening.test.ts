@@ -46,7 +46,11 @@ describe('same-origin board actions', () => {
 
 describe('input that would cost us', () => {
   it('refuses a YAML alias bomb with 400', async () => {
-    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`), 'townships: *i'].join('\n');
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`),
+      'townships: *i',
+    ].join('\n');
     const res = await svc.call('POST', '/v1/admin/import', { raw: bomb, contentType: 'application/yaml' });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_yaml');
@@ -64,7 +68,20 @@ describe('input that would cost us', () => {
 
 describe('the accountability CSV', () => {
   it('keeps formula-like cells as text', () => {
-    const entry = { type: 'missed-ack' as const, alertId: 'a~1', townshipId: 't', township: '=cmd|" /C calc"!A0', personId: 'p', name: '@SUM(1+1)', role: '+x', level: 'IV', notifiedAt: null, deadline: null, actual: null, lateSeconds: -5 };
+    const entry = {
+      type: 'missed-ack' as const,
+      alertId: 'a~1',
+      townshipId: 't',
+      township: '=cmd|" /C calc"!A0',
+      personId: 'p',
+      name: '@SUM(1+1)',
+      role: '+x',
+      level: 'IV',
+      notifiedAt: null,
+      deadline: null,
+      actual: null,
+      lateSeconds: -5,
+    };
     const csv = reportCsv({ entries: [entry] } as never, 'Asia/Shanghai');
     const row = csv.trim().split('\r\n')[1]!;
     expect(row).toContain(`"'=cmd|"" /C calc""!A0"`);
@@ -81,7 +98,10 @@ describe('names and free text', () => {
       expect(res.status, JSON.stringify(name)).toBe(422);
     }
     expect((await svc.call('POST', '/v1/admin/people', { body: { id: 'p-new', name: '甲'.repeat(100) } })).status).toBe(201);
-    const declare = await svc.call('POST', '/v1/townships/341881001/declare', { token: duty, body: { level: 'IV', notice: '宁防指〔2026〕2号', reason: '演练\nBCC: x' } });
+    const declare = await svc.call('POST', '/v1/townships/341881001/declare', {
+      token: duty,
+      body: { level: 'IV', notice: '宁防指〔2026〕2号', reason: '演练\nBCC: x' },
+    });
     expect(declare.status).toBe(400);
     expect(declare.body.error.message).toMatch(/line breaks or control characters/);
     const board = await svc.runtime.app.request('/board/declare', {
@@ -91,7 +111,10 @@ describe('names and free text', () => {
     });
     expect(board.status).toBe(400);
     // HQ responses: the API and the board's end/adjust forms alike.
-    const bad = await svc.call('POST', '/v1/responses', { token: duty, body: { level: 'IV', scope: 'city', notice: '宁防指〔2026〕3号', reason: '演练\u0000' } });
+    const bad = await svc.call('POST', '/v1/responses', {
+      token: duty,
+      body: { level: 'IV', scope: 'city', notice: '宁防指〔2026〕3号', reason: '演练\u0000' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/line breaks or control characters/);
     const started = await svc.call('POST', '/v1/responses', { token: duty, body: { level: 'IV', scope: 'city', notice: '宁防指〔2026〕3号', reason: '演练' } });

@@ -61,7 +61,11 @@ export function fastCallouts(c: AppConfig): void {
 export interface TestService {
   runtime: Runtime;
   /** Calls the API in-process (no socket), JSON in and out. */
-  call(method: string, path: string, opts?: { token?: string | null; body?: unknown; raw?: string; contentType?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  call(
+    method: string,
+    path: string,
+    opts?: { token?: string | null; body?: unknown; raw?: string; contentType?: string },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   /** Evaluates everything dirty now, in this process (no worker needed). */
   evaluate(): ReturnType<typeof evaluateDirty>;
   engine: EngineContext;
@@ -74,7 +78,16 @@ export interface TestService {
 
 /** A service on the test Redis under its own key prefix, so test files never see each other. */
 export async function startService(
-  opts: { config?: AppConfig; workers?: boolean; now?: () => number; prefix?: string; drill?: boolean; channels?: Map<string, Channel>; log?: Logger; inboundSecrets?: Map<string, string> } = {},
+  opts: {
+    config?: AppConfig;
+    workers?: boolean;
+    now?: () => number;
+    prefix?: string;
+    drill?: boolean;
+    channels?: Map<string, Channel>;
+    log?: Logger;
+    inboundSecrets?: Map<string, string>;
+  } = {},
 ): Promise<TestService> {
   const config = opts.config ?? testConfig();
   const now = opts.now ?? Date.now;
@@ -94,7 +107,14 @@ export async function startService(
     log,
   });
   const { services } = runtime;
-  const engine: EngineContext = { redis: services.redis, keys: services.keys, config, reference: new ReferenceStore(services.redis, services.keys, now, 0), now, log };
+  const engine: EngineContext = {
+    redis: services.redis,
+    keys: services.keys,
+    config,
+    reference: new ReferenceStore(services.redis, services.keys, now, 0),
+    now,
+    log,
+  };
   const svc: TestService = {
     runtime,
     engine,
@@ -183,7 +203,14 @@ export function smallDataset(): Required<DatasetInput> {
         name: '港口湾水库',
         kind: 'reservoir',
         townshipId: '341881100',
-        thresholds: { floodLimit: [{ from: '05-01', to: '09-30', level: 133.0 }, { from: '10-01', to: '04-30', level: 135.5 }], design: 140.5, check: 142.0 },
+        thresholds: {
+          floodLimit: [
+            { from: '05-01', to: '09-30', level: 133.0 },
+            { from: '10-01', to: '04-30', level: 135.5 },
+          ],
+          design: 140.5,
+          check: 142.0,
+        },
         bounds: { minLevel: 100, maxLevel: 150 },
       },
     ],
@@ -218,7 +245,14 @@ export function alertDataset(hookBase: string, now = Date.now()): Required<Datas
     { townshipId: '341881100', personId: 'p-lead', role: 'liaison-leader' },
   ];
   data.shifts = [
-    { id: 'shift-now', start: new Date(now - HOUR).toISOString(), end: new Date(now + 24 * HOUR).toISOString(), leaderId: 'p-shift', officerIds: ['p-duty'], phone: '0563-4012345' },
+    {
+      id: 'shift-now',
+      start: new Date(now - HOUR).toISOString(),
+      end: new Date(now + 24 * HOUR).toISOString(),
+      leaderId: 'p-shift',
+      officerIds: ['p-duty'],
+      phone: '0563-4012345',
+    },
   ];
   return data;
 }

@@ -29,7 +29,12 @@ afterAll(async () => {
 
 const reading = (minutesAgo: number) => ({ stationId: 'R1', observedAt: new Date(Date.now() - minutesAgo * 60_000).toISOString(), rainfallMm: 1.5 });
 const post = (body: BodyInit, headers: Record<string, string> = {}) =>
-  fetch(`${url}/v1/readings`, { method: 'POST', body, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers }, duplex: 'half' } as RequestInit);
+  fetch(`${url}/v1/readings`, {
+    method: 'POST',
+    body,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    duplex: 'half',
+  } as RequestInit);
 
 /** A body sent in chunks (no Content-Length). */
 function chunked(text: string): ReadableStream<Uint8Array> {

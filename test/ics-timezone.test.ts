@@ -32,7 +32,15 @@ function readBack(ics: string): Map<string, { start: number; end: number; tzid: 
 const CASES: Array<[zone: string, shifts: IcsShift[]]> = [
   ['Asia/Shanghai', [shift('a', '2026-07-02T08:00:00+08:00')]],
   // Berlin: winter +01:00, summer +02:00; the second shift spans the change of 29 March 2026.
-  ['Europe/Berlin', [shift('w', '2026-01-15T08:00:00+01:00'), shift('x', '2026-03-28T20:00:00+01:00'), shift('s', '2026-07-02T08:00:00+02:00'), shift('o', '2026-10-24T22:00:00+02:00')]],
+  [
+    'Europe/Berlin',
+    [
+      shift('w', '2026-01-15T08:00:00+01:00'),
+      shift('x', '2026-03-28T20:00:00+01:00'),
+      shift('s', '2026-07-02T08:00:00+02:00'),
+      shift('o', '2026-10-24T22:00:00+02:00'),
+    ],
+  ],
   ['America/New_York', [shift('w', '2026-01-15T08:00:00-05:00'), shift('s', '2026-07-02T08:00:00-04:00')]],
   // Southern hemisphere, and a zone whose summer time is only 30 minutes ahead.
   ['Australia/Lord_Howe', [shift('w', '2026-07-02T08:00:00+10:30'), shift('s', '2026-01-15T08:00:00+11:00')]],

@@ -71,7 +71,18 @@ describe('POST /v1/admin/import', () => {
   });
 
   it('takes YAML and points at the line of a problem', async () => {
-    const yaml = ['townships:', '  - id: "341881002"', '    name: 河沥溪街道', 'stations:', '  - id: R9', '    name: 河沥溪雨量站', '    kind: rain', '    townshipId: "341881002"', '    intervalMinutes: -5', ''].join('\n');
+    const yaml = [
+      'townships:',
+      '  - id: "341881002"',
+      '    name: 河沥溪街道',
+      'stations:',
+      '  - id: R9',
+      '    name: 河沥溪雨量站',
+      '    kind: rain',
+      '    townshipId: "341881002"',
+      '    intervalMinutes: -5',
+      '',
+    ].join('\n');
     const bad = await svc.call('POST', '/v1/admin/import', { raw: yaml, contentType: 'application/yaml' });
     expect(bad.status).toBe(422);
     expect(bad.body.error.details[0]).toMatchObject({ path: 'stations[0].intervalMinutes', line: 9 });

@@ -21,7 +21,10 @@ describe('layoutLabels', () => {
   };
 
   it('keeps labels of far-apart townships next to their circles', () => {
-    const labels = check([{ x: 100, y: 100, r: 14, text: '港口镇' }, { x: 400, y: 300, r: 10, text: '青龙乡' }]);
+    const labels = check([
+      { x: 100, y: 100, r: 14, text: '港口镇' },
+      { x: 400, y: 300, r: 10, text: '青龙乡' },
+    ]);
     expect(labels.every((l) => !l.leader)).toBe(true);
     expect(labels[0]!.y).toBeGreaterThan(100); // below its circle
   });

@@ -34,9 +34,14 @@ function expectPromtoolAccepts(text: string) {
 
 describe('Prometheus exposition', () => {
   it('the reader and promtool refuse what the old gauge-shaped time to ack looked like', () => {
-    const old = '# HELP fangxun_time_to_ack_seconds_bucket t\n# TYPE fangxun_time_to_ack_seconds_bucket gauge\nfangxun_time_to_ack_seconds_bucket{le="30"} 1\nfangxun_time_to_ack_seconds_bucket{le="+Inf"} 1\n';
+    const old =
+      '# HELP fangxun_time_to_ack_seconds_bucket t\n# TYPE fangxun_time_to_ack_seconds_bucket gauge\nfangxun_time_to_ack_seconds_bucket{le="30"} 1\nfangxun_time_to_ack_seconds_bucket{le="+Inf"} 1\n';
     const bad = '# HELP h t\n# TYPE h histogram\nh_bucket{le="60"} 2\nh_bucket{le="30"} 1\nh_bucket{le="+Inf"} 1\nh_sum 3\nh_count 2\n';
-    expect(checkExposition(bad).problems).toEqual(['h[]: buckets not in ascending le order', 'h[]: bucket counts not cumulative', 'h[]: +Inf bucket 1 differs from _count 2']);
+    expect(checkExposition(bad).problems).toEqual([
+      'h[]: buckets not in ascending le order',
+      'h[]: bucket counts not cumulative',
+      'h[]: +Inf bucket 1 differs from _count 2',
+    ]);
     const r = promtool(old);
     if (r.available) expect(r.output).toContain('non-histogram metrics should not have "_bucket" suffix');
   });
@@ -63,6 +68,16 @@ describe('Prometheus exposition', () => {
     expect(value('fangxun_time_to_ack_seconds_bucket', '+Inf')).toBe(2);
     expect(value('fangxun_time_to_ack_seconds_sum')).toBeGreaterThanOrEqual(0);
     expect(value('fangxun_time_to_ack_seconds_sum')).toBeLessThan(60);
-    expect(h.samples.filter((s) => s.name.endsWith('_bucket')).map((s) => s.labels.le)).toEqual(['30', '60', '120', '300', '600', '900', '1800', '3600', '+Inf']);
+    expect(h.samples.filter((s) => s.name.endsWith('_bucket')).map((s) => s.labels.le)).toEqual([
+      '30',
+      '60',
+      '120',
+      '300',
+      '600',
+      '900',
+      '1800',
+      '3600',
+      '+Inf',
+    ]);
   });
 });

@@ -43,7 +43,20 @@ export async function use(baseUrl: string, fetch: (req: Request) => Promise<Resp
 
 function typecheck(files: string[]) {
   const tsc = resolve('node_modules/typescript/bin/tsc');
-  const args = ['--noEmit', '--strict', '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--skipLibCheck', '--types', 'node', ...files];
+  const args = [
+    '--noEmit',
+    '--strict',
+    '--target',
+    'ES2022',
+    '--module',
+    'NodeNext',
+    '--moduleResolution',
+    'NodeNext',
+    '--skipLibCheck',
+    '--types',
+    'node',
+    ...files,
+  ];
   const r = spawnSync(process.execPath, [tsc, ...args], { cwd: DIR, encoding: 'utf8' });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
@@ -57,7 +70,9 @@ describe('a client generated from the OpenAPI document', () => {
     // A wrong field, a reading without a measurement and a wrong path parameter must not typecheck.
     writeFileSync(
       join(DIR, 'wrong.ts'),
-      USE.replace('station.data?.latest?.waterLevelM', 'station.data?.latest?.waterLevel').replace(', waterLevelM: 35.9 }', ' }').replace("path: { id: 'NOPE' }", "path: { station: 'NOPE' }"),
+      USE.replace('station.data?.latest?.waterLevelM', 'station.data?.latest?.waterLevel')
+        .replace(', waterLevelM: 35.9 }', ' }')
+        .replace("path: { id: 'NOPE' }", "path: { station: 'NOPE' }"),
     );
     const good = typecheck(['use.ts']);
     expect(good.output).toBe('');

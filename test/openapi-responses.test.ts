@@ -94,11 +94,34 @@ describe('OpenAPI against real responses', () => {
   it('every documented operation answers as documented', async () => {
     const key = await svc.gaugeKey();
     const admin = undefined; // the helper's default token
-    await svc.call('POST', '/v1/readings', { token: key, body: { readings: [{ stationId: 'W1', observedAt: beijing(Date.now() - 60_000), waterLevelM: 35.9 }, { stationId: 'W1', observedAt: beijing(Date.now() - 50_000), waterLevelM: 99 }] } });
+    await svc.call('POST', '/v1/readings', {
+      token: key,
+      body: {
+        readings: [
+          { stationId: 'W1', observedAt: beijing(Date.now() - 60_000), waterLevelM: 35.9 },
+          { stationId: 'W1', observedAt: beijing(Date.now() - 50_000), waterLevelM: 99 },
+        ],
+      },
+    });
     const alertId: string = await waitFor(async () => (await svc.call('GET', '/v1/townships/341881001')).body.openAlertId, 8_000, 'the alert');
-    const ackUrl: string = await waitFor(async () => (await svc.call('GET', '/v1/admin/outbox?personId=p-head')).body.find((m: any) => m.ackUrl)?.ackUrl, 8_000, 'a personal link');
+    const ackUrl: string = await waitFor(
+      async () => (await svc.call('GET', '/v1/admin/outbox?personId=p-head')).body.find((m: any) => m.ackUrl)?.ackUrl,
+      8_000,
+      'a personal link',
+    );
     await waitFor(async () => (await svc.call('GET', '/readyz', { token: null })).status === 200, 8_000, 'ready');
-    await svc.runtime.services.redis.xadd(svc.runtime.services.keys.sl651Refused(), '*', 'at', String(Date.now()), 'address', '0010100001', 'reason', 'unknown address', 'remote', '127.0.0.1:5000');
+    await svc.runtime.services.redis.xadd(
+      svc.runtime.services.keys.sl651Refused(),
+      '*',
+      'at',
+      String(Date.now()),
+      'address',
+      '0010100001',
+      'reason',
+      'unknown address',
+      'remote',
+      '127.0.0.1:5000',
+    );
     const answerPath = new URL(ackUrl).pathname;
     const leader = await svc.token('leader', 'p-lead');
     const ids: Record<string, string> = {};
@@ -111,7 +134,17 @@ describe('OpenAPI against real responses', () => {
       ['ready', { path: '/readyz', token: null }],
       ['metrics', { path: '/metrics', token: null }],
       ['postReadings', { path: '/v1/readings', token: key, body: { stationId: 'R1', observedAt: beijing(Date.now() - 30_000), rainfallMm: 0.5 } }],
-      ['postWarning', { path: '/v1/warnings', raw: readFileSync('test/fixtures/cap/inbound/rainstorm-orange.xml', 'utf8').replace(/<expires>[^<]*</, `<expires>${new Date(Date.now() + 7_200_000).toISOString()}<`), contentType: 'application/cap+xml' }],
+      [
+        'postWarning',
+        {
+          path: '/v1/warnings',
+          raw: readFileSync('test/fixtures/cap/inbound/rainstorm-orange.xml', 'utf8').replace(
+            /<expires>[^<]*</,
+            `<expires>${new Date(Date.now() + 7_200_000).toISOString()}<`,
+          ),
+          contentType: 'application/cap+xml',
+        },
+      ],
       ['listStations', { path: '/v1/stations' }],
       ['getStation', { path: '/v1/stations/W1' }],
       ['listTownships', { path: '/v1/townships' }],
@@ -121,7 +154,10 @@ describe('OpenAPI against real responses', () => {
       ['startResponse', { path: '/v1/responses', body: { level: 'IV', scope: 'city', notice: '宁防指〔2023〕4号', reason: '全市平均降雨量61毫米' } }],
       ['listResponses', { path: '/v1/responses?status=active' }],
       ['getResponse', later(() => ({ path: `/v1/responses/${ids.response}` }))],
-      ['adjustResponse', later(() => ({ path: `/v1/responses/${ids.response}/adjust`, body: { level: 'III', notice: '宁防指〔2023〕5号', reason: '雨势加大' } }))],
+      [
+        'adjustResponse',
+        later(() => ({ path: `/v1/responses/${ids.response}/adjust`, body: { level: 'III', notice: '宁防指〔2023〕5号', reason: '雨势加大' } })),
+      ],
       ['putPreferences', { path: '/v1/people/p-duty/preferences', body: { smsOptOut: true } }],
       ['getPreferences', { path: '/v1/people/me/preferences', token: leader }],
       ['getCity', { path: '/v1/city' }],
@@ -132,14 +168,28 @@ describe('OpenAPI against real responses', () => {
       ['ackAlert', { path: `/v1/alerts/${alertId}/ack`, token: leader, body: {} }],
       ['arriveAlert', { path: `/v1/alerts/${alertId}/arrive`, token: leader, body: { lat: 30.63, lon: 118.98 } }],
       ['inboundSms', { path: '/v1/inbound/sms', body: { from: '+8613800000002', text: '收到' } }],
-      ['receiveReceipt', { path: `/v1/inbound/aliyun-voice/${INBOUND_SECRET}`, token: null, body: [{ call_id: 'c-unknown', out_id: 'fxNOSUCHCALL', status_code: '200005', status_msg: '用户关机' }] }],
+      [
+        'receiveReceipt',
+        {
+          path: `/v1/inbound/aliyun-voice/${INBOUND_SECRET}`,
+          token: null,
+          body: [{ call_id: 'c-unknown', out_id: 'fxNOSUCHCALL', status_code: '200005', status_msg: '用户关机' }],
+        },
+      ],
       ['accountabilityReport', { path: '/v1/reports/accountability' }],
       ['alertCap', { path: `/v1/alerts/${alertId}/cap.xml` }],
       ['capFeed', { path: '/v1/cap/alerts.xml' }],
       ['answerPage', { path: answerPath, token: null }],
       ['answer', { path: answerPath, token: null, raw: 'action=ack', contentType: 'application/x-www-form-urlencoded' }],
       ['resolveAlert', { path: `/v1/alerts/${alertId}/resolve`, body: { reason: '水位回落' } }],
-      ['importShifts', { path: '/v1/admin/shifts/import?dryRun=1&year=2026', raw: '日期,带班领导,值班员,值班电话\n2026-08-01,带班领导丙,值班员乙,0563-4012345\n', contentType: 'text/csv' }],
+      [
+        'importShifts',
+        {
+          path: '/v1/admin/shifts/import?dryRun=1&year=2026',
+          raw: '日期,带班领导,值班员,值班电话\n2026-08-01,带班领导丙,值班员乙,0563-4012345\n',
+          contentType: 'text/csv',
+        },
+      ],
       ['dutyNow', { path: '/v1/duty/now' }],
       ['listDuty', { path: '/v1/duty' }],
       ['dutyGaps', { path: '/v1/duty/gaps?days=3' }],
@@ -153,7 +203,10 @@ describe('OpenAPI against real responses', () => {
       ['runDuty', { path: '/v1/admin/duties/roster-gaps/run' }],
       ['listNotices', { path: '/v1/notices' }],
       ['getNotice', later(() => ({ path: `/v1/notices/${ids.notice}` }))],
-      ['silenceStation', { path: '/v1/admin/stations/R2/silence', body: { until: new Date(Date.now() + 86_400_000).toISOString(), reason: '雷击损坏，待维修' } }],
+      [
+        'silenceStation',
+        { path: '/v1/admin/stations/R2/silence', body: { until: new Date(Date.now() + 86_400_000).toISOString(), reason: '雷击损坏，待维修' } },
+      ],
       ['listSilences', { path: '/v1/admin/silences' }],
       ['unsilenceStation', { path: '/v1/admin/stations/R2/silence' }],
       ['importDataset', { path: '/v1/admin/import', body: { people: [{ id: 'p-extra', name: '补充人员' }] } }],
@@ -174,14 +227,19 @@ describe('OpenAPI against real responses', () => {
       ['createShiftRecord', { path: '/v1/admin/shifts', body: { id: 'shift-x', start, end, leaderId: 'p-shift', officerIds: ['p-duty'] } }],
       ...(['townships', 'stations', 'people', 'assignments', 'shifts'] as const).flatMap((c): Array<[string, Call | (() => Promise<Call>)]> => {
         const one = { townships: 'Township', stations: 'Station', people: 'Person', assignments: 'Assignment', shifts: 'Shift' }[c];
-        const id = encodeURIComponent({ townships: '341881999', stations: 'T9', people: 'p-new', assignments: '341881999|township-head|p-new|', shifts: 'shift-x' }[c]);
+        const id = encodeURIComponent(
+          { townships: '341881999', stations: 'T9', people: 'p-new', assignments: '341881999|township-head|p-new|', shifts: 'shift-x' }[c],
+        );
         return [
           [`list${one}Records`, { path: `/v1/admin/${c}` }],
           [`get${one}Record`, { path: `/v1/admin/${c}/${id}` }],
-          [`replace${one}Record`, async () => {
-            const { version: v, ...record } = (await svc.call('GET', `/v1/admin/${c}/${id}`)).body;
-            return { path: `/v1/admin/${c}/${id}`, body: { ...record, version: v } };
-          }],
+          [
+            `replace${one}Record`,
+            async () => {
+              const { version: v, ...record } = (await svc.call('GET', `/v1/admin/${c}/${id}`)).body;
+              return { path: `/v1/admin/${c}/${id}`, body: { ...record, version: v } };
+            },
+          ],
         ];
       }),
       ['deleteAssignmentRecord', { path: `/v1/admin/assignments/${encodeURIComponent('341881999|township-head|p-new|')}` }],
@@ -195,8 +253,14 @@ describe('OpenAPI against real responses', () => {
 
     const byId = new Map(OPERATIONS.map((o) => [o.operationId, o]));
     const exercised = new Set(steps.map(([id]) => id));
-    expect([...byId.keys()].filter((id) => !exercised.has(id)), 'operations without a request in this test').toEqual([]);
-    expect([...exercised].filter((id) => !byId.has(id)), 'requests for undocumented operations').toEqual([]);
+    expect(
+      [...byId.keys()].filter((id) => !exercised.has(id)),
+      'operations without a request in this test',
+    ).toEqual([]);
+    expect(
+      [...exercised].filter((id) => !byId.has(id)),
+      'requests for undocumented operations',
+    ).toEqual([]);
 
     const problems: string[] = [];
     for (const [operationId, step] of steps) {

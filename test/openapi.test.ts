@@ -15,9 +15,7 @@ const NOT_API = /^[A-Z]+ \/(board|docs|openapi\.json|admin\/queues)/; // pages, 
 describe('OpenAPI', () => {
   it('documents every route of the app', () => {
     const documented = documentedRoutes();
-    const served = new Set(
-      svc.runtime.app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`),
-    );
+    const served = new Set(svc.runtime.app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`));
     const missing = [...served].filter((r) => !NOT_API.test(r) && !documented.has(r));
     expect(missing).toEqual([]);
     const stale = [...documented].filter((r) => !served.has(r));
@@ -32,10 +30,15 @@ describe('OpenAPI', () => {
     const schema = post.requestBody.content['application/json'].schema;
     expect(JSON.stringify(schema)).toContain('observedAt');
     expect(post.security).toEqual([{ bearer: [] }]);
-    expect(res.body.paths['/v1/townships/{id}/declare'].post.requestBody.content['application/json'].schema.properties.level.enum).toEqual(['IV', 'III', 'II', 'I']);
+    expect(res.body.paths['/v1/townships/{id}/declare'].post.requestBody.content['application/json'].schema.properties.level.enum).toEqual([
+      'IV',
+      'III',
+      'II',
+      'I',
+    ]);
   });
 
-  it('is a valid OpenAPI 3.1 document by the specification\'s own JSON Schema', async () => {
+  it("is a valid OpenAPI 3.1 document by the specification's own JSON Schema", async () => {
     const validator = new Validator();
     const doc = (await svc.call('GET', '/openapi.json', { token: null })).body;
     const result = await validator.validate(doc);

@@ -13,7 +13,15 @@ describe('operations', () => {
 
       await api.importData(smallDataset());
       const key = await api.gaugeKey();
-      await api.call('POST', '/v1/readings', { token: key, body: { readings: [{ stationId: 'R1', observedAt: beijing(Date.now() - 60_000), rainfallMm: 1 }, { stationId: 'NOPE', observedAt: beijing(Date.now()), rainfallMm: 1 }] } });
+      await api.call('POST', '/v1/readings', {
+        token: key,
+        body: {
+          readings: [
+            { stationId: 'R1', observedAt: beijing(Date.now() - 60_000), rainfallMm: 1 },
+            { stationId: 'NOPE', observedAt: beijing(Date.now()), rainfallMm: 1 },
+          ],
+        },
+      });
       const metrics = await api.runtime.app.request('/metrics');
       const text = await metrics.text();
       expect(metrics.headers.get('content-type')).toMatch(/text\/plain/);
@@ -31,10 +39,14 @@ describe('operations', () => {
   it('answers ready with workers running, and sets security headers', async () => {
     const svc = await startService({ workers: true });
     try {
-      const ready = await waitFor(async () => {
-        const r = await svc.call('GET', '/readyz', { token: null });
-        return r.status === 200 ? r : null;
-      }, 5_000, 'ready');
+      const ready = await waitFor(
+        async () => {
+          const r = await svc.call('GET', '/readyz', { token: null });
+          return r.status === 200 ? r : null;
+        },
+        5_000,
+        'ready',
+      );
       expect(ready.body.status).toBe('ready');
       const res = await svc.call('GET', '/healthz', { token: null });
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
@@ -53,7 +65,8 @@ describe('rate limits', () => {
       await svc.importData(smallDataset());
       const a = await svc.gaugeKey();
       const b = await svc.gaugeKey();
-      const post = (key: string, i: number) => svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'R1', observedAt: beijing(Date.now() - i * 1000), rainfallMm: 0 } });
+      const post = (key: string, i: number) =>
+        svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'R1', observedAt: beijing(Date.now() - i * 1000), rainfallMm: 0 } });
       const statuses = [];
       for (let i = 0; i < 7; i++) statuses.push((await post(a, i)).status);
       expect(statuses.slice(0, 5)).toEqual([202, 202, 202, 202, 202]);
@@ -78,13 +91,29 @@ describe('logs', () => {
     const { pino } = await import('pino');
     const { requestMixin } = await import('../src/lib/requestContext.js');
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
     const { createRuntime } = await import('../src/runtime.js');
     const { testConfig } = await import('./helpers.js');
     const { inject } = await import('vitest');
-    const runtime = await createRuntime({ config: testConfig(), redisUrl: inject('redisUrl'), prefix: `t-logs-${Date.now()}`, adminToken: 'log-test-admin', env: TEST_ENV, log: pino({ level: 'info', mixin: requestMixin }, sink) });
+    const runtime = await createRuntime({
+      config: testConfig(),
+      redisUrl: inject('redisUrl'),
+      prefix: `t-logs-${Date.now()}`,
+      adminToken: 'log-test-admin',
+      env: TEST_ENV,
+      log: pino({ level: 'info', mixin: requestMixin }, sink),
+    });
     try {
-      const res = await runtime.app.request('/v1/admin/gauge-keys', { method: 'POST', headers: { authorization: 'Bearer log-test-admin', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', stations: ['*'] }) });
+      const res = await runtime.app.request('/v1/admin/gauge-keys', {
+        method: 'POST',
+        headers: { authorization: 'Bearer log-test-admin', 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'x', stations: ['*'] }),
+      });
       const created = (await res.json()) as { key: string };
       const requestId = res.headers.get('x-request-id');
       const line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'gauge key created');

@@ -34,16 +34,32 @@ describe('outside warnings (POST /v1/warnings)', () => {
     const svc = await start();
     const res = await post(svc, cap('rainstorm-orange.xml'));
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ msgType: 'Alert', status: 'Actual', colour: 'orange', level: 'II', counts: true, townships: [{ id: '341881001', name: '西津街道', by: 'geocode' }] });
+    expect(res.body).toMatchObject({
+      msgType: 'Alert',
+      status: 'Actual',
+      colour: 'orange',
+      level: 'II',
+      counts: true,
+      townships: [{ id: '341881001', name: '西津街道', by: 'geocode' }],
+    });
     const t = await township(svc);
     expect(t.level).toBe('II');
-    expect(t.outsideWarnings).toEqual([expect.objectContaining({ source: '宁国市气象台', event: '暴雨', colour: 'orange', level: 'II', active: true, status: 'Actual' })]);
+    expect(t.outsideWarnings).toEqual([
+      expect.objectContaining({ source: '宁国市气象台', event: '暴雨', colour: 'orange', level: 'II', active: true, status: 'Actual' }),
+    ]);
     expect(t.openAlertId).toBeTruthy();
     // 港口镇 is not in the area.
     expect((await township(svc, '341881100')).level).toBeNull();
     const alert = (await svc.call('GET', `/v1/alerts/${t.openAlertId}`)).body;
     expect(alert).toMatchObject({ kind: 'warning', level: 'II' });
-    expect(alert.reasons[0]).toMatchObject({ kind: 'outside', source: '宁国市气象台', event: '暴雨', colour: 'orange', level: 'II', identifier: '34188101300000_20260705080000_1' });
+    expect(alert.reasons[0]).toMatchObject({
+      kind: 'outside',
+      source: '宁国市气象台',
+      event: '暴雨',
+      colour: 'orange',
+      level: 'II',
+      identifier: '34188101300000_20260705080000_1',
+    });
     const head = alert.recipients.find((r: any) => r.personId === 'p-head');
     expect(head).toMatchObject({ mustAck: true, ackedAt: null });
     expect(head.ackDeadline).toBeTruthy();
@@ -60,22 +76,39 @@ describe('outside warnings (POST /v1/warnings)', () => {
     const svc = await start(1_000, true);
     await post(svc, cap('rainstorm-orange.xml'));
     const up = await post(svc, cap('rainstorm-update-red.xml'));
-    expect(up.body).toMatchObject({ msgType: 'Update', colour: 'red', level: 'I', removed: [{ townshipId: '341881001', identifier: '34188101300000_20260705080000_1' }] });
+    expect(up.body).toMatchObject({
+      msgType: 'Update',
+      colour: 'red',
+      level: 'I',
+      removed: [{ townshipId: '341881001', identifier: '34188101300000_20260705080000_1' }],
+    });
     const t = await township(svc);
     expect(t.level).toBe('I');
     expect(t.outsideWarnings.map((w: any) => w.identifier)).toEqual(['34188101300000_20260705103000_1']);
     expect((await svc.call('GET', `/v1/alerts/${t.openAlertId}`)).body.level).toBe('I');
     const cancel = await post(svc, cap('rainstorm-cancel.xml'));
-    expect(cancel.body).toMatchObject({ msgType: 'Cancel', townships: [], removed: [{ townshipId: '341881001', identifier: '34188101300000_20260705103000_1' }] });
+    expect(cancel.body).toMatchObject({
+      msgType: 'Cancel',
+      townships: [],
+      removed: [{ townshipId: '341881001', identifier: '34188101300000_20260705103000_1' }],
+    });
     const after = await township(svc);
     expect(after.level).toBeNull();
     expect(after.outsideWarnings).toEqual([]);
     // No rain and no outside warning: like a gauge warning, it waits clearAfter, then (autoResolve) ends.
-    expect((await svc.call('GET', `/v1/alerts/${t.openAlertId}`)).body).toMatchObject({ status: 'open', computedLevel: null, lowering: { since: expect.any(String) } });
-    const ended = await waitFor(async () => {
-      const a = (await svc.call('GET', `/v1/alerts/${t.openAlertId}`)).body;
-      return a.status === 'resolved' ? a : null;
-    }, 10_000, 'the warning ended after the Cancel and clearAfter');
+    expect((await svc.call('GET', `/v1/alerts/${t.openAlertId}`)).body).toMatchObject({
+      status: 'open',
+      computedLevel: null,
+      lowering: { since: expect.any(String) },
+    });
+    const ended = await waitFor(
+      async () => {
+        const a = (await svc.call('GET', `/v1/alerts/${t.openAlertId}`)).body;
+        return a.status === 'resolved' ? a : null;
+      },
+      10_000,
+      'the warning ended after the Cancel and clearAfter',
+    );
     expect(ended.resolvedBy).toBe('system');
     const told = await waitFor(async () => (await outbox(svc)).find((m) => m.personId === 'p-head' && /解除/.test(m.title)), 8_000, 'the end told');
     expect(told.text).toContain('预警已解除');
@@ -156,7 +189,10 @@ describe('outside warning feed (warnings.feed)', () => {
       const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
       if (req.url === '/feed.xml') return res.writeHead(200, { 'content-type': 'application/atom+xml' }).end(atom(base));
       if (req.url === '/cap/orange.xml') return res.writeHead(200, { 'content-type': 'application/cap+xml' }).end(cap('rainstorm-orange.xml'));
-      if (req.url === '/cap/broken.xml') return res.writeHead(200, { 'content-type': 'application/cap+xml' }).end('<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>b</identifier></alert>');
+      if (req.url === '/cap/broken.xml')
+        return res
+          .writeHead(200, { 'content-type': 'application/cap+xml' })
+          .end('<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>b</identifier></alert>');
       res.writeHead(404).end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -29,7 +29,11 @@ async function statuses(n: number, fn: (i: number) => Promise<number>) {
   return out;
 }
 const login = (address: string, token: string) =>
-  from(address, '/board/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(token)}` });
+  from(address, '/board/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `token=${encodeURIComponent(token)}`,
+  });
 
 describe('client address', () => {
   it('keys anonymous callers by the socket; a made-up X-Forwarded-For does not dodge the limit', async () => {

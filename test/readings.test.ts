@@ -3,7 +3,7 @@ import { startService, smallDataset, beijing, MIN, HOUR, type TestService } from
 
 /** The HTTP ingest path: auth, validation, batches, duplicates, conflicts, quarantine, limits. */
 const NOW = Date.parse('2026-07-05T14:00:00+08:00');
-let clock = NOW;
+const clock = NOW;
 let svc: TestService;
 let key: string;
 
@@ -112,8 +112,7 @@ describe('POST /v1/readings: bodies', () => {
   });
 
   it('refuses 10,001 entries with 413 and takes 10,000', async () => {
-    const many = (n: number, base: number) =>
-      Array.from({ length: n }, (_, i) => ({ stationId: 'R2', observedAt: beijing(base - i * 1000), rainfallMm: 0 }));
+    const many = (n: number, base: number) => Array.from({ length: n }, (_, i) => ({ stationId: 'R2', observedAt: beijing(base - i * 1000), rainfallMm: 0 }));
     const tooMany = await post({ readings: many(10_001, NOW - 2 * HOUR) });
     expect(tooMany.status).toBe(413);
     expectErrorShape(tooMany.body, 'batch_too_large');
@@ -151,10 +150,17 @@ describe('POST /v1/readings: duplicates, conflicts, quarantine', () => {
     expect(resent.status).toBe(202);
     expect(resent.body).toMatchObject({ accepted: 0, duplicates: 1, conflicts: [] });
     const changed = await post({ stationId: 'R2', observedAt: beijing(at), rainfallMm: 8 });
-    expect(changed.body.conflicts).toEqual([{ index: 0, stationId: 'R2', observedAt: beijing(at), stored: { rainfallMm: 7, waterLevelM: null }, received: { rainfallMm: 8, waterLevelM: null } }]);
+    expect(changed.body.conflicts).toEqual([
+      { index: 0, stationId: 'R2', observedAt: beijing(at), stored: { rainfallMm: 7, waterLevelM: null }, received: { rainfallMm: 8, waterLevelM: null } },
+    ]);
     // New rain-only readings are stored without the comma; a level keeps it.
     const t2 = NOW - 9 * HOUR - 3 * MIN;
-    const fresh = await post({ readings: [{ stationId: 'R2', observedAt: beijing(t2), rainfallMm: 0.5 }, { stationId: 'W1', observedAt: beijing(t2), waterLevelM: 30.25 }] });
+    const fresh = await post({
+      readings: [
+        { stationId: 'R2', observedAt: beijing(t2), rainfallMm: 0.5 },
+        { stationId: 'W1', observedAt: beijing(t2), waterLevelM: 30.25 },
+      ],
+    });
     expect(fresh.body).toMatchObject({ accepted: 2, duplicates: 0 });
     expect(await redis.hget(keys.stationReadings('R2'), String(Math.floor(t2 / 1000)))).toBe('0.5');
     expect(await redis.hget(keys.stationReadings('W1'), String(Math.floor(t2 / 1000)))).toBe(',30.25');

@@ -46,10 +46,14 @@ describe('an HQ response', () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ level: 'IV', scope: 'city', notice: '宁防指〔2023〕4号', status: 'active', createdBy: 'p-duty' });
     expect(res.body.townships.map((t: any) => t.townshipId).sort()).toEqual(['341881001', '341881100']);
-    const msgs = await waitFor(async () => {
-      const o = (await outbox()).filter((m) => m.title.startsWith('【防汛Ⅳ级(蓝色)应急响应】'));
-      return o.length >= 4 ? o : null;
-    }, 8_000, 'the response messages');
+    const msgs = await waitFor(
+      async () => {
+        const o = (await outbox()).filter((m) => m.title.startsWith('【防汛Ⅳ级(蓝色)应急响应】'));
+        return o.length >= 4 ? o : null;
+      },
+      8_000,
+      'the response messages',
+    );
     // p-lead is the liaison leader of both townships (one message each); p-head and p-port are their heads.
     expect(msgs.map((m) => m.personId).sort()).toEqual(['p-head', 'p-lead', 'p-lead', 'p-port']);
     for (const m of msgs) expect(m.text).toContain('宁防指〔2023〕4号');
@@ -88,7 +92,10 @@ describe('an HQ response', () => {
 
     // The HQ raises to Ⅲ: the head (at the post) is asked to acknowledge the new level, never to arrive again;
     // when he lets the 1 s deadline pass he is neither escalated nor booked as missed.
-    const raised = await svc.call('POST', `/v1/responses/${r.id}/adjust`, { token: duty, body: { level: 'III', notice: '宁防指〔2023〕5号', reason: '雨势加大' } });
+    const raised = await svc.call('POST', `/v1/responses/${r.id}/adjust`, {
+      token: duty,
+      body: { level: 'III', notice: '宁防指〔2023〕5号', reason: '雨势加大' },
+    });
     expect(raised.status).toBe(200);
     expect(raised.body.acts.map((a: any) => a.type)).toEqual(['start', 'raise']);
     const toHead = await waitFor(async () => (await outbox('p-head')).find((m) => m.text.includes('宁防指〔2023〕5号')), 5_000, 'the raise message');
@@ -99,7 +106,11 @@ describe('an HQ response', () => {
     expect(person(detail, 'p-head').arrivedAt).not.toBeNull(); // still at the post
     expect(person(detail, 'p-lead').arriveDeadline).not.toBeNull();
     // The leader (not at the post) misses the 1 s ack deadline and is escalated; the head is not.
-    await waitFor(async () => (await outbox('p-duty')).find((m) => m.title.startsWith('【叫应超时】') && m.text.includes('市领导甲')), 8_000, 'the leader escalated');
+    await waitFor(
+      async () => (await outbox('p-duty')).find((m) => m.title.startsWith('【叫应超时】') && m.text.includes('市领导甲')),
+      8_000,
+      'the leader escalated',
+    );
     await new Promise((res) => setTimeout(res, 1_500));
     expect((await outbox('p-duty')).filter((m) => m.title.startsWith('【叫应超时】') && m.text.includes('西津街道主任'))).toEqual([]);
     const ledger = (await svc.call('GET', '/v1/reports/accountability', { token: duty })).body;
@@ -112,18 +123,29 @@ describe('an HQ response', () => {
     const { svc, duty, outbox } = await start();
     const r = (await svc.call('POST', '/v1/responses', { token: duty, body: { ...CITY_IV, level: 'II' } })).body;
     await waitFor(async () => (await outbox('p-cmd')).find((m) => m.text.includes('Ⅱ级(橙色)应急响应')), 8_000, 'the commander told at Ⅱ');
-    const lowered = await svc.call('POST', `/v1/responses/${r.id}/adjust`, { token: duty, body: { level: 'IV', notice: '宁防指〔2023〕6号', reason: '雨势减弱' } });
+    const lowered = await svc.call('POST', `/v1/responses/${r.id}/adjust`, {
+      token: duty,
+      body: { level: 'IV', notice: '宁防指〔2023〕6号', reason: '雨势减弱' },
+    });
     expect(lowered.body.acts.at(-1).type).toBe('lower');
-    await waitFor(async () => (await outbox('p-head')).find((m) => m.title.startsWith('【响应调整】') && m.text.includes('宁防指〔2023〕6号')), 5_000, 'the lowering');
+    await waitFor(
+      async () => (await outbox('p-head')).find((m) => m.title.startsWith('【响应调整】') && m.text.includes('宁防指〔2023〕6号')),
+      5_000,
+      'the lowering',
+    );
     const ended = await svc.call('POST', `/v1/responses/${r.id}/end`, { token: duty, body: { notice: '宁防指〔2023〕7号', reason: '雨情趋缓' } });
     expect(ended.body).toMatchObject({ status: 'ended' });
     // Everyone told in either township hears the end, once.
     const told = ended.body.townships.reduce((n: number, t: any) => n + t.people.filter((p: any) => p.notifiedAt).length, 0);
     expect(told).toBeGreaterThanOrEqual(4);
-    const ends = await waitFor(async () => {
-      const o = (await outbox()).filter((m) => m.title.startsWith('【响应终止】'));
-      return o.length >= told ? o : null;
-    }, 5_000, 'the end messages');
+    const ends = await waitFor(
+      async () => {
+        const o = (await outbox()).filter((m) => m.title.startsWith('【响应终止】'));
+        return o.length >= told ? o : null;
+      },
+      5_000,
+      'the end messages',
+    );
     expect(ends).toHaveLength(told);
     for (const m of ends) expect(m.text).toContain('宁防指〔2023〕7号');
     for (const t of (await svc.call('GET', '/v1/townships')).body) expect(t.response).toBeNull();
@@ -137,11 +159,21 @@ describe('an HQ response', () => {
   it('widens and narrows; a newer act takes a township over in place', async () => {
     const { svc, duty, outbox } = await start();
     const r = (await svc.call('POST', '/v1/responses', { token: duty, body: { ...CITY_IV, scope: { townships: ['341881001'] } } })).body;
-    const widened = (await svc.call('POST', `/v1/responses/${r.id}/adjust`, { token: duty, body: { townships: ['341881001', '341881100'], notice: '宁防指〔2023〕8号', reason: '港口镇雨量增大' } })).body;
+    const widened = (
+      await svc.call('POST', `/v1/responses/${r.id}/adjust`, {
+        token: duty,
+        body: { townships: ['341881001', '341881100'], notice: '宁防指〔2023〕8号', reason: '港口镇雨量增大' },
+      })
+    ).body;
     expect(widened.acts.at(-1).type).toBe('widen');
     await waitFor(async () => (await outbox('p-port')).find((m) => m.text.includes('宁防指〔2023〕8号')), 5_000, 'the widened township told');
     // A township Ⅱ by a new notice takes 港口镇 over from the first response.
-    const second = (await svc.call('POST', '/v1/responses', { token: duty, body: { level: 'II', scope: { townships: ['341881100'] }, notice: '宁防指〔2023〕9号', reason: '港口湾水库超汛限2.4米' } })).body;
+    const second = (
+      await svc.call('POST', '/v1/responses', {
+        token: duty,
+        body: { level: 'II', scope: { townships: ['341881100'] }, notice: '宁防指〔2023〕9号', reason: '港口湾水库超汛限2.4米' },
+      })
+    ).body;
     const first = (await svc.call('GET', `/v1/responses/${r.id}`, { token: duty })).body;
     expect(first.townshipIds).toEqual(['341881001']);
     expect(first.acts.at(-1)).toMatchObject({ type: 'superseded', townshipIds: ['341881100'], byResponseId: second.id });
@@ -149,7 +181,7 @@ describe('an HQ response', () => {
     expect(port).toMatchObject({ id: second.id, level: 'II' });
     // The same call-out was raised in place (its people keep what they did).
     expect(second.townships[0].calloutId).toBe(widened.townships.find((t: any) => t.townshipId === '341881100').calloutId);
-    const narrowed = (await svc.call('POST', `/v1/responses/${second.id}/adjust`, { token: duty, body: { townships: [], notice: 'x', reason: 'y' } }));
+    const narrowed = await svc.call('POST', `/v1/responses/${second.id}/adjust`, { token: duty, body: { townships: [], notice: 'x', reason: 'y' } });
     expect(narrowed.status).toBe(400);
     expect((await svc.call('POST', '/v1/responses', { token: duty, body: { ...CITY_IV, scope: { townships: ['nope'] } } })).status).toBe(422);
     expect((await svc.call('POST', '/v1/responses', { token: await svc.token('leader', 'p-lead'), body: CITY_IV })).status).toBe(403);

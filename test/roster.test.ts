@@ -18,13 +18,20 @@ afterAll(() => svc.close());
 
 const fixture = (name: string) => readFileSync(`test/fixtures/roster/${name}`);
 async function upload(body: Buffer | string, query = '', contentType = 'text/csv') {
-  const res = await svc.runtime.app.request(`/v1/admin/shifts/import?year=2026${query}`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token', 'content-type': contentType }, body: typeof body === 'string' ? body : new Uint8Array(body) });
+  const res = await svc.runtime.app.request(`/v1/admin/shifts/import?year=2026${query}`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer test-admin-token', 'content-type': contentType },
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
 describe('CSV parsing', () => {
   it('reads quotes, commas inside quotes and CRLF', () => {
-    expect(parseCsv('a,"b,c","d ""e"""\r\n1,2,3\n')).toEqual([['a', 'b,c', 'd "e"'], ['1', '2', '3']]);
+    expect(parseCsv('a,"b,c","d ""e"""\r\n1,2,3\n')).toEqual([
+      ['a', 'b,c', 'd "e"'],
+      ['1', '2', '3'],
+    ]);
     expect(parseRosterDate('2026/7/2', 2025)).toBe('2026-07-02');
     expect(parseRosterDate('7月3日', 2026)).toBe('2026-07-03');
     expect(parseRosterDate('2026-02-30', 2026)).toBeNull();
@@ -50,7 +57,14 @@ describe('POST /v1/admin/shifts/import', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ dryRun: false, created: 3 });
     const july1 = res.body.shifts[0];
-    expect(july1).toMatchObject({ id: 'duty-2026-07-01', start: '2026-07-01T08:00:00+08:00', end: '2026-07-02T08:00:00+08:00', leaderId: 'p-shift', officerIds: ['p-duty', 'p-duty2'], phone: '0563-4012345' });
+    expect(july1).toMatchObject({
+      id: 'duty-2026-07-01',
+      start: '2026-07-01T08:00:00+08:00',
+      end: '2026-07-02T08:00:00+08:00',
+      leaderId: 'p-shift',
+      officerIds: ['p-duty', 'p-duty2'],
+      phone: '0563-4012345',
+    });
     expect(res.body.shifts[1].officerIds).toEqual(['p-duty', 'p-duty2']); // "值班员乙,值班员丁" in quotes
     expect(res.body.shifts[2]).toMatchObject({ id: 'duty-2026-07-03', leaderId: 'p-cmd' });
   });
@@ -79,7 +93,11 @@ describe('POST /v1/admin/shifts/import', () => {
   it('takes a multipart upload from the board', async () => {
     const form = new FormData();
     form.append('file', new Blob([fixture('month-gb18030.csv')], { type: 'text/csv' }), '七月值班表.csv');
-    const res = await svc.runtime.app.request('/v1/admin/shifts/import?year=2026&dryRun=1', { method: 'POST', headers: { authorization: 'Bearer test-admin-token' }, body: form });
+    const res = await svc.runtime.app.request('/v1/admin/shifts/import?year=2026&dryRun=1', {
+      method: 'POST',
+      headers: { authorization: 'Bearer test-admin-token' },
+      body: form,
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as any).unchanged).toBe(3);
   });
@@ -89,7 +107,13 @@ describe('who is on duty', () => {
   it('lists shifts overlapping a range with names, and the gaps in the coming days', async () => {
     const list = (await svc.call('GET', '/v1/duty?from=2026-07-02&to=2026-07-03')).body;
     expect(list.map((s: any) => s.id)).toEqual(['duty-2026-07-01', 'duty-2026-07-02']);
-    expect(list[0]).toMatchObject({ leader: { id: 'p-shift', name: '带班领导丙' }, officers: [{ id: 'p-duty', name: '值班员乙' }, { id: 'p-duty2', name: '值班员丁' }] });
+    expect(list[0]).toMatchObject({
+      leader: { id: 'p-shift', name: '带班领导丙' },
+      officers: [
+        { id: 'p-duty', name: '值班员乙' },
+        { id: 'p-duty2', name: '值班员丁' },
+      ],
+    });
     expect((await svc.call('GET', '/v1/duty?from=2026-07-05&to=2026-07-01')).status).toBe(400);
     expect((await svc.call('GET', '/v1/duty?from=yesterday')).status).toBe(400);
     const now = (await svc.call('GET', '/v1/duty/now')).body;
@@ -150,17 +174,20 @@ describe('swaps and the calendar', () => {
 });
 
 describe('exchanges', () => {
-  it('exchanges two people\'s shifts (换班), both changes in the history, and changes nothing when one side does not fit', async () => {
+  it("exchanges two people's shifts (换班), both changes in the history, and changes nothing when one side does not fit", async () => {
     // 1 July: 值班员丁 (p-duty2) on duty; 2 July: 西津街道主任 (p-head) since the swap above.
     const refused = await svc.call('POST', '/v1/admin/shifts/duty-2026-07-01/swap', { body: { from: 'p-duty2', to: 'p-head', withShift: 'duty-2026-07-03' } });
     expect(refused.status).toBe(422);
     expect(refused.body.error.code).toBe('not_on_shift');
     expect((await svc.call('GET', '/v1/duty?from=2026-07-01&to=2026-07-02')).body[0].officerIds).toEqual(['p-duty', 'p-duty2']);
-    const res = await svc.call('POST', '/v1/admin/shifts/duty-2026-07-01/swap', { body: { from: 'p-duty2', to: 'p-head', withShift: 'duty-2026-07-02', reason: '家中有事' } });
+    const res = await svc.call('POST', '/v1/admin/shifts/duty-2026-07-01/swap', {
+      body: { from: 'p-duty2', to: 'p-head', withShift: 'duty-2026-07-02', reason: '家中有事' },
+    });
     expect(res.status).toBe(200);
     expect(res.body.officerIds).toEqual(['p-duty', 'p-head']);
     expect(res.body.exchanged).toMatchObject({ id: 'duty-2026-07-02', officerIds: ['p-duty', 'p-duty2'] });
-    for (const id of ['duty-2026-07-01', 'duty-2026-07-02']) expect((await svc.call('GET', `/v1/admin/shifts/${id}/history`)).body[0].action).toBe('shifts.swap');
+    for (const id of ['duty-2026-07-01', 'duty-2026-07-02'])
+      expect((await svc.call('GET', `/v1/admin/shifts/${id}/history`)).body[0].action).toBe('shifts.swap');
     const notice = (await svc.call('GET', '/v1/notices?kind=shift-change')).body.find((n: any) => n.text.includes('互换班次')); // one clock: order by time cannot tell
     expect(notice.text).toBe('07月01日 08:00 至 07月02日 08:00 的值班员值班员丁与 07月02日 08:00 至 07月03日 08:00 的值班员西津街道主任互换班次（家中有事）。');
     expect(notice.personIds.sort()).toEqual(['p-duty2', 'p-head']);

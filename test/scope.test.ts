@@ -106,7 +106,7 @@ describe('links and tokens', () => {
     }
   });
 
-  it('ends a deleted person\'s tokens and answer links', async () => {
+  it("ends a deleted person's tokens and answer links", async () => {
     const link = svc.runtime.services.links.signer.sign({ alertId, personId: 'p-port', expiresAt: Date.now() + 3_600_000 });
     const code = await svc.runtime.services.links.issue({ alertId, personId: 'p-port', expiresAt: Date.now() + 3_600_000 });
     expect((await svc.runtime.app.request(`/a/${link}`)).status).toBe(200);

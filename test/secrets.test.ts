@@ -24,7 +24,10 @@ describe('answer links in logs', () => {
       const token = svc.runtime.services.links.signer.sign({ alertId: 'x~1', personId: 'p-a', expiresAt: Date.now() + 3_600_000 });
       const res = await svc.runtime.app.request(`/a/${token}`);
       expect(res.status).toBe(404);
-      log.error({ err: new Error(`webhook to https://hooks.test refused the link https://fx.test/a/${token}`), ackUrl: `https://fx.test/a/${token}` }, `delivery of /a/${token} failed`);
+      log.error(
+        { err: new Error(`webhook to https://hooks.test refused the link https://fx.test/a/${token}`), ackUrl: `https://fx.test/a/${token}` },
+        `delivery of /a/${token} failed`,
+      );
       await new Promise((r) => setTimeout(r, 50));
       const text = out.lines.join('');
       expect(text).toContain('/a/[redacted]');
@@ -55,7 +58,17 @@ describe('start-up without secrets', () => {
   });
 
   it('npm start ends with one sentence naming the variable', () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: inject('redisUrl'), FANGXUN_DRILL: '0', FANGXUN_DEMO: '0', FANGXUN_KEY_PREFIX: `t-start-${randomUUID().slice(0, 6)}`, PORT: '0', SL651_PORT: 'off', LOG_LEVEL: 'silent', FANGXUN_ADMIN_TOKEN: 'x' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      REDIS_URL: inject('redisUrl'),
+      FANGXUN_DRILL: '0',
+      FANGXUN_DEMO: '0',
+      FANGXUN_KEY_PREFIX: `t-start-${randomUUID().slice(0, 6)}`,
+      PORT: '0',
+      SL651_PORT: 'off',
+      LOG_LEVEL: 'silent',
+      FANGXUN_ADMIN_TOKEN: 'x',
+    };
     delete env.FANGXUN_LINK_SECRET;
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, encoding: 'utf8', timeout: 30_000 });
     expect(run.status).toBe(1);
@@ -65,7 +78,22 @@ describe('start-up without secrets', () => {
 });
 
 describe('e-mail', () => {
-  const message = { messageId: 'm1', alertId: 'a', townshipId: 't', level: 'IV' as const, personId: 'p', personName: 'p', mobile: null, role: 'x', title: '测试', text: '测试', markdown: '', ackUrl: null, deadline: null, params: {} };
+  const message = {
+    messageId: 'm1',
+    alertId: 'a',
+    townshipId: 't',
+    level: 'IV' as const,
+    personId: 'p',
+    personName: 'p',
+    mobile: null,
+    role: 'x',
+    title: '测试',
+    text: '测试',
+    markdown: '',
+    ackUrl: null,
+    deadline: null,
+    params: {},
+  };
   it('verifies the SMTP server certificate unless email.tlsAllowUnverified says otherwise', async () => {
     const smtp = await startFakeSmtp({ starttls: true }); // self-signed certificate
     try {
@@ -89,7 +117,10 @@ describe('e-mail', () => {
         expect(res.status, to).toBe(422);
         expect(res.body.error.message).toMatch(/one address|line breaks/);
       }
-      expect((await svc.call('POST', '/v1/admin/people', { body: { id: 'p-mail', name: '邮件', contacts: [{ channel: 'email', to: 'leader@ningguo.gov.cn' }] } })).status).toBe(201);
+      expect(
+        (await svc.call('POST', '/v1/admin/people', { body: { id: 'p-mail', name: '邮件', contacts: [{ channel: 'email', to: 'leader@ningguo.gov.cn' }] } }))
+          .status,
+      ).toBe(201);
     } finally {
       await svc.close();
     }

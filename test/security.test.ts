@@ -85,11 +85,15 @@ describe('bad input never gives a 5xx', () => {
   it('random query strings at every GET', async () => {
     const gets = OPERATIONS.filter((o) => o.method === 'get' && !o.path.includes('{token}') && !NOT_SHAPED.has(o.path));
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...gets), fc.dictionary(fc.constantFrom('limit', 'from', 'to', 'status', 'townshipId', 'kind', 'stationId', 'target'), fc.string({ maxLength: 30 })), async (op, query) => {
-        const qs = new URLSearchParams(query).toString();
-        const res = await svc.call('GET', `${concrete(op.path)}?${qs}`, { token: tokens.admin });
-        expect(res.status).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...gets),
+        fc.dictionary(fc.constantFrom('limit', 'from', 'to', 'status', 'townshipId', 'kind', 'stationId', 'target'), fc.string({ maxLength: 30 })),
+        async (op, query) => {
+          const qs = new URLSearchParams(query).toString();
+          const res = await svc.call('GET', `${concrete(op.path)}?${qs}`, { token: tokens.admin });
+          expect(res.status).toBeLessThan(500);
+        },
+      ),
       { numRuns: Number(process.env.FC_RUNS ?? 150), seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : SEED },
     );
   });
@@ -99,7 +103,7 @@ describe('secrets and answer links', () => {
   it('stores keys and tokens only as hashes', async () => {
     const { redis } = svc.runtime.services;
     const key = await svc.gaugeKey();
-    const token = await svc.token('duty') as string;
+    const token = (await svc.token('duty')) as string;
     const everything: string[] = [];
     for (const k of await allKeys(redis)) {
       const type = await redis.type(k);

@@ -15,7 +15,20 @@ let fake: FakeProviders;
 const PUBLIC = 'https://fangxun.ningguo.example.cn';
 beforeAll(async () => {
   fake = await startFakeProviders();
-  const sms = new AliyunSms('aliyun', { baseUrl: fake.url, regionId: 'cn-hangzhou', accessKeyId: FAKE_SECRETS.aliyunId, accessKeySecret: FAKE_SECRETS.aliyunSecret, signName: '宁国防汛', templateCode: 'SMS_153055065', templateParams: ['name', 'township', 'level', 'deadline', 'code'], paramMaxLength: 35 }, 2_000);
+  const sms = new AliyunSms(
+    'aliyun',
+    {
+      baseUrl: fake.url,
+      regionId: 'cn-hangzhou',
+      accessKeyId: FAKE_SECRETS.aliyunId,
+      accessKeySecret: FAKE_SECRETS.aliyunSecret,
+      signName: '宁国防汛',
+      templateCode: 'SMS_153055065',
+      templateParams: ['name', 'township', 'level', 'deadline', 'code'],
+      paramMaxLength: 35,
+    },
+    2_000,
+  );
   const config = testConfig((c) => {
     c.policy.publicUrl = PUBLIC;
     c.policy.levels.IV.ackWithin = 600_000;
@@ -29,7 +42,7 @@ afterAll(async () => {
 });
 
 describe('short personal links', () => {
-  it('go out as a code in the SMS template, open one person\'s page, and expire with the link', async () => {
+  it("go out as a code in the SMS template, open one person's page, and expire with the link", async () => {
     const key = await svc.gaugeKey();
     await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'W1', observedAt: beijing(Date.now() - 60_000), waterLevelM: 35.9 } });
     const sent = await waitFor(async () => (fake.of('aliyun').length >= 2 ? fake.of('aliyun') : null), 8_000, 'two SMS');

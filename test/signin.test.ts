@@ -32,7 +32,8 @@ afterAll(async () => {
 });
 
 const app = () => svc.runtime.app;
-const form = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) => app().request(path, { method: 'POST', body: new URLSearchParams(fields), headers });
+const form = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
+  app().request(path, { method: 'POST', body: new URLSearchParams(fields), headers });
 const smsTo = (phone: string) => fake.of('sms').filter((r) => normalisePhone(String(r.json?.phone)) === phone);
 const lastCode = (phone: string) => /验证码：(\d{6})/.exec(String(smsTo(phone).at(-1)?.json?.text))?.[1];
 async function askCode(phone: string) {
@@ -106,7 +107,7 @@ describe('sign-in by a code sent by SMS', () => {
     const key = keys.signInCode(hashSecret(`phone:${DUTY_PHONE}`));
     const stored = await redis.hgetall(key);
     expect(JSON.stringify(stored)).not.toContain(code);
-    expect(stored.hash, "the code was sent and stored").toBe(hashSecret(`${stored.salt}:${code}`));
+    expect(stored.hash, 'the code was sent and stored').toBe(hashSecret(`${stored.salt}:${code}`));
     const ttl = await redis.pttl(key);
     expect(ttl).toBeGreaterThan(4 * 60_000);
     expect(ttl).toBeLessThanOrEqual(5 * 60_000);
@@ -153,8 +154,36 @@ describe('sign-in by a code sent by SMS', () => {
 
 describe('sign-in codes by Aliyun SMS', () => {
   const aliyun = (signInTemplateCode?: string) =>
-    new AliyunSms('aliyun', { baseUrl: fake.url, regionId: 'cn-hangzhou', accessKeyId: FAKE_SECRETS.aliyunId, accessKeySecret: FAKE_SECRETS.aliyunSecret, signName: '宁国防汛', templateCode: 'SMS_ALERT', ...(signInTemplateCode ? { signInTemplateCode } : {}) }, 2_000);
-  const message = { messageId: 'signin:x', alertId: '', townshipId: '', level: null, personId: 'p-duty', personName: '值班员乙', mobile: DUTY_PHONE, role: 'duty', title: '登录验证码', text: '防汛值守登录验证码：123456', markdown: '', ackUrl: null, deadline: null, params: { code: '123456', name: '值班员乙' }, template: 'sign-in-code' as const };
+    new AliyunSms(
+      'aliyun',
+      {
+        baseUrl: fake.url,
+        regionId: 'cn-hangzhou',
+        accessKeyId: FAKE_SECRETS.aliyunId,
+        accessKeySecret: FAKE_SECRETS.aliyunSecret,
+        signName: '宁国防汛',
+        templateCode: 'SMS_ALERT',
+        ...(signInTemplateCode ? { signInTemplateCode } : {}),
+      },
+      2_000,
+    );
+  const message = {
+    messageId: 'signin:x',
+    alertId: '',
+    townshipId: '',
+    level: null,
+    personId: 'p-duty',
+    personName: '值班员乙',
+    mobile: DUTY_PHONE,
+    role: 'duty',
+    title: '登录验证码',
+    text: '防汛值守登录验证码：123456',
+    markdown: '',
+    ackUrl: null,
+    deadline: null,
+    params: { code: '123456', name: '值班员乙' },
+    template: 'sign-in-code' as const,
+  };
 
   it('go by the 验证码 template with the code alone, never by the alert template', async () => {
     const before = fake.of('aliyun').length;

@@ -10,7 +10,11 @@ import { useGateway } from './support/gateway.js';
  * rules of HEX/BCD (same function code, station before centre, the uplink serial and a send
  * time, EOT/ESC, no answer to a bad frame, a resent report answered again but stored once).
  */
-const SOH = 0x01, STX = 0x02, ETX = 0x03, EOT = 0x04, ESC = 0x1b;
+const SOH = 0x01,
+  STX = 0x02,
+  ETX = 0x03,
+  EOT = 0x04,
+  ESC = 0x1b;
 
 /** CRC-16/MODBUS (poly 0x8005 reflected = 0xA001, init 0xFFFF), table-driven. */
 const TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -59,18 +63,38 @@ function decodeAsciiAck(b: Buffer) {
   const end = b[24 + length];
   expect(b.length).toBe(24 + length + 1 + 4);
   expect(b.subarray(25 + length).toString('latin1')).toBe(crcText(b.subarray(0, 25 + length)));
-  return { station: head.slice(0, 10), centre: parseInt(head.slice(10, 12), 16), password: head.slice(12, 16), fn: head.slice(16, 18), direction: dirLen >> 12, body, end };
+  return {
+    station: head.slice(0, 10),
+    centre: parseInt(head.slice(10, 12), 16),
+    password: head.slice(12, 16),
+    fn: head.slice(16, 18),
+    direction: dirLen >> 12,
+    body,
+    end,
+  };
 }
 
 const beijingDigits = (t: number) => new Date(t + 8 * 3_600_000).toISOString().slice(2, 19).replace(/[-T:]/g, '');
 
-const { h, open } = useGateway([{ id: 'GA', name: 'ASCII RTU', kind: 'river', townshipId: '341881001', sl651Address: '0012345679', sl651Password: '1234', thresholds: { warning: 1.0 } }]);
+const { h, open } = useGateway([
+  { id: 'GA', name: 'ASCII RTU', kind: 'river', townshipId: '341881001', sl651Address: '0012345679', sl651Password: '1234', thresholds: { warning: 1.0 } },
+]);
 
 describe('SL 651 ASCII frames', () => {
   it('are acknowledged in ASCII, stored once when resent, and a bad CRC gets no answer', async () => {
     const now = Date.now() - 60_000;
     const sentAt = beijingDigits(now);
-    const frame = encodeAscii({ centre: 1, station: '0012345679', password: '1234', fn: '32', serial: 0x2a, sentAt, type: 'river', observedAt: sentAt.slice(0, 10), values: { Z: 1.234, PN05: 2.5, VT: 12.68 } });
+    const frame = encodeAscii({
+      centre: 1,
+      station: '0012345679',
+      password: '1234',
+      fn: '32',
+      serial: 0x2a,
+      sentAt,
+      type: 'river',
+      observedAt: sentAt.slice(0, 10),
+      values: { Z: 1.234, PN05: 2.5, VT: 12.68 },
+    });
     const { socket, received } = await open();
     socket.write(frame.subarray(0, 30));
     await new Promise((r) => setTimeout(r, 30));
@@ -100,10 +124,26 @@ describe('SL 651 ASCII frames', () => {
   });
 
   it('ends the ack with EOT when the gateway releases the link', async () => {
-    const eot = await startSl651Gateway(h.svc.runtime.services, { port: 0, idleTimeoutMs: 5_000, maxFrameBytes: 4112, ackTerminator: 'EOT', echoSendTime: false });
+    const eot = await startSl651Gateway(h.svc.runtime.services, {
+      port: 0,
+      idleTimeoutMs: 5_000,
+      maxFrameBytes: 4112,
+      ackTerminator: 'EOT',
+      echoSendTime: false,
+    });
     try {
       const sentAt = beijingDigits(Date.now() - 120_000);
-      const frame = encodeAscii({ centre: 1, station: '0012345679', password: '1234', fn: '33', serial: 7, sentAt, type: 'river', observedAt: sentAt.slice(0, 10), values: { Z: 1.1 } });
+      const frame = encodeAscii({
+        centre: 1,
+        station: '0012345679',
+        password: '1234',
+        fn: '33',
+        serial: 7,
+        sentAt,
+        type: 'river',
+        observedAt: sentAt.slice(0, 10),
+        values: { Z: 1.1 },
+      });
       const chunks: Buffer[] = [];
       const socket = connect(eot.port, '127.0.0.1', () => socket.write(frame));
       socket.on('data', (c) => chunks.push(c));

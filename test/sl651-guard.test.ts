@@ -19,13 +19,29 @@ const logLines: string[] = [];
 beforeAll(async () => {
   svc = await startService({ config: testConfig(), now: () => clock });
   const data = smallDataset();
-  data.stations.push({ id: 'G1', name: '测试RTU', kind: 'river', townshipId: '341881001', sl651Address: '0012345678', sl651Password: '1234', thresholds: { warning: 1.0 } });
+  data.stations.push({
+    id: 'G1',
+    name: '测试RTU',
+    kind: 'river',
+    townshipId: '341881001',
+    sl651Address: '0012345678',
+    sl651Password: '1234',
+    thresholds: { warning: 1.0 },
+  });
   data.stations.push({ id: 'G2', name: '第二RTU', kind: 'river', townshipId: '341881001', sl651Address: '0012345679', sl651Password: 'A1B2' });
   await svc.importData(data);
   const log = pino({ level: 'info' }, new Writable({ write: (chunk, _e, cb) => (logLines.push(...String(chunk).trim().split('\n')), cb()) }));
   gw = await startSl651Gateway(
     { ...svc.runtime.services, log },
-    { port: 0, idleTimeoutMs: 5_000, maxFrameBytes: 4112, ackTerminator: 'ESC', echoSendTime: false, maxConnectionsPerPeer: 3, password: { freeFailures: 2, lockAfter: 4, lockoutMs: HOUR, windowMs: HOUR } },
+    {
+      port: 0,
+      idleTimeoutMs: 5_000,
+      maxFrameBytes: 4112,
+      ackTerminator: 'ESC',
+      echoSendTime: false,
+      maxConnectionsPerPeer: 3,
+      password: { freeFailures: 2, lockAfter: 4, lockoutMs: HOUR, windowMs: HOUR },
+    },
   );
 });
 afterAll(async () => {
@@ -99,7 +115,7 @@ describe('wrong passwords', () => {
     socket.destroy();
   });
 
-  it('locks a guessing peer and the guessed address, but not the address\'s own gauge', () => {
+  it("locks a guessing peer and the guessed address, but not the address's own gauge", () => {
     let t = 0;
     const guard = new PasswordGuard({ freeFailures: 2, lockAfter: 4, lockoutMs: HOUR, windowMs: HOUR }, () => t);
     guard.succeeded('10.0.0.1', 'A'); // the real gauge

@@ -80,7 +80,15 @@ describe('decoding the published frames', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(...frames.map((f) => f.hex)), (junk, frame) => {
         const { items } = scanFrames(new Uint8Array([...junk, ...bytes(frame), ...junk]), 4112);
-        for (const i of items) if (i.kind === 'frame') expect(() => { try { decodeReport(i.bytes); } catch (e) { if (!(e instanceof Error)) throw e; } }).not.toThrow();
+        for (const i of items)
+          if (i.kind === 'frame')
+            expect(() => {
+              try {
+                decodeReport(i.bytes);
+              } catch (e) {
+                if (!(e instanceof Error)) throw e;
+              }
+            }).not.toThrow();
         expect(items.some((i) => i.kind === 'frame' && hex(i.bytes) === frame)).toBe(true);
       }),
       { numRuns: 300, seed: 651 },
@@ -132,9 +140,20 @@ describe('fuzzing the parser', () => {
 });
 
 describe('encoding and the ASCII variant', () => {
-  it('round-trips a report built by the simulator\'s encoder', () => {
+  it("round-trips a report built by the simulator's encoder", () => {
     const t = Date.parse('2026-07-05T14:05:00+08:00');
-    const frame = buildReport({ centre: 1, station: '0012345678', password: '1234', function: '32', serial: 9, sentAt: t, stationType: '48', observedAt: t, pn05: 2.5, z: -0.125 });
+    const frame = buildReport({
+      centre: 1,
+      station: '0012345678',
+      password: '1234',
+      function: '32',
+      serial: 9,
+      sentAt: t,
+      stationType: '48',
+      observedAt: t,
+      pn05: 2.5,
+      z: -0.125,
+    });
     const r = one(hex(frame));
     expect(r).toMatchObject({ serial: 9, sentAt: '2026-07-05T14:05:00+08:00', station: '0012345678', stationType: '48' });
     expect(r.groups[0]!.values).toEqual({ PN05: 2.5, Z: -0.125 });
@@ -184,7 +203,9 @@ describe('mapping to readings', () => {
 });
 
 describe('the TCP gateway', () => {
-  const { h, open } = useGateway([{ id: 'G1', name: '测试RTU', kind: 'river', townshipId: '341881001', sl651Address: '0012345678', sl651Password: '1234', thresholds: { warning: 1.0 } }]);
+  const { h, open } = useGateway([
+    { id: 'G1', name: '测试RTU', kind: 'river', townshipId: '341881001', sl651Address: '0012345678', sl651Password: '1234', thresholds: { warning: 1.0 } },
+  ]);
 
   it('acknowledges a report split across packets with junk before it, and stores its readings once', async () => {
     const f = byName('test-report-and-ack');
@@ -212,7 +233,7 @@ describe('the TCP gateway', () => {
     // Build a report of now: serial 7, Z = 1.234 m, PN05 = 2.5 mm.
     const body = `0007${t}00F1F1001234567848F0F0${t}3923000012342219000025`;
     const len = body.length / 2;
-    const head = `7E7E010012345678123432${(len).toString(16).padStart(4, '0')}02`;
+    const head = `7E7E010012345678123432${len.toString(16).padStart(4, '0')}02`;
     const noCrc = Buffer.from(`${head}${body}03`, 'hex');
     const crc = crc16(noCrc);
     const frame = Buffer.concat([noCrc, Buffer.from([crc >> 8, crc & 0xff])]);

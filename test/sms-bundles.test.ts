@@ -89,10 +89,14 @@ describe('SMS bundling', () => {
     expect(first.text).not.toContain('条防汛消息');
     await declare('341881100', 'III');
     await declare('341881101', 'III');
-    const both = await waitFor(async () => {
-      const all = await smsTo(svc, 'p-lead');
-      return all.length >= 2 ? all : null;
-    }, WINDOW + 8_000, 'the bundle after the Ⅱ');
+    const both = await waitFor(
+      async () => {
+        const all = await smsTo(svc, 'p-lead');
+        return all.length >= 2 ? all : null;
+      },
+      WINDOW + 8_000,
+      'the bundle after the Ⅱ',
+    );
     expect(both).toHaveLength(2);
     expect(both[1]!.text).toMatch(/港口镇、梅林镇|梅林镇、港口镇/);
     expect(both[1]!.text).toContain('有2条防汛消息');

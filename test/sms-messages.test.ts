@@ -56,7 +56,9 @@ const LINK = 'https://fx.ningguo.gov.cn/a/Ab3dEf6hIj9k';
 const NAMES: Record<string, string> = { W1: '西津河宁国站', R1: '河沥溪长虹村雨量站', R2: '霞西镇朱村雨量站', R3: '汪溪街道殷白村雨量站' };
 
 function render(alert: Alert, message: AlertMessage, channel: string, township = '西津街道'): ReturnType<typeof renderMessage> {
-  const person = Object.values(people).flat().find((p) => p.id === message.personId)!;
+  const person = Object.values(people)
+    .flat()
+    .find((p) => p.id === message.personId)!;
   const input: RenderInput = {
     alert,
     message,
@@ -73,11 +75,17 @@ function render(alert: Alert, message: AlertMessage, channel: string, township =
 }
 
 const river: TownshipReason = { kind: 'river', stationId: 'W1', threshold: 'guarantee', value: 37.3, limit: 37.3, by: 0.3, level: 'II' } as TownshipReason;
-const rains: TownshipReason[] = ['R1', 'R2', 'R3'].map((stationId, i) => ({ kind: 'rainfall', window: '3h', value: 104.5 + i, limit: 100, level: 'II', stationId }) as TownshipReason);
+const rains: TownshipReason[] = ['R1', 'R2', 'R3'].map(
+  (stationId, i) => ({ kind: 'rainfall', window: '3h', value: 104.5 + i, limit: 100, level: 'II', stationId }) as TownshipReason,
+);
 
 describe("a leader's SMS", () => {
   it('fits in two parts with the link and ends with 回复1确认, whatever the evidence', () => {
-    for (const [reasons, township]  of [[[river], '西津街道'], [[river, ...rains], '河沥溪街道'], [rains, '梅林镇']] as const) {
+    for (const [reasons, township] of [
+      [[river], '西津街道'],
+      [[river, ...rains], '河沥溪街道'],
+      [rains, '梅林镇'],
+    ] as const) {
       const { alert, effects } = openAlert('a~1', 't', 'II', [...reasons], ctx(T0));
       const notify = effects.messages.find((m) => m.personId === 'lead')!;
       const sms = render(alert, notify, 'sms', township);
@@ -107,7 +115,13 @@ describe("a leader's SMS", () => {
   });
 
   it('a response SMS carries the notice number within two parts', () => {
-    const { alert, effects } = openAlert('r~1', 't', 'IV', [], ctx(T0), { level: 'IV', notice: '宁防指〔2023〕4号', reason: '全市平均降雨量61毫米', by: 'p-duty', at: T0 });
+    const { alert, effects } = openAlert('r~1', 't', 'IV', [], ctx(T0), {
+      level: 'IV',
+      notice: '宁防指〔2023〕4号',
+      reason: '全市平均降雨量61毫米',
+      by: 'p-duty',
+      at: T0,
+    });
     alert.kind = 'response';
     const sms = render(alert, effects.messages.find((m) => m.personId === 'head')!, 'sms', '港口镇');
     expect(sms.text).toContain('市防指决定港口镇启动防汛Ⅳ级(蓝色)应急响应（宁防指〔2023〕4号）');
@@ -165,7 +179,9 @@ describe('a bundled SMS (several townships within bundleWithin)', () => {
 
   it('names every township once, asks by the earliest deadline, one link and 回复1确认, within two parts', () => {
     const text = bundleSmsText(bundled(3), { name: '王建国', link: LINK, timeZone: 'Asia/Shanghai', now: T0 + 5_000 });
-    expect(text).toBe(`王建国：您联系的西津街道、河沥溪街道、汪溪街道有3条防汛消息：西津街道Ⅲ级预警；河沥溪街道Ⅲ级预警；汪溪街道Ⅲ级预警。请于05日09:15前逐项确认：${LINK} 回复1确认`);
+    expect(text).toBe(
+      `王建国：您联系的西津街道、河沥溪街道、汪溪街道有3条防汛消息：西津街道Ⅲ级预警；河沥溪街道Ⅲ级预警；汪溪街道Ⅲ级预警。请于05日09:15前逐项确认：${LINK} 回复1确认`,
+    );
     expect(smsCost(text).segments).toBeLessThanOrEqual(2);
   });
 

@@ -42,25 +42,38 @@ describe('per-person SMS opt-out (仅看板)', () => {
   it('a board-only duty officer gets no routine SMS for a warning, but does get the escalation', async () => {
     // 西津河宁国站 over its warning stage: a Ⅳ warning that informs the duty room.
     const key = await svc.gaugeKey();
-    const posted = await svc.call('POST', '/v1/readings', { token: key, body: { readings: [{ stationId: 'W1', observedAt: beijing(Date.now() - 60_000), waterLevelM: 35.8 }] } });
+    const posted = await svc.call('POST', '/v1/readings', {
+      token: key,
+      body: { readings: [{ stationId: 'W1', observedAt: beijing(Date.now() - 60_000), waterLevelM: 35.8 }] },
+    });
     expect(posted.status).toBe(202);
     const alertId = await waitFor(async () => (await svc.call('GET', '/v1/townships/341881001')).body.openAlertId as string | null, 8_000, 'the warning');
     // The routine message is shown on the board, not sent: recorded as such.
-    const skipped = await waitFor(async () => {
-      const me = (await svc.call('GET', `/v1/alerts/${alertId}`)).body.recipients.find((r: any) => r.personId === 'p-duty');
-      return me?.deliveries.find((d: any) => d.channel === 'board') ?? null;
-    }, 5_000, 'the board-only record');
+    const skipped = await waitFor(
+      async () => {
+        const me = (await svc.call('GET', `/v1/alerts/${alertId}`)).body.recipients.find((r: any) => r.personId === 'p-duty');
+        return me?.deliveries.find((d: any) => d.channel === 'board') ?? null;
+      },
+      5_000,
+      'the board-only record',
+    );
     expect(skipped).toMatchObject({ status: 'skipped' });
     expect(skipped.error).toContain('仅看板');
     const page = await svc.runtime.app.request(`/board/alerts/${encodeURIComponent(alertId)}`, { headers: { authorization: 'Bearer test-admin-token' } });
     expect(await page.text()).toContain('看板 仅看板');
     // Nobody answers: the escalation to the duty officer still comes by SMS.
-    const escalation = await waitFor(async () => {
-      const out = (await svc.call('GET', '/v1/admin/outbox?limit=1000&personId=p-duty')).body as any[];
-      return out.find((m) => m.channel === 'sms' && m.title.startsWith('【叫应超时】')) ?? null;
-    }, 8_000, 'the escalation SMS');
+    const escalation = await waitFor(
+      async () => {
+        const out = (await svc.call('GET', '/v1/admin/outbox?limit=1000&personId=p-duty')).body as any[];
+        return out.find((m) => m.channel === 'sms' && m.title.startsWith('【叫应超时】')) ?? null;
+      },
+      8_000,
+      'the escalation SMS',
+    );
     expect(escalation.text).toContain('请立即电话叫应');
-    const routine = ((await svc.call('GET', '/v1/admin/outbox?limit=1000&personId=p-duty')).body as any[]).filter((m) => m.channel === 'sms' && !m.title.startsWith('【叫应超时】'));
+    const routine = ((await svc.call('GET', '/v1/admin/outbox?limit=1000&personId=p-duty')).body as any[]).filter(
+      (m) => m.channel === 'sms' && !m.title.startsWith('【叫应超时】'),
+    );
     expect(routine).toEqual([]);
   });
 });

@@ -10,7 +10,12 @@ const css = (file: string) => readFileSync(new URL(`../src/ui/assets/${file}`, i
 function rules(sheet: string): Map<string, Record<string, string>> {
   const out = new Map<string, Record<string, string>>();
   for (const [, selectors, body] of sheet.replace(/\/\*[\s\S]*?\*\//g, '').matchAll(/([^{}]+)\{([^}]*)\}/g)) {
-    const decls = Object.fromEntries(body!.split(';').map((d) => d.split(':').map((x) => x.trim())).filter((d) => d.length === 2 && d[0]) as Array<[string, string]>);
+    const decls = Object.fromEntries(
+      body!
+        .split(';')
+        .map((d) => d.split(':').map((x) => x.trim()))
+        .filter((d) => d.length === 2 && d[0]) as Array<[string, string]>,
+    );
     for (const sel of selectors!.split(',').map((s) => s.trim())) out.set(sel, { ...out.get(sel), ...decls });
   }
   const root = out.get(':root') ?? {};
@@ -51,7 +56,8 @@ describe('level badges', () => {
     const arrived = board.get('.state-arrived')!;
     expect(acked.color).not.toBe(arrived.color);
     expect(board.get('.state-acked::before')!.content).not.toBe(board.get('.state-arrived::before')!.content);
-    for (const s of [acked, arrived, board.get('.state-overdue')!, board.get('.state-notified')!]) expect(contrast(s.color!, panel)).toBeGreaterThanOrEqual(4.5);
+    for (const s of [acked, arrived, board.get('.state-overdue')!, board.get('.state-notified')!])
+      expect(contrast(s.color!, panel)).toBeGreaterThanOrEqual(4.5);
   });
 });
 

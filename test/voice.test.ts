@@ -23,14 +23,42 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 
 const aliyun = (secret = FAKE_SECRETS.aliyunSecret) =>
-  new AliyunVoice('aliyun-voice', { baseUrl: fake.url, regionId: 'cn-hangzhou', accessKeyId: FAKE_SECRETS.aliyunId, accessKeySecret: secret, calledShowNumber: '05634012345', ttsCode: 'TTS_1', confirmTtsCode: 'TTS_2', playTimes: 2, keyTimeout: 10_000 }, 1_000);
+  new AliyunVoice(
+    'aliyun-voice',
+    {
+      baseUrl: fake.url,
+      regionId: 'cn-hangzhou',
+      accessKeyId: FAKE_SECRETS.aliyunId,
+      accessKeySecret: secret,
+      calledShowNumber: '05634012345',
+      ttsCode: 'TTS_1',
+      confirmTtsCode: 'TTS_2',
+      playTimes: 2,
+      keyTimeout: 10_000,
+    },
+    1_000,
+  );
 const tencent = (key = FAKE_SECRETS.tencentKey) =>
-  new TencentVoice('tencent-voice', { baseUrl: fake.url, region: 'ap-guangzhou', secretId: FAKE_SECRETS.tencentId, secretKey: key, voiceSdkAppid: '1400000000', templateId: '1000001', playTimes: 2 }, 1_000);
+  new TencentVoice(
+    'tencent-voice',
+    {
+      baseUrl: fake.url,
+      region: 'ap-guangzhou',
+      secretId: FAKE_SECRETS.tencentId,
+      secretKey: key,
+      voiceSdkAppid: '1400000000',
+      templateId: '1000001',
+      playTimes: 2,
+    },
+    1_000,
+  );
 
 describe('voice providers on the wire', () => {
   it('signs Tencent TC3 requests (vector computed independently with Python hmac/hashlib)', () => {
     const body = '{"TemplateId":"1234","CalledNumber":"+8613800000001"}';
-    expect(tc3Signature({ host: 'vms.tencentcloudapi.com', service: 'vms', body, timestamp: 1783245600, secretKey: 'tc-secret' })).toBe('1b8d9455497003d981bb8d093eaea805f2993ed34f048563e7f869442464f18f');
+    expect(tc3Signature({ host: 'vms.tencentcloudapi.com', service: 'vms', body, timestamp: 1783245600, secretKey: 'tc-secret' })).toBe(
+      '1b8d9455497003d981bb8d093eaea805f2993ed34f048563e7f869442464f18f',
+    );
   });
 
   it('takes "按1确认" with an Aliyun IvrCall, informs with SingleCallByTts, the template spoken twice', async () => {
@@ -38,12 +66,25 @@ describe('voice providers on the wire', () => {
     expect(r).toMatchObject({ ok: true, provider: 'aliyun-voice', providerMessageId: expect.stringMatching(/^call-/) });
     const ivr = fake.of('aliyun-voice').at(-1)!;
     expect(ivr.ok).toBe(true);
-    expect(ivr.query).toMatchObject({ Action: 'IvrCall', CalledNumber: '13900000001', StartCode: 'TTS_1', 'MenuKeyMap.1.Key': '1', 'MenuKeyMap.1.Code': 'TTS_2', PlayTimes: '2', OutId: 'fxTESTOUTID', Timeout: '10000' });
+    expect(ivr.query).toMatchObject({
+      Action: 'IvrCall',
+      CalledNumber: '13900000001',
+      StartCode: 'TTS_1',
+      'MenuKeyMap.1.Key': '1',
+      'MenuKeyMap.1.Code': 'TTS_2',
+      PlayTimes: '2',
+      OutId: 'fxTESTOUTID',
+      Timeout: '10000',
+    });
     expect(JSON.parse(ivr.query.StartTtsParams!)).toEqual(message.speech);
     const info = await aliyun().send('+8613900000002', { ...message, ackUrl: null });
     expect(info.ok).toBe(true);
     expect(fake.of('aliyun-voice').at(-1)!.query).toMatchObject({ Action: 'SingleCallByTts', TtsCode: 'TTS_1', PlayTimes: '2' });
-    expect(await aliyun('wrong').send('+8613900000003', message)).toMatchObject({ ok: false, retryable: false, error: expect.stringContaining('SignatureDoesNotMatch') });
+    expect(await aliyun('wrong').send('+8613900000003', message)).toMatchObject({
+      ok: false,
+      retryable: false,
+      error: expect.stringContaining('SignatureDoesNotMatch'),
+    });
   });
 
   it('calls through Tencent SendTtsVoice with a valid TC3 signature and the three template values', async () => {
@@ -51,7 +92,14 @@ describe('voice providers on the wire', () => {
     expect(r).toMatchObject({ ok: true, provider: 'tencent-voice', providerMessageId: expect.stringMatching(/^call-/) });
     const got = fake.of('tencent').at(-1)!;
     expect(got.ok).toBe(true);
-    expect(got.json).toEqual({ TemplateId: '1000001', TemplateParamSet: ['西津街道', '二级橙色', '请立即赶赴指挥部，确认收到请按1'], CalledNumber: '+8613900000004', VoiceSdkAppid: '1400000000', PlayTimes: 2, SessionContext: 'fxTESTOUTID' });
+    expect(got.json).toEqual({
+      TemplateId: '1000001',
+      TemplateParamSet: ['西津街道', '二级橙色', '请立即赶赴指挥部，确认收到请按1'],
+      CalledNumber: '+8613900000004',
+      VoiceSdkAppid: '1400000000',
+      PlayTimes: 2,
+      SessionContext: 'fxTESTOUTID',
+    });
     expect(await tencent('wrong').send('+8613900000005', message)).toMatchObject({ ok: false, error: expect.stringContaining('AuthFailure.SignatureFailure') });
   });
 
@@ -66,7 +114,11 @@ describe('voice providers on the wire', () => {
   });
 });
 
-const SECRETS = { 'aliyun-voice': 'av-0123456789abcdef0123456789', 'aliyun-sms': 'as-0123456789abcdef0123456789', 'tencent-voice': 'tv-0123456789abcdef0123456789' };
+const SECRETS = {
+  'aliyun-voice': 'av-0123456789abcdef0123456789',
+  'aliyun-sms': 'as-0123456789abcdef0123456789',
+  'tencent-voice': 'tv-0123456789abcdef0123456789',
+};
 
 function voiceConfig(patch: (c: AppConfig) => void = () => undefined): AppConfig {
   return testConfig((c) => {
@@ -98,12 +150,26 @@ async function start(behave: (fake: FakeProviders) => void, config = voiceConfig
     sms: { providers: [{ type: 'aliyun', baseUrl: fake.url, accessKeyIdEnv: 'AK', accessKeySecretEnv: 'AKS', signName: '宁国防汛', templateCode: 'SMS_1' }] },
     voice: {
       providers: [
-        { type: 'aliyun', baseUrl: fake.url, accessKeyIdEnv: 'AK', accessKeySecretEnv: 'AKS', calledShowNumber: '05634012345', ttsCode: 'TTS_1', confirmTtsCode: 'TTS_2' },
+        {
+          type: 'aliyun',
+          baseUrl: fake.url,
+          accessKeyIdEnv: 'AK',
+          accessKeySecretEnv: 'AKS',
+          calledShowNumber: '05634012345',
+          ttsCode: 'TTS_1',
+          confirmTtsCode: 'TTS_2',
+        },
         { type: 'tencent', baseUrl: fake.url, secretIdEnv: 'TID', secretKeyEnv: 'TKEY', voiceSdkAppid: '1400000000', templateId: '1000001' },
       ],
     },
   });
-  const env = { FANGXUN_WEBHOOK_SECRET: FAKE_SECRETS.webhook, AK: FAKE_SECRETS.aliyunId, AKS: FAKE_SECRETS.aliyunSecret, TID: FAKE_SECRETS.tencentId, TKEY: FAKE_SECRETS.tencentKey };
+  const env = {
+    FANGXUN_WEBHOOK_SECRET: FAKE_SECRETS.webhook,
+    AK: FAKE_SECRETS.aliyunId,
+    AKS: FAKE_SECRETS.aliyunSecret,
+    TID: FAKE_SECRETS.tencentId,
+    TKEY: FAKE_SECRETS.tencentKey,
+  };
   const channels = createChannels(channelsCfg, env, () => undefined);
   const svc = await startService({ config, workers: true, drill: false, channels, inboundSecrets: new Map(Object.entries(SECRETS)) });
   services.push(svc);
@@ -124,20 +190,33 @@ describe('calls in the ladder, receipts back', () => {
       f.callee('13800000001', 'press1'); // the liaison leader answers and presses 1
       f.callee('13800000002', 'off'); // the township head's phone is off
     });
-    const lead = await waitFor(async () => {
-      const l = await person('p-lead');
-      return l?.ackedAt && l.deliveries[0]?.receipt ? l : null;
-    }, 8_000, 'the keypress ack and its receipt');
+    const lead = await waitFor(
+      async () => {
+        const l = await person('p-lead');
+        return l?.ackedAt && l.deliveries[0]?.receipt ? l : null;
+      },
+      8_000,
+      'the keypress ack and its receipt',
+    );
     expect(lead.ackVia).toBe('voice');
-    expect(lead.deliveries[0]).toMatchObject({ channel: 'voice', status: 'sent', provider: 'aliyun-voice', receipt: { outcome: 'keypress', text: '已接听并按1确认' } });
+    expect(lead.deliveries[0]).toMatchObject({
+      channel: 'voice',
+      status: 'sent',
+      provider: 'aliyun-voice',
+      receipt: { outcome: 'keypress', text: '已接听并按1确认' },
+    });
     const ledger = await svc.runtime.services.alerts.store.ledger(['341881001']);
     expect(ledger.filter((e) => e.personId === 'p-lead' && e.type === 'ack')).toMatchObject([{ alertId, ackVia: 'voice' }]);
     expect(lead.deliveries[0].to).toBe('+86138****0001');
     // 关机: the receipt moves the head on to the webhook at once.
-    const head = await waitFor(async () => {
-      const h = await person('p-head');
-      return h?.deliveries.some((d: any) => d.channel === 'webhook' && d.status === 'sent') ? h : null;
-    }, 8_000, 'the next contact of the township head');
+    const head = await waitFor(
+      async () => {
+        const h = await person('p-head');
+        return h?.deliveries.some((d: any) => d.channel === 'webhook' && d.status === 'sent') ? h : null;
+      },
+      8_000,
+      'the next contact of the township head',
+    );
     expect(head.deliveries[0]).toMatchObject({ channel: 'voice', receipt: { outcome: 'powered-off', text: '关机' } });
     expect(head.ackedAt).toBeNull();
     const receiptAt = fake.pushes.find((p) => p.endpoint === 'aliyun-voice' && JSON.stringify(p.body).includes('用户关机'))!.at;
@@ -145,7 +224,9 @@ describe('calls in the ladder, receipts back', () => {
     const hook = fake.received.find((r) => r.path === '/hook/p-head' && r.json?.role === 'township-head')!;
     expect(hook.at - receiptAt).toBeLessThan(1_000);
     // The duty board's alert page shows it in Chinese (masked number).
-    const page = await (await svc.runtime.app.request(`/board/alerts/${encodeURIComponent(alertId)}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+    const page = await (
+      await svc.runtime.app.request(`/board/alerts/${encodeURIComponent(alertId)}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).text();
     expect(page).toContain('电话 +86138****0002 关机');
     expect(page).toContain('电话 +86138****0001 已接听并按1确认');
     // No call was refused, no two calls to a number within 60 s, every request well formed.
@@ -169,12 +250,18 @@ describe('calls in the ladder, receipts back', () => {
     const after = await alert();
     const receipts = (a: any) => a.timeline.filter((t: any) => t.type === 'delivery-receipt' && t.personId === 'p-head').length;
     expect(receipts(after)).toBe(receipts(before));
-    expect((await person('p-head')).deliveries.filter((d: any) => d.channel === 'webhook').length).toBe(before.recipients.find((r: any) => r.personId === 'p-head').deliveries.filter((d: any) => d.channel === 'webhook').length);
+    expect((await person('p-head')).deliveries.filter((d: any) => d.channel === 'webhook').length).toBe(
+      before.recipients.find((r: any) => r.personId === 'p-head').deliveries.filter((d: any) => d.channel === 'webhook').length,
+    );
     // 未接听 is shown in Chinese too, and also moves on.
-    const lead = await waitFor(async () => {
-      const l = await person('p-lead');
-      return l?.deliveries.some((d: any) => d.receipt?.text === '未接听') && l.deliveries.some((d: any) => d.channel === 'webhook') ? l : null;
-    }, 8_000, '未接听 on the leader');
+    const lead = await waitFor(
+      async () => {
+        const l = await person('p-lead');
+        return l?.deliveries.some((d: any) => d.receipt?.text === '未接听') && l.deliveries.some((d: any) => d.channel === 'webhook') ? l : null;
+      },
+      8_000,
+      '未接听 on the leader',
+    );
     expect(lead.ackedAt).toBeNull();
     // A wrong secret is a plain 404; a malformed receipt a 400 in the one error shape.
     expect((await svc.call('POST', '/v1/inbound/aliyun-voice/not-the-secret-at-all-000000', { token: null, body: push.body })).status).toBe(404);
@@ -188,10 +275,14 @@ describe('calls in the ladder, receipts back', () => {
       f.callee('13800000001', 'press1');
       f.callee('13800000002', 'press1');
     });
-    const lead = await waitFor(async () => {
-      const l = await person('p-lead');
-      return l?.ackedAt && l.deliveries[0]?.receipt ? l : null;
-    }, 8_000, 'the Tencent keypress ack');
+    const lead = await waitFor(
+      async () => {
+        const l = await person('p-lead');
+        return l?.ackedAt && l.deliveries[0]?.receipt ? l : null;
+      },
+      8_000,
+      'the Tencent keypress ack',
+    );
     expect(lead.ackVia).toBe('voice');
     expect(lead.deliveries[0]).toMatchObject({ channel: 'voice', provider: 'tencent-voice', receipt: { outcome: 'keypress' } });
     expect(lead.deliveries[0].error ?? null).toBeNull();
@@ -206,19 +297,28 @@ describe('calls in the ladder, receipts back', () => {
       f.callee('13800000001', 'answer'); // answers, never presses 1
       f.callee('13800000002', 'press1');
     }, config);
-    const lead = await waitFor(async () => {
-      const l = await person('p-lead');
-      return l?.deliveries.some((d: any) => d.status === 'skipped') ? l : null;
-    }, 10_000, 'the refused call');
+    const lead = await waitFor(
+      async () => {
+        const l = await person('p-lead');
+        return l?.deliveries.some((d: any) => d.status === 'skipped') ? l : null;
+      },
+      10_000,
+      'the refused call',
+    );
     const skipped = lead.deliveries.find((d: any) => d.status === 'skipped');
     expect(skipped).toMatchObject({ channel: 'voice', error: expect.stringContaining('1分钟内已呼叫1次') });
     const a = await alert();
     expect(a.timeline.some((t: any) => t.type === 'call-not-placed' && t.personId === 'p-lead')).toBe(true);
-    await waitFor(async () => (await person('p-lead'))?.deliveries.filter((d: any) => d.channel === 'webhook' && d.status === 'sent').length >= 2, 8_000, 'the next contact after the refused call');
+    await waitFor(
+      async () => (await person('p-lead'))?.deliveries.filter((d: any) => d.channel === 'webhook' && d.status === 'sent').length >= 2,
+      8_000,
+      'the next contact after the refused call',
+    );
     const toLead = fake.calls.filter((c) => c.number === '13800000001');
     expect(toLead).toHaveLength(1);
     for (let i = 1; i < fake.calls.length; i++) {
-      for (let j = 0; j < i; j++) if (fake.calls[i]!.number === fake.calls[j]!.number) expect(fake.calls[i]!.at - fake.calls[j]!.at).toBeGreaterThanOrEqual(60_000);
+      for (let j = 0; j < i; j++)
+        if (fake.calls[i]!.number === fake.calls[j]!.number) expect(fake.calls[i]!.at - fake.calls[j]!.at).toBeGreaterThanOrEqual(60_000);
     }
     expect(fake.received.filter((r) => r.problem?.startsWith('limit'))).toEqual([]);
   });
@@ -228,13 +328,19 @@ describe('calls in the ladder, receipts back', () => {
       f.callee('13800000002', 'no-answer'); // the call is not answered, the webhook is down: SMS carries it
       f.failNext('hook', '500', 1_000);
     });
-    const head = await waitFor(async () => {
-      const h = await person('p-head');
-      return h?.deliveries.some((d: any) => d.channel === 'sms' && d.receipt) ? h : null;
-    }, 10_000, 'the SmsReport');
+    const head = await waitFor(
+      async () => {
+        const h = await person('p-head');
+        return h?.deliveries.some((d: any) => d.channel === 'sms' && d.receipt) ? h : null;
+      },
+      10_000,
+      'the SmsReport',
+    );
     const sms = head.deliveries.find((d: any) => d.channel === 'sms');
     expect(sms).toMatchObject({ status: 'sent', providerMessageId: expect.stringMatching(/^biz-/), receipt: { outcome: 'delivered', text: '已送达' } });
-    const up = [{ phone_number: '13800000002', send_time: '2026-07-05 14:02:00', content: '收到', sign_name: '宁国防汛', dest_code: '1234', sequence_id: 9001 }];
+    const up = [
+      { phone_number: '13800000002', send_time: '2026-07-05 14:02:00', content: '收到', sign_name: '宁国防汛', dest_code: '1234', sequence_id: 9001 },
+    ];
     const res = await svc.call('POST', `/v1/inbound/aliyun-sms/${SECRETS['aliyun-sms']}`, { token: null, body: up });
     expect(res).toMatchObject({ status: 200, body: { code: 0, msg: '接收成功' } });
     const acked = await waitFor(async () => ((await person('p-head'))?.ackedAt ? person('p-head') : null), 5_000, 'the SMS reply ack');
@@ -249,10 +355,14 @@ describe('drill mode', () => {
     await svc.importData(alertDataset('http://hooks.test'));
     const key = await svc.gaugeKey();
     await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'W1', observedAt: beijing(Date.now() - 60_000), waterLevelM: 37.2 } });
-    const call = await waitFor(async () => {
-      const out = (await svc.call('GET', '/v1/admin/outbox?limit=100')).body as any[];
-      return out.find((m) => m.channel === 'voice' && m.personId === 'p-lead');
-    }, 8_000, 'the call in the outbox');
+    const call = await waitFor(
+      async () => {
+        const out = (await svc.call('GET', '/v1/admin/outbox?limit=100')).body as any[];
+        return out.find((m) => m.channel === 'voice' && m.personId === 'p-lead');
+      },
+      8_000,
+      'the call in the outbox',
+    );
     expect(call.to).toBe('+8613800000001');
     expect(call.speech).toEqual({ township: '西津街道', level: '二级橙色', notice: '请做好防范，确认收到请按1' });
     const outId = call.outId;
@@ -266,32 +376,57 @@ describe('drill mode', () => {
     const headCall = ((await svc.call('GET', '/v1/admin/outbox?limit=100&personId=p-head')).body as any[]).find((m) => m.channel === 'voice');
     const off = [{ call_id: 'drill-2', out_id: headCall.outId, status_code: '200005', status_msg: '用户关机' }];
     expect((await svc.call('POST', `/v1/inbound/aliyun-voice/${SECRETS['aliyun-voice']}`, { token: null, body: off })).status).toBe(200);
-    const next = await waitFor(async () => ((await svc.call('GET', '/v1/admin/outbox?limit=100&personId=p-head')).body as any[]).find((m) => m.channel !== 'voice' && m.messageId === headCall.messageId), 5_000, 'the head\'s next contact in the outbox');
+    const next = await waitFor(
+      async () =>
+        ((await svc.call('GET', '/v1/admin/outbox?limit=100&personId=p-head')).body as any[]).find(
+          (m) => m.channel !== 'voice' && m.messageId === headCall.messageId,
+        ),
+      5_000,
+      "the head's next contact in the outbox",
+    );
     expect(next.channel).toBe('webhook');
   });
 });
 
 describe('response call-outs', () => {
   it('an HQ response at a calls.firstAt level calls whoever must answer first, the speech naming the notice', async () => {
-    const svc = await startService({ config: voiceConfig((c) => (c.policy.calls.firstAt = ['II'])), workers: true, drill: true, inboundSecrets: new Map(Object.entries(SECRETS)) });
+    const svc = await startService({
+      config: voiceConfig((c) => (c.policy.calls.firstAt = ['II'])),
+      workers: true,
+      drill: true,
+      inboundSecrets: new Map(Object.entries(SECRETS)),
+    });
     services.push(svc);
     await svc.importData(alertDataset('http://hooks.test'));
-    const started = await svc.call('POST', '/v1/responses', { body: { level: 'II', scope: { townships: ['341881001'] }, notice: '宁防指〔2026〕7号', reason: '西津河超保证水位' } });
+    const started = await svc.call('POST', '/v1/responses', {
+      body: { level: 'II', scope: { townships: ['341881001'] }, notice: '宁防指〔2026〕7号', reason: '西津河超保证水位' },
+    });
     expect(started.status).toBe(201);
-    const calls = await waitFor(async () => {
-      const out = ((await svc.call('GET', '/v1/admin/outbox?limit=100')).body as any[]).filter((m) => m.channel === 'voice');
-      return out.length >= 2 ? out : null;
-    }, 8_000, 'the calls of the response in the outbox');
+    const calls = await waitFor(
+      async () => {
+        const out = ((await svc.call('GET', '/v1/admin/outbox?limit=100')).body as any[]).filter((m) => m.channel === 'voice');
+        return out.length >= 2 ? out : null;
+      },
+      8_000,
+      'the calls of the response in the outbox',
+    );
     const callout = (await svc.call('GET', `/v1/alerts/${calls[0].alertId}`)).body;
     expect(callout.kind).toBe('response');
     // Exactly those who must answer are called; the informed are not.
-    const mustAck = callout.recipients.filter((r: any) => r.mustAck).map((r: any) => r.personId).sort();
+    const mustAck = callout.recipients
+      .filter((r: any) => r.mustAck)
+      .map((r: any) => r.personId)
+      .sort();
     expect([...new Set(calls.map((m) => m.personId))].sort()).toEqual(mustAck);
     expect(calls[0].speech).toEqual({ township: '西津街道', level: '二级应急响应', notice: '市防指决定宁防指〔2026〕7号，请立即到岗，收到请按1' });
     // A keypress acknowledges the call-out like a warning.
     const press = [{ call_id: 'drill-r1', out_id: calls[0].outId, status_code: '200000', status_msg: '用户听完挂断', dtmf: '1' }];
     expect((await svc.call('POST', `/v1/inbound/aliyun-voice/${SECRETS['aliyun-voice']}`, { token: null, body: press })).status).toBe(200);
-    const acked = await waitFor(async () => (await svc.call('GET', `/v1/alerts/${callout.id}`)).body.recipients.find((r: any) => r.personId === calls[0].personId && r.ackedAt), 5_000, 'the keypress ack');
+    const acked = await waitFor(
+      async () => (await svc.call('GET', `/v1/alerts/${callout.id}`)).body.recipients.find((r: any) => r.personId === calls[0].personId && r.ackedAt),
+      5_000,
+      'the keypress ack',
+    );
     expect(acked.ackVia).toBe('voice');
   });
 
@@ -299,11 +434,18 @@ describe('response call-outs', () => {
     const svc = await startService({ config: voiceConfig(), workers: true, drill: true });
     services.push(svc);
     await svc.importData(alertDataset('http://hooks.test'));
-    expect((await svc.call('POST', '/v1/responses', { body: { level: 'IV', scope: { townships: ['341881001'] }, notice: '宁防指〔2026〕8号', reason: '雨情' } })).status).toBe(201);
-    const out = await waitFor(async () => {
-      const o = (await svc.call('GET', '/v1/admin/outbox?limit=100')).body as any[];
-      return o.length > 0 ? o : null;
-    }, 8_000, 'the response messages');
+    expect(
+      (await svc.call('POST', '/v1/responses', { body: { level: 'IV', scope: { townships: ['341881001'] }, notice: '宁防指〔2026〕8号', reason: '雨情' } }))
+        .status,
+    ).toBe(201);
+    const out = await waitFor(
+      async () => {
+        const o = (await svc.call('GET', '/v1/admin/outbox?limit=100')).body as any[];
+        return o.length > 0 ? o : null;
+      },
+      8_000,
+      'the response messages',
+    );
     expect(out.filter((m) => m.channel === 'voice')).toEqual([]);
   });
 });
@@ -318,11 +460,15 @@ describe('no voice service', () => {
     await svc.importData(alertDataset(`${fake.url}/hook`));
     const key = await svc.gaugeKey();
     await svc.call('POST', '/v1/readings', { token: key, body: { stationId: 'W1', observedAt: beijing(Date.now() - 60_000), waterLevelM: 37.2 } });
-    const lead = await waitFor(async () => {
-      const id = (await svc.call('GET', '/v1/townships/341881001')).body.openAlertId;
-      const l = id ? (await svc.call('GET', `/v1/alerts/${id}`)).body.recipients.find((r: any) => r.personId === 'p-lead') : null;
-      return l?.deliveries.some((d: any) => d.channel === 'webhook' && d.status === 'sent') ? l : null;
-    }, 8_000, 'the leader told without a call');
+    const lead = await waitFor(
+      async () => {
+        const id = (await svc.call('GET', '/v1/townships/341881001')).body.openAlertId;
+        const l = id ? (await svc.call('GET', `/v1/alerts/${id}`)).body.recipients.find((r: any) => r.personId === 'p-lead') : null;
+        return l?.deliveries.some((d: any) => d.channel === 'webhook' && d.status === 'sent') ? l : null;
+      },
+      8_000,
+      'the leader told without a call',
+    );
     expect(lead.deliveries[0]).toMatchObject({ channel: 'voice', status: 'skipped', error: expect.stringMatching(/^未拨打：未配置语音服务/) });
   });
 });

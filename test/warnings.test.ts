@@ -25,7 +25,10 @@ const covered = (xml: string) => townshipsCovered(parseCap(xml).areas, townships
 
 describe('CAP fixtures', () => {
   it.each(XML_FIXTURES)('%s is valid CAP 1.2 (XML schema)', async (name) => {
-    const result = await validateXML({ xml: [{ fileName: name, contents: fixture(name) }], schema: [{ fileName: 'cap-1.2.xsd', contents: readFileSync('test/fixtures/cap/cap-1.2.xsd', 'utf8') }] });
+    const result = await validateXML({
+      xml: [{ fileName: name, contents: fixture(name) }],
+      schema: [{ fileName: 'cap-1.2.xsd', contents: readFileSync('test/fixtures/cap/cap-1.2.xsd', 'utf8') }],
+    });
     expect(result.errors).toEqual([]);
   });
 });
@@ -51,7 +54,15 @@ describe('parseCap', () => {
       eventCodes: { 'GB/T 35965.1 事件类型': '11B03' },
     });
     expect(w.areas).toEqual([
-      { description: '宁国市西津街道、河沥溪街道', geocodes: [{ valueName: '乡镇代码', value: '341881001' }, { valueName: '乡镇代码', value: '341881002' }], polygons: [], circles: [] },
+      {
+        description: '宁国市西津街道、河沥溪街道',
+        geocodes: [
+          { valueName: '乡镇代码', value: '341881001' },
+          { valueName: '乡镇代码', value: '341881002' },
+        ],
+        polygons: [],
+        circles: [],
+      },
     ]);
     expect(covered(fixture('rainstorm-orange.xml'))).toEqual(['341881001:geocode', '341881002:geocode']);
     expect(warningLevel(w, colourLevelsSchema.parse({}))).toBe('II');
@@ -106,11 +117,20 @@ describe('parseCap', () => {
       }
       throw new Error('parsed');
     };
-    expect(err(orange.replace('<msgType>Alert</msgType>', '<msgType>Warning</msgType>'))).toBe('msgType: msgType must be one of Alert, Update, Cancel, Ack, Error');
+    expect(err(orange.replace('<msgType>Alert</msgType>', '<msgType>Warning</msgType>'))).toBe(
+      'msgType: msgType must be one of Alert, Update, Cancel, Ack, Error',
+    );
     expect(err(orange.replace('2026-07-05T08:00:00+08:00</sent>', '2026-07-05 08:00</sent>'))).toMatch(/^sent: sent must be a CAP dateTime/);
     expect(err(orange.replace(/<identifier>.*<\/identifier>/, ''))).toBe('identifier: identifier is required');
     expect(err(orange.replace(/<info>[\s\S]*<\/info>/, ''))).toMatch(/^info: at least one info block/);
-    expect(err(orange.replace('<value>341881002</value>', '<value>341881002</value></geocode><polygon>30,118 nonsense</polygon><geocode><valueName>x</valueName><value>1</value>'))).toMatch(/^info\[0\]\.area\[0\]\.polygon\[0\]: polygon point/);
+    expect(
+      err(
+        orange.replace(
+          '<value>341881002</value>',
+          '<value>341881002</value></geocode><polygon>30,118 nonsense</polygon><geocode><valueName>x</valueName><value>1</value>',
+        ),
+      ),
+    ).toMatch(/^info\[0\]\.area\[0\]\.polygon\[0\]: polygon point/);
     expect(err(orange.replace('</alert>', ''))).toMatch(/^not well-formed XML/);
     expect(err(`<!DOCTYPE x [<!ENTITY a "aaaa">]>${orange}`)).toMatch(/DOCTYPE/);
     expect(err('hello')).toBe('neither CAP XML (<alert …>) nor JSON');
@@ -118,7 +138,14 @@ describe('parseCap', () => {
   });
 
   it('maps GB/T 2260 codes by level: province, prefecture, county, township, village', () => {
-    expect(['340000', '341800', '341881', '341881001', '341881001001', 'ABC'].map(adminPrefix)).toEqual(['34', '3418', '341881', '341881001', '341881001', null]);
+    expect(['340000', '341800', '341881', '341881001', '341881001001', 'ABC'].map(adminPrefix)).toEqual([
+      '34',
+      '3418',
+      '341881',
+      '341881001',
+      '341881001',
+      null,
+    ]);
   });
 });
 
@@ -146,7 +173,12 @@ describe('parseCap under fuzzing', () => {
     const sources = [...XML_FIXTURES.map(fixture), fixture('rainstorm-orange.json')];
     const damaged = fc
       .tuple(fc.constantFrom(...sources), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 40 }), fc.string({ maxLength: 12 })), { minLength: 1, maxLength: 4 }))
-      .map(([src, edits]) => edits.reduce((s, [at, cut, insert]) => { const i = at % (s.length + 1); return s.slice(0, i) + insert + s.slice(i + cut); }, src));
+      .map(([src, edits]) =>
+        edits.reduce((s, [at, cut, insert]) => {
+          const i = at % (s.length + 1);
+          return s.slice(0, i) + insert + s.slice(i + cut);
+        }, src),
+      );
     fc.assert(fc.property(damaged, onlyParseErrors), { numRuns: 400 });
   });
 });

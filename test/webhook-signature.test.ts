@@ -19,7 +19,13 @@ const example = /```js\n([\s\S]*?)```/.exec(section)![1]!;
 
 /** Runs the README's example as a receiver would, returning its `valid`. */
 function readmeVerify(secret: string, timestamp: string, rawBody: string, signature: string): boolean {
-  return new Function('require', 'secret', 'timestamp', 'rawBody', 'signature', `${example}\nreturn valid;`)(createRequire(import.meta.url), secret, timestamp, rawBody, signature) as boolean;
+  return new Function('require', 'secret', 'timestamp', 'rawBody', 'signature', `${example}\nreturn valid;`)(
+    createRequire(import.meta.url),
+    secret,
+    timestamp,
+    rawBody,
+    signature,
+  ) as boolean;
 }
 
 describe('the documented webhook signature', () => {
@@ -38,15 +44,31 @@ describe('the documented webhook signature', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        got = { timestamp: String(req.headers['x-fangxun-timestamp']), signature: String(req.headers['x-fangxun-signature']), raw: Buffer.concat(chunks).toString('utf8') };
+        got = {
+          timestamp: String(req.headers['x-fangxun-timestamp']),
+          signature: String(req.headers['x-fangxun-signature']),
+          raw: Buffer.concat(chunks).toString('utf8'),
+        };
         res.end('ok');
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const message: OutboundMessage = {
-        messageId: 'm1', alertId: '341881001~1', townshipId: '341881001', level: 'IV', personId: 'p-lead', personName: '市领导甲', mobile: null, role: 'liaison-leader',
-        title: '【防汛Ⅳ级(蓝色)应急响应】西津街道', text: '西津街道已达到防汛Ⅳ级(蓝色)应急响应。', markdown: '', ackUrl: null, deadline: null, params: {},
+        messageId: 'm1',
+        alertId: '341881001~1',
+        townshipId: '341881001',
+        level: 'IV',
+        personId: 'p-lead',
+        personName: '市领导甲',
+        mobile: null,
+        role: 'liaison-leader',
+        title: '【防汛Ⅳ级(蓝色)应急响应】西津街道',
+        text: '西津街道已达到防汛Ⅳ级(蓝色)应急响应。',
+        markdown: '',
+        ackUrl: null,
+        deadline: null,
+        params: {},
       };
       const r = await new WebhookChannel('whsec-delivery', 2_000).send(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, message);
       expect(r.ok).toBe(true);

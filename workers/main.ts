@@ -11,7 +11,16 @@ const log = createLogger();
 const boot = startup('fangxun worker');
 await requireRedis(boot);
 const { config, redisUrl } = boot;
-const runtime = await createRuntime({ config, redisUrl, prefix: boot.keys.prefix, workers: true, schedulers: true, cron: true, log, channels: loadChannels(config.channels, log) }).catch(failOnMissingSecret(boot.fail));
+const runtime = await createRuntime({
+  config,
+  redisUrl,
+  prefix: boot.keys.prefix,
+  workers: true,
+  schedulers: true,
+  cron: true,
+  log,
+  channels: loadChannels(config.channels, log),
+}).catch(failOnMissingSecret(boot.fail));
 log.info({ redisUrl, concurrency: config.service.evaluation.concurrency }, 'fangxun worker running');
 const stop = async () => {
   await runtime.close();

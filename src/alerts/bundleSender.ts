@@ -23,7 +23,16 @@ export class BundleSender {
   private readonly bundles: SmsBundles;
 
   constructor(
-    private readonly d: { alerts: AlertService; redis: Redis; keys: Keys; config: AppConfig; reference: ReferenceStore; scheduler: AlertScheduler; now: () => number; log: Logger },
+    private readonly d: {
+      alerts: AlertService;
+      redis: Redis;
+      keys: Keys;
+      config: AppConfig;
+      reference: ReferenceStore;
+      scheduler: AlertScheduler;
+      now: () => number;
+      log: Logger;
+    },
   ) {
     this.bundles = new SmsBundles(d.redis, d.keys);
   }
@@ -38,7 +47,9 @@ export class BundleSender {
     const item = { alertId: alert.id, messageId: m.id };
     const now = this.d.now();
     // A delivery job run again (crash, sweep) finds its message already held.
-    let due = (await this.bundles.isHeld(m.personId, item)) ? now : await this.bundles.hold(m.personId, item, this.within, levelRank(m.level) >= levelRank('II'), now);
+    let due = (await this.bundles.isHeld(m.personId, item))
+      ? now
+      : await this.bundles.hold(m.personId, item, this.within, levelRank(m.level) >= levelRank('II'), now);
     if (due === 0) return false;
     due = Math.max(due, now);
     await this.d.scheduler.flushBundle(m.personId, due);
@@ -94,7 +105,12 @@ export class BundleSender {
       const asking = pending.find((p) => p.message.withLink && p.message.deadline !== null);
       const link = asking ? await alerts.answerUrl(asking.alert.id, personId) : null;
       outbound.text = bundleSmsText(
-        pending.map((p) => ({ alert: p.alert, message: p.message, townshipName: ref.townships.get(p.alert.townshipId)?.name ?? p.alert.townshipId, recipient: p.alert.recipients.find((r) => r.personId === personId) })),
+        pending.map((p) => ({
+          alert: p.alert,
+          message: p.message,
+          townshipName: ref.townships.get(p.alert.townshipId)?.name ?? p.alert.townshipId,
+          recipient: p.alert.recipients.find((r) => r.personId === personId),
+        })),
         { name: person?.name ?? personId, link, timeZone: this.d.config.levels.timezone, now: this.d.now() },
       );
       outbound.title = `【防汛叫应】${pending.length}条消息`;
@@ -109,7 +125,20 @@ export class BundleSender {
         await alerts.recordDelivery(p.alert.id, p.message.id, { channel: 'sms', to, attempt: 1, contactStep: 0, status: 'failed', error }, null);
         await this.d.scheduler.deliver(p.alert.id, p.message, 1);
       } else {
-        await alerts.recordDelivery(p.alert.id, p.message.id, { channel: 'sms', to, attempt: 1, contactStep: 0, provider: result.provider, status: 'sent', ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}) }, 'sent');
+        await alerts.recordDelivery(
+          p.alert.id,
+          p.message.id,
+          {
+            channel: 'sms',
+            to,
+            attempt: 1,
+            contactStep: 0,
+            provider: result.provider,
+            status: 'sent',
+            ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
+          },
+          'sent',
+        );
       }
     }
     this.d.log.info({ personId, messages: pending.length }, 'SMS bundle sent');

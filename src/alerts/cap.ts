@@ -45,10 +45,15 @@ export function capEvents(alert: Alert): CapEvent[] {
   const out: CapEvent[] = [];
   let level: Level | null = null;
   for (const e of alert.timeline) {
-    if (e.type === 'opened' && e.level) out.push({ msgType: 'Alert', level: (level = e.level), at: e.at });
+    if (e.type === 'opened' && e.level) {
+      level = e.level;
+      out.push({ msgType: 'Alert', level, at: e.at });
+    }
     // A response's new notice at the same level (adjusted) is an Update too; its end (ended) a Cancel.
-    else if ((e.type === 'raised' || e.type === 'lowered' || e.type === 'adjusted') && e.level) out.push({ msgType: 'Update', level: (level = e.level), at: e.at });
-    else if (e.type === 'resolved' || e.type === 'ended') out.push({ msgType: 'Cancel', level: level ?? alert.level, at: e.at });
+    else if ((e.type === 'raised' || e.type === 'lowered' || e.type === 'adjusted') && e.level) {
+      level = e.level;
+      out.push({ msgType: 'Update', level, at: e.at });
+    } else if (e.type === 'resolved' || e.type === 'ended') out.push({ msgType: 'Cancel', level: level ?? alert.level, at: e.at });
   }
   return out;
 }
@@ -82,9 +87,16 @@ export function capXml(
   const evidence = evidenceText(alert.reasons, stationName, 5);
   // A response (the HQ's decision) and a warning (what the gauges say) are told apart in the words.
   const what = alert.kind === 'response' ? '应急响应' : '预警';
-  const headline = last.msgType === 'Cancel' ? `${township.name}防汛${what}${alert.kind === 'response' ? '终止' : '解除'}` : alert.kind === 'response' ? `${township.name}启动防汛${levelText(last.level)}应急响应` : `${township.name}防汛${levelText(last.level)}预警`;
+  const headline =
+    last.msgType === 'Cancel'
+      ? `${township.name}防汛${what}${alert.kind === 'response' ? '终止' : '解除'}`
+      : alert.kind === 'response'
+        ? `${township.name}启动防汛${levelText(last.level)}应急响应`
+        : `${township.name}防汛${levelText(last.level)}预警`;
   const description = [
-    last.msgType === 'Cancel' ? `${township.name}防汛${what}已${alert.kind === 'response' ? '终止' : '解除'}。${alert.resolveReason ? `原因：${alert.resolveReason}。` : ''}` : `${township.name}防汛${what}${levelText(last.level)}。`,
+    last.msgType === 'Cancel'
+      ? `${township.name}防汛${what}已${alert.kind === 'response' ? '终止' : '解除'}。${alert.resolveReason ? `原因：${alert.resolveReason}。` : ''}`
+      : `${township.name}防汛${what}${levelText(last.level)}。`,
     alert.declared ? `依据${alert.declared.notice}：${alert.declared.reason}。` : '',
     evidence && last.msgType !== 'Cancel' ? `雨情水情：${evidence}。` : '',
   ]

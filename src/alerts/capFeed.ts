@@ -13,15 +13,17 @@ export async function feedAlerts(store: AlertStore, townshipIds: readonly string
   const out: Alert[] = [];
   await Promise.all(
     // Warnings and the townships' parts of HQ responses: both are CAP messages.
-    townshipIds.flatMap((tid) => (['warning', 'response'] as const).map((kind) => ({ tid, kind }))).map(async ({ tid, kind }) => {
-      for (let limit = PAGE; ; limit += PAGE) {
-        const ids = await store.list([tid], limit, kind);
-        const alerts = await store.getMany(ids.slice(limit - PAGE));
-        const shown = alerts.filter((a) => a.status === 'open' || (a.resolvedAt ?? 0) >= since);
-        out.push(...shown);
-        if (ids.length < limit || shown.length < alerts.length) return;
-      }
-    }),
+    townshipIds
+      .flatMap((tid) => (['warning', 'response'] as const).map((kind) => ({ tid, kind })))
+      .map(async ({ tid, kind }) => {
+        for (let limit = PAGE; ; limit += PAGE) {
+          const ids = await store.list([tid], limit, kind);
+          const alerts = await store.getMany(ids.slice(limit - PAGE));
+          const shown = alerts.filter((a) => a.status === 'open' || (a.resolvedAt ?? 0) >= since);
+          out.push(...shown);
+          if (ids.length < limit || shown.length < alerts.length) return;
+        }
+      }),
   );
   return out.sort((a, b) => b.updatedAt - a.updatedAt);
 }

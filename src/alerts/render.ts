@@ -33,7 +33,11 @@ export function renderMessage(input: RenderInput): OutboundMessage {
   if (link) lines.push(`确认链接：${link}`);
   lines.push(`—— ${input.sender}`);
   const text = (input.channel === 'sms' ? smsText(input, recipient) : null) ?? lines.join('\n');
-  const markdown = [`### ${title}`, ...lines.slice(0, -1).map((l) => (l.startsWith('确认链接：') && link ? `[点击确认收到](${link})` : l)), `> ${lines.at(-1)}`].join('\n\n');
+  const markdown = [
+    `### ${title}`,
+    ...lines.slice(0, -1).map((l) => (l.startsWith('确认链接：') && link ? `[点击确认收到](${link})` : l)),
+    `> ${lines.at(-1)}`,
+  ].join('\n\n');
   return {
     messageId: message.id,
     alertId: alert.id,
@@ -57,7 +61,10 @@ export function renderMessage(input: RenderInput): OutboundMessage {
       link: link ?? '',
       code: link ? link.slice(link.lastIndexOf('/') + 1) : '',
     },
-    speech: { township: townshipName, ...spokenVariables(alert.kind === 'response' ? 'response' : 'warning', message.kind, message.level, alert.declared?.notice ?? null) },
+    speech: {
+      township: townshipName,
+      ...spokenVariables(alert.kind === 'response' ? 'response' : 'warning', message.kind, message.level, alert.declared?.notice ?? null),
+    },
   };
 }
 
@@ -74,7 +81,7 @@ function commonWords({ alert, message, timeZone, stationName }: RenderInput, rec
     level: levelText(message.level),
     evidence: evidenceText(alert.reasons, stationName),
     deadline: message.deadline ? localTimeText(message.deadline, timeZone) : null,
-    role: recipient ? ROLE_WORDS[recipient.role] ?? recipient.role : '',
+    role: recipient ? (ROLE_WORDS[recipient.role] ?? recipient.role) : '',
   };
 }
 
@@ -99,7 +106,10 @@ function warningLines(input: RenderInput, recipient: Recipient | undefined): Lin
       lines.push(`${person.name}${role ? `（${role}）` : ''}：${townshipName}雨情水情达到防汛${level}预警。`);
       if (evidence) lines.push(`依据：${evidence}。`);
       if (message.withLink && deadline) {
-        const arrive = recipient?.arriveDeadline && recipient.arrivedAt === null ? `，并${arriveBy(recipient.arriveDeadline, message.createdAt, timeZone)}赶赴${townshipName}指挥部到岗` : '';
+        const arrive =
+          recipient?.arriveDeadline && recipient.arrivedAt === null
+            ? `，并${arriveBy(recipient.arriveDeadline, message.createdAt, timeZone)}赶赴${townshipName}指挥部到岗`
+            : '';
         lines.push(`请于${deadline}前确认收到${arrive}，组织做好防范。`);
       } else {
         lines.push('请关注雨情水情变化，做好防范准备。');
@@ -140,7 +150,9 @@ function responseLines(input: RenderInput, recipient: Recipient | undefined): Li
     case 'renotify': {
       const raised = alert.epoch > 1;
       title = `【防汛${level}应急响应】${townshipName}`;
-      lines.push(`${person.name}${role ? `（${role}）` : ''}：市防指决定${notice}，${townshipName}${raised ? '防汛应急响应提升至' : '启动防汛'}${level}应急响应。${d?.reason ? `${d.reason}。` : ''}`);
+      lines.push(
+        `${person.name}${role ? `（${role}）` : ''}：市防指决定${notice}，${townshipName}${raised ? '防汛应急响应提升至' : '启动防汛'}${level}应急响应。${d?.reason ? `${d.reason}。` : ''}`,
+      );
       if (evidence) lines.push(`当前预警：${evidence}。`);
       if (message.withLink && deadline) {
         const arrive = recipient?.arrivedAt
@@ -164,7 +176,9 @@ function responseLines(input: RenderInput, recipient: Recipient | undefined): Li
     case 'lowered':
     case 'adjusted':
       title = `【响应调整】${townshipName}防汛${level}应急响应`;
-      lines.push(`${person.name}：市防指决定${notice}，${townshipName}防汛应急响应调整为${level}。${d?.reason ? `${d.reason}。` : ''}请继续坚守岗位，做好防范。`);
+      lines.push(
+        `${person.name}：市防指决定${notice}，${townshipName}防汛应急响应调整为${level}。${d?.reason ? `${d.reason}。` : ''}请继续坚守岗位，做好防范。`,
+      );
       break;
     case 'resolved':
       title = `【响应终止】${townshipName}防汛应急响应终止`;

@@ -69,7 +69,18 @@ export function accountabilityReport(
     if (!p) {
       p = {
         ackTimes: [],
-        s: { personId: e.personId, name: personName(e.personId), acks: 0, medianAckSeconds: null, p90AckSeconds: null, missedAcks: 0, lateAcks: 0, missedArrivals: 0, lateArrivals: 0, doubtfulArrivals: 0 },
+        s: {
+          personId: e.personId,
+          name: personName(e.personId),
+          acks: 0,
+          medianAckSeconds: null,
+          p90AckSeconds: null,
+          missedAcks: 0,
+          lateAcks: 0,
+          missedArrivals: 0,
+          lateArrivals: 0,
+          doubtfulArrivals: 0,
+        },
       };
       people.set(e.personId, p);
     }
@@ -107,7 +118,9 @@ export function accountabilityReport(
       ackVia: e.ackVia ?? null,
       arrival: e.arrival?.flagged ? e.arrival : null,
     })),
-    people: [...people.values()].map((p) => p.s).sort((a, b) => b.missedAcks + b.lateAcks - (a.missedAcks + a.lateAcks) || a.personId.localeCompare(b.personId)),
+    people: [...people.values()]
+      .map((p) => p.s)
+      .sort((a, b) => b.missedAcks + b.lateAcks - (a.missedAcks + a.lateAcks) || a.personId.localeCompare(b.personId)),
   };
 }
 
@@ -141,7 +154,20 @@ function localDateTime(iso: string | null, timeZone: string): string {
  * column labels and codes, times in the configured zone (北京时间), formula-like cells as text.
  */
 export function reportCsv(r: AccountabilityReport, timeZone: string, townshipName: (id: string) => string = (id) => id): string {
-  const header = ['类型', '叫应编号', '乡镇（街道）', '姓名', '人员编号', '角色', '级别', '通知时间（北京时间）', '时限（北京时间）', '实际时间（北京时间）', '超时（秒）', '到岗核查'];
+  const header = [
+    '类型',
+    '叫应编号',
+    '乡镇（街道）',
+    '姓名',
+    '人员编号',
+    '角色',
+    '级别',
+    '通知时间（北京时间）',
+    '时限（北京时间）',
+    '实际时间（北京时间）',
+    '超时（秒）',
+    '到岗核查',
+  ];
   const rows = r.entries.map((e) => [
     LEDGER_WORDS[e.type] ?? e.type,
     e.alertId,

@@ -97,7 +97,16 @@ export class AlertService {
     this.store = new AlertStore(d.redis, d.keys);
     this.sender = new ContactSender(d.redis, d.keys, d.channels, () => this.policy.calls, d.now);
     this.prefs = new PersonPrefsStore(d.redis, d.keys);
-    this.bundle = new BundleSender({ alerts: this, redis: d.redis, keys: d.keys, config: d.config, reference: d.reference, scheduler: d.scheduler, now: d.now, log: d.log });
+    this.bundle = new BundleSender({
+      alerts: this,
+      redis: d.redis,
+      keys: d.keys,
+      config: d.config,
+      reference: d.reference,
+      scheduler: d.scheduler,
+      now: d.now,
+      log: d.log,
+    });
   }
 
   private get policy() {
@@ -126,7 +135,10 @@ export class AlertService {
    * Reads the alert, applies `fn`, commits if nobody changed it meanwhile (else retries
    * from a fresh read), then schedules the effects.
    */
-  async update<T>(alertId: string, fn: (alert: Alert, ctx: AlertContext) => { result: T; effects: Effects; changed: boolean }): Promise<{ alert: Alert; result: T }> {
+  async update<T>(
+    alertId: string,
+    fn: (alert: Alert, ctx: AlertContext) => { result: T; effects: Effects; changed: boolean },
+  ): Promise<{ alert: Alert; result: T }> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const stored = await this.store.get(alertId);
       if (!stored) throw new AlertError('not_found', `No alert with id "${alertId}"`);
@@ -162,7 +174,10 @@ export class AlertService {
    * outside warnings in force (POST /v1/warnings) folded in; an expired one no longer counts.
    */
   async townshipState(townshipId: string): Promise<StoredTownshipState | null> {
-    const [stateJson, outside] = await Promise.all([this.d.redis.hget(this.d.keys.township(townshipId), 'state'), this.d.redis.hgetall(this.d.keys.outsideWarnings(townshipId))]);
+    const [stateJson, outside] = await Promise.all([
+      this.d.redis.hget(this.d.keys.township(townshipId), 'state'),
+      this.d.redis.hgetall(this.d.keys.outsideWarnings(townshipId)),
+    ]);
     return townshipWarning(stateJson, outside, this.d.now());
   }
 
@@ -179,14 +194,19 @@ export class AlertService {
     if (openId) return this.transition(openId, (alert, ctx) => applyComputedLevel(alert, level, reasons, ctx));
     if (level === null) return null;
     if (await this.heldBack(townshipId, level)) return null;
-    return this.openCallout(townshipId, 'warning', (id, ctx) => openAlert(id, townshipId, level, reasons, ctx), (a, ctx) => applyComputedLevel(a, level, reasons, ctx));
+    return this.openCallout(
+      townshipId,
+      'warning',
+      (id, ctx) => openAlert(id, townshipId, level, reasons, ctx),
+      (a, ctx) => applyComputedLevel(a, level, reasons, ctx),
+    );
   }
 
   /** True when the last warning was resolved at `level` or above and no quiet spell has passed since. */
   private async heldBack(townshipId: string, level: Level): Promise<boolean> {
     const [lastId] = await this.store.list([townshipId], 1);
     const last = lastId ? (await this.store.get(lastId))?.alert : null;
-    if (!last || last.status !== 'resolved' || last.resolvedAt === null || last.resolvedBy === 'system') return false;
+    if (last?.status !== 'resolved' || last.resolvedAt === null || last.resolvedBy === 'system') return false;
     if (levelRank(level) > levelRank(last.level)) return false;
     const events = (await this.d.redis.xrevrange(this.d.keys.townshipEvents(townshipId), '+', '-', 'COUNT', 500)).reverse();
     return !quietSpellSince(
@@ -212,7 +232,10 @@ export class AlertService {
     const { alert, effects } = build(id, this.context(ref, townshipId, this.d.now(), kind));
     const outcome = await this.store.commit(alert, null, effects.ledger);
     if (outcome === 'ok') {
-      this.d.log.info({ alertId: id, townshipId, level: alert.level, kind, responseId: alert.responseId }, kind === 'warning' ? 'warning opened' : 'response call-out opened');
+      this.d.log.info(
+        { alertId: id, townshipId, level: alert.level, kind, responseId: alert.responseId },
+        kind === 'warning' ? 'warning opened' : 'response call-out opened',
+      );
       await this.schedule(alert, effects);
       return alert;
     }
@@ -247,10 +270,12 @@ export class AlertService {
    */
   async arrive(alertId: string, personId: string, where: { lat: number; lon: number } | null) {
     const ref = await this.d.reference.snapshot({ fresh: true });
-    const others = (await this.openFor(personId)).filter((a) => a.id !== alertId).flatMap((a) => {
-      const at = a.recipients.find((r) => r.personId === personId)?.arrivedAt;
-      return at ? [{ townshipId: a.townshipId, at }] : [];
-    });
+    const others = (await this.openFor(personId))
+      .filter((a) => a.id !== alertId)
+      .flatMap((a) => {
+        const at = a.recipients.find((r) => r.personId === personId)?.arrivedAt;
+        return at ? [{ townshipId: a.townshipId, at }] : [];
+      });
     const { alert, result } = await this.update(alertId, (alert, ctx) => {
       const post = ref.townships.get(alert.townshipId)?.commandPost ?? null;
       const r = arrive(alert, personId, ctx, where, post ? { lat: post.lat, lon: post.lon } : null, others);
@@ -277,7 +302,10 @@ export class AlertService {
   async resolve(alertId: string, by: string, reason: string): Promise<Alert> {
     const stored = await this.store.get(alertId);
     if (stored?.alert.kind === 'response') {
-      throw new AlertError('response_callout', `${alertId} is a township's part of HQ response ${stored.alert.responseId}: end or narrow the response by notice (POST /v1/responses/${stored.alert.responseId}/end or /adjust)`);
+      throw new AlertError(
+        'response_callout',
+        `${alertId} is a township's part of HQ response ${stored.alert.responseId}: end or narrow the response by notice (POST /v1/responses/${stored.alert.responseId}/end or /adjust)`,
+      );
     }
     const { alert, result } = await this.update(alertId, (alert, ctx) => {
       if (alert.status !== 'open') return { result: false, effects: EFFECTS_NONE, changed: false };
@@ -293,18 +321,38 @@ export class AlertService {
    * who has not answered, through the same step the deadline timer would run (messages,
    * the next timer, the record on the person); audited with who asked.
    */
-  async escalateNow(alertId: string, personId: string | null, by: string, audit: { actor: string; role: string }): Promise<{ alert: Alert; steps: NextStep[] }> {
+  async escalateNow(
+    alertId: string,
+    personId: string | null,
+    by: string,
+    audit: { actor: string; role: string },
+  ): Promise<{ alert: Alert; steps: NextStep[] }> {
     const { alert, result } = await this.update(alertId, (alert, ctx) => {
       const r = escalateNow(alert, personId, ctx, by);
       return { result: r, effects: r.outcome === 'ran' ? r.effects : EFFECTS_NONE, changed: r.outcome === 'ran' };
     });
     if (result.outcome === 'not-open') throw new AlertError('alert_not_open', `Alert ${alertId} is resolved; nothing to escalate`);
-    if (result.outcome === 'not-recipient') throw new AlertError('not_found', `Person "${personId}" was not told by alert ${alertId}; GET /v1/alerts/${alertId} lists its people`);
+    if (result.outcome === 'not-recipient')
+      throw new AlertError('not_found', `Person "${personId}" was not told by alert ${alertId}; GET /v1/alerts/${alertId} lists its people`);
     if (result.outcome !== 'ran') {
-      throw new AlertError('nothing_to_escalate', personId ? `Nothing to escalate for ${personId}: answered, at the post, or the escalation chain has run out` : `Nothing to escalate on alert ${alertId}: everyone who must answer has answered, or the chain has run out`);
+      throw new AlertError(
+        'nothing_to_escalate',
+        personId
+          ? `Nothing to escalate for ${personId}: answered, at the post, or the escalation chain has run out`
+          : `Nothing to escalate on alert ${alertId}: everyone who must answer has answered, or the chain has run out`,
+      );
     }
     const steps = result.steps;
-    await this.d.redis.xadd(...auditArgs(this.d.keys, { at: new Date(this.d.now()).toISOString(), ...audit, action: 'alerts.escalate', target: `alerts/${alertId}`, before: null, after: { personId, steps } }));
+    await this.d.redis.xadd(
+      ...auditArgs(this.d.keys, {
+        at: new Date(this.d.now()).toISOString(),
+        ...audit,
+        action: 'alerts.escalate',
+        target: `alerts/${alertId}`,
+        before: null,
+        after: { personId, steps },
+      }),
+    );
     this.d.log.info({ alertId, personId, by, steps: steps.length }, 'escalated now by the duty room');
     return { alert, steps };
   }
@@ -339,12 +387,19 @@ export class AlertService {
    * failed and may be retried on the same contact, 'next' when the caller should move on
    * to the next contact, or 'done'.
    */
-  async deliver(alertId: string, messageId: string, contactStep: number, attempt: number, lastAttempt: boolean, unbundled = false): Promise<'done' | 'retry' | 'next'> {
+  async deliver(
+    alertId: string,
+    messageId: string,
+    contactStep: number,
+    attempt: number,
+    lastAttempt: boolean,
+    unbundled = false,
+  ): Promise<'done' | 'retry' | 'next'> {
     const stored = await this.store.get(alertId);
     if (!stored) return 'done';
     const { alert } = stored;
     const message = alert.messages[messageId];
-    if (!message || message.status !== 'pending') return 'done';
+    if (message?.status !== 'pending') return 'done';
     const ref = await this.d.reference.snapshot({ fresh: true });
     const person = ref.people.get(message.personId);
     // Board only (smsOptOut): no routine SMS; escalations to the person still come by SMS and phone.
@@ -355,10 +410,20 @@ export class AlertService {
     if (noCall) await this.recordDelivery(alertId, messageId, { channel: 'voice', to: '', attempt, contactStep, status: 'skipped', error: noCall }, null);
     if (contactStep >= contacts.length) {
       if (noSms && contacts.length === 0) {
-        await this.recordDelivery(alertId, messageId, { channel: 'board', to: '', status: 'skipped', error: '仅看板：此人已选择不接收例行短信，消息在值班看板显示', attempt }, 'cancelled');
+        await this.recordDelivery(
+          alertId,
+          messageId,
+          { channel: 'board', to: '', status: 'skipped', error: '仅看板：此人已选择不接收例行短信，消息在值班看板显示', attempt },
+          'cancelled',
+        );
         return 'done';
       }
-      await this.recordDelivery(alertId, messageId, { channel: 'none', to: '', status: 'no-contact', error: contacts.length === 0 ? 'no usable contact for this person' : 'every contact failed', attempt }, 'failed');
+      await this.recordDelivery(
+        alertId,
+        messageId,
+        { channel: 'none', to: '', status: 'no-contact', error: contacts.length === 0 ? 'no usable contact for this person' : 'every contact failed', attempt },
+        'failed',
+      );
       return 'done';
     }
     // SMS to one person within `bundleWithin` go as one; a Ⅱ/Ⅰ opening the window goes at once.
@@ -390,7 +455,7 @@ export class AlertService {
       ackUrl,
       timeZone: this.d.config.levels.timezone,
       sender: this.policy.sender,
-      about: message.aboutPersonId ? alert.recipients.find((r) => r.personId === message.aboutPersonId) ?? null : null,
+      about: message.aboutPersonId ? (alert.recipients.find((r) => r.personId === message.aboutPersonId) ?? null) : null,
       channel,
     });
   }
@@ -400,7 +465,12 @@ export class AlertService {
     return `${this.policy.publicUrl.replace(/\/$/, '')}/a/${await this.d.links.issue({ alertId, personId, expiresAt: this.d.now() + this.policy.linkTtl })}`;
   }
 
-  async recordDelivery(alertId: string, messageId: string, d: Omit<Delivery, 'messageId' | 'at'>, final: 'sent' | 'failed' | 'cancelled' | null): Promise<void> {
+  async recordDelivery(
+    alertId: string,
+    messageId: string,
+    d: Omit<Delivery, 'messageId' | 'at'>,
+    final: 'sent' | 'failed' | 'cancelled' | null,
+  ): Promise<void> {
     await this.d.redis.hincrby(this.d.keys.messageCounts(), `${d.channel}|${d.status}`, 1);
     await this.update(alertId, (alert, ctx) => {
       const m = alert.messages[messageId];
@@ -412,7 +482,12 @@ export class AlertService {
       }
       if (m && final && m.status === 'pending') m.status = final;
       if (final === 'failed' || d.status === 'failed' || (d.status === 'skipped' && d.channel !== 'board')) {
-        alert.timeline.push({ at: ctx.now, type: d.status === 'skipped' ? 'call-not-placed' : 'delivery-failed', personId: m?.personId, detail: { messageId, channel: d.channel, error: d.error } });
+        alert.timeline.push({
+          at: ctx.now,
+          type: d.status === 'skipped' ? 'call-not-placed' : 'delivery-failed',
+          personId: m?.personId,
+          detail: { messageId, channel: d.channel, error: d.error },
+        });
       }
       return { result: null, effects: EFFECTS_NONE, changed: true };
     });

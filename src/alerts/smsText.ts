@@ -27,9 +27,12 @@ export function smsText(input: RenderInput, recipient: Recipient | undefined): s
   const level = levelText(message.level);
   const by = shortTimeText(message.deadline, timeZone);
   const what = alert.kind === 'response' ? `${level}应急响应${alert.declared ? `（${alert.declared.notice}）` : ''}` : `${level}预警`;
-  const arriveBy = recipient?.arriveDeadline && recipient.arrivedAt === null
-    ? recipient.arriveDeadline > message.createdAt ? `，${shortTimeText(recipient.arriveDeadline, timeZone)}前到指挥部到岗` : '，尽快到指挥部到岗'
-    : '';
+  const arriveBy =
+    recipient?.arriveDeadline && recipient.arrivedAt === null
+      ? recipient.arriveDeadline > message.createdAt
+        ? `，${shortTimeText(recipient.arriveDeadline, timeZone)}前到指挥部到岗`
+        : '，尽快到指挥部到岗'
+      : '';
   let head: string;
   let ask: string;
   if (message.kind === 'reminder') {
@@ -37,13 +40,17 @@ export function smsText(input: RenderInput, recipient: Recipient | undefined): s
     ask = `请于${by}前到指挥部并报到岗：${link}`;
   } else {
     const again = message.kind === 'renotify' ? '【再次提醒】' : '';
-    const started = alert.kind === 'response' ? `市防指决定${townshipName}${alert.epoch > 1 ? '提升至' : '启动'}防汛${what}。` : `${townshipName}达到防汛${what}。`;
+    const started =
+      alert.kind === 'response' ? `市防指决定${townshipName}${alert.epoch > 1 ? '提升至' : '启动'}防汛${what}。` : `${townshipName}达到防汛${what}。`;
     head = `${again}${person.name}：${started}`;
     ask = `请于${by}前确认收到${arriveBy}。${link} ${REPLY_HINT}`;
   }
   const room = ucs2Capacity(SMS_SEGMENTS) - head.length - ask.length;
   const first = alert.reasons[0] ? `${reasonText(alert.reasons[0], input.stationName)}${alert.reasons.length > 1 ? '等' : ''}` : '';
-  const evidence = fitted([evidenceText(alert.reasons, input.stationName, 2), evidenceText(alert.reasons, input.stationName, 1), first], room - '依据：。'.length);
+  const evidence = fitted(
+    [evidenceText(alert.reasons, input.stationName, 2), evidenceText(alert.reasons, input.stationName, 1), first],
+    room - '依据：。'.length,
+  );
   const text = `${head}${evidence ? `依据：${evidence}。` : ''}${ask}`;
   return smsCost(text).segments <= SMS_SEGMENTS || !evidence ? text : `${head}${ask}`;
 }

@@ -132,7 +132,8 @@ export class AlertStore {
   /** Alert (or response call-out) ids of the townships, newest first. */
   async list(townshipIds: readonly string[], limit: number, kind: CalloutKind = 'warning'): Promise<string[]> {
     const pipe = batch(this.redis);
-    for (const tid of townshipIds) pipe.zrevrange(kind === 'response' ? this.keys.townshipCallouts(tid) : this.keys.townshipAlerts(tid), 0, limit - 1, 'WITHSCORES');
+    for (const tid of townshipIds)
+      pipe.zrevrange(kind === 'response' ? this.keys.townshipCallouts(tid) : this.keys.townshipAlerts(tid), 0, limit - 1, 'WITHSCORES');
     const replies = (await pipe.exec()) ?? [];
     const all: Array<[string, number]> = [];
     for (const [err, flat] of replies) {

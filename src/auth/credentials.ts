@@ -111,16 +111,33 @@ export class CredentialStore {
   }
 
   /** A staff token (admin, duty, leader); leader tokens belong to one person. */
-  async createToken(role: Exclude<Role, 'gauge'>, personId?: string, name?: string, who?: AuditActor): Promise<{ id: string; token: string; record: TokenRecord }> {
+  async createToken(
+    role: Exclude<Role, 'gauge'>,
+    personId?: string,
+    name?: string,
+    who?: AuditActor,
+  ): Promise<{ id: string; token: string; record: TokenRecord }> {
     const id = `tk_${randomBytes(6).toString('hex')}`;
     const token = newSecret('fxt');
-    const record: TokenRecord = { id, role, personId: personId ?? null, name: name ?? null, createdAt: new Date(this.now()).toISOString(), hint: token.slice(0, 8) };
+    const record: TokenRecord = {
+      id,
+      role,
+      personId: personId ?? null,
+      name: name ?? null,
+      createdAt: new Date(this.now()).toISOString(),
+      hint: token.slice(0, 8),
+    };
     const principal: Principal = { role, id, ...(personId ? { personId } : {}) };
     const tx = this.redis
       .multi()
       .hset(this.keys.credentials(), hashSecret(token), JSON.stringify(principal))
       .hset(this.keys.tokens(), id, JSON.stringify({ ...record, hash: hashSecret(token) }));
-    await this.audit(tx, who, { action: role === 'calendar' ? 'calendar-tokens.create' : 'tokens.create', target: `tokens/${id}`, before: null, after: record }).exec();
+    await this.audit(tx, who, {
+      action: role === 'calendar' ? 'calendar-tokens.create' : 'tokens.create',
+      target: `tokens/${id}`,
+      before: null,
+      after: record,
+    }).exec();
     return { id, token, record };
   }
 

@@ -30,19 +30,33 @@ const RANK: Record<StaffRole, number> = { leader: 1, duty: 2, admin: 3 };
  * when they are on the roster within a month either side of `now`; else leader when they are a
  * township's liaison leader or head; else nothing.
  */
-export function boardRoleOf(personId: string, ref: ReferenceSnapshot, tokens: readonly Pick<TokenRecord, 'role' | 'personId'>[], now: number): StaffRole | null {
+export function boardRoleOf(
+  personId: string,
+  ref: ReferenceSnapshot,
+  tokens: readonly Pick<TokenRecord, 'role' | 'personId'>[],
+  now: number,
+): StaffRole | null {
   const issued = tokens.filter((t): t is Pick<TokenRecord, 'personId'> & { role: StaffRole } => t.personId === personId && t.role in RANK).map((t) => t.role);
   if (issued.length) return issued.sort((a, b) => RANK[b] - RANK[a])[0]!;
   const month = 31 * 86_400_000;
-  const onRoster = ref.shifts.some((s) => (s.leaderId === personId || s.officerIds.includes(personId)) && Date.parse(s.end) > now - month && Date.parse(s.start) < now + month);
+  const onRoster = ref.shifts.some(
+    (s) => (s.leaderId === personId || s.officerIds.includes(personId)) && Date.parse(s.end) > now - month && Date.parse(s.start) < now + month,
+  );
   if (onRoster) return 'duty';
   if (ref.assignments.some((a) => a.personId === personId && (a.role === 'liaison-leader' || a.role === 'township-head'))) return 'leader';
   return null;
 }
 
 /** The one person whose SMS or voice contact is this number, with their board role; null when none, several, or no role. */
-export function staffByPhone(phone: string, ref: ReferenceSnapshot, tokens: readonly Pick<TokenRecord, 'role' | 'personId'>[], now: number): { personId: string; name: string; role: StaffRole } | null {
-  const owners = [...ref.people.values()].filter((p) => p.contacts.some((c) => (c.channel === 'sms' || c.channel === 'voice') && normalisePhone(c.to) === phone));
+export function staffByPhone(
+  phone: string,
+  ref: ReferenceSnapshot,
+  tokens: readonly Pick<TokenRecord, 'role' | 'personId'>[],
+  now: number,
+): { personId: string; name: string; role: StaffRole } | null {
+  const owners = [...ref.people.values()].filter((p) =>
+    p.contacts.some((c) => (c.channel === 'sms' || c.channel === 'voice') && normalisePhone(c.to) === phone),
+  );
   if (owners.length !== 1) return null;
   const role = boardRoleOf(owners[0]!.id, ref, tokens, now);
   return role ? { personId: owners[0]!.id, name: owners[0]!.name, role } : null;
@@ -113,14 +127,25 @@ export class SignInCodes {
   async request(phone: string, address: string): Promise<CodeRequest> {
     const { keys, limits } = this.d;
     const phoneHash = hashSecret(`phone:${phone}`);
-    const wait = await this.redis.fxSignInCount(keys.signInCount('phone', phoneHash), keys.signInCount('addr', hashSecret(`addr:${address}`)), 3_600_000, limits.codesPerPhone, limits.codesPerAddress);
+    const wait = await this.redis.fxSignInCount(
+      keys.signInCount('phone', phoneHash),
+      keys.signInCount('addr', hashSecret(`addr:${address}`)),
+      3_600_000,
+      limits.codesPerPhone,
+      limits.codesPerAddress,
+    );
     if (wait > 0) return { outcome: 'limited', retryAfterSeconds: Math.ceil(wait / 1000) };
     const who = await this.d.lookup(phone);
     if (!who) return { outcome: 'sent' };
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const salt = randomBytes(12).toString('base64url');
     const key = keys.signInCode(phoneHash);
-    await this.redis.multi().del(key).hset(key, { salt, hash: hashSecret(`${salt}:${code}`), personId: who.personId, role: who.role, attempts: 0 }).pexpire(key, limits.codeTtl).exec();
+    await this.redis
+      .multi()
+      .del(key)
+      .hset(key, { salt, hash: hashSecret(`${salt}:${code}`), personId: who.personId, role: who.role, attempts: 0 })
+      .pexpire(key, limits.codeTtl)
+      .exec();
     const minutes = Math.max(1, Math.round(limits.codeTtl / 60_000));
     const text = `防汛值守登录验证码：${code}，${minutes}分钟内有效，仅可使用一次。如非本人操作，请勿告知他人。`;
     // Sent after the answer, so the answer takes no longer for a known number than for an unknown one.
@@ -138,23 +163,25 @@ export class SignInCodes {
     const phoneHash = hashSecret(`phone:${phone}`);
     const sms = this.d.sms();
     const result = sms
-      ? await sms.send(phone, {
-          messageId: `signin:${phoneHash.slice(0, 16)}:${this.d.now()}`,
-          alertId: '',
-          townshipId: '',
-          level: null,
-          personId: who.personId,
-          personName: who.name,
-          mobile: phone,
-          role: who.role,
-          title: '登录验证码',
-          text,
-          markdown: text,
-          ackUrl: null,
-          deadline: null,
-          params: { code, name: who.name },
-          template: 'sign-in-code',
-        }).catch((err: unknown) => ({ ok: false, error: String(err) }))
+      ? await sms
+          .send(phone, {
+            messageId: `signin:${phoneHash.slice(0, 16)}:${this.d.now()}`,
+            alertId: '',
+            townshipId: '',
+            level: null,
+            personId: who.personId,
+            personName: who.name,
+            mobile: phone,
+            role: who.role,
+            title: '登录验证码',
+            text,
+            markdown: text,
+            ackUrl: null,
+            deadline: null,
+            params: { code, name: who.name },
+            template: 'sign-in-code',
+          })
+          .catch((err: unknown) => ({ ok: false, error: String(err) }))
       : { ok: false, error: 'no SMS channel is configured' };
     // Never logged: the code or the number. The person's id says whose sign-in failed.
     if (!result.ok) this.d.log.warn({ personId: who.personId, error: result.error }, 'sign-in code not delivered');
@@ -170,7 +197,7 @@ export class SignInCodes {
     if (!/^\d{6}$/.test(code) || hash !== stored) return { ok: false, reason: 'wrong' };
     const who = await this.redis.fxSignInConsume(key, hash);
     // Consumed meanwhile by a parallel entry of the same code: single use.
-    if (!who || !who[0] || !who[1]) return { ok: false, reason: 'expired' };
+    if (!who?.[0] || !who[1]) return { ok: false, reason: 'expired' };
     return { ok: true, personId: who[0], role: who[1] as StaffRole };
   }
 }

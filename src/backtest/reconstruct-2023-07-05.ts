@@ -74,7 +74,8 @@ process.stdout.write(
   `${JSON.stringify(
     {
       event: '宁国 2023-07-05 02:00–08:00（宁防指〔2023〕4号：7月5日9时启动全市防汛Ⅳ级应急响应）',
-      source: '宁国市水利局 published figures: city mean 61 mm; 河沥长虹 114 mm; 霞西虹龙, 汪溪殷白, 港口山门 94–97 mm; largest hour 霞西朱村 54 mm, 梅林 51 mm',
+      source:
+        '宁国市水利局 published figures: city mean 61 mm; 河沥长虹 114 mm; 霞西虹龙, 汪溪殷白, 港口山门 94–97 mm; largest hour 霞西朱村 54 mm, 梅林 51 mm',
       dataset: 'config/demo/ningguo.yaml',
       cityMeanMm: Math.round(mean * 10) / 10,
       standIns: Object.fromEntries(GAUGES.filter((g) => g.stands).map((g) => [g.id, g.stands])),

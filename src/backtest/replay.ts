@@ -35,7 +35,14 @@ export interface BacktestReport {
   cityMean6h: number | null;
 }
 
-export async function runBacktest(opts: { file: BacktestFile; config: AppConfig; redisUrl: string; datasetFile?: string; stepMs?: number; log: Logger }): Promise<BacktestReport> {
+export async function runBacktest(opts: {
+  file: BacktestFile;
+  config: AppConfig;
+  redisUrl: string;
+  datasetFile?: string;
+  stepMs?: number;
+  log: Logger;
+}): Promise<BacktestReport> {
   const readings = [...opts.file.readings].sort((a, b) => Date.parse(a.observedAt) - Date.parse(b.observedAt));
   if (readings.length === 0) throw new Error('the readings file holds no readings');
   const step = opts.stepMs ?? 300_000;
@@ -47,7 +54,15 @@ export async function runBacktest(opts: { file: BacktestFile; config: AppConfig;
   config.service.evaluation.settle = 0;
   config.service.rateLimit = { ...config.service.rateLimit, gauge: 0, staff: 0, anonymous: 0 };
   const adminToken = `backtest-${randomUUID()}`;
-  const runtime = await createRuntime({ config, redisUrl: opts.redisUrl, prefix: `backtest-${randomUUID().slice(0, 8)}`, adminToken, drill: true, now, log: opts.log });
+  const runtime = await createRuntime({
+    config,
+    redisUrl: opts.redisUrl,
+    prefix: `backtest-${randomUUID().slice(0, 8)}`,
+    adminToken,
+    drill: true,
+    now,
+    log: opts.log,
+  });
   const svc = runtime.services;
   try {
     const dataset = opts.datasetFile ?? opts.file.dataset ?? 'config/demo/ningguo.yaml';
@@ -56,7 +71,17 @@ export async function runBacktest(opts: { file: BacktestFile; config: AppConfig;
     svc.reference.invalidate();
     const ref = await svc.reference.snapshot({ fresh: true });
     const engine: EngineContext = { redis: svc.redis, keys: svc.keys, config, reference: new ReferenceStore(svc.redis, svc.keys, now, 0), now, log: opts.log };
-    const report: BacktestReport = { event: opts.file.event ?? null, from, to, readings: { posted: 0, accepted: 0, refused: 0 }, changes: [], highest: [], recommendations: [], messages: [], cityMean6h: null };
+    const report: BacktestReport = {
+      event: opts.file.event ?? null,
+      from,
+      to,
+      readings: { posted: 0, accepted: 0, refused: 0 },
+      changes: [],
+      highest: [],
+      recommendations: [],
+      messages: [],
+      cityMean6h: null,
+    };
     const highest = new Map<string, MaybeLevel>();
     const cityMean6h = async () => {
       const res = await runtime.app.request('/v1/city', { headers: { authorization: `Bearer ${adminToken}` } });
@@ -87,7 +112,9 @@ export async function runBacktest(opts: { file: BacktestFile; config: AppConfig;
       await svc.advisor.advise();
       if (clock <= to) report.cityMean6h = await cityMean6h();
     }
-    report.highest = [...ref.townships.values()].map((t) => ({ townshipId: t.id, name: t.name, level: highest.get(t.id) ?? null })).sort((a, b) => levelRank(b.level) - levelRank(a.level) || a.townshipId.localeCompare(b.townshipId));
+    report.highest = [...ref.townships.values()]
+      .map((t) => ({ townshipId: t.id, name: t.name, level: highest.get(t.id) ?? null }))
+      .sort((a, b) => levelRank(b.level) - levelRank(a.level) || a.townshipId.localeCompare(b.townshipId));
     const name = (id: string) => ref.people.get(id)?.name ?? id;
     for (const n of (await svc.notices.list(1000)).reverse()) {
       if (n.kind === 'recommendation') report.recommendations.push({ at: n.createdAt, title: n.title, text: n.text, to: n.personIds.map(name) });
@@ -96,7 +123,14 @@ export async function runBacktest(opts: { file: BacktestFile; config: AppConfig;
     const alertIds = await svc.alerts.store.list([...ref.townships.keys()], 10_000);
     for (const a of await svc.alerts.store.getMany(alertIds)) {
       const township = ref.townships.get(a.townshipId)?.name ?? a.townshipId;
-      for (const m of Object.values(a.messages)) report.messages.push({ at: m.createdAt, personId: m.personId, name: name(m.personId), kind: `warning-${m.kind}`, title: `${township} ${m.level ?? ''}` });
+      for (const m of Object.values(a.messages))
+        report.messages.push({
+          at: m.createdAt,
+          personId: m.personId,
+          name: name(m.personId),
+          kind: `warning-${m.kind}`,
+          title: `${township} ${m.level ?? ''}`,
+        });
     }
     report.messages.sort((a, b) => a.at - b.at);
     return report;
@@ -109,7 +143,8 @@ export async function runBacktest(opts: { file: BacktestFile; config: AppConfig;
 export function loadBacktestFile(path: string): BacktestFile {
   const raw = JSON.parse(readFileSync(path, 'utf8')) as unknown;
   const file = (Array.isArray(raw) ? { readings: raw } : raw) as BacktestFile;
-  if (!file || !Array.isArray(file.readings)) throw new Error(`${path}: expected { "readings": [ { "stationId", "observedAt", "rainfallMm" | "waterLevelM" }, … ] }`);
+  if (!file || !Array.isArray(file.readings))
+    throw new Error(`${path}: expected { "readings": [ { "stationId", "observedAt", "rainfallMm" | "waterLevelM" }, … ] }`);
   return file;
 }
 

@@ -20,7 +20,11 @@ const aliyunAccount = (name: string, baseUrl: string) => ({
 });
 
 /** A channel with providers tried in order (fail-over), of two kinds. */
-function failover<A extends z.ZodObject<{ type: z.ZodLiteral<string> }>, B extends z.ZodObject<{ type: z.ZodLiteral<string> }>, X extends z.ZodRawShape>(a: A, b: B, extra: X) {
+function failover<A extends z.ZodObject<{ type: z.ZodLiteral<string> }>, B extends z.ZodObject<{ type: z.ZodLiteral<string> }>, X extends z.ZodRawShape>(
+  a: A,
+  b: B,
+  extra: X,
+) {
   // Every field has a default, so an absent section is the defaults ({} is valid input; the
   // generic shape hides that from the compiler).
   return z.strictObject({ providers: z.array(z.discriminatedUnion('type', [a, b])).default([]), timeout, ...extra }).prefault({} as never);
@@ -60,7 +64,10 @@ export const channelsConfigSchema = z.strictObject({
     z.strictObject({
       ...aliyunAccount('aliyun-voice', 'https://dyvmsapi.aliyuncs.com'),
       /** 被叫显示号 bought in the console; IvrCall needs one. */
-      calledShowNumber: z.string().regex(/^\d{0,20}$/, 'calledShowNumber is digits only, e.g. 05634012345').default(''),
+      calledShowNumber: z
+        .string()
+        .regex(/^\d{0,20}$/, 'calledShowNumber is digits only, e.g. 05634012345')
+        .default(''),
       ttsCode: z.string().min(1),
       confirmTtsCode: z.string().min(1),
       /** How long the call waits for the key, ms. */
@@ -98,7 +105,10 @@ export const channelsConfigSchema = z.strictObject({
       tlsAllowUnverified: z.boolean().default(false),
       userEnv: envName.optional(),
       passEnv: envName.optional(),
-      from: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'from must be an e-mail address, e.g. fangxun@ningguo.gov.cn').default('fangxun@localhost'),
+      from: z
+        .string()
+        .regex(/^[^@\s]+@[^@\s]+$/, 'from must be an e-mail address, e.g. fangxun@ningguo.gov.cn')
+        .default('fangxun@localhost'),
       fromName: z.string().default('防汛值守'),
       timeout,
     })

@@ -135,7 +135,12 @@ export async function deliverRung(sender: ContactSender, a: RungAttempt): Promis
     return 'next';
   }
   if (result.ok) {
-    await a.record({ ...base, provider: result.provider, status: 'sent', ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}) });
+    await a.record({
+      ...base,
+      provider: result.provider,
+      status: 'sent',
+      ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
+    });
     return 'done';
   }
   const error = result.tried && result.tried.length > 1 ? result.tried.map((t) => `${t.provider}: ${t.ok ? 'ok' : t.error}`).join('; ') : result.error;

@@ -23,7 +23,7 @@ export class DingtalkChannel implements Channel {
   ) {}
 
   send(to: string, m: OutboundMessage, signal?: AbortSignal): Promise<DeliveryResult> {
-    const token = to.startsWith('http') ? new URL(to).searchParams.get('access_token') ?? '' : to;
+    const token = to.startsWith('http') ? (new URL(to).searchParams.get('access_token') ?? '') : to;
     const url = new URL(`${this.baseUrl.replace(/\/$/, '')}/robot/send`);
     url.searchParams.set('access_token', token);
     const secret = this.secretFor(token);
@@ -38,11 +38,23 @@ export class DingtalkChannel implements Channel {
       markdown: { title: m.title, text: mobile ? `${m.markdown}\n\n@${mobile}` : m.markdown },
       at: { atMobiles: mobile ? [mobile] : [], isAtAll: false },
     });
-    return postOnce(this.fetchImpl, 'dingtalk', url.toString(), { headers: { 'content-type': 'application/json; charset=utf-8' }, body }, this.timeoutMs, signal, (status, text) => {
-      if (status !== 200) return { ok: false, error: `HTTP ${status}`, retryable: status === 429 || status >= 500 };
-      const reply = json<{ errcode?: number; errmsg?: string }>(text);
-      if (reply?.errcode === 0) return { ok: true };
-      return { ok: false, error: `errcode ${reply?.errcode ?? '?'} ${reply?.errmsg ?? ''}`.trim(), retryable: reply?.errcode === 130101 || reply?.errcode === -1 };
-    });
+    return postOnce(
+      this.fetchImpl,
+      'dingtalk',
+      url.toString(),
+      { headers: { 'content-type': 'application/json; charset=utf-8' }, body },
+      this.timeoutMs,
+      signal,
+      (status, text) => {
+        if (status !== 200) return { ok: false, error: `HTTP ${status}`, retryable: status === 429 || status >= 500 };
+        const reply = json<{ errcode?: number; errmsg?: string }>(text);
+        if (reply?.errcode === 0) return { ok: true };
+        return {
+          ok: false,
+          error: `errcode ${reply?.errcode ?? '?'} ${reply?.errmsg ?? ''}`.trim(),
+          retryable: reply?.errcode === 130101 || reply?.errcode === -1,
+        };
+      },
+    );
   }
 }

@@ -10,7 +10,17 @@ export class EmailChannel implements Channel {
   private readonly transport: Transporter;
 
   constructor(
-    private readonly cfg: { host: string; port: number; secure: boolean; tlsAllowUnverified?: boolean; user?: string; pass?: string; from: string; fromName: string; timeout: number },
+    private readonly cfg: {
+      host: string;
+      port: number;
+      secure: boolean;
+      tlsAllowUnverified?: boolean;
+      user?: string;
+      pass?: string;
+      from: string;
+      fromName: string;
+      timeout: number;
+    },
   ) {
     this.transport = nodemailer.createTransport({
       host: cfg.host,

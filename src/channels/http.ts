@@ -18,7 +18,12 @@ export async function postOnce(
 ): Promise<DeliveryResult> {
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    const res = await fetchImpl(url, { method: init.method ?? 'POST', headers: init.headers, body: init.body, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    const res = await fetchImpl(url, {
+      method: init.method ?? 'POST',
+      headers: init.headers,
+      body: init.body,
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
     const text = await res.text();
     const verdict = check(res.status, text);
     if (verdict.ok) return { ok: true, provider, providerMessageId: verdict.id, retryable: false };

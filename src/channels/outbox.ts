@@ -28,7 +28,19 @@ export class OutboxChannel implements Channel {
         String(this.now()),
         this.name,
         to,
-        JSON.stringify({ messageId: m.messageId, alertId: m.alertId, personId: m.personId, personName: m.personName, role: m.role, title: m.title, text: m.text, ackUrl: m.ackUrl, deadline: m.deadline, ...(m.speech ? { speech: m.speech } : {}), ...(m.outId ? { outId: m.outId } : {}) }),
+        JSON.stringify({
+          messageId: m.messageId,
+          alertId: m.alertId,
+          personId: m.personId,
+          personName: m.personName,
+          role: m.role,
+          title: m.title,
+          text: m.text,
+          ackUrl: m.ackUrl,
+          deadline: m.deadline,
+          ...(m.speech ? { speech: m.speech } : {}),
+          ...(m.outId ? { outId: m.outId } : {}),
+        }),
       )) as string;
       return { ok: true, provider: 'outbox', providerMessageId: id, retryable: false };
     } catch (err) {

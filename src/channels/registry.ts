@@ -32,7 +32,10 @@ export function createChannels(cfg: ChannelsConfig, env: NodeJS.ProcessEnv, warn
   if (cfg.wecom.enabled) out.set('wecom', new WecomChannel(cfg.wecom.baseUrl, cfg.wecom.timeout, fetchImpl));
   if (cfg.dingtalk.enabled) {
     const { secretEnv, secrets } = cfg.dingtalk;
-    out.set('dingtalk', new DingtalkChannel(cfg.dingtalk.baseUrl, (token) => readEnv(env).secret(secrets[token] ?? secretEnv), cfg.dingtalk.timeout, fetchImpl));
+    out.set(
+      'dingtalk',
+      new DingtalkChannel(cfg.dingtalk.baseUrl, (token) => readEnv(env).secret(secrets[token] ?? secretEnv), cfg.dingtalk.timeout, fetchImpl),
+    );
   }
   const providers: SmsProvider[] = [];
   for (const p of cfg.sms.providers) {
@@ -52,7 +55,8 @@ export function createChannels(cfg: ChannelsConfig, env: NodeJS.ProcessEnv, warn
     const idValue = need(id, `voice provider ${p.name}`);
     const secretValue = need(secret, `voice provider ${p.name}`);
     if (!idValue || !secretValue) continue;
-    if (p.type === 'aliyun') callers.push(new AliyunVoice(p.name, { ...p, accessKeyId: idValue, accessKeySecret: secretValue, playTimes }, cfg.voice.timeout, fetchImpl));
+    if (p.type === 'aliyun')
+      callers.push(new AliyunVoice(p.name, { ...p, accessKeyId: idValue, accessKeySecret: secretValue, playTimes }, cfg.voice.timeout, fetchImpl));
     else callers.push(new TencentVoice(p.name, { ...p, secretId: idValue, secretKey: secretValue, playTimes }, cfg.voice.timeout, fetchImpl));
   }
   if (callers.length > 0) out.set('voice', new VoiceChannel(callers));

@@ -3,7 +3,7 @@ import { postOnce, type FetchLike } from './http.js';
 import { aliyunRpc, mainlandNumber } from './aliyunRpc.js';
 import { FailoverChannel, type Provider } from './failover.js';
 
-export { aliyunEncode, aliyunSignature } from './aliyunRpc.js';
+export { aliyunSignature } from './aliyunRpc.js';
 
 /** SMS behind a provider interface, with fail-over (see failover.ts). */
 export type SmsProvider = Provider;
@@ -12,7 +12,17 @@ export type SmsProvider = Provider;
 export class AliyunSms implements SmsProvider {
   constructor(
     readonly name: string,
-    private readonly cfg: { baseUrl: string; regionId: string; accessKeyId: string; accessKeySecret: string; signName: string; templateCode: string; signInTemplateCode?: string; templateParams?: readonly string[]; paramMaxLength?: number },
+    private readonly cfg: {
+      baseUrl: string;
+      regionId: string;
+      accessKeyId: string;
+      accessKeySecret: string;
+      signName: string;
+      templateCode: string;
+      signInTemplateCode?: string;
+      templateParams?: readonly string[];
+      paramMaxLength?: number;
+    },
     private readonly timeoutMs: number,
     private readonly fetchImpl: FetchLike = fetch,
     private readonly now: () => number = Date.now,
@@ -27,7 +37,8 @@ export class AliyunSms implements SmsProvider {
 
   send(phone: string, m: OutboundMessage, signal?: AbortSignal): Promise<DeliveryResult> {
     // A sign-in code goes by its own 验证码 template, or not by this provider at all.
-    if (m.template === 'sign-in-code' && !this.cfg.signInTemplateCode) return Promise.resolve({ ok: false, provider: this.name, error: 'no signInTemplateCode configured for sign-in codes', retryable: false });
+    if (m.template === 'sign-in-code' && !this.cfg.signInTemplateCode)
+      return Promise.resolve({ ok: false, provider: this.name, error: 'no signInTemplateCode configured for sign-in codes', retryable: false });
     const params = {
       OutId: (m.outId ?? m.messageId).slice(0, 64),
       PhoneNumbers: mainlandNumber(phone),

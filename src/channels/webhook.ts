@@ -47,7 +47,14 @@ export class WebhookChannel implements Channel {
       this.fetchImpl,
       'webhook',
       to,
-      { headers: { 'content-type': 'application/json; charset=utf-8', 'x-fangxun-timestamp': timestamp, 'x-fangxun-signature': webhookSignature(this.secret, timestamp, body) }, body },
+      {
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'x-fangxun-timestamp': timestamp,
+          'x-fangxun-signature': webhookSignature(this.secret, timestamp, body),
+        },
+        body,
+      },
       this.timeoutMs,
       signal,
     );

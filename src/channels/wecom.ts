@@ -16,14 +16,26 @@ export class WecomChannel implements Channel {
   ) {}
 
   send(to: string, m: OutboundMessage, signal?: AbortSignal): Promise<DeliveryResult> {
-    const key = to.startsWith('http') ? new URL(to).searchParams.get('key') ?? '' : to;
+    const key = to.startsWith('http') ? (new URL(to).searchParams.get('key') ?? '') : to;
     const url = `${this.baseUrl.replace(/\/$/, '')}/cgi-bin/webhook/send?key=${encodeURIComponent(key)}`;
     const body = JSON.stringify({ msgtype: 'markdown', markdown: { content: m.markdown } });
-    return postOnce(this.fetchImpl, 'wecom', url, { headers: { 'content-type': 'application/json; charset=utf-8' }, body }, this.timeoutMs, signal, (status, text) => {
-      if (status !== 200) return { ok: false, error: `HTTP ${status}`, retryable: status === 429 || status >= 500 };
-      const reply = json<{ errcode?: number; errmsg?: string }>(text);
-      if (reply?.errcode === 0) return { ok: true };
-      return { ok: false, error: `errcode ${reply?.errcode ?? '?'} ${reply?.errmsg ?? ''}`.trim(), retryable: reply?.errcode === 45009 || reply?.errcode === -1 };
-    });
+    return postOnce(
+      this.fetchImpl,
+      'wecom',
+      url,
+      { headers: { 'content-type': 'application/json; charset=utf-8' }, body },
+      this.timeoutMs,
+      signal,
+      (status, text) => {
+        if (status !== 200) return { ok: false, error: `HTTP ${status}`, retryable: status === 429 || status >= 500 };
+        const reply = json<{ errcode?: number; errmsg?: string }>(text);
+        if (reply?.errcode === 0) return { ok: true };
+        return {
+          ok: false,
+          error: `errcode ${reply?.errcode ?? '?'} ${reply?.errmsg ?? ''}`.trim(),
+          retryable: reply?.errcode === 45009 || reply?.errcode === -1,
+        };
+      },
+    );
   }
 }

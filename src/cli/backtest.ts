@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { ConfigError, loadConfig } from '../config/load.js';
+import { type AppConfig, ConfigError, loadConfig } from '../config/load.js';
 import { readEnv } from '../config/env.js';
 import { freePort, redisServerInstalled, startRedisServer, type LocalRedis } from '../infra/redisServer.js';
 import { loadBacktestFile, runBacktest, type BacktestReport } from '../backtest/replay.js';
@@ -28,14 +28,14 @@ const fail = (message: string): never => {
 };
 
 const readingsPath = arg('--readings') ?? fail('give the readings: npm run backtest -- --readings FILE (e.g. config/demo/backtest-2023-07-05.json)');
-let config;
+let config: AppConfig;
 try {
   config = loadConfig(arg('--config') ?? readEnv().configDir);
 } catch (err) {
   if (err instanceof ConfigError) fail(`bad config file\n  ${err.message}`);
   throw err;
 }
-let file;
+let file: ReturnType<typeof loadBacktestFile>;
 try {
   file = loadBacktestFile(readingsPath);
 } catch (err) {
@@ -52,7 +52,13 @@ if (!redisUrl) {
   redisUrl = local.url;
 }
 try {
-  const report = await runBacktest({ file: file!, config: config!, redisUrl, datasetFile: arg('--dataset'), log: pino({ level: readEnv({ LOG_LEVEL: 'warn', ...process.env }).logLevel }) });
+  const report = await runBacktest({
+    file: file!,
+    config: config!,
+    redisUrl,
+    datasetFile: arg('--dataset'),
+    log: pino({ level: readEnv({ LOG_LEVEL: 'warn', ...process.env }).logLevel }),
+  });
   if (args.includes('--json')) console.log(JSON.stringify(report, null, 2));
   else print(report, config!.levels.timezone);
 } finally {
@@ -63,13 +69,16 @@ try {
 function print(r: BacktestReport, tz: string): void {
   const t = (x: number) => localTimeText(x, tz);
   console.log(`预演：${r.event ?? readingsPath}`);
-  console.log(`时段 ${t(r.from)} 至 ${t(r.to)}（北京时间），读数 ${r.readings.posted} 条，接收 ${r.readings.accepted}，拒收 ${r.readings.refused}；全市平均6小时降雨 ${r.cityMean6h ?? '—'} 毫米`);
+  console.log(
+    `时段 ${t(r.from)} 至 ${t(r.to)}（北京时间），读数 ${r.readings.posted} 条，接收 ${r.readings.accepted}，拒收 ${r.readings.refused}；全市平均6小时降雨 ${r.cityMean6h ?? '—'} 毫米`,
+  );
   console.log('\n预警变化（按降雨发生时间）：');
   for (const c of r.changes) console.log(`  ${t(c.at)}  ${c.name}  ${c.from ? levelText(c.from) : '无'} → ${c.to ? levelText(c.to) : '无'}`);
   console.log('\n各乡镇最高预警：');
   console.log(`  ${r.highest.map((h) => `${h.name} ${h.level ? levelText(h.level) : '无'}`).join('；')}`);
   console.log(`\n响应建议（${r.recommendations.length} 条）：`);
-  for (const rec of r.recommendations) console.log(`  ${t(rec.at)}  ${rec.title}\n    ${rec.text.replaceAll('\n', '\n    ')}\n    发送给：${rec.to.join('、')}`);
+  for (const rec of r.recommendations)
+    console.log(`  ${t(rec.at)}  ${rec.title}\n    ${rec.text.replaceAll('\n', '\n    ')}\n    发送给：${rec.to.join('、')}`);
   const byPerson = new Map<string, number>();
   for (const m of r.messages) byPerson.set(m.name, (byPerson.get(m.name) ?? 0) + 1);
   console.log(`\n将发出的消息：共 ${r.messages.length} 条，${byPerson.size} 人`);

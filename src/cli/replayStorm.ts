@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: answers of the running service's JSON API, read field by field
 /**
  * npm run replay:storm -- [--url http://127.0.0.1:8080] [--fast] [--answer] [--live]
  * Refuses a deployment that is not in drill mode unless --live; removes the gauge key it makes.
@@ -24,12 +25,12 @@ const fast = args.includes('--fast');
 const answer = args.includes('--answer');
 const live = args.includes('--live');
 if (!token) {
-  console.error('Set FANGXUN_ADMIN_TOKEN to the running service\'s admin token (npm start prints one when it is not set).');
+  console.error("Set FANGXUN_ADMIN_TOKEN to the running service's admin token (npm start prints one when it is not set).");
   process.exit(2);
 }
 
 const LABEL: Record<string, string> = { IV: 'Ⅳ级(蓝)', III: 'Ⅲ级(黄)', II: 'Ⅱ级(橙)', I: 'Ⅰ级(红)' };
-const label = (l: string | null) => (l ? LABEL[l] ?? l : '无');
+const label = (l: string | null) => (l ? (LABEL[l] ?? l) : '无');
 
 /** Ends the replay after its message was printed (the gauge key it made is removed first). */
 class Abort extends Error {}
@@ -85,13 +86,14 @@ const deployment: { drill?: boolean } | null = await fetch(`${base}/v1/admin/dep
   .then((r) => (r.ok ? r.json() : null))
   .catch(() => null);
 if (!deployment?.drill && !live) {
-  console.error(`${base} is not in drill mode: a replayed storm would raise real levels and send real messages. Start the service on the demo data (drill mode) or with FANGXUN_DRILL=1, or pass --live if you mean it.`);
+  console.error(
+    `${base} is not in drill mode: a replayed storm would raise real levels and send real messages. Start the service on the demo data (drill mode) or with FANGXUN_DRILL=1, or pass --live if you mean it.`,
+  );
   process.exit(1);
 }
 const { id: keyId, key } = await call('POST', '/v1/admin/gauge-keys', { name: 'storm replay', stations: ['*'] });
 let failed = false;
 try {
-
   // Hourly shares of a 6-hour storm peaking in its 4th and 5th hours.
   const PROFILE = [0.06, 0.1, 0.16, 0.28, 0.25, 0.15];
   const random = rng(20230705);
@@ -115,14 +117,17 @@ try {
 
   function levelAt(s: StationView, step: number): number | null {
     const th = s.thresholds ?? {};
-    const limit = s.kind === 'river' ? th.warning : typeof th.floodLimit === 'number' ? th.floodLimit : th.floodLimit?.[1]?.level ?? th.floodLimit?.[0]?.level;
+    const limit =
+      s.kind === 'river' ? th.warning : typeof th.floodLimit === 'number' ? th.floodLimit : (th.floodLimit?.[1]?.level ?? th.floodLimit?.[0]?.level);
     if (limit === undefined) return null;
     // From 2.5 m below the limit, rising late in the storm to about 0.7 m above it.
     const rise = 3.2 / (1 + Math.exp(-(step - 48) / 6));
     return Math.round((limit - 2.5 + rise) * 100) / 100;
   }
 
-  console.log(`Replaying a storm shaped like 2023-07-05 against ${base}: ${rain.length} rain gauges, ${STEPS} five-minute steps from ${hhmm(start + 5 * 60_000)} to ${hhmm(now)}.`);
+  console.log(
+    `Replaying a storm shaped like 2023-07-05 against ${base}: ${rain.length} rain gauges, ${STEPS} five-minute steps from ${hhmm(start + 5 * 60_000)} to ${hhmm(now)}.`,
+  );
   console.log(`  heavy gauge: ${heavy.name} (114 mm in 6 h); burst gauge: ${burst.name} (54 mm in one hour)\n`);
   const levels = new Map<string, string | null>();
   const names = new Map<string, string>();
@@ -162,13 +167,29 @@ try {
 
   const final = await call('GET', '/v1/townships');
   console.log('\nTownship levels now:');
-  for (const t of final) console.log(`  ${t.name.padEnd(6, '　')} ${label(t.level).padEnd(8)} ${t.reasons[0] ? `${t.reasons[0].kind} ${t.reasons[0].window ?? t.reasons[0].threshold ?? ''} ${t.reasons[0].value}` : ''}`);
+  for (const t of final)
+    console.log(
+      `  ${t.name.padEnd(6, '　')} ${label(t.level).padEnd(8)} ${t.reasons[0] ? `${t.reasons[0].kind} ${t.reasons[0].window ?? t.reasons[0].threshold ?? ''} ${t.reasons[0].value}` : ''}`,
+    );
   const open = await call('GET', '/v1/alerts?status=open');
-  console.log(`\n${open.length} open alert(s); messages sent: ${open.reduce((n: number, a: any) => n + a.messages.length, 0)}. GET /v1/alerts for recipients and deadlines; GET /v1/admin/outbox in drill mode.`);
+  console.log(
+    `\n${open.length} open alert(s); messages sent: ${open.reduce((n: number, a: any) => n + a.messages.length, 0)}. GET /v1/alerts for recipients and deadlines; GET /v1/admin/outbox in drill mode.`,
+  );
 
   await new Promise((r) => setTimeout(r, 1_000));
-  const calls: Array<{ personName: string; to: string; outId?: string; speech?: { township: string; level: string } }> = (await call('GET', '/v1/admin/outbox?limit=1000')).filter((m: any) => m.channel === 'voice');
-  console.log(`Calls (语音叫应) placed: ${calls.length}${calls.length ? ` — ${calls.slice(0, 6).map((m) => `${m.personName} ${m.speech?.township ?? ''}${m.speech?.level ?? ''}`).join('，')}${calls.length > 6 ? '…' : ''}` : ''}`);
+  const calls: Array<{ personName: string; to: string; outId?: string; speech?: { township: string; level: string } }> = (
+    await call('GET', '/v1/admin/outbox?limit=1000')
+  ).filter((m: any) => m.channel === 'voice');
+  console.log(
+    `Calls (语音叫应) placed: ${calls.length}${
+      calls.length
+        ? ` — ${calls
+            .slice(0, 6)
+            .map((m) => `${m.personName} ${m.speech?.township ?? ''}${m.speech?.level ?? ''}`)
+            .join('，')}${calls.length > 6 ? '…' : ''}`
+        : ''
+    }`,
+  );
   // With the receipt endpoint's secret, --answer also plays the callees: one presses 1, the next has the phone off.
   const voiceSecret = env.secret('FANGXUN_INBOUND_ALIYUN_VOICE_SECRET');
   if (answer && voiceSecret) {
@@ -176,11 +197,15 @@ try {
       const receipt = i % 2 === 0 ? { status_code: '200000', status_msg: '用户听完挂断', dtmf: '1' } : { status_code: '200005', status_msg: '用户关机' };
       await call('POST', `/v1/inbound/aliyun-voice/${voiceSecret}`, [{ call_id: `replay-${i}`, out_id: m.outId, ...receipt }], null);
     }
-    console.log(`Simulated receipts: ${Math.ceil(calls.length / 2)} keypress 1 (acknowledged via voice), ${Math.floor(calls.length / 2)} 关机 (next contact at once).`);
+    console.log(
+      `Simulated receipts: ${Math.ceil(calls.length / 2)} keypress 1 (acknowledged via voice), ${Math.floor(calls.length / 2)} 关机 (next contact at once).`,
+    );
   }
   const city = await call('GET', '/v1/city');
-  if (city.recommendation) console.log(`Recommendation to the HQ (warnings advise, the HQ declares): city ${city.recommendation.city ? label(city.recommendation.city.level) : '—'}; declare with POST /v1/responses or on the board.`);
-
+  if (city.recommendation)
+    console.log(
+      `Recommendation to the HQ (warnings advise, the HQ declares): city ${city.recommendation.city ? label(city.recommendation.city.level) : '—'}; declare with POST /v1/responses or on the board.`,
+    );
 
   if (answer) {
     await new Promise((r) => setTimeout(r, 2_000));
@@ -196,7 +221,10 @@ try {
       if (i % 4 === 0) {
         const alert = open.find((a: any) => a.id === m.alertId);
         const post = final.find((t: any) => t.id === alert?.townshipId)?.commandPost;
-        const res = await fetch(`${base}${path}`, { method: 'POST', body: new URLSearchParams({ action: 'arrive', ...(post ? { lat: String(post.lat + 0.002), lon: String(post.lon) } : {}) }) });
+        const res = await fetch(`${base}${path}`, {
+          method: 'POST',
+          body: new URLSearchParams({ action: 'arrive', ...(post ? { lat: String(post.lat + 0.002), lon: String(post.lon) } : {}) }),
+        });
         if (res.ok) arrived++;
       }
     }

@@ -59,7 +59,18 @@ await Promise.all(
     let serial = 1 + n * 1000;
     for (let sent = 0; count === 0 || sent < count; sent++) {
       const now = Date.now();
-      const frame = buildReport({ centre: 1, station: address, password: password!, function: '32', serial: serial++, sentAt: now, stationType: kind === 'rain' ? '50' : kind === 'reservoir' ? '4B' : '48', observedAt: now - (now % 60_000), pn05: rain, ...(kind === 'reservoir' ? { zu: level } : kind === 'river' ? { z: level + Math.sin(sent / 6) * 0.3 } : {}) });
+      const frame = buildReport({
+        centre: 1,
+        station: address,
+        password: password!,
+        function: '32',
+        serial: serial++,
+        sentAt: now,
+        stationType: kind === 'rain' ? '50' : kind === 'reservoir' ? '4B' : '48',
+        observedAt: now - (now % 60_000),
+        pn05: rain,
+        ...(kind === 'reservoir' ? { zu: level } : kind === 'river' ? { z: level + Math.sin(sent / 6) * 0.3 } : {}),
+      });
       socket.write(frame);
       console.log(`${address} → report ${serial - 1}`);
       await new Promise((r) => setTimeout(r, every / 2));

@@ -18,5 +18,3 @@ export const callPolicySchema = z.strictObject({
     })
     .prefault({}),
 });
-
-export type CallPolicy = z.infer<typeof callPolicySchema>;

@@ -10,7 +10,7 @@ import { callPolicySchema } from './calls.js';
  * and what happens when they do not. The names here are the contract of the file.
  */
 // The roles and escalation steps are the domain's words (src/domain/policy.ts); this file reads them from YAML.
-export { RECIPIENT_ROLES, ESCALATION_STEPS, type RecipientRole, type EscalationStep } from '../domain/policy.js';
+export { RECIPIENT_ROLES, ESCALATION_STEPS, type RecipientRole } from '../domain/policy.js';
 
 const roleSchema = z.enum(RECIPIENT_ROLES, { error: `role must be one of ${RECIPIENT_ROLES.join(', ')}` });
 
@@ -18,7 +18,10 @@ export const levelPolicySchema = z.strictObject({
   notify: z.array(roleSchema).min(1, 'list who is told at this level'),
   ackWithin: durationSchema,
   /** Arrival at the command post (到岗); left out (or `none`): nobody is asked to go there at this level. */
-  arriveWithin: z.union([z.literal('none').transform(() => null), durationSchema]).nullable().default(null),
+  arriveWithin: z
+    .union([z.literal('none').transform(() => null), durationSchema])
+    .nullable()
+    .default(null),
 });
 
 const levelTable = z.strictObject({ IV: levelPolicySchema, III: levelPolicySchema, II: levelPolicySchema, I: levelPolicySchema });
@@ -78,9 +81,15 @@ export const policySchema = z
     cap: z
       .strictObject({
         /** 6-digit administrative division code (GB/T 2260) of the city. */
-        adminCode: z.string().regex(/^\d{6}$/, 'adminCode is the 6-digit GB/T 2260 code, e.g. 341881').default('341881'),
+        adminCode: z
+          .string()
+          .regex(/^\d{6}$/, 'adminCode is the 6-digit GB/T 2260 code, e.g. 341881')
+          .default('341881'),
         /** 3-digit organisation code (GB/T 4657) of the issuing office. */
-        organCode: z.string().regex(/^\d{3}$/).default('000'),
+        organCode: z
+          .string()
+          .regex(/^\d{3}$/)
+          .default('000'),
         sender: z.string().min(1).default('fangxun@ningguo.invalid'),
         senderName: z.string().min(1).default('宁国市防汛抗旱指挥部'),
         /** `<expires>` of an Alert or Update: this long after it was sent. */
@@ -116,18 +125,24 @@ export const policySchema = z
     for (const level of LEVELS) {
       const lp = p.levels[level];
       if (!p.mustAck.some((r) => lp.notify.includes(r))) {
-        ctx.addIssue({ code: 'custom', path: ['levels', level, 'notify'], message: `nobody who must answer (${p.mustAck.join(', ')}) is told at level ${level}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['levels', level, 'notify'],
+          message: `nobody who must answer (${p.mustAck.join(', ')}) is told at level ${level}`,
+        });
       }
       const rp = p.responses[level];
       if (!p.responses.mustAck.some((r) => rp.notify.includes(r))) {
-        ctx.addIssue({ code: 'custom', path: ['responses', level, 'notify'], message: `nobody who must answer (${p.responses.mustAck.join(', ')}) is told at response level ${level}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['responses', level, 'notify'],
+          message: `nobody who must answer (${p.responses.mustAck.join(', ')}) is told at response level ${level}`,
+        });
       }
     }
   });
 
 export type Policy = z.infer<typeof policySchema>;
-export type LevelPolicy = z.infer<typeof levelPolicySchema>;
-export type ResponsesPolicy = z.infer<typeof responsesPolicySchema>;
 // The parsed file is a policy the domain can read: a compile error here means the two drifted apart.
 true satisfies Policy extends DutyPolicy ? true : false;
 export { levelSchema };

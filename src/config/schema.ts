@@ -71,10 +71,7 @@ export const cityRulesSchema = z.strictObject({
 });
 
 export const levelsConfigSchema = z.strictObject({
-  timezone: z
-    .string()
-    .default('Asia/Shanghai')
-    .refine(isValidTimeZone, { message: 'timezone must be an IANA zone such as Asia/Shanghai' }),
+  timezone: z.string().default('Asia/Shanghai').refine(isValidTimeZone, { message: 'timezone must be an IANA zone such as Asia/Shanghai' }),
   dayStartHour: z.number().int().min(0).max(23).default(8),
   /** Start of the rain season (入梅), MM-DD: the `season` window counts rain since then. */
   seasonStart: z
@@ -91,15 +88,17 @@ export const levelsConfigSchema = z.strictObject({
 
 export const serviceConfigSchema = z.strictObject({
   /** Load balancers whose X-Forwarded-For is believed (addresses or CIDR blocks); nobody else's is. */
-  trustedProxies: z
-    .array(z.string().refine(isAddressOrBlock, { message: 'each entry must be an IP address or a CIDR block such as 10.0.0.0/8' }))
-    .default([]),
+  trustedProxies: z.array(z.string().refine(isAddressOrBlock, { message: 'each entry must be an IP address or a CIDR block such as 10.0.0.0/8' })).default([]),
   ingest: z
     .strictObject({
       /** Most readings in one POST. */
       maxBatch: z.number().int().min(1).max(100_000).default(10_000),
       /** Largest request body accepted, bytes. */
-      maxBodyBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+      maxBodyBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(4 * 1024 * 1024),
       /** Readings further than this in the future are refused. */
       maxFuture: durationSchema.default(5 * 60_000),
       /** Readings older than this are refused (gauges forward stored data after outages). */
@@ -191,4 +190,3 @@ export const serviceConfigSchema = z.strictObject({
 
 export type LevelsConfig = z.infer<typeof levelsConfigSchema>;
 export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
-export type TownshipPolicyConfig = z.infer<typeof townshipPolicySchema>;

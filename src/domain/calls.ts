@@ -61,7 +61,7 @@ export function callWindows(calls: CallPolicy): Array<{ windowMs: number; limit:
   ].filter((w) => w.limit > 0);
 }
 
-const WINDOW_WORDS: Record<number, string> = { 60_000: '1分钟', 3_600_000: '1小时', 86_400_000: '24小时' };
+const WINDOW_WORDS: Record<number, string> = { 60000: '1分钟', 3600000: '1小时', 86400000: '24小时' };
 
 /** Why a call was not placed, in the words shown on the alert. */
 export function callRefusedText(windowMs: number, calls: CallPolicy): string {

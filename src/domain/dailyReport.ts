@@ -54,7 +54,13 @@ const metres = (x: number) => String(Math.round(x * 100) / 100);
 
 /** The stage a peak is read against: how far over (> 0) or under, and how grave (保证 2, 警戒/汛限 1, under 0). */
 function waterStanding(w: WaterPeak): { rank: number; excess: number; words: string } | null {
-  const stages: Array<[string, number | undefined, number]> = w.kind === 'river' ? [['保证', w.guarantee, 2], ['警戒', w.warning, 1]] : [['汛限', w.floodLimit, 1]];
+  const stages: Array<[string, number | undefined, number]> =
+    w.kind === 'river'
+      ? [
+          ['保证', w.guarantee, 2],
+          ['警戒', w.warning, 1],
+        ]
+      : [['汛限', w.floodLimit, 1]];
   for (const [name, stage, rank] of stages) {
     if (stage !== undefined && w.peakM > stage) return { rank, excess: w.peakM - stage, words: `超${name}${metres(w.peakM - stage)}米` };
   }
@@ -119,7 +125,11 @@ export function dailyReport(d: DailyInput, fullUrl?: string): { title: string; t
     lines.push(`全市平均降雨 ${mm(cityMean)} 毫米${top ? `，最大 ${top} 毫米` : ''}。`);
   }
   for (const t of rainy.sort((a, b) => (b.meanMm ?? 0) - (a.meanMm ?? 0))) {
-    const top = t.top.filter((s) => s.mm > 0).slice(0, 3).map((s) => `${s.name} ${mm(s.mm)}`).join('、');
+    const top = t.top
+      .filter((s) => s.mm > 0)
+      .slice(0, 3)
+      .map((s) => `${s.name} ${mm(s.mm)}`)
+      .join('、');
     lines.push(`${t.name}：平均 ${mm(t.meanMm ?? 0)} 毫米${top ? `，最大 ${top} 毫米` : ''}。`);
   }
   if (water.length > 0) lines.push(`水情：${waterLines(water).join('；')}。${overStage.length === 0 ? '各河道水库均未超警戒（汛限）。' : ''}`);

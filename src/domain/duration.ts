@@ -10,9 +10,3 @@ export function parseDuration(text: string): number | null {
   const ms = value * UNIT_MS[unit];
   return Number.isFinite(ms) && ms > 0 ? Math.round(ms) : null;
 }
-
-export function formatDuration(ms: number): string {
-  if (ms % UNIT_MS.h === 0) return `${ms / UNIT_MS.h}h`;
-  if (ms % UNIT_MS.m === 0) return `${ms / UNIT_MS.m}m`;
-  return `${Math.round(ms / 1000)}s`;
-}

@@ -78,7 +78,14 @@ export function zoneOffset(t: number, timeZone: string): number {
 
 export function localParts(t: number, timeZone: string): LocalParts {
   const d = new Date(t + zoneOffset(t, timeZone));
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+  };
 }
 
 /** The instant at which local wall time (y, m, d, h:00) occurs in the zone. */

@@ -24,11 +24,6 @@ export function maxLevel(...levels: MaybeLevel[]): MaybeLevel {
   return best;
 }
 
-/** True when `a` is at least as high as `b` (anything is at least "none"). */
-export function atLeast(a: MaybeLevel, b: MaybeLevel): boolean {
-  return levelRank(a) >= levelRank(b);
-}
-
 /** One step higher, capped at Ⅰ; none stays none. */
 export function raiseLevel(level: MaybeLevel, steps = 1): MaybeLevel {
   if (level === null) return null;

@@ -26,7 +26,15 @@ export interface OutsideWarning {
   status: string;
 }
 
-export type OutsideReason = { kind: 'outside'; source: string; event: string; colour: SignalColour | null; level: Level; identifier: string; expires: number | null };
+export type OutsideReason = {
+  kind: 'outside';
+  source: string;
+  event: string;
+  colour: SignalColour | null;
+  level: Level;
+  identifier: string;
+  expires: number | null;
+};
 
 /** The hash field of a warning: CAP identifies a message by sender and identifier. */
 export function warningKey(sender: string, identifier: string): string {
@@ -42,11 +50,24 @@ export function counts(w: OutsideWarning, now: number): w is OutsideWarning & { 
  * The township's warning level: the highest of its gauges' level and the outside warnings in
  * force, with every outside warning in force as a reason beside the gauges' evidence.
  */
-export function combinedLevel(gauge: MaybeLevel, gaugeReasons: readonly TownshipReason[], outside: readonly OutsideWarning[], now: number): { level: MaybeLevel; reasons: TownshipReason[] } {
+export function combinedLevel(
+  gauge: MaybeLevel,
+  gaugeReasons: readonly TownshipReason[],
+  outside: readonly OutsideWarning[],
+  now: number,
+): { level: MaybeLevel; reasons: TownshipReason[] } {
   const active = outside.filter((w) => counts(w, now)).sort((a, b) => levelRank(b.level) - levelRank(a.level));
   let level = gauge;
   for (const w of active) if (levelRank(w.level) > levelRank(level)) level = w.level;
-  const reasons: TownshipReason[] = active.map((w) => ({ kind: 'outside', source: w.source, event: w.event, colour: w.colour, level: w.level as Level, identifier: w.identifier, expires: w.expires }));
+  const reasons: TownshipReason[] = active.map((w) => ({
+    kind: 'outside',
+    source: w.source,
+    event: w.event,
+    colour: w.colour,
+    level: w.level as Level,
+    identifier: w.identifier,
+    expires: w.expires,
+  }));
   return { level, reasons: [...reasons, ...gaugeReasons] };
 }
 
@@ -76,7 +97,12 @@ export function outsideWarningText(w: { source: string; event: string; colour: S
  * reasons); the evaluation itself is left as the gauges made it. Null stays null when no
  * outside warning counts.
  */
-export function withOutside<S extends { level: MaybeLevel; reasons: TownshipReason[] }>(state: S | null, outside: readonly OutsideWarning[], now: number, empty: () => S): S | null {
+export function withOutside<S extends { level: MaybeLevel; reasons: TownshipReason[] }>(
+  state: S | null,
+  outside: readonly OutsideWarning[],
+  now: number,
+  empty: () => S,
+): S | null {
   if (!outside.some((w) => counts(w, now))) return state;
   const base = state ?? empty();
   return { ...base, ...combinedLevel(base.level, base.reasons, outside, now) };

@@ -5,7 +5,19 @@ import type { Alert, Delivery } from './alerts/index.js';
  * changes on the alert. Pure: the adapters parse the provider's format into a
  * `ReceiptFact` and find the delivery it belongs to (`DeliveryRef`).
  */
-export const RECEIPT_OUTCOMES = ['delivered', 'answered', 'keypress', 'no-answer', 'busy', 'rejected', 'powered-off', 'suspended', 'vacant', 'unreachable', 'failed'] as const;
+export const RECEIPT_OUTCOMES = [
+  'delivered',
+  'answered',
+  'keypress',
+  'no-answer',
+  'busy',
+  'rejected',
+  'powered-off',
+  'suspended',
+  'vacant',
+  'unreachable',
+  'failed',
+] as const;
 export type ReceiptOutcome = (typeof RECEIPT_OUTCOMES)[number];
 
 /** As shown on the alert and the board. */
@@ -83,7 +95,12 @@ export function applyReceipt(alert: Alert, ref: DeliveryRef, fact: ReceiptFact, 
   }
   d.receipt = { outcome: fact.outcome, text: RECEIPT_WORDS[fact.outcome], at: now, provider: fact.provider };
   alert.updatedAt = now;
-  alert.timeline.push({ at: now, type: 'delivery-receipt', personId: r.personId, detail: { messageId: m.id, channel: d.channel, outcome: fact.outcome, text: RECEIPT_WORDS[fact.outcome], provider: fact.provider, detail: fact.detail } });
+  alert.timeline.push({
+    at: now,
+    type: 'delivery-receipt',
+    personId: r.personId,
+    detail: { messageId: m.id, channel: d.channel, outcome: fact.outcome, text: RECEIPT_WORDS[fact.outcome], provider: fact.provider, detail: fact.detail },
+  });
   const unanswered = fact.outcome === 'answered' && d.channel === 'voice' && m.withLink;
   const missed = !REACHED.has(fact.outcome) || unanswered;
   const stillNeeded = alert.status === 'open' && m.status === 'sent' && !(m.withLink && r.ackedAt !== null);

@@ -38,11 +38,6 @@ export function dutyRoomAt(shifts: readonly ShiftRecord[], t: number): string[] 
   return [...new Set(onDutyAt(shifts, t).flatMap((s) => [...s.officerIds, s.leaderId]))];
 }
 
-/** The first shift that starts after `t` (shifts sorted by start). */
-export function nextShiftAfter<S extends ShiftRecord>(shifts: readonly S[], t: number): S | undefined {
-  return shifts.find((s) => Date.parse(s.start) > t);
-}
-
 /** Whether an assignment holds on local date `date` (YYYY-MM-DD). */
 export function holdsOn(a: { from?: string; to?: string }, date: string): boolean {
   return (!a.from || a.from <= date) && (!a.to || a.to >= date);
@@ -57,7 +52,9 @@ export function holdersOf(roster: RosterRecords, townshipId: string, role: Recip
     case 'liaison-leader':
     case 'township-head':
     case 'object-keeper':
-      return roster.assignments.filter((a) => a.townshipId === townshipId && a.role === role && holdsOn(a, localDate) && roster.people.has(a.personId)).map((a) => a.personId);
+      return roster.assignments
+        .filter((a) => a.townshipId === townshipId && a.role === role && holdsOn(a, localDate) && roster.people.has(a.personId))
+        .map((a) => a.personId);
     case 'duty-officer':
       return [...new Set(onDutyAt(roster.shifts, t).flatMap((s) => s.officerIds))];
     case 'shift-leader':

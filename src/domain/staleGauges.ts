@@ -38,4 +38,3 @@ export function staleCheck(
   }
   return { wentOffline, recovered };
 }
-

@@ -163,13 +163,7 @@ function pickDefined<T extends string>(o: Record<T, number | undefined>): Partia
 }
 
 /** Latest water level at or before asOf, its excess over each threshold, and its rate of rise. */
-export function waterLevelState(
-  samples: readonly Sample[],
-  kind: StationKind,
-  th: StationThresholds,
-  asOf: number,
-  cal: Calendar,
-): WaterLevelState | null {
+export function waterLevelState(samples: readonly Sample[], kind: StationKind, th: StationThresholds, asOf: number, cal: Calendar): WaterLevelState | null {
   const levels = samples.filter((s): s is Sample & { level: number } => s.level !== null && s.t <= asOf);
   const latest = levels.at(-1);
   if (!latest) return null;
@@ -212,8 +206,7 @@ export function evaluateStation(
   const water = station.kind === 'rain' ? null : waterLevelState(visible, station.kind, th, asOf, cal);
   let waterLevelLevel: MaybeLevel = null;
   if (water) {
-    const waterRules: Array<{ over: RiverThreshold | ReservoirThreshold; by: number; level: Level }> =
-      station.kind === 'river' ? rules.river : rules.reservoir;
+    const waterRules: Array<{ over: RiverThreshold | ReservoirThreshold; by: number; level: Level }> = station.kind === 'river' ? rules.river : rules.reservoir;
     const inForce = thresholdsAt(station.kind, th, water.observedAt, cal);
     for (const rule of waterRules) {
       const base = inForce[rule.over];
@@ -248,7 +241,6 @@ export function evaluateStation(
     reasons,
   };
 }
-
 
 /** The lowest water level at which any threshold of the station is reached (any season). */
 export function lowestThreshold(th: StationThresholds | undefined): number | null {

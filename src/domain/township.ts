@@ -73,11 +73,7 @@ export function meanRainfall(stations: readonly StationInput[]): { windows: Rain
   return { windows, stationIds: reporting.map((s) => s.id) };
 }
 
-export function evaluateTownship(
-  stations: readonly StationInput[],
-  policy: TownshipPolicy,
-  rainfallRules: readonly RainfallRule[],
-): TownshipEvaluation {
+export function evaluateTownship(stations: readonly StationInput[], policy: TownshipPolicy, rainfallRules: readonly RainfallRule[]): TownshipEvaluation {
   if (policy.aggregate === 'max') {
     const { level, agreeing, uncorroborated } = corroboratedMax(stations, (s) => s.evaluation.level, policy);
     return { level, agreeing: agreeing.map((s) => s.id), uncorroborated, reasons: stationReasons(agreeing, level, () => true) };

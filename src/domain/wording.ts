@@ -124,7 +124,12 @@ const SPOKEN_RESPONSE_NOTICE: Record<string, string> = {
  * A response call-out says it is the HQ's decision and names the notice:
  * 防汛二级应急响应，市防指决定宁防指〔2023〕4号，请立即到岗，收到请按1.
  */
-export function spokenVariables(kind: 'warning' | 'response', messageKind: string, level: string | null, noticeNumber: string | null): { level: string; notice: string } {
+export function spokenVariables(
+  kind: 'warning' | 'response',
+  messageKind: string,
+  level: string | null,
+  noticeNumber: string | null,
+): { level: string; notice: string } {
   if (kind === 'warning') return { level: SPOKEN_LEVEL[level ?? ''] ?? '', notice: SPOKEN_NOTICE[messageKind] ?? '' };
   const phrase = SPOKEN_RESPONSE_NOTICE[messageKind] ?? '';
   const decided = noticeNumber && messageKind !== 'escalate' ? `市防指决定${noticeNumber}，` : '';
@@ -140,7 +145,11 @@ export function distanceText(m: number): string {
  * What is doubtful about an arrival, for the board, the ledger and the duty room's notice:
  * `距指挥部51.2公里`, `未提供位置`, `10分钟内在梅林镇也报到岗`. Empty when nothing is.
  */
-export function arrivalDoubts(a: { far: boolean; distanceM: number | null; noLocation: boolean; multiPost: readonly string[] } | undefined, townshipName: (id: string) => string = (id) => id, multiPostMinutes = 10): string[] {
+export function arrivalDoubts(
+  a: { far: boolean; distanceM: number | null; noLocation: boolean; multiPost: readonly string[] } | undefined,
+  townshipName: (id: string) => string = (id) => id,
+  multiPostMinutes = 10,
+): string[] {
   if (!a) return [];
   const out: string[] = [];
   if (a.far && a.distanceM !== null) out.push(`距指挥部${distanceText(a.distanceM)}`);

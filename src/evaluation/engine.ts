@@ -101,7 +101,11 @@ export async function evaluateDirty(ctx: EngineContext, maxRounds = 100): Promis
     report.stations += ids.length;
     report.townships += townshipIds.length;
     report.changes.push(...changes);
-    if (changes.length > 0) await handOff(ctx, changes.map((c) => c.townshipId));
+    if (changes.length > 0)
+      await handOff(
+        ctx,
+        changes.map((c) => c.townshipId),
+      );
     if (short && round > 0) break;
   }
   return report;
@@ -244,7 +248,7 @@ export async function recomputeTownships(ctx: EngineContext, townshipIds: readon
   const ticketReplies = (await tickets.exec()) ?? [];
   const wants: number[] = [];
   const known = new Map<string, number>();
-  townshipIds.forEach((tid, i) => {
+  townshipIds.forEach((_tid, i) => {
     const [err, reply] = ticketReplies[i] ?? [new Error('no reply')];
     if (err) throw err;
     const flat = reply as Array<number | string>;

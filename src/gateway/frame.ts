@@ -65,15 +65,15 @@ export interface Report {
 
 /** Element identifiers by code (the ones that become readings, and a few common others). */
 export const ELEMENTS: Record<number, string> = {
-  0x1a: 'P1',
-  0x1f: 'PD',
-  0x20: 'PJ',
-  0x22: 'PN05',
-  0x26: 'PT',
-  0x38: 'VT',
-  0x39: 'Z',
-  0x3b: 'ZU',
-  0x45: 'ZT',
+  26: 'P1',
+  31: 'PD',
+  32: 'PJ',
+  34: 'PN05',
+  38: 'PT',
+  56: 'VT',
+  57: 'Z',
+  59: 'ZU',
+  69: 'ZT',
 };
 
 /** `YYMMDDhhmm(ss)` BCD → ISO 8601 in Beijing time. */
@@ -214,7 +214,12 @@ export function scanFrames(buf: Uint8Array, maxFrameBytes: number): { items: Sca
     const len = ((buf[start + 11]! << 8) | buf[start + 12]!) & 0x0fff;
     const total = len + 17;
     if (total > maxFrameBytes || buf[start + 13] !== STX) {
-      items.push({ kind: 'bad', reason: buf[start + 13] !== STX ? 'no STX after the header' : `frame of ${total} bytes exceeds ${maxFrameBytes}`, station: null, bytes: 1 });
+      items.push({
+        kind: 'bad',
+        reason: buf[start + 13] !== STX ? 'no STX after the header' : `frame of ${total} bytes exceeds ${maxFrameBytes}`,
+        station: null,
+        bytes: 1,
+      });
       pos = start + 1;
       continue;
     }
@@ -356,7 +361,13 @@ export function buildAck(h: FrameHeader, serial: number, sentAtRaw: string, end:
 function buildAsciiAck(h: FrameHeader, serial: number, sentAtRaw: string, end: 'EOT' | 'ESC'): Uint8Array {
   const body = `${serial.toString(16).toUpperCase().padStart(4, '0')}${sentAtRaw}`;
   const head = `${h.station}${h.centre.toString(16).toUpperCase().padStart(2, '0')}${h.password}${h.function}${(0x8000 | body.length).toString(16).toUpperCase()}`;
-  const frame = Buffer.concat([Buffer.from([0x01]), Buffer.from(head, 'latin1'), Buffer.from([STX]), Buffer.from(body, 'latin1'), Buffer.from([end === 'EOT' ? 0x04 : 0x1b])]);
+  const frame = Buffer.concat([
+    Buffer.from([0x01]),
+    Buffer.from(head, 'latin1'),
+    Buffer.from([STX]),
+    Buffer.from(body, 'latin1'),
+    Buffer.from([end === 'EOT' ? 0x04 : 0x1b]),
+  ]);
   const crc = crc16(frame).toString(16).toUpperCase().padStart(4, '0');
   return new Uint8Array(Buffer.concat([frame, Buffer.from(crc, 'latin1')]));
 }
@@ -397,13 +408,31 @@ export function buildReport(r: {
   z?: number;
   zu?: number;
 }): Uint8Array {
-  const body: number[] = [r.serial >> 8, r.serial & 0xff, ...Buffer.from(bcdOf(r.sentAt, true), 'hex'), 0xf1, 0xf1, ...Buffer.from(r.station, 'hex'), parseInt(r.stationType, 16)];
+  const body: number[] = [
+    r.serial >> 8,
+    r.serial & 0xff,
+    ...Buffer.from(bcdOf(r.sentAt, true), 'hex'),
+    0xf1,
+    0xf1,
+    ...Buffer.from(r.station, 'hex'),
+    parseInt(r.stationType, 16),
+  ];
   body.push(0xf0, 0xf0, ...Buffer.from(bcdOf(r.observedAt, false), 'hex'));
   if (r.pj !== undefined) body.push(...element(0x20, r.pj, 3, 1));
   if (r.pn05 !== undefined) body.push(...element(0x22, r.pn05, 3, 1));
   if (r.z !== undefined) body.push(...element(0x39, r.z, 4, 3));
   if (r.zu !== undefined) body.push(...element(0x3b, r.zu, 4, 3));
-  const head = [SOH_HEX, SOH_HEX, r.centre, ...Buffer.from(r.station, 'hex'), ...Buffer.from(r.password, 'hex'), parseInt(r.function, 16), body.length >> 8, body.length & 0xff, STX];
+  const head = [
+    SOH_HEX,
+    SOH_HEX,
+    r.centre,
+    ...Buffer.from(r.station, 'hex'),
+    ...Buffer.from(r.password, 'hex'),
+    parseInt(r.function, 16),
+    body.length >> 8,
+    body.length & 0xff,
+    STX,
+  ];
   const frame = new Uint8Array([...head, ...body, 0x03, 0, 0]);
   const crc = crc16(frame, frame.length - 2);
   frame[frame.length - 2] = crc >> 8;

@@ -53,7 +53,10 @@ export class PasswordGuard {
   /** Records a wrong password; returns what was locked out by this failure (for a notice). */
   failed(peer: string, address: string): Array<'peer' | 'address'> {
     const locked: Array<'peer' | 'address'> = [];
-    for (const [kind, key] of [['peer', `p:${peer}`], ['address', `a:${address}`]] as const) {
+    for (const [kind, key] of [
+      ['peer', `p:${peer}`],
+      ['address', `a:${address}`],
+    ] as const) {
       if (this.fail(key)) locked.push(kind);
     }
     return locked;

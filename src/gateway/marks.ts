@@ -8,11 +8,17 @@ import { batch } from '../store/batch.js';
  * (kept in the quarantine, station marked "clock off" until a report in time arrives) and a
  * notice to the duty room when wrong passwords lock a peer or an address out.
  */
-export async function keepClockRefused(svc: Services, stationId: string, refused: ReadonlyArray<{ reading: GatewayReading; reason: string }>, address: string): Promise<void> {
+export async function keepClockRefused(
+  svc: Services,
+  stationId: string,
+  refused: ReadonlyArray<{ reading: GatewayReading; reason: string }>,
+  address: string,
+): Promise<void> {
   const now = svc.now();
   const key = svc.keys.station(stationId);
   const pipe = batch(svc.redis);
-  for (const r of refused) addQuarantine(pipe, svc.keys.quarantine(), { stationId, receivedAt: now, reason: `${r.reason} (SL 651 ${address})`, reading: r.reading });
+  for (const r of refused)
+    addQuarantine(pipe, svc.keys.quarantine(), { stationId, receivedAt: now, reason: `${r.reason} (SL 651 ${address})`, reading: r.reading });
   pipe.hsetnx(key, 'clockOffSince', String(now));
   pipe.hset(key, 'clockOffReason', refused[0]!.reason);
   for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;

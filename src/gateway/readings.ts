@@ -51,7 +51,8 @@ export function reportToReadings(
       if (station.baseLevel === undefined) notes.push('F5 relative levels ignored: the station has no baseLevel');
       else {
         g.f5.forEach((cm, i) => {
-          if (cm !== null) readings.push({ stationId: station.id, observedAt: plus(g.observedAt!, i * 5), waterLevelM: round(station.baseLevel! + cm / 100, 3) });
+          if (cm !== null)
+            readings.push({ stationId: station.id, observedAt: plus(g.observedAt!, i * 5), waterLevelM: round(station.baseLevel! + cm / 100, 3) });
         });
       }
     }

@@ -53,7 +53,22 @@ const GATEWAY: Principal = { role: 'admin', id: 'sl651-gateway' };
 const DEFAULT_PASSWORD_GUARD = { freeFailures: 3, lockAfter: 10, lockoutMs: 3_600_000, windowMs: 3_600_000 };
 
 export async function startSl651Gateway(svc: Services, opts: GatewayOptions): Promise<{ port: number; close(): Promise<void>; stats(): GatewayStats }> {
-  const stats: GatewayStats = { connections: 0, open: 0, frames: 0, reports: 0, keepAlives: 0, acks: 0, resent: 0, badFrames: 0, refused: 0, throttled: 0, capped: 0, readings: 0, clockRefused: 0, skippedBytes: 0 };
+  const stats: GatewayStats = {
+    connections: 0,
+    open: 0,
+    frames: 0,
+    reports: 0,
+    keepAlives: 0,
+    acks: 0,
+    resent: 0,
+    badFrames: 0,
+    refused: 0,
+    throttled: 0,
+    capped: 0,
+    readings: 0,
+    clockRefused: 0,
+    skippedBytes: 0,
+  };
   // Counted here and in Prometheus (fangxun_sl651_total{outcome}), never logged one line each.
   const bump = (k: Exclude<keyof GatewayStats, 'open'>, n = 1) => {
     stats[k] += n;
@@ -78,7 +93,12 @@ export async function startSl651Gateway(svc: Services, opts: GatewayOptions): Pr
     const closed = guard.closed(peer, address);
     if (closed) {
       bump('throttled');
-      sampled.sample(`throttled:${peer}`, (suppressed) => log.warn({ address, remote, closed: closed.key, until: new Date(closed.until).toISOString(), suppressed }, 'sl651 frame not looked at: wrong passwords'));
+      sampled.sample(`throttled:${peer}`, (suppressed) =>
+        log.warn(
+          { address, remote, closed: closed.key, until: new Date(closed.until).toISOString(), suppressed },
+          'sl651 frame not looked at: wrong passwords',
+        ),
+      );
       return null;
     }
     let ref = await svc.reference.snapshot();
@@ -94,7 +114,10 @@ export async function startSl651Gateway(svc: Services, opts: GatewayOptions): Pr
     if (station.sl651Password && station.sl651Password.toUpperCase() !== password) {
       const locked = guard.failed(peer, address);
       await refuse(address, 'wrong password', peer, remote);
-      for (const what of locked) await lockoutNotice(svc, { station, what, peer, lockoutMs: (opts.password ?? DEFAULT_PASSWORD_GUARD).lockoutMs }).catch((err: unknown) => log.error({ err }, 'sl651 lockout notice failed'));
+      for (const what of locked)
+        await lockoutNotice(svc, { station, what, peer, lockoutMs: (opts.password ?? DEFAULT_PASSWORD_GUARD).lockoutMs }).catch((err: unknown) =>
+          log.error({ err }, 'sl651 lockout notice failed'),
+        );
       return null;
     }
     guard.succeeded(peer, address);
@@ -130,12 +153,17 @@ export async function startSl651Gateway(svc: Services, opts: GatewayOptions): Pr
         if (refused.length > 0) {
           await keepClockRefused(svc, station.id, refused, h.station);
           bump('clockRefused', refused.length);
-          sampled.sample(`clock:${station.id}`, (suppressed) => log.warn({ stationId: station.id, reason: refused[0]!.reason, count: refused.length, suppressed }, 'sl651 readings quarantined: gauge clock off'));
+          sampled.sample(`clock:${station.id}`, (suppressed) =>
+            log.warn({ stationId: station.id, reason: refused[0]!.reason, count: refused.length, suppressed }, 'sl651 readings quarantined: gauge clock off'),
+          );
         }
         if (inTime.length > 0) {
           const result = await ingestReadings(svc, GATEWAY, { readings: inTime });
           bump('readings', result.accepted);
-          if (result.rejected.length) sampled.sample(`rejected:${station.id}`, (suppressed) => log.warn({ stationId: station.id, rejected: result.rejected.slice(0, 5), suppressed }, 'sl651 readings refused'));
+          if (result.rejected.length)
+            sampled.sample(`rejected:${station.id}`, (suppressed) =>
+              log.warn({ stationId: station.id, rejected: result.rejected.slice(0, 5), suppressed }, 'sl651 readings refused'),
+            );
           if (refused.length === 0) await clearClockOff(svc, station.id);
         }
         await svc.redis.set(countersKey, JSON.stringify(next));
@@ -159,7 +187,9 @@ export async function startSl651Gateway(svc: Services, opts: GatewayOptions): Pr
     const mine = perPeer.get(peer) ?? 0;
     if (sockets.size >= (opts.maxConnections ?? 2_000) || mine >= (opts.maxConnectionsPerPeer ?? 16)) {
       bump('capped');
-      sampled.sample(`capped:${peer}`, (suppressed) => log.warn({ remote, open: sockets.size, fromPeer: mine, suppressed }, 'sl651 connection refused: too many connections'));
+      sampled.sample(`capped:${peer}`, (suppressed) =>
+        log.warn({ remote, open: sockets.size, fromPeer: mine, suppressed }, 'sl651 connection refused: too many connections'),
+      );
       socket.on('error', () => undefined);
       socket.destroy();
       return;
@@ -189,7 +219,9 @@ export async function startSl651Gateway(svc: Services, opts: GatewayOptions): Pr
       for (const item of items) {
         if (item.kind === 'bad') {
           bump('badFrames');
-          sampled.sample(`bad:${peer}`, (suppressed) => log.warn({ address: item.station, reason: item.reason, remote, suppressed }, 'sl651 bad frame (no reply)'));
+          sampled.sample(`bad:${peer}`, (suppressed) =>
+            log.warn({ address: item.station, reason: item.reason, remote, suppressed }, 'sl651 bad frame (no reply)'),
+          );
           continue;
         }
         bump('frames');
@@ -202,7 +234,16 @@ export async function startSl651Gateway(svc: Services, opts: GatewayOptions): Pr
             } catch (err) {
               bump('badFrames');
               sampled.sample(`bad:${peer}`, (suppressed) =>
-                log.warn({ address: err instanceof FrameError ? err.station : null, reason: (err as Error).message, frame: hex(item.bytes).slice(0, 200), remote, suppressed }, 'sl651 malformed body (no reply)'),
+                log.warn(
+                  {
+                    address: err instanceof FrameError ? err.station : null,
+                    reason: (err as Error).message,
+                    frame: hex(item.bytes).slice(0, 200),
+                    remote,
+                    suppressed,
+                  },
+                  'sl651 malformed body (no reply)',
+                ),
               );
               return;
             }

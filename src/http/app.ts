@@ -40,7 +40,10 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.use('*', requestContext(svc));
   app.use('*', securityHeaders());
   const maxBody = svc.config.service.ingest.maxBodyBytes;
-  app.use('*', bodyLimit(maxBody, (c) => sendError(c, 413, 'body_too_large', `The request body is larger than ${maxBody} bytes; send smaller batches`)));
+  app.use(
+    '*',
+    bodyLimit(maxBody, (c) => sendError(c, 413, 'body_too_large', `The request body is larger than ${maxBody} bytes; send smaller batches`)),
+  );
 
   app.get('/healthz', (c) => reply(c, opsApi.health, { status: 'ok' }));
   app.route('/', opsRoutes(svc));
@@ -80,9 +83,20 @@ export function createApp(svc: Services): Hono<AppEnv> {
     const fault = storeFault(err);
     if (fault) {
       // One line per fault kind and 10 s, not one per request, while the store refuses work.
-      faultLog.sample(fault, (suppressed) => svc.log.error({ err, requestId: c.get('requestId'), path: loggedPath(c.req.path), suppressed }, fault === 'store_full' ? 'Redis out of memory' : 'Redis unavailable'));
+      faultLog.sample(fault, (suppressed) =>
+        svc.log.error(
+          { err, requestId: c.get('requestId'), path: loggedPath(c.req.path), suppressed },
+          fault === 'store_full' ? 'Redis out of memory' : 'Redis unavailable',
+        ),
+      );
       c.header('Retry-After', '5');
-      if (fault === 'store_full') return sendError(c, 503, 'store_full', 'The data store is full (Redis reached maxmemory and refuses writes); nothing was stored. Retry shortly; operators must free memory or raise maxmemory.');
+      if (fault === 'store_full')
+        return sendError(
+          c,
+          503,
+          'store_full',
+          'The data store is full (Redis reached maxmemory and refuses writes); nothing was stored. Retry shortly; operators must free memory or raise maxmemory.',
+        );
       return sendError(c, 503, 'unavailable', 'The data store is not reachable right now; nothing was stored. Retry shortly.');
     }
     svc.log.error({ err, requestId: c.get('requestId'), path: loggedPath(c.req.path) }, 'unhandled error');

@@ -21,7 +21,11 @@ export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
     const principal = c.get('principal');
     if (!principal) {
       const sent = Boolean(c.req.header('authorization'));
-      throw new ApiError(401, 'unauthorized', sent ? 'The token is not valid (revoked or mistyped); ask an administrator for a new one' : 'Send a token: Authorization: Bearer <token>');
+      throw new ApiError(
+        401,
+        'unauthorized',
+        sent ? 'The token is not valid (revoked or mistyped); ask an administrator for a new one' : 'Send a token: Authorization: Bearer <token>',
+      );
     }
     if (!roles.includes(principal.role)) {
       throw new ApiError(403, 'forbidden', `This needs the role ${roles.join(' or ')}; your token has the role ${principal.role}`);

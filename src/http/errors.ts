@@ -74,7 +74,12 @@ export function sendError(c: Context, status: ContentfulStatusCode, code: string
 export function validationError(error: z.ZodError, what = 'request body', prefix: PropertyKey[] = []): ApiError {
   const details: InputIssue[] = zodIssues(error, prefix);
   const first = details[0];
-  return new ApiError(400, 'validation_failed', `The ${what} is not valid: ${first ? `${first.path}: ${first.message}` : 'see details'}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`, details);
+  return new ApiError(
+    400,
+    'validation_failed',
+    `The ${what} is not valid: ${first ? `${first.path}: ${first.message}` : 'see details'}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`,
+    details,
+  );
 }
 
 /** Reads a JSON body, with a 400 that says what is wrong when it is not JSON. */

@@ -22,7 +22,20 @@ import { peopleApi } from './routes/people.api.js';
  * draft 2020-12). Tests check that every served route is documented and that real answers
  * of every operation validate against this document.
  */
-const AREAS: Array<Record<string, Operation>> = [opsApi, readingsApi, stationsApi, alertsApi, inboundApi, warningsApi, peopleApi, responsesApi, rosterApi, noticesApi, adminApi, ...Object.values(referenceApi)];
+const AREAS: Array<Record<string, Operation>> = [
+  opsApi,
+  readingsApi,
+  stationsApi,
+  alertsApi,
+  inboundApi,
+  warningsApi,
+  peopleApi,
+  responsesApi,
+  rosterApi,
+  noticesApi,
+  adminApi,
+  ...Object.values(referenceApi),
+];
 
 export const OPERATIONS: Operation[] = AREAS.flatMap((area) => Object.values(area));
 for (const [i, op] of OPERATIONS.entries()) {
@@ -56,7 +69,14 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
   return out;
 }
 
-const errorExample = { error: { code: 'validation_failed', message: 'The request body is not valid: level: level must be one of IV, III, II, I', details: [{ path: 'level', message: 'level must be one of IV, III, II, I' }], requestId: 'b3c1…' } };
+const errorExample = {
+  error: {
+    code: 'validation_failed',
+    message: 'The request body is not valid: level: level must be one of IV, III, II, I',
+    details: [{ path: 'level', message: 'level must be one of IV, III, II, I' }],
+    requestId: 'b3c1…',
+  },
+};
 
 const ERROR_WORDS: Record<number, string> = {
   409: 'Conflict (e.g. in_use, with details of what still uses it)',
@@ -73,14 +93,22 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
   const errorRef = { $ref: '#/components/schemas/Error' };
   for (const op of OPERATIONS) {
     const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-    const query = Object.entries(op.query ?? {}).map(([name, description]) => ({ name, in: 'query', required: false, description, schema: { type: 'string' } }));
+    const query = Object.entries(op.query ?? {}).map(([name, description]) => ({
+      name,
+      in: 'query',
+      required: false,
+      description,
+      schema: { type: 'string' },
+    }));
     const secured = !op.roles.includes('none');
     const ok: Record<string, unknown> = { description: op.summary };
     if (op.status !== 204) {
       const schema = op.produces ? { type: 'string' } : jsonSchema(op.response!, 'output');
       ok.content = { [op.produces ?? 'application/json']: { schema, ...(op.example !== undefined ? { example: op.example } : {}) } };
     }
-    const named = Object.fromEntries((op.errors ?? []).map((s) => [String(s), { description: ERROR_WORDS[s] ?? 'Error', content: { 'application/json': { schema: errorRef } } }]));
+    const named = Object.fromEntries(
+      (op.errors ?? []).map((s) => [String(s), { description: ERROR_WORDS[s] ?? 'Error', content: { 'application/json': { schema: errorRef } } }]),
+    );
     paths[op.path] ??= {};
     paths[op.path]![op.method] = {
       operationId: op.operationId,
@@ -100,7 +128,11 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
-    info: { title: 'fangxun 防汛值守与预警叫应', version: '0.1.0', description: 'Flood-season duty and alert service: readings in, response levels out, call-and-answer, duty roster.' },
+    info: {
+      title: 'fangxun 防汛值守与预警叫应',
+      version: '0.1.0',
+      description: 'Flood-season duty and alert service: readings in, response levels out, call-and-answer, duty roster.',
+    },
     servers: [{ url: serverUrl }],
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Gauge key, staff token, or FANGXUN_ADMIN_TOKEN' } },

@@ -89,13 +89,26 @@ export function rateLimit(limits: RateLimits, clients: ClientAddresses, buckets:
  * flood from one client (or of made-up links from behind the same NAT) never blocks anyone
  * else's link; links that do not verify share the client's anonymous bucket.
  */
-export function answerLinkLimit(limits: RateLimits, clients: ClientAddresses, buckets: TokenBuckets, links: AnswerLinks, now: () => number): MiddlewareHandler<AppEnv> {
+export function answerLinkLimit(
+  limits: RateLimits,
+  clients: ClientAddresses,
+  buckets: TokenBuckets,
+  links: AnswerLinks,
+  now: () => number,
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = c.req.path.slice('/a/'.length);
     const client = clients.of(c);
     const genuine = (await links.verify(token, now())).ok;
     const wait = genuine ? buckets.take(`l:${token}|${client}`, limits.answerLink) : buckets.take(`a:${client}`, limits.anonymous);
-    if (wait > 0) return refuse(c, wait, genuine ? `This link was opened too often from here: at most ${limits.answerLink} per minute.` : `Too many requests from this client address: at most ${limits.anonymous} per minute.`);
+    if (wait > 0)
+      return refuse(
+        c,
+        wait,
+        genuine
+          ? `This link was opened too often from here: at most ${limits.answerLink} per minute.`
+          : `Too many requests from this client address: at most ${limits.anonymous} per minute.`,
+      );
     await next();
   };
 }

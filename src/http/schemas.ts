@@ -28,18 +28,16 @@ export const reason = z.union([outsideReason, gaugeReason]);
 export const rainfallWindows = z.object(Object.fromEntries(RAIN_WINDOWS.map((w) => [w, z.number()])) as Record<(typeof RAIN_WINDOWS)[number], z.ZodNumber>);
 
 /** A problem with input, with a readable path (`readings[3].observedAt`). */
-export const inputIssue = z
-  .looseObject({
-    path: z.string(),
-    message: z.string(),
-    line: z.number().int().optional().meta({ description: '1-based line in the uploaded file' }),
-    row: z.number().int().optional().meta({ description: 'CSV row (roster import)' }),
-    column: z.string().optional().meta({ description: 'CSV column (roster import)' }),
-  });
+export const inputIssue = z.looseObject({
+  path: z.string(),
+  message: z.string(),
+  line: z.number().int().optional().meta({ description: '1-based line in the uploaded file' }),
+  row: z.number().int().optional().meta({ description: 'CSV row (roster import)' }),
+  column: z.string().optional().meta({ description: 'CSV column (roster import)' }),
+});
 
 /** A reading refused by POST /v1/readings. */
-export const readingRejection = z
-  .object({ index: z.number().int(), stationId: z.string().nullable(), error: z.string(), quarantined: z.boolean().optional() });
+export const readingRejection = z.object({ index: z.number().int(), stationId: z.string().nullable(), error: z.string(), quarantined: z.boolean().optional() });
 
 /**
  * `error.details`: null, a list of input issues (400 validation_failed, 422 import_rejected,
@@ -48,15 +46,14 @@ export const readingRejection = z
  */
 export const errorDetails = z.union([z.null(), z.array(inputIssue), z.object({ rejected: z.array(readingRejection) }), z.record(z.string(), z.unknown())]);
 
-export const errorSchema = z
-  .object({
-    error: z.object({
-      code: z.string().meta({ description: 'Stable machine-readable code, e.g. validation_failed' }),
-      message: z.string().meta({ description: 'What is wrong and what to do, in one sentence' }),
-      details: errorDetails,
-      requestId: z.string().optional(),
-    }),
-  });
+export const errorSchema = z.object({
+  error: z.object({
+    code: z.string().meta({ description: 'Stable machine-readable code, e.g. validation_failed' }),
+    message: z.string().meta({ description: 'What is wrong and what to do, in one sentence' }),
+    details: errorDetails,
+    requestId: z.string().optional(),
+  }),
+});
 
 /** One audit record: who changed what, when, before and after. */
 export const auditEntrySchema = z.object({

@@ -24,9 +24,7 @@ export function stationView(station: Station, raw: StationStateRaw, cal: Calenda
     kind: station.kind,
     townshipId: station.townshipId,
     river: station.river ?? null,
-    latest: state?.latest
-      ? { observedAt: iso(state.latest.t), rainfallMm: state.latest.rain, waterLevelM: state.latest.level }
-      : null,
+    latest: state?.latest ? { observedAt: iso(state.latest.t), rainfallMm: state.latest.rain, waterLevelM: state.latest.level } : null,
     rainfall: state?.rainfall ?? zeros,
     hydrologicalDay: state ? hydroDayOf(state.asOf, cal.timeZone, cal.dayStartHour).date : null,
     waterLevel: state?.waterLevel ? { ...state.waterLevel, observedAt: iso(state.waterLevel.observedAt) } : null,
@@ -40,19 +38,12 @@ export function stationView(station: Station, raw: StationStateRaw, cal: Calenda
     stale: state?.stale ? { since: iso(state.stale.since) } : null,
   };
 }
-export type StationView = ReturnType<typeof stationView>;
 
 function effectiveOn(date: string, from?: string, to?: string): boolean {
   return (!from || from <= date) && (!to || to >= date);
 }
 
-export function townshipView<S>(
-  ref: ReferenceSnapshot,
-  townshipId: string,
-  raw: { state: string | null; since: string | null },
-  stations: S[],
-  today: string,
-) {
+export function townshipView<S>(ref: ReferenceSnapshot, townshipId: string, raw: { state: string | null; since: string | null }, stations: S[], today: string) {
   const t = ref.townships.get(townshipId)!;
   const state = raw.state ? (JSON.parse(raw.state) as StoredTownshipState) : null;
   const people = (role: string) =>

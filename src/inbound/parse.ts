@@ -94,8 +94,14 @@ export function parseAliyunSms(body: unknown): Array<ParsedReceipt | ParsedReply
     if (!('success' in x)) throw new InboundFormatError(`${what}: item ${i} has no success`);
     const success = x.success === true || x.success === 'true';
     const err = `${str(x.err_code)} ${str(x.err_msg)}`.trim();
-    const outcome: ReceiptOutcome = success ? 'delivered' : outcomeFromText(err) ?? 'failed';
-    return { kind: 'receipt', ids: ids(str(x.out_id), bizId), fact: { outcome, provider: 'aliyun', detail: err }, keypress: null, key: hash('aliyun-sms', bizId, success, err) };
+    const outcome: ReceiptOutcome = success ? 'delivered' : (outcomeFromText(err) ?? 'failed');
+    return {
+      kind: 'receipt',
+      ids: ids(str(x.out_id), bizId),
+      fact: { outcome, provider: 'aliyun', detail: err },
+      keypress: null,
+      key: hash('aliyun-sms', bizId, success, err),
+    };
   });
 }
 
@@ -106,13 +112,24 @@ export function parseTencentVoice(body: unknown): ParsedReceipt[] {
   const what = 'Tencent voice callback';
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InboundFormatError(`${what}: expected a JSON object`);
   const b = body as Record<string, Record<string, unknown> | undefined>;
-  const [type, x] = (['voicekey_callback', 'voiceprompt_callback', 'voice_failure_callback'] as const).map((t) => [t, b[t]] as const).find(([, v]) => v && typeof v === 'object') ?? [];
+  const [type, x] =
+    (['voicekey_callback', 'voiceprompt_callback', 'voice_failure_callback'] as const)
+      .map((t) => [t, b[t]] as const)
+      .find(([, v]) => v && typeof v === 'object') ?? [];
   if (!type || !x) throw new InboundFormatError(`${what}: expected voiceprompt_callback, voicekey_callback or voice_failure_callback`);
   const callId = need(x, 'callid', what, 0);
   const pm = ids('', callId);
   if (type === 'voicekey_callback') {
     const key = need(x, 'keypress', what, 0);
-    return [{ kind: 'receipt', ids: pm, fact: { outcome: key === '1' ? 'keypress' : 'answered', provider: 'tencent', detail: `keypress ${key}` }, keypress: key, key: hash(type, callId, key) }];
+    return [
+      {
+        kind: 'receipt',
+        ids: pm,
+        fact: { outcome: key === '1' ? 'keypress' : 'answered', provider: 'tencent', detail: `keypress ${key}` },
+        keypress: key,
+        key: hash(type, callId, key),
+      },
+    ];
   }
   if (type === 'voiceprompt_callback') {
     const result = need(x, 'result', what, 0);
@@ -120,7 +137,15 @@ export function parseTencentVoice(body: unknown): ParsedReceipt[] {
     return [{ kind: 'receipt', ids: pm, fact: { outcome, provider: 'tencent', detail: `result ${result}` }, keypress: null, key: hash(type, callId, result) }];
   }
   const reason = `${str(x.failure_code)} ${str(x.failure_reason)}`.trim();
-  return [{ kind: 'receipt', ids: pm, fact: { outcome: outcomeFromText(reason) ?? 'failed', provider: 'tencent', detail: reason }, keypress: null, key: hash(type, callId, reason) }];
+  return [
+    {
+      kind: 'receipt',
+      ids: pm,
+      fact: { outcome: outcomeFromText(reason) ?? 'failed', provider: 'tencent', detail: reason },
+      keypress: null,
+      key: hash(type, callId, reason),
+    },
+  ];
 }
 
 export function parseInbound(endpoint: InboundEndpoint, body: unknown): Array<ParsedReceipt | ParsedReply> {

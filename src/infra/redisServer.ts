@@ -10,13 +10,19 @@ import { isClusterUrl, parseClusterUrl } from '../store/redis.js';
  * Used by the run command when no Redis answers, and by the test setup.
  */
 export const REDIS_SERVER_ARGS = [
-  '--appendonly', 'yes',
-  '--appendfsync', 'everysec',
-  '--maxmemory-policy', 'noeviction',
-  '--hz', '100',
+  '--appendonly',
+  'yes',
+  '--appendfsync',
+  'everysec',
+  '--maxmemory-policy',
+  'noeviction',
+  '--hz',
+  '100',
   // A station's day of 5-minute readings, and its state (fields of up to 512 bytes), stay compact listpacks.
-  '--hash-max-listpack-entries', '1024',
-  '--hash-max-listpack-value', '512',
+  '--hash-max-listpack-entries',
+  '1024',
+  '--hash-max-listpack-value',
+  '512',
 ];
 
 export function redisServerInstalled(): boolean {
@@ -67,9 +73,13 @@ export interface LocalRedis {
 export async function startRedisServer(opts: { port: number; dir: string; extraArgs?: string[]; quiet?: boolean }): Promise<LocalRedis> {
   const dir = resolve(opts.dir);
   mkdirSync(dir, { recursive: true });
-  const child = spawn('redis-server', ['--port', String(opts.port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...REDIS_SERVER_ARGS, ...(opts.extraArgs ?? [])], {
-    stdio: opts.quiet === false ? 'inherit' : 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(opts.port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...REDIS_SERVER_ARGS, ...(opts.extraArgs ?? [])],
+    {
+      stdio: opts.quiet === false ? 'inherit' : 'ignore',
+    },
+  );
   const url = `redis://127.0.0.1:${opts.port}`;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   for (let i = 0; i < 100; i++) {
@@ -154,7 +164,12 @@ export async function startRedisCluster(opts: { size?: number; dir: string }): P
       if (i > 200) throw new Error(`cluster did not become ok: ${states.join(', ')}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    return { url: `redis-cluster://${addresses.join(',')}`, nodes, process: nodes[0]!.process, stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))) };
+    return {
+      url: `redis-cluster://${addresses.join(',')}`,
+      nodes,
+      process: nodes[0]!.process,
+      stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))),
+    };
   } catch (err) {
     await Promise.all(nodes.map((n) => n.stop()));
     throw err;

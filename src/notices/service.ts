@@ -13,7 +13,18 @@ import { PersonPrefsStore } from '../store/personPrefs.js';
  * retried, each delivery recorded. A notice has a deduplication key, so a cron slot or an
  * outage produces it once however many schedulers run.
  */
-export const NOTICE_KINDS = ['daily-report', 'shift-reminder', 'shift-change', 'gauge-offline', 'gauge-recovered', 'roster-gaps', 'sl651-lockout', 'recommendation', 'response', 'arrival-doubt'] as const;
+export const NOTICE_KINDS = [
+  'daily-report',
+  'shift-reminder',
+  'shift-change',
+  'gauge-offline',
+  'gauge-recovered',
+  'roster-gaps',
+  'sl651-lockout',
+  'recommendation',
+  'response',
+  'arrival-doubt',
+] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 export interface Notice {
@@ -65,12 +76,22 @@ export class NoticeService {
   async send(n: { kind: NoticeKind; key: string; title: string; text: string; personIds: string[]; smsText?: string }): Promise<Notice | null> {
     const { redis, keys } = this.d;
     const personIds = [...new Set(n.personIds)];
-    const notice: Notice = { id: `n-${randomUUID().slice(0, 12)}`, kind: n.kind, key: n.key, title: n.title, text: n.text, createdAt: this.d.now(), personIds, ...(n.smsText ? { smsText: n.smsText } : {}) };
+    const notice: Notice = {
+      id: `n-${randomUUID().slice(0, 12)}`,
+      kind: n.kind,
+      key: n.key,
+      title: n.title,
+      text: n.text,
+      createdAt: this.d.now(),
+      personIds,
+      ...(n.smsText ? { smsText: n.smsText } : {}),
+    };
     // The notice and its dedup key in one step: a duplicate never gets past this.
     const created = await redis.set(keys.noticeDedup(n.key), notice.id, 'EX', 90 * 86_400, 'NX');
     if (created !== 'OK') return null;
     await redis.multi().hset(keys.notice(notice.id), 'doc', JSON.stringify(notice)).zadd(keys.noticeIndex(), notice.createdAt, notice.id).exec();
-    for (const personId of personIds) await this.d.queue.notice(notice.id, personId).catch((err: unknown) => this.d.log.error({ err, noticeId: notice.id }, 'notice not queued'));
+    for (const personId of personIds)
+      await this.d.queue.notice(notice.id, personId).catch((err: unknown) => this.d.log.error({ err, noticeId: notice.id }, 'notice not queued'));
     this.d.log.info({ noticeId: notice.id, kind: n.kind, people: personIds.length }, 'notice sent');
     return notice;
   }
@@ -120,7 +141,14 @@ export class NoticeService {
         .hincrby(this.d.keys.messageCounts(), `${d.channel}|${d.status}`, 1)
         .exec();
     if (contactStep >= contacts.length) {
-      await record({ channel: 'none', to: '', status: 'no-contact', at: this.d.now(), attempt, error: contacts.length ? 'every contact failed' : 'no usable contact for this person' });
+      await record({
+        channel: 'none',
+        to: '',
+        status: 'no-contact',
+        at: this.d.now(),
+        attempt,
+        error: contacts.length ? 'every contact failed' : 'no usable contact for this person',
+      });
       return 'done';
     }
     const render = async (contact: { channel: string }): Promise<OutboundMessage> => ({
@@ -148,7 +176,14 @@ export class NoticeService {
       render,
       record: async (r) => {
         // `skipped` is a call over its limits; notices never call, so it cannot happen here.
-        await record({ channel: r.channel, to: r.to, status: r.status === 'skipped' ? 'failed' : r.status, at: this.d.now(), attempt: r.attempt, ...(r.error ? { error: r.error } : {}) });
+        await record({
+          channel: r.channel,
+          to: r.to,
+          status: r.status === 'skipped' ? 'failed' : r.status,
+          at: this.d.now(),
+          attempt: r.attempt,
+          ...(r.error ? { error: r.error } : {}),
+        });
       },
     });
     return outcome === 'exhausted' ? 'next' : outcome;

@@ -22,8 +22,18 @@ export class Metrics {
 
   constructor(deps: { redis: Redis; keys: Keys; reference: ReferenceStore; alerts: AlertStore; queues: Queue[]; now: () => number }) {
     const { redis, keys, registry } = { ...deps, registry: this.registry };
-    this.readings = new Counter({ name: 'fangxun_readings_total', help: 'Readings received, by outcome (accepted, duplicate, rejected, quarantined)', labelNames: ['outcome'], registers: [registry] });
-    this.sl651 = new Counter({ name: 'fangxun_sl651_total', help: 'SL 651 gateway counts by outcome: frames, reports, keepAlives, acks, resent, badFrames, refused, throttled, capped, readings, clockRefused, skippedBytes', labelNames: ['outcome'], registers: [registry] });
+    this.readings = new Counter({
+      name: 'fangxun_readings_total',
+      help: 'Readings received, by outcome (accepted, duplicate, rejected, quarantined)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    this.sl651 = new Counter({
+      name: 'fangxun_sl651_total',
+      help: 'SL 651 gateway counts by outcome: frames, reports, keepAlives, acks, resent, badFrames, refused, throttled, capped, readings, clockRefused, skippedBytes',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
     this.requests = new Histogram({
       name: 'fangxun_http_request_duration_seconds',
       help: 'HTTP request duration',
@@ -99,7 +109,8 @@ export class Metrics {
         const ledger = await deps.alerts.ledger([...ref.townships.keys()]);
         this.reset();
         for (const e of ledger) {
-          if ((e.type === 'ack' || e.type === 'ack-late') && e.actual !== null && e.notifiedAt !== null) this.observe(Math.max(0, (e.actual - e.notifiedAt) / 1000));
+          if ((e.type === 'ack' || e.type === 'ack-late') && e.actual !== null && e.notifiedAt !== null)
+            this.observe(Math.max(0, (e.actual - e.notifiedAt) / 1000));
         }
       },
     });

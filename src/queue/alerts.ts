@@ -60,14 +60,24 @@ export class BullAlertScheduler implements AlertScheduler, NoticeQueue {
 
   async notice(noticeId: string, personId: string, contactStep = 0): Promise<void> {
     const { attempts, backoff } = this.config.policy.delivery;
-    await this.queue.add('notice', { noticeId, personId, contactStep }, { jobId: jobId('nt', noticeId, personId, contactStep), attempts, backoff: { type: 'exponential', delay: backoff }, priority: 3 });
+    await this.queue.add(
+      'notice',
+      { noticeId, personId, contactStep },
+      { jobId: jobId('nt', noticeId, personId, contactStep), attempts, backoff: { type: 'exponential', delay: backoff }, priority: 3 },
+    );
   }
 
   async timers(g: TimerGroup): Promise<void> {
     await this.queue.add(
       'deadline',
       { alertId: g.alertId, kind: g.kind, epoch: g.epoch, step: g.step, personIds: g.personIds },
-      { jobId: jobId('dl', g.alertId, g.kind, g.epoch, g.step, g.due, g.personIds.join(',')), delay: Math.max(0, g.due - this.now()), attempts: 5, backoff: { type: 'exponential', delay: 500 }, priority: 1 },
+      {
+        jobId: jobId('dl', g.alertId, g.kind, g.epoch, g.step, g.due, g.personIds.join(',')),
+        delay: Math.max(0, g.due - this.now()),
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 500 },
+        priority: 1,
+      },
     );
   }
 
@@ -78,24 +88,30 @@ export class BullAlertScheduler implements AlertScheduler, NoticeQueue {
   }
 
   async reconcileAt(townshipId: string, at: number, key: string): Promise<void> {
-    await this.queue.add('reconcile', { townshipId }, { jobId: jobId('rc', key), delay: Math.max(0, at - this.now()) + 10, attempts: 5, backoff: { type: 'exponential', delay: 500 } });
-  }
-
-  /** A level changed: reconcile now (not deduplicated: each change is worth a look). */
-  async reconcileNow(townshipIds: readonly string[]): Promise<void> {
-    await this.queue.addBulk(townshipIds.map((townshipId) => ({ name: 'reconcile', data: { townshipId }, opts: { priority: 1, attempts: 5, backoff: { type: 'exponential', delay: 200 } } })));
+    await this.queue.add(
+      'reconcile',
+      { townshipId },
+      { jobId: jobId('rc', key), delay: Math.max(0, at - this.now()) + 10, attempts: 5, backoff: { type: 'exponential', delay: 500 } },
+    );
   }
 }
 
 export async function ensureAlertSchedulers(queue: Queue, config: AppConfig): Promise<void> {
   await queue.upsertJobScheduler('alerts-sweep', { every: config.policy.sweepEvery }, { name: 'sweep', opts: { removeOnComplete: 10, removeOnFail: 100 } });
   const feed = config.policy.warnings.feed;
-  if (feed.url) await queue.upsertJobScheduler('outside-feed', { every: feed.every }, { name: 'outside-feed', opts: { removeOnComplete: 10, removeOnFail: 100 } });
+  if (feed.url)
+    await queue.upsertJobScheduler('outside-feed', { every: feed.every }, { name: 'outside-feed', opts: { removeOnComplete: 10, removeOnFail: 100 } });
   else await queue.removeJobScheduler('outside-feed');
 }
 
 export function createAlertsWorker(
-  { alerts, notices, responses, advisor, feed }: { alerts: AlertService; notices: NoticeService; responses: ResponseService; advisor: Advisor; feed?: WarningFeed | null },
+  {
+    alerts,
+    notices,
+    responses,
+    advisor,
+    feed,
+  }: { alerts: AlertService; notices: NoticeService; responses: ResponseService; advisor: Advisor; feed?: WarningFeed | null },
   scheduler: BullAlertScheduler,
   connection: Redis,
   keys: Keys,

@@ -12,7 +12,8 @@ export type StoreFault = 'store_full' | 'unavailable';
 export function storeFault(err: unknown): StoreFault | null {
   const message = err instanceof Error ? err.message : String(err);
   if (/^OOM |OOM command not allowed/.test(message)) return 'store_full';
-  if (/Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|Command timed out|max retries per request|READONLY|LOADING/i.test(message)) return 'unavailable';
+  if (/Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|Command timed out|max retries per request|READONLY|LOADING/i.test(message))
+    return 'unavailable';
   return null;
 }
 

@@ -85,7 +85,9 @@ export class RecordStore {
   async check(c: Collection, input: unknown, ref: ReferenceSnapshot): Promise<{ ok: true; record: unknown } | { ok: false; issues: InputIssue[] }> {
     const parsed = SCHEMAS[c].safeParse(input);
     if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
-    const data = { townships: [], stations: [], people: [], assignments: [], shifts: [], [c]: [parsed.data] } as unknown as Parameters<typeof checkReferences>[0];
+    const data = { townships: [], stations: [], people: [], assignments: [], shifts: [], [c]: [parsed.data] } as unknown as Parameters<
+      typeof checkReferences
+    >[0];
     const issues = checkReferences(data, ref).map((i) => ({ ...i, path: i.path.replace(/^\w+\[0\]\.?/, '') || '(root)' }));
     return issues.length > 0 ? { ok: false, issues } : { ok: true, record: parsed.data };
   }
@@ -113,7 +115,13 @@ export class RecordStore {
       this.now(),
       ...dirty,
     );
-    if (code === -1) return { ok: false, code: 'version_mismatch', message: `${c}/${id} was changed by someone else (now version ${current}, you sent ${String(expected)}); reload it and apply your change again`, currentVersion: current };
+    if (code === -1)
+      return {
+        ok: false,
+        code: 'version_mismatch',
+        message: `${c}/${id} was changed by someone else (now version ${current}, you sent ${String(expected)}); reload it and apply your change again`,
+        currentVersion: current,
+      };
     if (code === -2) return { ok: false, code: 'already_exists', message: `${c}/${id} already exists; use PUT to change it`, currentVersion: current };
     if (code === -3) return { ok: false, code: 'not_found', message: `No ${c} record "${id}"` };
     this.reference.invalidate();

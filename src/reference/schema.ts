@@ -8,7 +8,12 @@ import { ruleOverridesSchema, townshipPolicySchema } from '../config/schema.js';
  */
 /** A person's, township's or station's name: one line, at most 100 characters. */
 const NAME = plainText(100, { length: 1, message: 'name is required' });
-const id = z.string().trim().min(1, 'must not be empty').max(64).regex(/^[\w.:-]+$/, 'may hold letters, digits, _ . : - only');
+const id = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(64)
+  .regex(/^[\w.:-]+$/, 'may hold letters, digits, _ . : - only');
 const monthDay = z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'must be MM-DD, e.g. 05-01');
 const isoInstant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with offset, e.g. 2026-07-01T08:00:00+08:00' });
 
@@ -60,8 +65,14 @@ export const stationSchema = z.strictObject({
   rules: ruleOverridesSchema.optional(),
   /** F5 relative levels are added to this base (m). */
   baseLevel: z.number().optional(),
-  sl651Address: z.string().regex(/^[0-9A-Fa-f]{10}$/, 'must be 10 hex digits').optional(),
-  sl651Password: z.string().regex(/^[0-9A-Fa-f]{4}$/, 'must be 4 hex digits').optional(),
+  sl651Address: z
+    .string()
+    .regex(/^[0-9A-Fa-f]{10}$/, 'must be 10 hex digits')
+    .optional(),
+  sl651Password: z
+    .string()
+    .regex(/^[0-9A-Fa-f]{4}$/, 'must be 4 hex digits')
+    .optional(),
 });
 
 export const CONTACT_CHANNELS = ['sms', 'voice', 'wecom', 'dingtalk', 'email', 'webhook'] as const;
@@ -82,7 +93,10 @@ export const personSchema = z.strictObject({
   name: NAME,
   title: plainText(100).optional(),
   /** City-wide roles, e.g. commander (指挥长). */
-  cityRoles: z.array(plainText(50, { length: 1, message: 'must not be empty' })).max(20).default([]),
+  cityRoles: z
+    .array(plainText(50, { length: 1, message: 'must not be empty' }))
+    .max(20)
+    .default([]),
   contacts: z.array(contactSchema).default([]),
 });
 

@@ -71,7 +71,12 @@ export class Advisor {
       if (!(await redis.hsetnx(h, `auto:${storm}:${t.id}:${t.level}`, String(now)))) continue;
       const evidence = evidenceText(t.state?.reasons ?? [], (id) => ref.stations.get(id)?.name ?? id);
       await this.d.responses.start(
-        { level: t.level, scope: { townships: [t.id] }, noticeNumber: '按预案自动启动', reason: `${t.name}达到${LEVEL_LABEL[t.level].numeral}预警${evidence ? `：${evidence}` : ''}` },
+        {
+          level: t.level,
+          scope: { townships: [t.id] },
+          noticeNumber: '按预案自动启动',
+          reason: `${t.name}达到${LEVEL_LABEL[t.level].numeral}预警${evidence ? `：${evidence}` : ''}`,
+        },
         'system',
         'auto',
       );
@@ -88,7 +93,13 @@ export class Advisor {
     const ctx = this.d.alerts.context(ref, [...ref.townships.keys()][0] ?? '');
     const personIds = [...new Set(config.policy.responses.recommendTo.flatMap((role) => ctx.whoIs(role).map((p) => p.id)))];
     const { title, text } = recommendationText(rec, city.townships, `${config.policy.publicUrl.replace(/\/$/, '')}/board#responses`);
-    await this.d.notices.send({ kind: 'recommendation', key: `recommend:${storm}:${fresh.join(',')}`, title, text: `${text}\n—— ${config.policy.sender}`, personIds });
+    await this.d.notices.send({
+      kind: 'recommendation',
+      key: `recommend:${storm}:${fresh.join(',')}`,
+      title,
+      text: `${text}\n—— ${config.policy.sender}`,
+      personIds,
+    });
     this.d.log.info({ city: rec.city?.level ?? null, townships: rec.townships.length, people: personIds.length }, 'response recommended');
     return rec;
   }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/load.js';
 import type { ReferenceStore } from '../reference/store.js';
 import type { AlertService } from '../alerts/service.js';
-import { ResponseStore, type StoredResponse } from '../store/responseState.js';
+import type { ResponseStore, StoredResponse } from '../store/responseState.js';
 import { adjustResponse, endResponse, expectedTargets, startResponse, type ActOutcome } from '../domain/responses/acts.js';
 import { applyResponseTarget, endResponseCallout, openResponseCallout } from '../domain/responses/callout.js';
 import type { AdjustInput, EndInput, Response, StartInput, TownshipTarget } from '../domain/responses/model.js';
@@ -48,7 +48,10 @@ export class ResponseService {
 
   async adjust(id: string, input: AdjustInput, by: string): Promise<Response> {
     const ref = await this.d.reference.snapshot({ fresh: true });
-    const outcome = await this.act((actives, byId) => adjustResponse(this.must(byId, id), input, [...ref.townships.keys()].sort(), actives, by, this.d.now()), id);
+    const outcome = await this.act(
+      (actives, byId) => adjustResponse(this.must(byId, id), input, [...ref.townships.keys()].sort(), actives, by, this.d.now()),
+      id,
+    );
     this.d.log.info({ responseId: id, level: outcome.changed[0]!.level, notice: input.noticeNumber }, 'response adjusted');
     return outcome.changed[0]!;
   }
@@ -113,7 +116,12 @@ export class ResponseService {
     const ctx = this.d.alerts.context(ref, r.townshipIds[0] ?? act.townshipIds[0] ?? '');
     const personIds = [...new Set(cityRolesAt(act.level, policy).flatMap((role) => ctx.whoIs(role).map((p) => p.id)))];
     if (personIds.length === 0) return;
-    const { title, text } = actNotice(r, act, (id) => ref.townships.get(id)?.name ?? id, `${policy.publicUrl.replace(/\/$/, '')}/board/responses/${encodeURIComponent(r.id)}`);
+    const { title, text } = actNotice(
+      r,
+      act,
+      (id) => ref.townships.get(id)?.name ?? id,
+      `${policy.publicUrl.replace(/\/$/, '')}/board/responses/${encodeURIComponent(r.id)}`,
+    );
     await this.d.notices.send({ kind: 'response', key: `response:${r.id}:${r.acts.length}`, title, text: `${text}\n—— ${policy.sender}`, personIds });
   }
 
@@ -142,7 +150,8 @@ export class ResponseService {
     const ref = await this.d.reference.snapshot({ fresh: true });
     const actives = (await this.d.store.active()).map((s) => s.response);
     const targets = new Map(expectedTargets(actives).map((t) => [t.townshipId, t]));
-    for (const t of targets.values()) await this.bring(t).catch((err: unknown) => this.d.log.error({ err, townshipId: t.townshipId }, 'response call-out repair failed'));
+    for (const t of targets.values())
+      await this.bring(t).catch((err: unknown) => this.d.log.error({ err, townshipId: t.townshipId }, 'response call-out repair failed'));
     const open = await this.d.alerts.store.openAlertIds([...ref.townships.keys()], 'response');
     for (const [townshipId, alertId] of open) {
       if (targets.has(townshipId)) continue;
@@ -152,7 +161,12 @@ export class ResponseService {
       if (!rid) continue;
       const r = await this.get(rid);
       const last = r?.acts.at(-1);
-      await this.endCallout(townshipId, { responseId: rid, noticeNumber: last?.noticeNumber ?? r?.noticeNumber ?? '', reason: last?.reason ?? '', by: last?.by ?? 'system' });
+      await this.endCallout(townshipId, {
+        responseId: rid,
+        noticeNumber: last?.noticeNumber ?? r?.noticeNumber ?? '',
+        reason: last?.reason ?? '',
+        by: last?.by ?? 'system',
+      });
     }
     return { townships: targets.size };
   }

@@ -73,17 +73,18 @@ const HEADERS = { date: ['日期', '值班日期'], leader: ['带班领导', '�
 /** Local date → `YYYY-MM-DD`, from 2026-07-01, 2026/7/1, 2026年7月1日 or 7月1日 (with `year`). */
 export function parseRosterDate(raw: string, year: number): string | null {
   const s = raw.trim();
-  let m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(s);
+  const full = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(s);
+  const short = full ? null : /^(\d{1,2})[月/-](\d{1,2})日?$/.exec(s);
   let y = year;
   let mo: number;
   let d: number;
-  if (m) {
-    y = Number(m[1]);
-    mo = Number(m[2]);
-    d = Number(m[3]);
-  } else if ((m = /^(\d{1,2})[月/-](\d{1,2})日?$/.exec(s))) {
-    mo = Number(m[1]);
-    d = Number(m[2]);
+  if (full) {
+    y = Number(full[1]);
+    mo = Number(full[2]);
+    d = Number(full[3]);
+  } else if (short) {
+    mo = Number(short[1]);
+    d = Number(short[2]);
   } else return null;
   const date = new Date(Date.UTC(y, mo - 1, d));
   if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
@@ -111,7 +112,13 @@ export function rosterShifts(
   const col = (names: readonly string[]) => header.findIndex((h) => names.includes(h));
   const idx = { date: col(HEADERS.date), leader: col(HEADERS.leader), officers: col(HEADERS.officers), phone: col(HEADERS.phone) };
   for (const [k, i] of Object.entries(idx)) {
-    if (i < 0 && k !== 'phone') problems.push({ row: 1, column: k, message: `missing column ${HEADERS[k as keyof typeof HEADERS][0]} (the header row needs 日期, 带班领导, 值班员, 值班电话)`, text: `缺少“${HEADERS[k as keyof typeof HEADERS][0]}”列（第一行应为：日期, 带班领导, 值班员, 值班电话）` });
+    if (i < 0 && k !== 'phone')
+      problems.push({
+        row: 1,
+        column: k,
+        message: `missing column ${HEADERS[k as keyof typeof HEADERS][0]} (the header row needs 日期, 带班领导, 值班员, 值班电话)`,
+        text: `缺少“${HEADERS[k as keyof typeof HEADERS][0]}”列（第一行应为：日期, 带班领导, 值班员, 值班电话）`,
+      });
   }
   if (problems.length) return { shifts: [], problems };
   const byName = new Map<string, RosterPerson[]>();
@@ -122,7 +129,12 @@ export function rosterShifts(
     problems.push(
       found.length === 0
         ? { row, column, message: `unknown name "${name}": no person has this name`, text: `${column}“${name}”不在人员名单中，请核对姓名或先录入该人员` }
-        : { row, column, message: `ambiguous name "${name}": ${found.length} people have it (${found.map((p) => p.id).join(', ')})`, text: `${column}“${name}”有${found.length}人同名，无法确定是谁，请在人员名单中区分姓名` },
+        : {
+            row,
+            column,
+            message: `ambiguous name "${name}": ${found.length} people have it (${found.map((p) => p.id).join(', ')})`,
+            text: `${column}“${name}”有${found.length}人同名，无法确定是谁，请在人员名单中区分姓名`,
+          },
     );
     return null;
   };
@@ -133,13 +145,22 @@ export function rosterShifts(
     if (cells.every((c) => c.trim() === '')) return;
     const date = parseRosterDate(cells[idx.date] ?? '', opts.year);
     if (!date) {
-      problems.push({ row, column: '日期', message: `unreadable date "${cells[idx.date] ?? ''}" (use 2026-07-01, 2026/7/1 or 7月1日)`, text: `日期“${cells[idx.date] ?? ''}”无法识别，请写成 2026-07-01、2026/7/1 或 7月1日` });
+      problems.push({
+        row,
+        column: '日期',
+        message: `unreadable date "${cells[idx.date] ?? ''}" (use 2026-07-01, 2026/7/1 or 7月1日)`,
+        text: `日期“${cells[idx.date] ?? ''}”无法识别，请写成 2026-07-01、2026/7/1 或 7月1日`,
+      });
       return;
     }
-    if (seen.has(date)) problems.push({ row, column: '日期', message: `${date} is already on row ${seen.get(date)}`, text: `${date} 与第${seen.get(date)}行重复` });
+    if (seen.has(date))
+      problems.push({ row, column: '日期', message: `${date} is already on row ${seen.get(date)}`, text: `${date} 与第${seen.get(date)}行重复` });
     seen.set(date, row);
     const leaderName = (cells[idx.leader] ?? '').trim();
-    const officerNames = (cells[idx.officers] ?? '').split(/[、,，;；/\s]+/).map((n) => n.trim()).filter(Boolean);
+    const officerNames = (cells[idx.officers] ?? '')
+      .split(/[、,，;；/\s]+/)
+      .map((n) => n.trim())
+      .filter(Boolean);
     if (!leaderName) problems.push({ row, column: '带班领导', message: 'no shift leader (带班领导)', text: '未填写带班领导' });
     if (officerNames.length === 0) problems.push({ row, column: '值班员', message: 'no duty officer (值班员)', text: '未填写值班员' });
     const leaderId = leaderName ? who(leaderName, row, '带班领导') : null;
@@ -147,7 +168,15 @@ export function rosterShifts(
     const next = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
     const phone = idx.phone >= 0 ? (cells[idx.phone] ?? '').trim() : '';
     if (leaderId && officerIds.length && officerIds.every((x): x is string => x !== null)) {
-      shifts.push({ id: `duty-${date}`, start: at(date, opts.startHour, opts.offsetMinutes), end: at(next, opts.startHour, opts.offsetMinutes), leaderId, officerIds, ...(phone ? { phone } : {}), row });
+      shifts.push({
+        id: `duty-${date}`,
+        start: at(date, opts.startHour, opts.offsetMinutes),
+        end: at(next, opts.startHour, opts.offsetMinutes),
+        leaderId,
+        officerIds,
+        ...(phone ? { phone } : {}),
+        row,
+      });
     }
   });
   return { shifts, problems };

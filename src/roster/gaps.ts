@@ -10,7 +10,11 @@ export interface Gap {
   missing: GapRole[];
 }
 
-export function findGaps(shifts: ReadonlyArray<{ start: string; end: string; leaderId?: string; officerIds?: readonly string[] }>, from: number, to: number): Gap[] {
+export function findGaps(
+  shifts: ReadonlyArray<{ start: string; end: string; leaderId?: string; officerIds?: readonly string[] }>,
+  from: number,
+  to: number,
+): Gap[] {
   const points = new Set<number>([from, to]);
   for (const s of shifts) {
     const a = Date.parse(s.start);

@@ -53,7 +53,10 @@ function local(t: number, tz: string): string {
   return `${p.year}${two(p.month)}${two(p.day)}T${two(p.hour)}${two(p.minute)}${two(p.second)}`;
 }
 function utc(t: number): string {
-  return new Date(t).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return new Date(t)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 export function dutyCalendar(personName: string, shifts: readonly IcsShift[], timeZone: string, now: number): string {

@@ -18,7 +18,9 @@ import { dutyCalendar } from './ics.js';
  * gaps it leaves), swaps with their history, and a person's calendar. HTTP routes and board
  * pages call these; only this module touches the roster's Redis records.
  */
-export class RosterError extends AppError<'roster_rejected' | 'not_found' | 'unknown_person' | 'not_on_shift' | 'already_on_shift' | 'version_mismatch' | 'already_exists'> {}
+export class RosterError extends AppError<
+  'roster_rejected' | 'not_found' | 'unknown_person' | 'not_on_shift' | 'already_on_shift' | 'version_mismatch' | 'already_exists'
+> {}
 
 export type ShiftChange = 'created' | 'updated' | 'unchanged';
 export interface ImportRow {
@@ -45,7 +47,17 @@ export class RosterService {
   private readonly records: RecordStore;
 
   constructor(
-    private readonly d: { redis: Redis; keys: Keys; reference: ReferenceStore; notices: NoticeService; credentials: CredentialStore; publicUrl: string; timezone: string; dayStartHour: number; now: () => number },
+    private readonly d: {
+      redis: Redis;
+      keys: Keys;
+      reference: ReferenceStore;
+      notices: NoticeService;
+      credentials: CredentialStore;
+      publicUrl: string;
+      timezone: string;
+      dayStartHour: number;
+      now: () => number;
+    },
   ) {
     this.records = new RecordStore(d.redis, d.keys, d.reference, d.now);
   }
@@ -59,7 +71,11 @@ export class RosterService {
    * people of changed shifts. Problems never throw here: the caller decides (the API refuses
    * with 422, the board shows them row by row).
    */
-  async importCsv(bytes: Uint8Array, opts: { dryRun: boolean; startHour?: number; year?: number }, audit: { actor: string; role: string; requestId?: string }): Promise<ImportOutcome> {
+  async importCsv(
+    bytes: Uint8Array,
+    opts: { dryRun: boolean; startHour?: number; year?: number },
+    audit: { actor: string; role: string; requestId?: string },
+  ): Promise<ImportOutcome> {
     const startHour = opts.startHour ?? this.d.dayStartHour;
     const year = opts.year ?? new Date(this.d.now()).getUTCFullYear();
     const { text, encoding } = decodeText(bytes);
@@ -69,7 +85,13 @@ export class RosterService {
     const changes = parsed.shifts.map((s) => {
       const before = ref.shifts.find((x) => x.id === s.id);
       const { row: _row, ...record } = s;
-      const same = before && before.start === s.start && before.end === s.end && before.leaderId === s.leaderId && before.officerIds.join() === s.officerIds.join() && (before.phone ?? '') === (s.phone ?? '');
+      const same =
+        before &&
+        before.start === s.start &&
+        before.end === s.end &&
+        before.leaderId === s.leaderId &&
+        before.officerIds.join() === s.officerIds.join() &&
+        (before.phone ?? '') === (s.phone ?? '');
       const change: ShiftChange = !before ? 'created' : same ? 'unchanged' : 'updated';
       return { record: record as Shift, change, before, row: s.row };
     });
@@ -77,9 +99,23 @@ export class RosterService {
     for (const x of changes) counts[x.change]++;
     const rows = rowsOf(parsed.problems, changes, table);
     const after = [...ref.shifts.filter((s) => !changes.some((x) => x.record.id === s.id)), ...changes.map((x) => x.record)];
-    const outcome: ImportOutcome = { dryRun: opts.dryRun, encoding, counts, shifts: changes.map(({ record, change }) => ({ record, change })), rows, problems: parsed.problems, gaps: gapsOfMonths(after, changes.map((x) => x.record)) };
+    const outcome: ImportOutcome = {
+      dryRun: opts.dryRun,
+      encoding,
+      counts,
+      shifts: changes.map(({ record, change }) => ({ record, change })),
+      rows,
+      problems: parsed.problems,
+      gaps: gapsOfMonths(
+        after,
+        changes.map((x) => x.record),
+      ),
+    };
     if (opts.dryRun || parsed.problems.length > 0 || changes.length === 0) return outcome;
-    const result = await this.d.reference.importDataset({ shifts: changes.filter((x) => x.change !== 'unchanged').map((x) => x.record) }, { ...audit, action: 'shifts.import' });
+    const result = await this.d.reference.importDataset(
+      { shifts: changes.filter((x) => x.change !== 'unchanged').map((x) => x.record) },
+      { ...audit, action: 'shifts.import' },
+    );
     if (!result.ok) throw new RosterError('roster_rejected', `Nothing was imported: ${result.issues[0]?.path}: ${result.issues[0]?.message}`, result.issues);
     // Changed shifts are told to everyone on them before and after.
     const name = this.name(ref);
@@ -106,7 +142,11 @@ export class RosterService {
    * writes are compare-and-set on the shifts' versions; when the second one loses a race the
    * first is put back. Audited, and both people are told.
    */
-  async swap(id: string, body: { from: string; to: string; reason?: string; withShift?: string }, audit: { actor: string; role: string; requestId?: string }): Promise<{ shift: Shift; version: number; exchanged: { shift: Shift; version: number } | null }> {
+  async swap(
+    id: string,
+    body: { from: string; to: string; reason?: string; withShift?: string },
+    audit: { actor: string; role: string; requestId?: string },
+  ): Promise<{ shift: Shift; version: number; exchanged: { shift: Shift; version: number } | null }> {
     const ref = await this.d.reference.snapshot({ fresh: true });
     if (!ref.people.has(body.to)) throw new RosterError('unknown_person', `No person "${body.to}"`);
     const here = await this.loadForSwap(id, body.from, body.to);
@@ -155,7 +195,16 @@ export class RosterService {
   /** A new calendar token for the person (audited) and the address their phone calendar subscribes to. */
   async calendarLink(personId: string, audit: { actor: string; role: string; requestId?: string }): Promise<string> {
     const { id, token, record } = await this.d.credentials.createToken('calendar', personId, '值班表页面');
-    await this.d.redis.xadd(...auditArgs(this.d.keys, { at: new Date(this.d.now()).toISOString(), ...audit, action: 'calendar-tokens.create', target: `tokens/${id}`, before: null, after: record }));
+    await this.d.redis.xadd(
+      ...auditArgs(this.d.keys, {
+        at: new Date(this.d.now()).toISOString(),
+        ...audit,
+        action: 'calendar-tokens.create',
+        target: `tokens/${id}`,
+        before: null,
+        after: record,
+      }),
+    );
     return `${this.d.publicUrl.replace(/\/$/, '')}/v1/duty.ics?token=${encodeURIComponent(token)}`;
   }
 

@@ -41,9 +41,11 @@ export interface ScheduledDeps {
 }
 
 function digest(parts: string[]): string {
-  return createHash('sha1').update([...parts].sort().join('|')).digest('hex').slice(0, 16);
+  return createHash('sha1')
+    .update([...parts].sort().join('|'))
+    .digest('hex')
+    .slice(0, 16);
 }
-
 
 export class ScheduledJobs {
   constructor(private readonly d: ScheduledDeps) {}
@@ -114,7 +116,8 @@ export class ScheduledJobs {
         kind: 'gauge-recovered',
         key: `recovered:${digest(result.recovered.map((r) => `${r.id}:${r.offlineSince}`))}`,
         title: result.recovered.length === 1 ? `【测站恢复】${first.name}` : `【测站恢复】${first.name}等${result.recovered.length}个测站`,
-        text: result.recovered.map((r) => `${ref.stations.get(r.id)?.name ?? r.id}（${r.id}）已于${localTimeText(r.seenAt, tz)}恢复报送数据`).join('；\n') + '。',
+        text:
+          result.recovered.map((r) => `${ref.stations.get(r.id)?.name ?? r.id}（${r.id}）已于${localTimeText(r.seenAt, tz)}恢复报送数据`).join('；\n') + '。',
         personIds: to,
       });
     }
@@ -135,7 +138,13 @@ export class ScheduledJobs {
         `您将于${localTimeText(start, tz)}至${localTimeText(Date.parse(s.end), tz)}值班。` +
         `带班领导：${name(s.leaderId)}；值班员：${s.officerIds.map(name).join('、')}` +
         `${s.phone ? `；值班电话：${s.phone}` : ''}。请按时到岗交接班。`;
-      const notice = await this.d.notices.send({ kind: 'shift-reminder', key: `shift-reminder:${s.id}:${s.start}`, title: '【值班提醒】', text, personIds: [s.leaderId, ...s.officerIds] });
+      const notice = await this.d.notices.send({
+        kind: 'shift-reminder',
+        key: `shift-reminder:${s.id}:${s.start}`,
+        title: '【值班提醒】',
+        text,
+        personIds: [s.leaderId, ...s.officerIds],
+      });
       if (notice) sent++;
     }
     return sent;
@@ -149,7 +158,11 @@ export class ScheduledJobs {
     const { timezone, dayStartHour } = config.levels;
     const day = hydroDayOf(now - 60_000, timezone, dayStartHour); // the day that ended at (or just before) now
     const stations = [...ref.stations.values()];
-    const samples = await loadStations(redis, keys, stations.map((s) => s.id));
+    const samples = await loadStations(
+      redis,
+      keys,
+      stations.map((s) => s.id),
+    );
     const totals = new Map<string, number | null>();
     for (const s of stations) {
       const list = samples.get(s.id)?.samples ?? [];
@@ -177,26 +190,32 @@ export class ScheduledJobs {
     const alertIds = await this.d.alerts.list([...ref.townships.keys()], 1000);
     const opened = (await this.d.alerts.getMany(alertIds)).filter((a) => a.openedAt > day.start && a.openedAt <= day.end);
     const acks = report.people.reduce((n, p) => n + p.acks, 0);
-    const ackTimes = ledger.filter((e) => (e.type === 'ack' || e.type === 'ack-late') && e.actual !== null && e.notifiedAt !== null).map((e) => Math.round((e.actual! - e.notifiedAt!) / 1000)).sort((a, b) => a - b);
+    const ackTimes = ledger
+      .filter((e) => (e.type === 'ack' || e.type === 'ack-late') && e.actual !== null && e.notifiedAt !== null)
+      .map((e) => Math.round((e.actual! - e.notifiedAt!) / 1000))
+      .sort((a, b) => a - b);
     const name = (id: string) => ref.people.get(id)?.name ?? id;
     const fullUrl = `${config.policy.publicUrl.replace(/\/$/, '')}/board/daily/${day.date}`;
-    const { title, text, sms, zero } = dailyReport({
-      date: day.date,
-      dayStartHour,
-      townships,
-      alerts: opened.length,
-      acks,
-      medianAckSeconds: ackTimes.length ? ackTimes[Math.ceil(ackTimes.length / 2) - 1]! : null,
-      missedAcks: report.people.reduce((n, p) => n + p.missedAcks, 0),
-      missedArrivals: report.people.reduce((n, p) => n + p.missedArrivals, 0),
-      ...(await this.responsesOfDay(ref, day.start, day.end, ledger)),
-      water,
-      duty: ref.shifts
-        .filter((s) => Date.parse(s.end) > day.start && Date.parse(s.start) < day.end)
-        .sort((a, b) => Date.parse(a.start) - Date.parse(b.start))
-        .map((s) => ({ start: Date.parse(s.start), leader: name(s.leaderId), officers: s.officerIds.map(name), ...(s.phone ? { phone: s.phone } : {}) })),
-      timeZone: timezone,
-    }, fullUrl);
+    const { title, text, sms, zero } = dailyReport(
+      {
+        date: day.date,
+        dayStartHour,
+        townships,
+        alerts: opened.length,
+        acks,
+        medianAckSeconds: ackTimes.length ? ackTimes[Math.ceil(ackTimes.length / 2) - 1]! : null,
+        missedAcks: report.people.reduce((n, p) => n + p.missedAcks, 0),
+        missedArrivals: report.people.reduce((n, p) => n + p.missedArrivals, 0),
+        ...(await this.responsesOfDay(ref, day.start, day.end, ledger)),
+        water,
+        duty: ref.shifts
+          .filter((s) => Date.parse(s.end) > day.start && Date.parse(s.start) < day.end)
+          .sort((a, b) => Date.parse(a.start) - Date.parse(b.start))
+          .map((s) => ({ start: Date.parse(s.start), leader: name(s.leaderId), officers: s.officerIds.map(name), ...(s.phone ? { phone: s.phone } : {}) })),
+        timeZone: timezone,
+      },
+      fullUrl,
+    );
     const to = this.dutyRoom(ref, now + 1);
     const notice = await this.d.notices.send({ kind: 'daily-report', key: `daily-report:${day.date}`, title, text, smsText: sms, personIds: to });
     this.d.log.info({ day: day.date, zero, people: to.length, sent: Boolean(notice) }, 'daily report');
@@ -211,7 +230,13 @@ export class ScheduledJobs {
       const endAct = r.acts.find((a) => a.type === 'end');
       return {
         level: r.level,
-        scope: r.scope === 'city' ? '全市' : r.townshipIds.map((t) => ref.townships.get(t)?.name ?? t).slice(0, 5).join('、') + (r.townshipIds.length > 5 ? '等' : ''),
+        scope:
+          r.scope === 'city'
+            ? '全市'
+            : r.townshipIds
+                .map((t) => ref.townships.get(t)?.name ?? t)
+                .slice(0, 5)
+                .join('、') + (r.townshipIds.length > 5 ? '等' : ''),
         noticeNumber: r.noticeNumber,
         startedAt: r.startsAt > start && r.startsAt <= end ? r.startsAt : null,
         endedAt: r.endedAt !== null && r.endedAt <= end ? r.endedAt : null,
@@ -223,7 +248,12 @@ export class ScheduledJobs {
     const required = new Set(own.map((e) => `${e.alertId}|${e.personId}`)).size;
     return {
       responses,
-      arrivals: { required, arrived: arrived.length, late: own.filter((e) => e.type === 'arrive-late').length, missed: own.filter((e) => e.type === 'arrive-missed').length },
+      arrivals: {
+        required,
+        arrived: arrived.length,
+        late: own.filter((e) => e.type === 'arrive-late').length,
+        missed: own.filter((e) => e.type === 'arrive-missed').length,
+      },
     };
   }
 
@@ -251,7 +281,9 @@ export class ScheduledJobs {
     const tz = this.d.config.levels.timezone;
     const admins = [...ref.people.values()].filter((p) => p.cityRoles.includes('roster-admin')).map((p) => p.id);
     const words: Record<string, string> = { 'duty-officer': '值班员', 'shift-leader': '带班领导' };
-    const lines = gaps.slice(0, 20).map((g) => `${localTimeText(g.from, tz)} 至 ${localTimeText(g.to, tz)}：缺${g.missing.map((m) => words[m] ?? m).join('、')}`);
+    const lines = gaps
+      .slice(0, 20)
+      .map((g) => `${localTimeText(g.from, tz)} 至 ${localTimeText(g.to, tz)}：缺${g.missing.map((m) => words[m] ?? m).join('、')}`);
     const date = new Date(now).toISOString().slice(0, 10);
     await this.d.notices.send({
       kind: 'roster-gaps',

@@ -67,7 +67,11 @@ export class AuditLog {
   }
 }
 
-export async function readAudit(redis: Redis, keys: Keys, opts: { limit: number; target?: string; action?: string }): Promise<Array<AuditEntry & { id: string }>> {
+export async function readAudit(
+  redis: Redis,
+  keys: Keys,
+  opts: { limit: number; target?: string; action?: string },
+): Promise<Array<AuditEntry & { id: string }>> {
   const out: Array<AuditEntry & { id: string }> = [];
   let end = '+';
   while (out.length < opts.limit) {
@@ -75,7 +79,8 @@ export async function readAudit(redis: Redis, keys: Keys, opts: { limit: number;
     if (batch.length === 0) break;
     for (const [id, fields] of batch) {
       const e = JSON.parse(fields[1]!) as AuditEntry;
-      if ((!opts.target || e.target === opts.target || e.target.startsWith(`${opts.target}/`)) && (!opts.action || e.action === opts.action)) out.push({ id, ...e });
+      if ((!opts.target || e.target === opts.target || e.target.startsWith(`${opts.target}/`)) && (!opts.action || e.action === opts.action))
+        out.push({ id, ...e });
       if (out.length >= opts.limit) break;
     }
     const last = batch.at(-1)![0];

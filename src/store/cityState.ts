@@ -58,7 +58,10 @@ async function readCityState(redis: ScriptedRedis, keys: Keys, ref: ReferenceSna
     if (st.reportsRain) rain.push(st);
   });
   const meanRain = rain.length
-    ? (Object.fromEntries(RAIN_WINDOWS.map((w) => [w, Math.round((rain.reduce((sum, s) => sum + (s.rainfall[w] ?? 0), 0) / rain.length) * 10) / 10])) as Record<RainWindow, number>)
+    ? (Object.fromEntries(RAIN_WINDOWS.map((w) => [w, Math.round((rain.reduce((sum, s) => sum + (s.rainfall[w] ?? 0), 0) / rain.length) * 10) / 10])) as Record<
+        RainWindow,
+        number
+      >)
     : null;
   return { townships, meanRain, rainStations: rain.length };
 }

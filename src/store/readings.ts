@@ -168,7 +168,9 @@ class IngestCoalescer {
         const at = Number(flat[j]) - 1;
         listed.set(at, { index: u.list[at]!.index, status: Number(flat[j + 1]) === 1 ? 'duplicate' : 'conflict', stored: String(flat[j + 2]) });
       }
-      u.list.forEach((r, j) => outcomes[u.k]!.push(listed.get(j) ?? { index: r.index, status: 'new' }));
+      u.list.forEach((r, j) => {
+        outcomes[u.k]!.push(listed.get(j) ?? { index: r.index, status: 'new' });
+      });
       if (Number(flat[0]) === 1) toEvaluate.add(u.stationId);
     });
     const ok: number[] = [];
@@ -251,7 +253,17 @@ export interface StationCommit {
 export async function commitStations(redis: ScriptedRedis, keys: Keys, commits: readonly StationCommit[], archiveTtlSec: number): Promise<number[]> {
   const pipe = batch(redis) as Pipe;
   for (const c of commits) {
-    pipe.fxCommitStation(keys.station(c.id), keys.stationReadings(c.id), keys.stationDays(c.id), c.seq, c.asOf, c.state, keys.stationArchiveBase(c.id), archiveTtlSec, ...c.archive);
+    pipe.fxCommitStation(
+      keys.station(c.id),
+      keys.stationReadings(c.id),
+      keys.stationDays(c.id),
+      c.seq,
+      c.asOf,
+      c.state,
+      keys.stationArchiveBase(c.id),
+      archiveTtlSec,
+      ...c.archive,
+    );
   }
   const results = (await pipe.exec()) ?? [];
   const versions = results.map(([err, reply]) => {

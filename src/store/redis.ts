@@ -50,9 +50,7 @@ export function createRedis(url: string, kind: ConnectionKind, extra: RedisOptio
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
   };
   const perKind: RedisOptions =
-    kind === 'api'
-      ? { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 5_000 }
-      : { maxRetriesPerRequest: null, enableReadyCheck: true };
+    kind === 'api' ? { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 5_000 } : { maxRetriesPerRequest: null, enableReadyCheck: true };
   if (isClusterUrl(url)) return createCluster(url, { ...common, ...perKind, ...extra });
   return new Redis(url, { ...common, ...perKind, ...extra });
 }

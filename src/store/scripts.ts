@@ -33,9 +33,13 @@ local a = 1
 for k = ${marked ? 3 : 1}, #KEYS, 2 do
   local rkey, skey = KEYS[k], KEYS[k + 1]
   local now, cutoff, archiveBase, n = ARGV[a], tonumber(ARGV[a + 1]), ARGV[a + 2], tonumber(ARGV[a + 3])
-  a = a + 4${marked ? `
+  a = a + 4${
+    marked
+      ? `
   local id, urgent = ARGV[a], ARGV[a + 1]
-  a = a + 2` : ''}
+  a = a + 2`
+      : ''
+  }
   local out = {}
   local added = 0
   for pos = 1, n do
@@ -72,11 +76,15 @@ for k = ${marked ? 3 : 1}, #KEYS, 2 do
   -- Any report, even a resent one, shows the gauge is alive (stale-gauge check).
   redis.call('HSET', skey, 'seenAt', now)
   local counts = redis.call('HMGET', skey, 'seq', 'eseq')
-  local needsEval = added > 0 or (tonumber(counts[1]) or 0) > (tonumber(counts[2]) or -1)${marked ? `
+  local needsEval = added > 0 or (tonumber(counts[1]) or 0) > (tonumber(counts[2]) or -1)${
+    marked
+      ? `
   if needsEval then
     redis.call('ZADD', KEYS[1], 'NX', now, id)
     if urgent == '1' then redis.call('ZADD', KEYS[2], 'NX', now, id) end
-  end` : ''}
+  end`
+      : ''
+  }
   table.insert(out, 1, needsEval and 1 or 0)
   result[#result + 1] = out
 end

@@ -21,7 +21,16 @@ export class SilenceStore {
     await this.redis
       .multi()
       .hset(this.keys.silences(), stationId, JSON.stringify(silence))
-      .xadd(...auditArgs(this.keys, { at: new Date(this.now()).toISOString(), ...who, action: 'stations.silence', target: `stations/${stationId}`, before, after: silence }))
+      .xadd(
+        ...auditArgs(this.keys, {
+          at: new Date(this.now()).toISOString(),
+          ...who,
+          action: 'stations.silence',
+          target: `stations/${stationId}`,
+          before,
+          after: silence,
+        }),
+      )
       .exec();
   }
 
@@ -32,7 +41,16 @@ export class SilenceStore {
     await this.redis
       .multi()
       .hdel(this.keys.silences(), stationId)
-      .xadd(...auditArgs(this.keys, { at: new Date(this.now()).toISOString(), ...who, action: 'stations.unsilence', target: `stations/${stationId}`, before, after: null }))
+      .xadd(
+        ...auditArgs(this.keys, {
+          at: new Date(this.now()).toISOString(),
+          ...who,
+          action: 'stations.unsilence',
+          target: `stations/${stationId}`,
+          before,
+          after: null,
+        }),
+      )
       .exec();
     return true;
   }

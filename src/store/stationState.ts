@@ -14,7 +14,6 @@ export interface StationRow {
   clockOffReason: string | null;
 }
 
-
 export interface StationStates {
   rows: Map<string, StationRow>;
   /** Silences by station id (also expired ones: callers compare `until` with their clock). */

@@ -19,7 +19,21 @@ export function addQuarantine(
   key: string,
   q: { stationId: string; receivedAt: number; reason: string; reading: unknown },
 ): void {
-  pipe.xadd(key, 'MAXLEN', '~', '100000', '*', 'stationId', q.stationId, 'receivedAt', new Date(q.receivedAt).toISOString(), 'reason', q.reason, 'reading', JSON.stringify(q.reading));
+  pipe.xadd(
+    key,
+    'MAXLEN',
+    '~',
+    '100000',
+    '*',
+    'stationId',
+    q.stationId,
+    'receivedAt',
+    new Date(q.receivedAt).toISOString(),
+    'reason',
+    q.reason,
+    'reading',
+    JSON.stringify(q.reading),
+  );
 }
 
 /** A message drill mode kept instead of sending it (演练模式). */

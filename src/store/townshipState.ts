@@ -96,7 +96,13 @@ export class TownshipStateReader {
     const entries = await this.redis.xrevrange(this.keys.townshipEvents(id), '+', '-', 'COUNT', limit);
     return entries.map(([eventId, fields]) => {
       const f = streamFields(fields);
-      return { id: eventId, at: Number(f.at), from: (f.from || null) as MaybeLevel, to: (f.to || null) as MaybeLevel, reasons: JSON.parse(f.reasons ?? '[]') as TownshipReason[] };
+      return {
+        id: eventId,
+        at: Number(f.at),
+        from: (f.from || null) as MaybeLevel,
+        to: (f.to || null) as MaybeLevel,
+        reasons: JSON.parse(f.reasons ?? '[]') as TownshipReason[],
+      };
     });
   }
 }

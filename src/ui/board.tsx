@@ -69,7 +69,10 @@ export interface BoardData {
   townshipName: (id: string) => string;
   personName: (id: string) => string;
   stations: StationRow[];
-  duty: { current: Array<{ leader: string; officers: string[]; phone?: string; end: string }>; next: { leader: string; officers: string[]; start: string } | null };
+  duty: {
+    current: Array<{ leader: string; officers: string[]; phone?: string; end: string }>;
+    next: { leader: string; officers: string[]; start: string } | null;
+  };
 }
 
 export const rank = (l: string | null | undefined) => (l ? levelRank(l as Level) : 0);
@@ -80,11 +83,17 @@ export async function boardData(svc: Services, viewer: Principal, filter: BoardF
   const now = svc.now();
   const tz = svc.config.levels.timezone;
   const ids = [...ref.townships.keys()].sort();
-  const [rows, stations, stored] = await Promise.all([svc.townshipState.rows(ids), readStationViews(svc, [...ref.stations.values()]), svc.responses.store.active()]);
+  const [rows, stations, stored] = await Promise.all([
+    svc.townshipState.rows(ids),
+    readStationViews(svc, [...ref.stations.values()]),
+    svc.responses.store.active(),
+  ]);
   const active = stored.map((x) => x.response).sort((a, b) => b.createdAt - a.createdAt);
   const covering = coverage(active);
   // A leader's panels show only the responses whose call-outs told them, as GET /v1/responses.
-  const responses = (await Promise.all(active.map(async (r) => ({ response: r, callouts: await svc.responses.callouts(r) })))).filter((x) => seesResponse(viewer, x.callouts.values()));
+  const responses = (await Promise.all(active.map(async (r) => ({ response: r, callouts: await svc.responses.callouts(r) })))).filter((x) =>
+    seesResponse(viewer, x.callouts.values()),
+  );
   const stationName = (id: string) => ref.stations.get(id)?.name ?? id;
   const townships = rows.map((row): TownshipView => {
     const t = ref.townships.get(row.id)!;
@@ -102,9 +111,16 @@ export async function boardData(svc: Services, viewer: Principal, filter: BoardF
     };
   });
   // Graver first: the higher of response and warning, then the warning, then the name.
-  townships.sort((a, b) => Math.max(rank(b.response), rank(b.level)) - Math.max(rank(a.response), rank(a.level)) || rank(b.level) - rank(a.level) || a.name.localeCompare(b.name, 'zh-CN'));
+  townships.sort(
+    (a, b) =>
+      Math.max(rank(b.response), rank(b.level)) - Math.max(rank(a.response), rank(a.level)) ||
+      rank(b.level) - rank(a.level) ||
+      a.name.localeCompare(b.name, 'zh-CN'),
+  );
   const open = await svc.alerts.store.openAlertIds(ids);
-  const alerts = (await svc.alerts.store.getMany([...open.values()])).filter((a) => seesAlert(viewer, a)).sort((a, b) => rank(b.level) - rank(a.level) || b.raisedAt - a.raisedAt);
+  const alerts = (await svc.alerts.store.getMany([...open.values()]))
+    .filter((a) => seesAlert(viewer, a))
+    .sort((a, b) => rank(b.level) - rank(a.level) || b.raisedAt - a.raisedAt);
   if (viewer.role === 'leader') {
     const visible = new Set(alerts.map((a) => a.id));
     for (const t of townships) if (t.alertId && !visible.has(t.alertId)) t.alertId = null;
@@ -117,7 +133,15 @@ export async function boardData(svc: Services, viewer: Principal, filter: BoardF
     .flatMap((a) =>
       a.recipients
         .filter((r) => r.mustAck && r.ackedAt === null && r.arrivedAt === null)
-        .map((r): UnansweredRow => ({ alert: a, person: r, township: townshipName(a.townshipId), deadline: r.ackDeadline, phone: canAct ? phoneOf(r.personId) : null })),
+        .map(
+          (r): UnansweredRow => ({
+            alert: a,
+            person: r,
+            township: townshipName(a.townshipId),
+            deadline: r.ackDeadline,
+            phone: canAct ? phoneOf(r.personId) : null,
+          }),
+        ),
     )
     .sort((a, b) => (a.deadline ?? Infinity) - (b.deadline ?? Infinity) || a.township.localeCompare(b.township, 'zh-CN'));
   const ended = filter.view === 'ended' ? await endedItems(svc, viewer, ids) : { alerts: [], responses: [] };
@@ -135,10 +159,15 @@ export async function boardData(svc: Services, viewer: Principal, filter: BoardF
     unanswered,
     ended,
     townshipName,
-    personName: (id) => ref.people.get(id)?.name ?? (id.includes(':') ? STAFF_ROLE_WORDS[id.split(':')[0]!] ?? '工作人员' : id),
+    personName: (id) => ref.people.get(id)?.name ?? (id.includes(':') ? (STAFF_ROLE_WORDS[id.split(':')[0]!] ?? '工作人员') : id),
     stations,
     duty: {
-      current: current.map((s) => ({ leader: person(s.leaderId), officers: s.officerIds.map(person), phone: s.phone, end: localTimeText(Date.parse(s.end), tz) })),
+      current: current.map((s) => ({
+        leader: person(s.leaderId),
+        officers: s.officerIds.map(person),
+        phone: s.phone,
+        end: localTimeText(Date.parse(s.end), tz),
+      })),
       next: next ? { leader: person(next.leaderId), officers: next.officerIds.map(person), start: localTimeText(Date.parse(next.start), tz) } : null,
     },
   };
@@ -156,9 +185,14 @@ async function endedItems(svc: Services, viewer: Principal, ids: string[]): Prom
   return { alerts: alerts.sort((a, b) => (b.resolvedAt ?? 0) - (a.resolvedAt ?? 0)), responses: responses.sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0)) };
 }
 
-export function personState(r: Recipient, now: number, townshipName?: (id: string) => string): { label: string; cls: string; deadline: number | null; doubts?: string } {
+export function personState(
+  r: Recipient,
+  now: number,
+  townshipName?: (id: string) => string,
+): { label: string; cls: string; deadline: number | null; doubts?: string } {
   // An arrival far from the post, without a location or at several posts is not shown as a plain 已到岗.
-  if (r.arrivedAt !== null && r.arrival?.flagged) return { label: '到岗存疑', cls: 'state-doubt', deadline: null, doubts: arrivalDoubts(r.arrival, townshipName).join('，') };
+  if (r.arrivedAt !== null && r.arrival?.flagged)
+    return { label: '到岗存疑', cls: 'state-doubt', deadline: null, doubts: arrivalDoubts(r.arrival, townshipName).join('，') };
   if (r.arrivedAt !== null) return { label: '已到岗', cls: 'state-arrived', deadline: null };
   if (r.ackedAt !== null) return { label: '已确认', cls: 'state-acked', deadline: r.arriveDeadline };
   if (r.mustAck && r.ackDeadline !== null && now > r.ackDeadline) return { label: '超时未确认', cls: 'state-overdue', deadline: r.ackDeadline };
@@ -179,7 +213,9 @@ function durationText(s: number): string {
 }
 
 export const Countdown: FC<{ deadline: number; now: number }> = ({ deadline, now }) => (
-  <span class={deadline <= now ? 'countdown state-overdue' : 'countdown'} data-deadline={String(deadline)}>{countdownText(deadline, now)}</span>
+  <span class={deadline <= now ? 'countdown state-overdue' : 'countdown'} data-deadline={String(deadline)}>
+    {countdownText(deadline, now)}
+  </span>
 );
 
 /** `extra`: the pages of the sign-in and the roster add their own stylesheet and script (duty.css, roster.js). */
@@ -197,12 +233,19 @@ export const Page: FC<{ title: string; principal?: Principal | null; children?: 
       <div id="banner">连接中断，正在重连…</div>
       <div id="toast" role="status" aria-live="polite"></div>
       <header>
-        <h1><a href="/board" class="home">防汛值守</a> · {title}</h1>
+        <h1>
+          <a href="/board" class="home">
+            防汛值守
+          </a>{' '}
+          · {title}
+        </h1>
         {principal && (
           <span class="who">
             {principal.name ?? principal.personId ?? STAFF_ROLE_WORDS[principal.role] ?? ''}（{STAFF_ROLE_WORDS[principal.role] ?? '工作人员'}）{' '}
             <a href="/board/roster">值班表</a>{' '}
-            <form method="post" action="/board/logout"><button type="submit">退出</button></form>
+            <form method="post" action="/board/logout">
+              <button type="submit">退出</button>
+            </form>
           </span>
         )}
       </header>

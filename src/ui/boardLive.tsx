@@ -42,9 +42,15 @@ const Declare: FC<{ data: BoardData }> = ({ data }) => (
       防指宣布应急响应：
       <select name="townshipIds" multiple size={4} aria-label="范围（全市或乡镇，可多选）">
         <option value="city">全市</option>
-        {data.townships.map((t) => <option value={t.id}>{t.name}</option>)}
+        {data.townships.map((t) => (
+          <option value={t.id}>{t.name}</option>
+        ))}
       </select>{' '}
-      <select name="level" aria-label="级别">{['IV', 'III', 'II', 'I'].map((l) => <option value={l}>{levelText(l as 'I')}</option>)}</select>{' '}
+      <select name="level" aria-label="级别">
+        {['IV', 'III', 'II', 'I'].map((l) => (
+          <option value={l}>{levelText(l as 'I')}</option>
+        ))}
+      </select>{' '}
       <input type="text" name="notice" placeholder="文号，如 宁防指〔2023〕4号" required size={18} />{' '}
       <input type="text" name="reason" placeholder="原因" required size={16} /> <button type="submit">启动</button>
     </p>
@@ -56,24 +62,47 @@ const Duty: FC<{ data: BoardData }> = ({ data }) => (
     <h2>值班</h2>
     {data.duty.current.length === 0 && <p class="error">当前无人值班！</p>}
     {data.duty.current.map((d) => (
-      <p>带班领导 {d.leader}；值班员 {d.officers.join('、')}{d.phone && <>；值班电话 <a href={`tel:${d.phone.replace(/[^\d+]/g, '')}`} class="tel">{d.phone}</a></>}<span class="small muted">（至 {d.end}）</span></p>
+      <p>
+        带班领导 {d.leader}；值班员 {d.officers.join('、')}
+        {d.phone && (
+          <>
+            ；值班电话{' '}
+            <a href={`tel:${d.phone.replace(/[^\d+]/g, '')}`} class="tel">
+              {d.phone}
+            </a>
+          </>
+        )}
+        <span class="small muted">（至 {d.end}）</span>
+      </p>
     ))}
-    {data.duty.next && <p class="small muted">下一班 {data.duty.next.start}：带班 {data.duty.next.leader}，值班 {data.duty.next.officers.join('、')}</p>}
+    {data.duty.next && (
+      <p class="small muted">
+        下一班 {data.duty.next.start}：带班 {data.duty.next.leader}，值班 {data.duty.next.officers.join('、')}
+      </p>
+    )}
   </section>
 );
 
 const Stations: FC<{ data: BoardData }> = ({ data }) => {
   const silent = data.stations.filter((s) => s.offlineSince || s.silence || s.clockOff);
-  const top = (w: '1h' | '3h' | '24h' | 'day') => [...data.stations].filter((s) => s.rainfall[w] > 0).sort((a, b) => b.rainfall[w] - a.rainfall[w]).slice(0, 5);
+  const top = (w: '1h' | '3h' | '24h' | 'day') =>
+    [...data.stations]
+      .filter((s) => s.rainfall[w] > 0)
+      .sort((a, b) => b.rainfall[w] - a.rainfall[w])
+      .slice(0, 5);
   return (
     <section id="stations">
       <h2>测站</h2>
-      {silent.length === 0 ? <p class="muted">所有测站正常报送。</p> : (
+      {silent.length === 0 ? (
+        <p class="muted">所有测站正常报送。</p>
+      ) : (
         <table class="stack">
           <tbody>
             {silent.map((s) => (
               <tr data-key={`s:${s.id}`}>
-                <td class="name"><a href={`/board/stations/${encodeURIComponent(s.id)}`}>{s.name}</a></td>
+                <td class="name">
+                  <a href={`/board/stations/${encodeURIComponent(s.id)}`}>{s.name}</a>
+                </td>
                 <td class="small">{gaugeTrouble(s, data.tz)}</td>
               </tr>
             ))}
@@ -81,13 +110,27 @@ const Stations: FC<{ data: BoardData }> = ({ data }) => {
         </table>
       )}
       <table class="rain">
-        <thead><tr><th>雨量排行</th><th>前五（毫米）</th></tr></thead>
+        <thead>
+          <tr>
+            <th>雨量排行</th>
+            <th>前五（毫米）</th>
+          </tr>
+        </thead>
         <tbody>
           {(['1h', '3h', '24h', 'day'] as const).map((w) => (
             <tr data-key={`rain:${w}`}>
               <th>{{ '1h': '1小时', '3h': '3小时', '24h': '24小时', day: '日雨量' }[w]}</th>
               <td class="small">
-                {top(w).length === 0 ? <span class="muted">无降雨</span> : top(w).map((s, i) => <>{i > 0 && '、'}<a href={`/board/stations/${encodeURIComponent(s.id)}`} class="nowrap">{`${s.name} ${s.rainfall[w]}`}</a></>)}
+                {top(w).length === 0 ? (
+                  <span class="muted">无降雨</span>
+                ) : (
+                  top(w).map((s, i) => (
+                    <>
+                      {i > 0 && '、'}
+                      <a href={`/board/stations/${encodeURIComponent(s.id)}`} class="nowrap">{`${s.name} ${s.rainfall[w]}`}</a>
+                    </>
+                  ))
+                )}
               </td>
             </tr>
           ))}

@@ -3,7 +3,7 @@ import type { Alert } from '../domain/alerts/index.js';
 import type { Response } from '../domain/responses/model.js';
 import { levelText, localTimeText, ROLE_WORDS } from '../domain/wording.js';
 import { LEVELS } from '../domain/levels.js';
-import { Countdown, personState, rank, type BoardData, type BoardFilter, type TownshipView } from './board.js';
+import { Countdown, personState, type BoardData, type BoardFilter, type TownshipView } from './board.js';
 import { layoutLabels } from './labels.js';
 
 /**
@@ -11,9 +11,16 @@ import { layoutLabels } from './labels.js';
  * `id` or a `data-key` (board.js patches by them and leaves a note being typed alone); every
  * form works as a plain post without script, and with script posts in place.
  */
-export const Lv: FC<{ level: string | null }> = ({ level }) => <span class={`lv lv-${level ?? 'none'}`}>{level ? levelText(level as 'I').replace(/\(.*\)/, '') : '无'}</span>;
+export const Lv: FC<{ level: string | null }> = ({ level }) => (
+  <span class={`lv lv-${level ?? 'none'}`}>{level ? levelText(level as 'I').replace(/\(.*\)/, '') : '无'}</span>
+);
 
-const VIEWS: Array<[BoardFilter['view'], string]> = [['all', '全部'], ['open', '未解除'], ['unanswered', '未应答'], ['ended', '已结束']];
+const VIEWS: Array<[BoardFilter['view'], string]> = [
+  ['all', '全部'],
+  ['open', '未解除'],
+  ['unanswered', '未应答'],
+  ['ended', '已结束'],
+];
 
 export function filterHref(f: BoardFilter): string {
   const q = new URLSearchParams();
@@ -31,14 +38,19 @@ export const Filters: FC<{ data: BoardData }> = ({ data }) => {
       <span class="group">
         {VIEWS.map(([v, label]) => (
           <a href={filterHref({ ...f, view: v })} class={f.view === v ? 'chip on' : 'chip'} aria-current={f.view === v ? 'true' : undefined}>
-            {label}{v === 'unanswered' ? `（${data.unanswered.length}）` : ''}
+            {label}
+            {v === 'unanswered' ? `（${data.unanswered.length}）` : ''}
           </a>
         ))}
       </span>
       <span class="group">
-        <a href={filterHref({ ...f, level: null })} class={f.level === null ? 'chip on' : 'chip'}>全部级别</a>
+        <a href={filterHref({ ...f, level: null })} class={f.level === null ? 'chip on' : 'chip'}>
+          全部级别
+        </a>
         {[...LEVELS].reverse().map((l) => (
-          <a href={filterHref({ ...f, level: l })} class={f.level === l ? `chip on lvchip-${l}` : `chip lvchip-${l}`}>{levelText(l).replace(/\(.*\)/, '')}</a>
+          <a href={filterHref({ ...f, level: l })} class={f.level === l ? `chip on lvchip-${l}` : `chip lvchip-${l}`}>
+            {levelText(l).replace(/\(.*\)/, '')}
+          </a>
         ))}
       </span>
     </nav>
@@ -49,32 +61,75 @@ export const Filters: FC<{ data: BoardData }> = ({ data }) => {
 export const Strip: FC<{ data: BoardData }> = ({ data }) => {
   const by = (pick: (t: TownshipView) => string | null) => [...LEVELS].reverse().map((l) => [l, data.townships.filter((t) => pick(t) === l).length] as const);
   const overdue = data.unanswered.filter((u) => u.deadline !== null && u.deadline < data.now).length;
-  const arriveLate = [...data.alerts, ...data.responses.flatMap((x) => [...x.callouts.values()])].flatMap((a) => a.recipients).filter((r) => r.mustAck && r.ackedAt !== null && r.arrivedAt === null && r.arriveDeadline !== null && r.arriveDeadline < data.now).length;
+  const arriveLate = [...data.alerts, ...data.responses.flatMap((x) => [...x.callouts.values()])]
+    .flatMap((a) => a.recipients)
+    .filter((r) => r.mustAck && r.ackedAt !== null && r.arrivedAt === null && r.arriveDeadline !== null && r.arriveDeadline < data.now).length;
   const offline = data.stations.filter((s) => s.offlineSince || s.clockOff).length;
   const stale = data.stations.filter((s) => (s as { stale?: unknown }).stale).length;
   return (
     <section id="strip" class="strip" aria-label="概况">
       <div class="cell" data-col>
         <div class="k">预警乡镇</div>
-        <div>{by((t) => t.level).map(([l, n]) => <span class={n ? 'count' : 'count zero'}><Lv level={l} /> {n}</span>)}</div>
+        <div>
+          {by((t) => t.level).map(([l, n]) => (
+            <span class={n ? 'count' : 'count zero'}>
+              <Lv level={l} /> {n}
+            </span>
+          ))}
+        </div>
       </div>
       <div class="cell" data-col>
         <div class="k">响应乡镇</div>
-        <div>{by((t) => t.response).map(([l, n]) => <span class={n ? 'count' : 'count zero'}><Lv level={l} /> {n}</span>)}</div>
+        <div>
+          {by((t) => t.response).map(([l, n]) => (
+            <span class={n ? 'count' : 'count zero'}>
+              <Lv level={l} /> {n}
+            </span>
+          ))}
+        </div>
       </div>
       <div class="cell" data-col>
         <div class="k">未应答</div>
-        <div><a href={filterHref({ ...data.filter, view: 'unanswered' })} class="big">{data.unanswered.length}</a> 人{overdue > 0 && <span class="state-overdue">，超时 {overdue}</span>}{arriveLate > 0 && <span class="state-overdue">，到岗超时 {arriveLate}</span>}</div>
+        <div>
+          <a href={filterHref({ ...data.filter, view: 'unanswered' })} class="big">
+            {data.unanswered.length}
+          </a>{' '}
+          人{overdue > 0 && <span class="state-overdue">，超时 {overdue}</span>}
+          {arriveLate > 0 && <span class="state-overdue">，到岗超时 {arriveLate}</span>}
+        </div>
       </div>
       <div class="cell" data-col>
         <div class="k">测站</div>
-        <div>{offline + stale === 0 ? <span class="muted">全部正常</span> : <span class="error">离线 {offline}{stale ? `，数据中断 ${stale}` : ''}</span>}</div>
+        <div>
+          {offline + stale === 0 ? (
+            <span class="muted">全部正常</span>
+          ) : (
+            <span class="error">
+              离线 {offline}
+              {stale ? `，数据中断 ${stale}` : ''}
+            </span>
+          )}
+        </div>
       </div>
       <div class="cell duty" data-col>
         <div class="k">当前值班</div>
-        {data.duty.current.length === 0 ? <div class="error">当前无人值班！</div> : data.duty.current.map((d) => (
-          <div>带班领导 {d.leader}；值班员 {d.officers.join('、')}{d.phone && <>；值班电话 <a href={`tel:${d.phone.replace(/[^\d+]/g, '')}`} class="tel">{d.phone}</a></>}</div>
-        ))}
+        {data.duty.current.length === 0 ? (
+          <div class="error">当前无人值班！</div>
+        ) : (
+          data.duty.current.map((d) => (
+            <div>
+              带班领导 {d.leader}；值班员 {d.officers.join('、')}
+              {d.phone && (
+                <>
+                  ；值班电话{' '}
+                  <a href={`tel:${d.phone.replace(/[^\d+]/g, '')}`} class="tel">
+                    {d.phone}
+                  </a>
+                </>
+              )}
+            </div>
+          ))
+        )}
       </div>
     </section>
   );
@@ -102,11 +157,20 @@ export const TownshipMap: FC<{ townships: TownshipView[] }> = ({ townships }) =>
         return (
           <g data-key={`m:${t.id}`}>
             {l.leader && <line x1={p.x} y1={p.y} x2={l.x} y2={l.y} class="leader" />}
-            <circle cx={p.x} cy={p.y} r={p.r} fill={`var(--${t.response ?? 'none'})`} stroke={t.level ? `var(--${t.level})` : '#0b121a'} stroke-width={t.level ? 5 : 2}>
+            <circle
+              cx={p.x}
+              cy={p.y}
+              r={p.r}
+              fill={`var(--${t.response ?? 'none'})`}
+              stroke={t.level ? `var(--${t.level})` : '#0b121a'}
+              stroke-width={t.level ? 5 : 2}
+            >
               <title>{`${t.name} 响应：${t.response ? levelText(t.response) : '无'}；预警：${t.level ? levelText(t.level) : '无'}`}</title>
             </circle>
             <rect x={l.box.x} y={l.box.y} width={l.box.w} height={l.box.h} rx="2" class="label-bg" />
-            <text x={l.x} y={l.y} text-anchor="middle" dominant-baseline="central" class="label">{t.name}</text>
+            <text x={l.x} y={l.y} text-anchor="middle" dominant-baseline="central" class="label">
+              {t.name}
+            </text>
           </g>
         );
       })}
@@ -117,14 +181,25 @@ export const TownshipMap: FC<{ townships: TownshipView[] }> = ({ townships }) =>
 export const TownshipsTable: FC<{ data: BoardData; townships: TownshipView[] }> = ({ townships }) => (
   <table class="stack townships">
     <thead>
-      <tr><th>乡镇</th><th>响应</th><th>预警</th><th>起始</th><th>依据</th></tr>
+      <tr>
+        <th>乡镇</th>
+        <th>响应</th>
+        <th>预警</th>
+        <th>起始</th>
+        <th>依据</th>
+      </tr>
     </thead>
     <tbody>
       {townships.map((t) => (
         <tr data-key={`t:${t.id}`}>
           <td class="name">{t.alertId ? <a href={`/board/alerts/${encodeURIComponent(t.alertId)}`}>{t.name}</a> : t.name}</td>
-          <td class="response"><Lv level={t.response} /></td>
-          <td class="warning"><Lv level={t.level} />{t.stale && <span class="small error"> 数据中断</span>}</td>
+          <td class="response">
+            <Lv level={t.response} />
+          </td>
+          <td class="warning">
+            <Lv level={t.level} />
+            {t.stale && <span class="small error"> 数据中断</span>}
+          </td>
           <td class="small since">{t.since ?? ''}</td>
           <td class="small evidence">{t.evidence}</td>
         </tr>
@@ -138,7 +213,9 @@ export const AckOnBehalf: FC<{ alertId: string; personId: string }> = ({ alertId
   <form method="post" action={`/board/alerts/${encodeURIComponent(alertId)}/ack`} class="inline">
     <input type="hidden" name="personId" value={personId} />
     <input type="text" name="note" placeholder="叫应记录" size={8} maxlength={500} aria-label="电话叫应记录" />
-    <button type="submit" class="primary">代为确认</button>
+    <button type="submit" class="primary">
+      代为确认
+    </button>
   </form>
 );
 
@@ -146,7 +223,9 @@ export const AckOnBehalf: FC<{ alertId: string; personId: string }> = ({ alertId
 export const EscalateNow: FC<{ alertId: string; personId: string }> = ({ alertId, personId }) => (
   <form method="post" action={`/board/alerts/${encodeURIComponent(alertId)}/escalate`} class="inline">
     <input type="hidden" name="personId" value={personId} />
-    <button type="submit" class="warn">立即升级</button>
+    <button type="submit" class="warn">
+      立即升级
+    </button>
   </form>
 );
 
@@ -156,18 +235,43 @@ export const Unanswered: FC<{ data: BoardData; limit?: number }> = ({ data, limi
   const rows = limit ? all.slice(0, limit) : all;
   return (
     <section id="unanswered">
-      <h2>未应答（{all.length}）{rows.length < all.length && <a href={filterHref({ ...data.filter, view: 'unanswered' })} class="small more">只列出时限最近的 {rows.length} 人，查看全部 →</a>}</h2>
-      {rows.length === 0 ? <p class="muted">所有须应答人员均已应答。</p> : (
+      <h2>
+        未应答（{all.length}）
+        {rows.length < all.length && (
+          <a href={filterHref({ ...data.filter, view: 'unanswered' })} class="small more">
+            只列出时限最近的 {rows.length} 人，查看全部 →
+          </a>
+        )}
+      </h2>
+      {rows.length === 0 ? (
+        <p class="muted">所有须应答人员均已应答。</p>
+      ) : (
         <table class="stack unanswered">
-          <thead><tr><th>时限</th><th>事项</th><th>人员（电话）</th>{data.canAct && <th>处置</th>}</tr></thead>
+          <thead>
+            <tr>
+              <th>时限</th>
+              <th>事项</th>
+              <th>人员（电话）</th>
+              {data.canAct && <th>处置</th>}
+            </tr>
+          </thead>
           <tbody>
             {rows.map((u) => (
               <tr data-key={`u:${u.alert.id}:${u.person.personId}`}>
                 <td class="deadline">{u.deadline !== null ? <Countdown deadline={u.deadline} now={data.now} /> : <span class="muted">未通知</span>}</td>
-                <td class="name what"><Lv level={u.alert.level} /> <a href={`/board/alerts/${encodeURIComponent(u.alert.id)}`}>{u.township}</a><div class="small muted">{u.alert.kind === 'response' ? '应急响应' : '预警'}</div></td>
+                <td class="name what">
+                  <Lv level={u.alert.level} /> <a href={`/board/alerts/${encodeURIComponent(u.alert.id)}`}>{u.township}</a>
+                  <div class="small muted">{u.alert.kind === 'response' ? '应急响应' : '预警'}</div>
+                </td>
                 <td class="name">
                   {u.person.name}
-                  {u.phone && <div><a href={`tel:${u.phone.replace(/[^\d+]/g, '')}`} class="tel">{u.phone}</a></div>}
+                  {u.phone && (
+                    <div>
+                      <a href={`tel:${u.phone.replace(/[^\d+]/g, '')}`} class="tel">
+                        {u.phone}
+                      </a>
+                    </div>
+                  )}
                   <div class="small muted">{ROLE_WORDS[u.person.role] ?? u.person.role}</div>
                 </td>
                 {data.canAct && (
@@ -196,12 +300,23 @@ export const Alerts: FC<{ data: BoardData }> = ({ data }) => {
         <tbody>
           {list.map((a) => (
             <tr data-key={`a:${a.id}`}>
-              <td class="name"><Lv level={a.level} /> <a href={`/board/alerts/${encodeURIComponent(a.id)}`}>{data.townshipName(a.townshipId)}</a></td>
+              <td class="name">
+                <Lv level={a.level} /> <a href={`/board/alerts/${encodeURIComponent(a.id)}`}>{data.townshipName(a.townshipId)}</a>
+              </td>
               <td class="people">
-                {a.recipients.filter((r) => r.mustAck).map((r) => {
-                  const st = personState(r, data.now, data.townshipName);
-                  return <span class="person">{r.name} <span class={st.cls} title={st.doubts}>{st.label}</span></span>;
-                })}
+                {a.recipients
+                  .filter((r) => r.mustAck)
+                  .map((r) => {
+                    const st = personState(r, data.now, data.townshipName);
+                    return (
+                      <span class="person">
+                        {r.name}{' '}
+                        <span class={st.cls} title={st.doubts}>
+                          {st.label}
+                        </span>
+                      </span>
+                    );
+                  })}
               </td>
             </tr>
           ))}
@@ -212,13 +327,26 @@ export const Alerts: FC<{ data: BoardData }> = ({ data }) => {
 };
 
 /** One response in force: its notice and, per township, leader and head with answered / arrived / overdue (到岗到位). */
-export const ResponsePanel: FC<{ r: Response; callouts: Map<string, Alert>; data: BoardData; canAct: boolean; compact?: boolean }> = ({ r, callouts, data, canAct, compact }) => {
+export const ResponsePanel: FC<{ r: Response; callouts: Map<string, Alert>; data: BoardData; canAct: boolean; compact?: boolean }> = ({
+  r,
+  callouts,
+  data,
+  canAct,
+  compact,
+}) => {
   const people = r.townshipIds.flatMap((tid) => (callouts.get(tid)?.recipients ?? []).filter((p) => p.mustAck).map((p) => ({ tid, p })));
   const arrived = people.filter((x) => x.p.arrivedAt !== null).length;
   const acked = people.filter((x) => x.p.ackedAt !== null).length;
   const table = (
     <table class="arrivals stack">
-      <thead><tr><th>乡镇</th><th>人员</th><th>状态</th><th></th></tr></thead>
+      <thead>
+        <tr>
+          <th>乡镇</th>
+          <th>人员</th>
+          <th>状态</th>
+          <th></th>
+        </tr>
+      </thead>
       <tbody>
         {people.map(({ tid, p }) => {
           const st = personState(p, data.now, data.townshipName);
@@ -226,8 +354,19 @@ export const ResponsePanel: FC<{ r: Response; callouts: Map<string, Alert>; data
           return (
             <tr data-key={`r:${a.id}:${p.personId}`}>
               <td class="name">{data.townshipName(tid)}</td>
-              <td class="name">{p.name}<div class="small muted">{ROLE_WORDS[p.role] ?? p.role}</div></td>
-              <td class={st.cls}>{st.label}{st.doubts && <div class="small">{st.doubts}</div>}{st.deadline !== null && <div class="small"><Countdown deadline={st.deadline} now={data.now} /></div>}</td>
+              <td class="name">
+                {p.name}
+                <div class="small muted">{ROLE_WORDS[p.role] ?? p.role}</div>
+              </td>
+              <td class={st.cls}>
+                {st.label}
+                {st.doubts && <div class="small">{st.doubts}</div>}
+                {st.deadline !== null && (
+                  <div class="small">
+                    <Countdown deadline={st.deadline} now={data.now} />
+                  </div>
+                )}
+              </td>
               <td class="act">
                 {canAct && p.ackedAt === null && <AckOnBehalf alertId={a.id} personId={p.personId} />}
                 {canAct && p.ackedAt === null && p.arrivedAt === null && <EscalateNow alertId={a.id} personId={p.personId} />}
@@ -241,15 +380,27 @@ export const ResponsePanel: FC<{ r: Response; callouts: Map<string, Alert>; data
   return (
     <div class="response" data-key={`resp:${r.id}`}>
       <p>
-        <Lv level={r.level} /> <a href={`/board/responses/${encodeURIComponent(r.id)}`}>{r.scope === 'city' ? '全市' : `${r.townshipIds.length}个乡镇`}防汛应急响应</a>{' '}
-        <span class="small muted">{r.noticeNumber}，{localTimeText(r.startsAt, data.tz)}起</span>
+        <Lv level={r.level} />{' '}
+        <a href={`/board/responses/${encodeURIComponent(r.id)}`}>{r.scope === 'city' ? '全市' : `${r.townshipIds.length}个乡镇`}防汛应急响应</a>{' '}
+        <span class="small muted">
+          {r.noticeNumber}，{localTimeText(r.startsAt, data.tz)}起
+        </span>
       </p>
-      <p class="small">到岗到位：已确认 {acked}/{people.length}，已到岗 {arrived}/{people.length}</p>
-      {compact ? <details><summary class="small">逐人查看</summary>{table}</details> : table}
+      <p class="small">
+        到岗到位：已确认 {acked}/{people.length}，已到岗 {arrived}/{people.length}
+      </p>
+      {compact ? (
+        <details>
+          <summary class="small">逐人查看</summary>
+          {table}
+        </details>
+      ) : (
+        table
+      )}
       {canAct && (
         <form method="post" action={`/board/responses/${encodeURIComponent(r.id)}/end`} class="small">
-          <input type="text" name="notice" placeholder="终止文号" required size={14} /> <input type="text" name="reason" placeholder="终止原因" required size={12} />{' '}
-          <button type="submit">终止响应</button>
+          <input type="text" name="notice" placeholder="终止文号" required size={14} />{' '}
+          <input type="text" name="reason" placeholder="终止原因" required size={12} /> <button type="submit">终止响应</button>
         </form>
       )}
     </div>
@@ -262,7 +413,9 @@ export const Responses: FC<{ data: BoardData }> = ({ data }) => {
     <section id="responses">
       <h2>应急响应（{list.length}）</h2>
       {list.length === 0 && <p class="muted">防指未启动应急响应。</p>}
-      {list.map(({ response: r, callouts }) => <ResponsePanel r={r} callouts={callouts} data={data} canAct={data.canAct} compact />)}
+      {list.map(({ response: r, callouts }) => (
+        <ResponsePanel r={r} callouts={callouts} data={data} canAct={data.canAct} compact />
+      ))}
     </section>
   );
 };
@@ -274,12 +427,19 @@ export const Ended: FC<{ data: BoardData }> = ({ data }) => {
   return (
     <section id="ended">
       <h2>已结束的应急响应（{responses.length}）</h2>
-      {responses.length === 0 ? <p class="muted">没有已终止的应急响应。</p> : (
+      {responses.length === 0 ? (
+        <p class="muted">没有已终止的应急响应。</p>
+      ) : (
         <table class="stack">
           <tbody>
             {responses.map((r) => (
               <tr data-key={`er:${r.id}`}>
-                <td class="name"><Lv level={r.level} /> <a href={`/board/responses/${encodeURIComponent(r.id)}`}>{r.scope === 'city' ? '全市' : r.townshipIds.map(data.townshipName).join('、') || '—'}</a></td>
+                <td class="name">
+                  <Lv level={r.level} />{' '}
+                  <a href={`/board/responses/${encodeURIComponent(r.id)}`}>
+                    {r.scope === 'city' ? '全市' : r.townshipIds.map(data.townshipName).join('、') || '—'}
+                  </a>
+                </td>
                 <td class="small">{r.acts.at(-1)?.noticeNumber ?? r.noticeNumber}</td>
                 <td class="small">{r.endedAt ? `${localTimeText(r.endedAt, data.tz)} 终止` : ''}</td>
               </tr>
@@ -288,14 +448,22 @@ export const Ended: FC<{ data: BoardData }> = ({ data }) => {
         </table>
       )}
       <h2>已解除的预警（{alerts.length}）</h2>
-      {alerts.length === 0 ? <p class="muted">没有已解除的预警。</p> : (
+      {alerts.length === 0 ? (
+        <p class="muted">没有已解除的预警。</p>
+      ) : (
         <table class="stack">
           <tbody>
             {alerts.map((a) => (
               <tr data-key={`ea:${a.id}`}>
-                <td class="name"><Lv level={a.level} /> <a href={`/board/alerts/${encodeURIComponent(a.id)}`}>{data.townshipName(a.townshipId)}</a></td>
+                <td class="name">
+                  <Lv level={a.level} /> <a href={`/board/alerts/${encodeURIComponent(a.id)}`}>{data.townshipName(a.townshipId)}</a>
+                </td>
                 <td class="small">{a.resolveReason ?? ''}</td>
-                <td class="small">{a.resolvedAt ? `${localTimeText(a.resolvedAt, data.tz)} 解除（${a.resolvedBy === 'system' ? '自动' : data.personName(a.resolvedBy ?? '')}）` : ''}</td>
+                <td class="small">
+                  {a.resolvedAt
+                    ? `${localTimeText(a.resolvedAt, data.tz)} 解除（${a.resolvedBy === 'system' ? '自动' : data.personName(a.resolvedBy ?? '')}）`
+                    : ''}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -305,5 +473,5 @@ export const Ended: FC<{ data: BoardData }> = ({ data }) => {
   );
 };
 
-export const levelFiltered = (data: BoardData) => data.townships.filter((t) => !data.filter.level || t.level === data.filter.level || t.response === data.filter.level);
-export { rank };
+export const levelFiltered = (data: BoardData) =>
+  data.townships.filter((t) => !data.filter.level || t.level === data.filter.level || t.response === data.filter.level);

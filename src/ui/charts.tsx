@@ -5,13 +5,20 @@ export const Bars = ({ values, label, every }: { values: number[]; label: (i: nu
   const max = Math.max(1, ...values);
   const w = W / values.length;
   return (
-    <svg viewBox={`0 0 ${W} ${H + 20}`} width="100%" class="bars">
+    <svg viewBox={`0 0 ${W} ${H + 20}`} width="100%" class="bars" role="img">
+      <title>雨量柱状图（毫米）</title>
       {values.map((v, i) => (
         <rect x={i * w + 1} y={H - (v / max) * H} width={Math.max(1, w - 2)} height={(v / max) * H} fill="#3d8bfd">
           <title>{`${label(i)} ${v.toFixed(1)} 毫米`}</title>
         </rect>
       ))}
-      {values.map((_, i) => (i % every === 0 ? <text x={i * w} y={H + 15}>{label(i)}</text> : null))}
+      {values.map((_, i) =>
+        i % every === 0 ? (
+          <text x={i * w} y={H + 15}>
+            {label(i)}
+          </text>
+        ) : null,
+      )}
       <text x={W - 90} y={12}>{`最大 ${max.toFixed(1)} 毫米`}</text>
     </svg>
   );
@@ -30,7 +37,8 @@ export const LevelChart = ({ points, lines, now }: { points: Array<{ t: number; 
   const x = (t: number) => ((t - (now - 86_400_000)) / 86_400_000) * W;
   const y = (v: number) => H - ((v - lo) / (hi - lo)) * H;
   return (
-    <svg viewBox={`0 0 ${W} ${H}`} width="100%" class="levels">
+    <svg viewBox={`0 0 ${W} ${H}`} width="100%" class="levels" role="img">
+      <title>近24小时水位（米）与特征水位线</title>
       {refs.map(([name, v]) => (
         <g class={`line-${name}`}>
           <line x1={0} x2={W} y1={y(v)} y2={y(v)} stroke={name === 'warning' || name === 'floodLimit' ? '#d4a800' : '#c62828'} stroke-dasharray="6 4" />

@@ -52,7 +52,8 @@ export function layoutLabels(points: readonly MapPoint[], size: { w: number; h: 
   const out: PlacedLabel[] = [];
   for (const p of points) {
     const w = labelWidth(p.text, fontPx);
-    const fits = (b: Box) => b.x >= 0 && b.y >= 0 && b.x + b.w <= size.w && b.y + b.h <= size.h && !placed.some((o) => intersects(o, b)) && !points.some((q) => hitsCircle(b, q));
+    const fits = (b: Box) =>
+      b.x >= 0 && b.y >= 0 && b.x + b.w <= size.w && b.y + b.h <= size.h && !placed.some((o) => intersects(o, b)) && !points.some((q) => hitsCircle(b, q));
     const at = (cx: number, cy: number): Box => ({ x: cx - w / 2, y: cy - h / 2, w, h });
     let chosen: { cx: number; cy: number; leader: boolean } | null = null;
     // Next to the circle: below, above, right, left, then the corners.

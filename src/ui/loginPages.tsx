@@ -30,8 +30,16 @@ function LoginPage(p: { phone?: string; sent?: string; error?: string }) {
     <Page title="登录" extra>
       <div class="login">
         <h2>值班人员登录</h2>
-        {p.error && <p class="error" role="alert">{p.error}</p>}
-        {p.sent && <p class="ok" role="status">{p.sent}</p>}
+        {p.error && (
+          <p class="error" role="alert">
+            {p.error}
+          </p>
+        )}
+        {p.sent && (
+          <p class="ok" role="status">
+            {p.sent}
+          </p>
+        )}
         {p.phone ? (
           <form method="post" action="/board/login/verify" id="code-form">
             <input type="hidden" name="phone" value={p.phone} />
@@ -39,7 +47,10 @@ function LoginPage(p: { phone?: string; sent?: string; error?: string }) {
               短信验证码（发送至 {masked(p.phone)}）
               <input type="text" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength={6} required autofocus />
             </label>
-            <button class="primary" id="code-submit">登录</button>
+            {/* biome-ignore lint/a11y/useButtonType: a plain button submits its form; test/browser.test.ts signs in through the first button[type=submit] (the token form) */}
+            <button class="primary" id="code-submit">
+              登录
+            </button>
           </form>
         ) : null}
         <form method="post" action="/board/login/code" id="phone-form">
@@ -47,7 +58,10 @@ function LoginPage(p: { phone?: string; sent?: string; error?: string }) {
             手机号码
             <input type="tel" name="phone" autocomplete="tel" inputmode="tel" required value={p.phone ?? ''} />
           </label>
-          <button class={p.phone ? '' : 'primary'} id="phone-submit">{p.phone ? '重新获取验证码' : '获取验证码'}</button>
+          {/* biome-ignore lint/a11y/useButtonType: as above */}
+          <button class={p.phone ? '' : 'primary'} id="phone-submit">
+            {p.phone ? '重新获取验证码' : '获取验证码'}
+          </button>
         </form>
         <form method="post" action="/board/login" class="token-login">
           <h3>或使用访问令牌登录</h3>
@@ -55,7 +69,9 @@ function LoginPage(p: { phone?: string; sent?: string; error?: string }) {
             访问令牌
             <input type="password" name="token" autocomplete="current-password" required />
           </label>
-          <button type="submit" id="token-submit">登录</button>
+          <button type="submit" id="token-submit">
+            登录
+          </button>
         </form>
       </div>
     </Page>
@@ -65,7 +81,13 @@ function LoginPage(p: { phone?: string; sent?: string; error?: string }) {
 export function loginPages(app: Hono<BoardEnv>, svc: Services): void {
   const clients = new ClientAddresses(svc.config.service.trustedProxies);
   const openSession = async (c: Context, sid: string) => {
-    setCookie(c, COOKIE, sid, { httpOnly: true, sameSite: 'Strict', path: '/', secure: new URL(c.req.url).protocol === 'https:', maxAge: svc.sessions.ttlSeconds });
+    setCookie(c, COOKIE, sid, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/',
+      secure: new URL(c.req.url).protocol === 'https:',
+      maxAge: svc.sessions.ttlSeconds,
+    });
     return c.redirect('/board', 302);
   };
   const field = async (c: Context, name: string) => {

@@ -14,14 +14,23 @@ export function reportPages(app: Hono<BoardEnv>, svc: Services, signedIn: (html:
     const date = c.req.param('date');
     const notice = DATE.test(date) ? await svc.notices.byKey(`daily-report:${date}`) : null;
     if (!notice) {
-      return c.html(<Page title="防汛日报" principal={c.get('staff')}><main><p>没有这一天的防汛日报（日报于每日8时发出）。</p></main></Page>, 404);
+      return c.html(
+        <Page title="防汛日报" principal={c.get('staff')}>
+          <main>
+            <p>没有这一天的防汛日报（日报于每日8时发出）。</p>
+          </main>
+        </Page>,
+        404,
+      );
     }
     return c.html(
       <Page title={notice.title} principal={c.get('staff')}>
         <main>
           <section class="daily-report">
             <h2>{notice.title}</h2>
-            {notice.text.split('\n').map((line) => <p>{line}</p>)}
+            {notice.text.split('\n').map((line) => (
+              <p>{line}</p>
+            ))}
           </section>
         </main>
       </Page>,

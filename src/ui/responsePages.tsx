@@ -10,7 +10,16 @@ import { boardData, Page } from './board.js';
 import { ResponsePanel } from './boardParts.js';
 import type { BoardEnv } from './routes.js';
 
-const ACT_WORDS: Record<string, string> = { start: '启动', raise: '提升', lower: '降低', widen: '扩大范围', narrow: '缩小范围', renotice: '调整', end: '终止', superseded: '由新的响应接替' };
+const ACT_WORDS: Record<string, string> = {
+  start: '启动',
+  raise: '提升',
+  lower: '降低',
+  widen: '扩大范围',
+  narrow: '缩小范围',
+  renotice: '调整',
+  end: '终止',
+  superseded: '由新的响应接替',
+};
 
 /** Why a response act was refused, in the duty room's words. */
 const RESPONSE_ERROR_WORDS: Record<string, string> = {
@@ -49,10 +58,15 @@ export function responsePages(app: Hono<BoardEnv>, svc: Services, h: BoardHelper
         const level = field('level');
         if (level && !['IV', 'III', 'II', 'I'].includes(level)) return c.text('级别无效\n', 400);
         const chosen = [form.townshipIds ?? []].flat().filter((v): v is string => typeof v === 'string' && v !== '');
-        await svc.responses.adjust(c.req.param('id')!, { ...input, level: (level || undefined) as 'IV' | undefined, townships: chosen.includes('city') ? 'city' : chosen.length ? chosen : undefined }, h.actor(c.get('staff')));
+        await svc.responses.adjust(
+          c.req.param('id')!,
+          { ...input, level: (level || undefined) as 'IV' | undefined, townships: chosen.includes('city') ? 'city' : chosen.length ? chosen : undefined },
+          h.actor(c.get('staff')),
+        );
       }
     } catch (err) {
-      if (err instanceof ResponseActError || err instanceof ResponseError) return c.text(`${RESPONSE_ERROR_WORDS[err.code] ?? '操作失败，请重试'}\n`, err.code === 'not_found' ? 404 : 409);
+      if (err instanceof ResponseActError || err instanceof ResponseError)
+        return c.text(`${RESPONSE_ERROR_WORDS[err.code] ?? '操作失败，请重试'}\n`, err.code === 'not_found' ? 404 : 409);
       throw err;
     }
     return h.done(c, '/board#responses');
@@ -64,7 +78,15 @@ export function responsePages(app: Hono<BoardEnv>, svc: Services, h: BoardHelper
     const staff = c.get('staff');
     const r = await svc.responses.get(c.req.param('id'));
     const callouts = r ? await svc.responses.callouts(r) : null;
-    if (!r || !callouts || !seesResponse(staff, callouts.values())) return c.html(<Page title="应急响应" principal={staff}><main><p>没有这项应急响应。</p></main></Page>, 404);
+    if (!r || !callouts || !seesResponse(staff, callouts.values()))
+      return c.html(
+        <Page title="应急响应" principal={staff}>
+          <main>
+            <p>没有这项应急响应。</p>
+          </main>
+        </Page>,
+        404,
+      );
     const data = await boardData(svc, staff);
     const tz = svc.config.levels.timezone;
     const canAct = staff.role === 'duty' || staff.role === 'admin';
@@ -72,17 +94,32 @@ export function responsePages(app: Hono<BoardEnv>, svc: Services, h: BoardHelper
       <Page title={`${r.scope === 'city' ? '全市' : data.townshipName(r.townshipIds[0] ?? '')}防汛应急响应`} principal={staff}>
         <main>
           <section>
-            <h2>{levelText(r.level)}应急响应 · {r.status === 'active' ? '执行中' : '已终止'}</h2>
-            <p class="small">{r.noticeNumber}：{r.reason}</p>
+            <h2>
+              {levelText(r.level)}应急响应 · {r.status === 'active' ? '执行中' : '已终止'}
+            </h2>
+            <p class="small">
+              {r.noticeNumber}：{r.reason}
+            </p>
             {r.status === 'active' && <ResponsePanel r={r} callouts={callouts} data={data} canAct={canAct} />}
             {r.status === 'active' && canAct && (
               <form method="post" action={`/board/responses/${encodeURIComponent(r.id)}/adjust`} class="small">
-                调整：<select name="level"><option value="">级别不变</option>{['IV', 'III', 'II', 'I'].map((l) => <option value={l}>{levelText(l as 'I')}</option>)}</select>{' '}
+                调整：
+                <select name="level">
+                  <option value="">级别不变</option>
+                  {['IV', 'III', 'II', 'I'].map((l) => (
+                    <option value={l}>{levelText(l as 'I')}</option>
+                  ))}
+                </select>{' '}
                 <select name="townshipIds" multiple size={4} aria-label="新的范围（不选则不变）">
                   <option value="city">全市</option>
-                  {data.townships.map((t) => <option value={t.id} selected={r.townshipIds.includes(t.id)}>{t.name}</option>)}
+                  {data.townships.map((t) => (
+                    <option value={t.id} selected={r.townshipIds.includes(t.id)}>
+                      {t.name}
+                    </option>
+                  ))}
                 </select>{' '}
-                <input type="text" name="notice" placeholder="文号" required maxlength={100} size={14} /> <input type="text" name="reason" placeholder="原因" required maxlength={1000} size={12} /> <button type="submit">调整</button>
+                <input type="text" name="notice" placeholder="文号" required maxlength={100} size={14} />{' '}
+                <input type="text" name="reason" placeholder="原因" required maxlength={1000} size={12} /> <button type="submit">调整</button>
               </form>
             )}
           </section>
@@ -91,7 +128,13 @@ export function responsePages(app: Hono<BoardEnv>, svc: Services, h: BoardHelper
             <table>
               <tbody>
                 {r.acts.map((a) => (
-                  <tr><td class="small">{localTimeText(a.at, tz)}</td><td>{ACT_WORDS[a.type] ?? a.type}</td><td class="small">{levelText(a.level)} {a.noticeNumber} {a.townshipIds.map(data.townshipName).join('、')}</td></tr>
+                  <tr>
+                    <td class="small">{localTimeText(a.at, tz)}</td>
+                    <td>{ACT_WORDS[a.type] ?? a.type}</td>
+                    <td class="small">
+                      {levelText(a.level)} {a.noticeNumber} {a.townshipIds.map(data.townshipName).join('、')}
+                    </td>
+                  </tr>
                 ))}
               </tbody>
             </table>

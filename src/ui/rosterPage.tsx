@@ -77,16 +77,39 @@ function monthRows(m: Month, ref: ReferenceSnapshot, tz: string, startHour: numb
 function MonthTable(p: { rows: DayRow[]; name: (id: string) => string; canSwap: boolean }) {
   return (
     <table class="cards month" id="month">
-      <thead><tr><th>日期</th><th>带班领导</th><th>值班员</th><th>值班电话</th><th>状态</th>{p.canSwap && <th>换班</th>}</tr></thead>
+      <thead>
+        <tr>
+          <th>日期</th>
+          <th>带班领导</th>
+          <th>值班员</th>
+          <th>值班电话</th>
+          <th>状态</th>
+          {p.canSwap && <th>换班</th>}
+        </tr>
+      </thead>
       <tbody>
         {p.rows.map((r) => (
           <tr class={[r.missing.length ? 'gap' : '', r.today ? 'today' : ''].filter(Boolean).join(' ')} data-day={String(r.day)}>
-            <td class="date" data-label="日期">{r.label}</td>
-            <td class={r.shift ? 'name' : 'name empty'} data-label="带班领导">{r.shift ? p.name(r.shift.leaderId) : '—'}</td>
-            <td class={r.shift ? 'name' : 'name empty'} data-label="值班员">{r.shift ? r.shift.officerIds.map(p.name).join('、') : '—'}</td>
-            <td class={r.shift?.phone ? 'phone' : 'phone empty'} data-label="值班电话">{r.shift?.phone ? <a href={`tel:${r.shift.phone}`}>{r.shift.phone}</a> : '—'}</td>
-            <td class="state" data-label="状态">{r.missing.length ? <span class="gap-mark">{r.missing.length === 2 ? '无人值班' : r.missing.map((x) => MISSING[x]).join('、')}</span> : '已排班'}</td>
-            {p.canSwap && <td class={r.shift ? 'swap' : 'swap empty'} data-label="换班">{r.shift ? <a href={`/board/roster/swap/${encodeURIComponent(r.shift.id)}`}>换班</a> : ''}</td>}
+            <td class="date" data-label="日期">
+              {r.label}
+            </td>
+            <td class={r.shift ? 'name' : 'name empty'} data-label="带班领导">
+              {r.shift ? p.name(r.shift.leaderId) : '—'}
+            </td>
+            <td class={r.shift ? 'name' : 'name empty'} data-label="值班员">
+              {r.shift ? r.shift.officerIds.map(p.name).join('、') : '—'}
+            </td>
+            <td class={r.shift?.phone ? 'phone' : 'phone empty'} data-label="值班电话">
+              {r.shift?.phone ? <a href={`tel:${r.shift.phone}`}>{r.shift.phone}</a> : '—'}
+            </td>
+            <td class="state" data-label="状态">
+              {r.missing.length ? <span class="gap-mark">{r.missing.length === 2 ? '无人值班' : r.missing.map((x) => MISSING[x]).join('、')}</span> : '已排班'}
+            </td>
+            {p.canSwap && (
+              <td class={r.shift ? 'swap' : 'swap empty'} data-label="换班">
+                {r.shift ? <a href={`/board/roster/swap/${encodeURIComponent(r.shift.id)}`}>换班</a> : ''}
+              </td>
+            )}
           </tr>
         ))}
       </tbody>
@@ -104,36 +127,77 @@ function DryRun(p: { out: ImportOutcome; csv: string; year: number; name: (id: s
         新增 {p.out.counts.created} 天，更新 {p.out.counts.updated} 天，不变 {p.out.counts.unchanged} 天
         {bad ? `；${p.out.problems.length} 处问题，修改表格后重新上传` : ''}。
       </p>
-      {header.map((r) => <p class="error">{r.problems.map((x) => x.text).join('；')}</p>)}
+      {header.map((r) => (
+        <p class="error">{r.problems.map((x) => x.text).join('；')}</p>
+      ))}
       <table class="cards rows">
-        <thead><tr><th>行</th><th>日期</th><th>带班领导</th><th>值班员</th><th>值班电话</th><th>结果</th></tr></thead>
+        <thead>
+          <tr>
+            <th>行</th>
+            <th>日期</th>
+            <th>带班领导</th>
+            <th>值班员</th>
+            <th>值班电话</th>
+            <th>结果</th>
+          </tr>
+        </thead>
         <tbody>
-          {p.out.rows.filter((r) => r.row > 1).map((r) => (
-            <tr class={r.problems.length ? 'row-error' : 'row-ok'} data-row={String(r.row)}>
-              <td data-label="行">第{r.row}行</td>
-              <td class="date" data-label="日期">{r.shift ? dayLabel(Date.parse(r.shift.start), p.tz) : (r.cells[0] ?? '')}</td>
-              <td class="name" data-label="带班领导">{r.shift ? p.name(r.shift.leaderId) : (r.cells[1] ?? '')}</td>
-              <td class="name" data-label="值班员">{r.shift ? r.shift.officerIds.map(p.name).join('、') : (r.cells[2] ?? '')}</td>
-              <td class="phone" data-label="值班电话">{r.shift?.phone ?? (r.cells[3] ?? '')}</td>
-              <td data-label="结果">
-                {r.problems.length ? <ul class="problems">{r.problems.map((x) => <li>{x.text}</li>)}</ul> : <span class="change">{CHANGE[r.change ?? ''] ?? ''}</span>}
-              </td>
-            </tr>
-          ))}
+          {p.out.rows
+            .filter((r) => r.row > 1)
+            .map((r) => (
+              <tr class={r.problems.length ? 'row-error' : 'row-ok'} data-row={String(r.row)}>
+                <td data-label="行">第{r.row}行</td>
+                <td class="date" data-label="日期">
+                  {r.shift ? dayLabel(Date.parse(r.shift.start), p.tz) : (r.cells[0] ?? '')}
+                </td>
+                <td class="name" data-label="带班领导">
+                  {r.shift ? p.name(r.shift.leaderId) : (r.cells[1] ?? '')}
+                </td>
+                <td class="name" data-label="值班员">
+                  {r.shift ? r.shift.officerIds.map(p.name).join('、') : (r.cells[2] ?? '')}
+                </td>
+                <td class="phone" data-label="值班电话">
+                  {r.shift?.phone ?? r.cells[3] ?? ''}
+                </td>
+                <td data-label="结果">
+                  {r.problems.length ? (
+                    <ul class="problems">
+                      {r.problems.map((x) => (
+                        <li>{x.text}</li>
+                      ))}
+                    </ul>
+                  ) : (
+                    <span class="change">{CHANGE[r.change ?? ''] ?? ''}</span>
+                  )}
+                </td>
+              </tr>
+            ))}
         </tbody>
       </table>
       {p.out.gaps.length > 0 && (
         <div id="import-gaps">
           <h3>导入后仍缺人的时段</h3>
-          <ul>{p.out.gaps.map((g) => <li class="gap-mark">{localTimeText(g.from, p.tz)} 至 {localTimeText(g.to, p.tz)}：{g.missing.length === 2 ? '无人值班' : g.missing.map((x) => MISSING[x]).join('、')}</li>)}</ul>
+          <ul>
+            {p.out.gaps.map((g) => (
+              <li class="gap-mark">
+                {localTimeText(g.from, p.tz)} 至 {localTimeText(g.to, p.tz)}：
+                {g.missing.length === 2 ? '无人值班' : g.missing.map((x) => MISSING[x]).join('、')}
+              </li>
+            ))}
+          </ul>
         </div>
       )}
       {!bad && p.out.shifts.length > 0 && (
         <form method="post" action="/board/roster/import" class="inline">
-          <textarea name="csv" hidden>{p.csv}</textarea>
+          <textarea name="csv" hidden>
+            {p.csv}
+          </textarea>
           <input type="hidden" name="year" value={String(p.year)} />
           <input type="hidden" name="commit" value="1" />
-          <button type="submit" class="primary" id="commit-import">确认导入</button> <a href="/board/roster">取消</a>
+          <button type="submit" class="primary" id="commit-import">
+            确认导入
+          </button>{' '}
+          <a href="/board/roster">取消</a>
         </form>
       )}
     </section>
@@ -146,13 +210,19 @@ export function rosterPages(app: Hono<BoardEnv>, svc: Services, signedIn: (html:
   const may = (p: Principal, ...roles: string[]) => roles.includes(p.role);
   const audit = (c: Context<BoardEnv>) => ({ ...actorOf(c.get('staff')), requestId: c.get('requestId') });
   /** Changes: the right role and the same origin (the cookie is SameSite=Strict as well). */
-  const change = (...roles: string[]): MiddlewareHandler<BoardEnv> => async (c, next) => {
-    if (!may(c.get('staff'), ...roles)) return c.text(roles.includes('duty') ? '只有值班人员和管理员可以换班\n' : '只有管理员可以导入值班表\n', 403);
-    if (crossSite(c, svc.config.policy.publicUrl)) return c.text('cross-site request refused\n', 403);
-    await next();
-  };
+  const change =
+    (...roles: string[]): MiddlewareHandler<BoardEnv> =>
+    async (c, next) => {
+      if (!may(c.get('staff'), ...roles)) return c.text(roles.includes('duty') ? '只有值班人员和管理员可以换班\n' : '只有管理员可以导入值班表\n', 403);
+      if (crossSite(c, svc.config.policy.publicUrl)) return c.text('cross-site request refused\n', 403);
+      await next();
+    };
 
-  const page = async (c: Context<BoardEnv>, extra: { notice?: string; error?: string; dryRun?: unknown; calendarUrl?: string; month?: string } = {}, status: 200 | 400 | 403 | 404 | 409 | 412 | 422 = 200) => {
+  const page = async (
+    c: Context<BoardEnv>,
+    extra: { notice?: string; error?: string; dryRun?: unknown; calendarUrl?: string; month?: string } = {},
+    status: 200 | 400 | 403 | 404 | 409 | 412 | 422 = 200,
+  ) => {
     const staff = c.get('staff');
     const m = monthOf(extra.month ?? c.req.query('month'), svc.now(), tz);
     const ref = await svc.reference.snapshot();
@@ -162,14 +232,26 @@ export function rosterPages(app: Hono<BoardEnv>, svc: Services, signedIn: (html:
     return c.html(
       <Page title="值班表" principal={staff} extra>
         <main class="roster">
-          {extra.notice && <p class="notice" role="status">{extra.notice}</p>}
-          {extra.error && <p class="error" role="alert">{extra.error}</p>}
+          {extra.notice && (
+            <p class="notice" role="status">
+              {extra.notice}
+            </p>
+          )}
+          {extra.error && (
+            <p class="error" role="alert">
+              {extra.error}
+            </p>
+          )}
           {extra.dryRun}
           <div class="month-nav">
             <a href={`/board/roster?month=${shiftMonth(m, -1)}`}>‹ 上月</a>
-            <h2>{m.year}年{m.month}月值班表</h2>
+            <h2>
+              {m.year}年{m.month}月值班表
+            </h2>
             <a href={`/board/roster?month=${shiftMonth(m, 1)}`}>下月 ›</a>
-            <span class={gapDays ? 'gap-mark' : 'muted'} id="gap-count">{gapDays ? `${gapDays}天缺人` : '全月已排班'}</span>
+            <span class={gapDays ? 'gap-mark' : 'muted'} id="gap-count">
+              {gapDays ? `${gapDays}天缺人` : '全月已排班'}
+            </span>
           </div>
           <MonthTable rows={rows} name={name} canSwap={may(staff, 'duty', 'admin')} />
           {may(staff, 'admin') && (
@@ -179,7 +261,9 @@ export function rosterPages(app: Hono<BoardEnv>, svc: Services, signedIn: (html:
               <form method="post" action="/board/roster/import" enctype="multipart/form-data" class="inline">
                 <input type="file" name="file" accept=".csv,text/csv" required />
                 <input type="hidden" name="year" value={String(m.year)} />
-                <button type="submit" id="upload-preview">预览</button>
+                <button type="submit" id="upload-preview">
+                  预览
+                </button>
               </form>
             </section>
           )}
@@ -189,12 +273,16 @@ export function rosterPages(app: Hono<BoardEnv>, svc: Services, signedIn: (html:
               {extra.calendarUrl ? (
                 <div class="inline">
                   <input class="calendar-url" id="calendar-url" type="text" readonly value={extra.calendarUrl} />
-                  <button type="button" id="copy-calendar" data-copy="calendar-url">复制</button>
+                  <button type="button" id="copy-calendar" data-copy="calendar-url">
+                    复制
+                  </button>
                   <p class="small muted">在手机日历中“添加订阅日历”并粘贴此地址；它只能查看您本人的值班，不能登录。</p>
                 </div>
               ) : (
                 <form method="post" action="/board/roster/calendar" class="inline">
-                  <button type="submit" id="make-calendar">生成日历订阅地址</button>
+                  <button type="submit" id="make-calendar">
+                    生成日历订阅地址
+                  </button>
                 </form>
               )}
             </section>
@@ -205,13 +293,16 @@ export function rosterPages(app: Hono<BoardEnv>, svc: Services, signedIn: (html:
     );
   };
 
-  app.get('/board/roster', signedIn(true), (c) => page(c, { notice: c.req.query('done') ? '值班表已导入。' : c.req.query('swapped') ? '已调整，双方已收到通知。' : undefined }));
+  app.get('/board/roster', signedIn(true), (c) =>
+    page(c, { notice: c.req.query('done') ? '值班表已导入。' : c.req.query('swapped') ? '已调整，双方已收到通知。' : undefined }),
+  );
 
   app.post('/board/roster/import', signedIn(true), change('admin'), async (c) => {
     const form = await c.req.parseBody();
     const year = Number(form.year) >= 2000 && Number(form.year) <= 2100 ? Number(form.year) : undefined;
     const commit = form.commit === '1' && typeof form.csv === 'string';
-    const bytes = form.file instanceof File ? new Uint8Array(await form.file.arrayBuffer()) : typeof form.csv === 'string' ? new TextEncoder().encode(form.csv) : null;
+    const bytes =
+      form.file instanceof File ? new Uint8Array(await form.file.arrayBuffer()) : typeof form.csv === 'string' ? new TextEncoder().encode(form.csv) : null;
     if (!bytes || bytes.length === 0) return page(c, { error: '请选择要上传的值班表 CSV 文件。' }, 400);
     let out: ImportOutcome;
     try {
@@ -226,7 +317,15 @@ export function rosterPages(app: Hono<BoardEnv>, svc: Services, signedIn: (html:
     // The file as text again (a GB18030 file too), carried by the confirm form: the import re-checks it all.
     const csv = new TextDecoder(out.encoding).decode(bytes);
     const text = out.shifts.length === 0 && out.problems.length === 0 ? '文件中没有值班记录（应有标题行和每天一行）。' : undefined;
-    return page(c, { month: first, error: text, dryRun: <DryRun out={out} csv={csv} year={year ?? new Date(svc.now()).getUTCFullYear()} name={(id) => ref.people.get(id)?.name ?? id} tz={tz} /> }, out.problems.length ? 422 : 200);
+    return page(
+      c,
+      {
+        month: first,
+        error: text,
+        dryRun: <DryRun out={out} csv={csv} year={year ?? new Date(svc.now()).getUTCFullYear()} name={(id) => ref.people.get(id)?.name ?? id} tz={tz} />,
+      },
+      out.problems.length ? 422 : 200,
+    );
   });
 
   app.get('/board/roster/swap/:id', signedIn(true), async (c) => {
@@ -241,24 +340,48 @@ export function rosterPages(app: Hono<BoardEnv>, svc: Services, signedIn: (html:
     return c.html(
       <Page title="换班" principal={c.get('staff')} extra>
         <main class="roster">
-          <h2>换班：{dayLabel(Date.parse(shift.start), tz)} {localTimeText(Date.parse(shift.start), tz).slice(-5)} 至 {dayLabel(Date.parse(shift.end), tz)} {localTimeText(Date.parse(shift.end), tz).slice(-5)}</h2>
+          <h2>
+            换班：{dayLabel(Date.parse(shift.start), tz)} {localTimeText(Date.parse(shift.start), tz).slice(-5)} 至 {dayLabel(Date.parse(shift.end), tz)}{' '}
+            {localTimeText(Date.parse(shift.end), tz).slice(-5)}
+          </h2>
           <form method="post" action={`/board/roster/swap/${encodeURIComponent(shift.id)}`} id="swap-form">
             <fieldset>
               <legend>换下</legend>
               {[shift.leaderId, ...shift.officerIds].map((id, i) => (
-                <label class="choice"><input type="radio" name="from" value={id} required checked={i === 0} /> {name(id)}（{i === 0 ? '带班领导' : '值班员'}）</label>
+                <label class="choice">
+                  <input type="radio" name="from" value={id} required checked={i === 0} /> {name(id)}（{i === 0 ? '带班领导' : '值班员'}）
+                </label>
               ))}
             </fieldset>
-            <label>换上 <select name="to" required id="swap-to">{people.map((p) => <option value={p.id}>{p.name}{p.title ? `（${p.title}）` : ''}</option>)}</select></label>
+            <label>
+              换上{' '}
+              <select name="to" required id="swap-to">
+                {people.map((p) => (
+                  <option value={p.id}>
+                    {p.name}
+                    {p.title ? `（${p.title}）` : ''}
+                  </option>
+                ))}
+              </select>
+            </label>
             <label>
               与对方换班（可选）
               <select name="withShift" id="swap-with">
                 <option value="">不换班，仅由对方替班</option>
-                {nearby.map((s) => <option value={s.id}>{dayLabel(Date.parse(s.start), tz)}：带班 {name(s.leaderId)}，值班 {s.officerIds.map(name).join('、')}</option>)}
+                {nearby.map((s) => (
+                  <option value={s.id}>
+                    {dayLabel(Date.parse(s.start), tz)}：带班 {name(s.leaderId)}，值班 {s.officerIds.map(name).join('、')}
+                  </option>
+                ))}
               </select>
             </label>
-            <label>原因 <input type="text" name="reason" maxlength={500} placeholder="如：调休" /></label>
-            <button type="submit" class="primary" id="swap-submit">确认换班</button> <a href={`/board/roster?month=${shift.start.slice(0, 7)}`}>取消</a>
+            <label>
+              原因 <input type="text" name="reason" maxlength={500} placeholder="如：调休" />
+            </label>
+            <button type="submit" class="primary" id="swap-submit">
+              确认换班
+            </button>{' '}
+            <a href={`/board/roster?month=${shift.start.slice(0, 7)}`}>取消</a>
           </form>
         </main>
       </Page>,
@@ -272,10 +395,15 @@ export function rosterPages(app: Hono<BoardEnv>, svc: Services, signedIn: (html:
     if (/[\u0000-\u001f\u007f]/.test(reason)) return page(c, { error: '原因不能包含换行或控制字符' }, 400);
     try {
       const withShift = str('withShift');
-      const out = await svc.roster.swap(c.req.param('id'), { from: str('from'), to: str('to'), ...(reason ? { reason: reason.slice(0, 500) } : {}), ...(withShift ? { withShift } : {}) }, audit(c));
+      const out = await svc.roster.swap(
+        c.req.param('id'),
+        { from: str('from'), to: str('to'), ...(reason ? { reason: reason.slice(0, 500) } : {}), ...(withShift ? { withShift } : {}) },
+        audit(c),
+      );
       return c.redirect(`/board/roster?month=${out.shift.start.slice(0, 7)}&swapped=1`, 303);
     } catch (err) {
-      if (err instanceof RosterError) return page(c, { error: REFUSED[err.code] }, err.code === 'not_found' ? 404 : err.code === 'version_mismatch' ? 412 : 409);
+      if (err instanceof RosterError)
+        return page(c, { error: REFUSED[err.code] }, err.code === 'not_found' ? 404 : err.code === 'version_mismatch' ? 412 : 409);
       throw err;
     }
   });

@@ -52,13 +52,15 @@ export function boardRoutes(svc: Services) {
     const p = header ? await svc.credentials.resolve(header) : cookie ? await sessions.principal(cookie) : null;
     return p && STAFF_ROLES.includes(p.role) ? p : null;
   };
-  const signedIn = (html: boolean): MiddlewareHandler<BoardEnv> => async (c, next) => {
-    const p = await staffOf(c);
-    if (!p) return html ? c.redirect('/board/login', 302) : c.text('请先登录\n', 401);
-    const name = p.personId ? (await svc.reference.snapshot()).people.get(p.personId)?.name : undefined;
-    c.set('staff', name ? { ...p, name } : p);
-    await next();
-  };
+  const signedIn =
+    (html: boolean): MiddlewareHandler<BoardEnv> =>
+    async (c, next) => {
+      const p = await staffOf(c);
+      if (!p) return html ? c.redirect('/board/login', 302) : c.text('请先登录\n', 401);
+      const name = p.personId ? (await svc.reference.snapshot()).people.get(p.personId)?.name : undefined;
+      c.set('staff', name ? { ...p, name } : p);
+      await next();
+    };
 
   app.get('/board/assets/:file', async (c) => {
     const type = Object.hasOwn(ASSETS, c.req.param('file')) ? ASSETS[c.req.param('file')] : undefined;
@@ -70,7 +72,12 @@ export function boardRoutes(svc: Services) {
 
   loginPages(app, svc);
 
-  const board = async (c: Context<BoardEnv>) => boardData(svc, c.get('staff'), boardFilter((k) => c.req.query(k)));
+  const board = async (c: Context<BoardEnv>) =>
+    boardData(
+      svc,
+      c.get('staff'),
+      boardFilter((k) => c.req.query(k)),
+    );
   app.get('/board', signedIn(true), async (c) =>
     c.html(
       <Page title="值班大屏" principal={c.get('staff')}>
@@ -157,7 +164,9 @@ export function boardRoutes(svc: Services) {
     const field = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).trim() : '');
     const level = field('level');
     // One township (townshipId), several (townshipIds, repeated), or the whole city (townshipId=city).
-    const chosen = [form.townshipIds ?? [], form['townshipIds[]'] ?? [], field('townshipId')].flat().filter((v): v is string => typeof v === 'string' && v !== '');
+    const chosen = [form.townshipIds ?? [], form['townshipIds[]'] ?? [], field('townshipId')]
+      .flat()
+      .filter((v): v is string => typeof v === 'string' && v !== '');
     if (!['IV', 'III', 'II', 'I'].includes(level) || !field('notice') || !field('reason')) return c.text('请选择级别并填写文号和原因\n', 400);
     if (chosen.length === 0) return c.text('请选择全市或乡镇\n', 400);
     if (hasControl(field('notice')) || hasControl(field('reason'))) return c.text(ONE_LINE, 400);
@@ -165,7 +174,12 @@ export function boardRoutes(svc: Services) {
     const city = chosen.includes('city');
     if (!city && chosen.some((t) => !ref.townships.has(t))) return c.text('没有这个乡镇\n', 404);
     await svc.responses.start(
-      { level: level as 'IV', scope: city ? 'city' : { townships: chosen }, noticeNumber: field('notice').slice(0, 100), reason: field('reason').slice(0, 1000) },
+      {
+        level: level as 'IV',
+        scope: city ? 'city' : { townships: chosen },
+        noticeNumber: field('notice').slice(0, 100),
+        reason: field('reason').slice(0, 1000),
+      },
       actor(c.get('staff')),
     );
     return done(c, '/board#responses');
@@ -222,10 +236,20 @@ export function boardRoutes(svc: Services) {
   };
   app.get('/board/alerts/:id', signedIn(true), async (c) => {
     const s = await alertStory(c);
-    if (!s) return c.html(<Page title="预警" principal={c.get('staff')}><main><p>没有这条预警。</p></main></Page>, 404);
+    if (!s)
+      return c.html(
+        <Page title="预警" principal={c.get('staff')}>
+          <main>
+            <p>没有这条预警。</p>
+          </main>
+        </Page>,
+        404,
+      );
     return c.html(
       <Page title={`${s.township} ${s.alert.kind === 'response' ? '应急响应' : '预警'}`} principal={c.get('staff')}>
-        <div id="live"><AlertStoryView s={s} /></div>
+        <div id="live">
+          <AlertStoryView s={s} />
+        </div>
       </Page>,
     );
   });

@@ -19,7 +19,15 @@ export function stationPage(app: Hono<BoardEnv>, svc: Services, signedIn: (html:
   app.get('/board/stations/:id', signedIn(true), async (c) => {
     const ref = await svc.reference.snapshot();
     const station = ref.stations.get(c.req.param('id'));
-    if (!station) return c.html(<Page title="测站" principal={c.get('staff')}><main><p>没有这个测站。</p></main></Page>, 404);
+    if (!station)
+      return c.html(
+        <Page title="测站" principal={c.get('staff')}>
+          <main>
+            <p>没有这个测站。</p>
+          </main>
+        </Page>,
+        404,
+      );
     const now = svc.now();
     const tz = svc.config.levels.timezone;
     const [samples, [view]] = await Promise.all([svc.stationState.samples(station.id), readStationViews(svc, [station])]);
@@ -29,27 +37,51 @@ export function stationPage(app: Hono<BoardEnv>, svc: Services, signedIn: (html:
     const levels = day.filter((s) => s.level !== null) as Array<{ t: number; level: number }>;
     const th = thresholdsAt(station.kind, station.thresholds ?? {}, now, calendarOf(svc.config));
     const wl = view?.waterLevel ?? null;
-    const excess = wl ? Object.entries(wl.excess).filter(([, m]) => m >= 0).sort((a, b) => b[1] - a[1])[0] : undefined;
+    const excess = wl
+      ? Object.entries(wl.excess)
+          .filter(([, m]) => m >= 0)
+          .sort((a, b) => b[1] - a[1])[0]
+      : undefined;
     return c.html(
       <Page title={station.name} principal={c.get('staff')}>
         <main class="story">
           {view?.clockOff && (
             <p class="error clock-off">
-              测站时钟偏差：自 {localTimeText(Date.parse(view.clockOff.since), tz)} 起其报文的观测时间超出允许范围，数据已拒收并存入待核区（{view.clockOff.reason}）。请校准 RTU 时钟。
+              测站时钟偏差：自 {localTimeText(Date.parse(view.clockOff.since), tz)} 起其报文的观测时间超出允许范围，数据已拒收并存入待核区（
+              {view.clockOff.reason}）。请校准 RTU 时钟。
             </p>
           )}
           <section id="station-state">
-            <h2>{KIND_WORDS[station.kind] ?? '测站'} · {ref.townships.get(station.townshipId)?.name ?? ''}{station.river ? ` · ${station.river}` : ''}</h2>
+            <h2>
+              {KIND_WORDS[station.kind] ?? '测站'} · {ref.townships.get(station.townshipId)?.name ?? ''}
+              {station.river ? ` · ${station.river}` : ''}
+            </h2>
             <div class="cards">
-              <div class="card" data-col><div class="k">预警级别</div><Lv level={view?.level ?? null} />{view?.stale && <span class="small error"> 数据中断</span>}</div>
-              <div class="card" data-col><div class="k">最新报送</div>{view?.latest?.observedAt ? localTimeText(Date.parse(view.latest.observedAt), tz) : '无'}{view?.offlineSince && <div class="small error">离线</div>}</div>
+              <div class="card" data-col>
+                <div class="k">预警级别</div>
+                <Lv level={view?.level ?? null} />
+                {view?.stale && <span class="small error"> 数据中断</span>}
+              </div>
+              <div class="card" data-col>
+                <div class="k">最新报送</div>
+                {view?.latest?.observedAt ? localTimeText(Date.parse(view.latest.observedAt), tz) : '无'}
+                {view?.offlineSince && <div class="small error">离线</div>}
+              </div>
               {(['1h', '3h', '24h', 'day'] as const).map((w) => (
-                <div class="card" data-col><div class="k">{{ '1h': '1小时雨量', '3h': '3小时雨量', '24h': '24小时雨量', day: '日雨量' }[w]}</div>{view ? `${view.rainfall[w]} 毫米` : '—'}</div>
+                <div class="card" data-col>
+                  <div class="k">{{ '1h': '1小时雨量', '3h': '3小时雨量', '24h': '24小时雨量', day: '日雨量' }[w]}</div>
+                  {view ? `${view.rainfall[w]} 毫米` : '—'}
+                </div>
               ))}
               {wl && (
                 <div class="card" data-col>
                   <div class="k">水位</div>
-                  {wl.value.toFixed(2)} 米{excess ? <div class="small error">超{LINE_WORDS[excess[0]] ?? ''} {excess[1].toFixed(2)} 米</div> : null}
+                  {wl.value.toFixed(2)} 米
+                  {excess ? (
+                    <div class="small error">
+                      超{LINE_WORDS[excess[0]] ?? ''} {excess[1].toFixed(2)} 米
+                    </div>
+                  ) : null}
                   {wl.risePerHour !== null && <div class="small muted">涨率 {wl.risePerHour.toFixed(2)} 米/时</div>}
                 </div>
               )}

@@ -82,7 +82,8 @@ const GB_IDENTIFIER = /^((\d{6})\d{3}\d{5})_(\d{14})_(\d+)$/;
 const text = z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string().trim());
 const required = (what: string) => z.preprocess((v) => v ?? '', text.pipe(z.string().min(1, `${what} is required`)));
 const optional = text.optional().transform((v) => (v ? v : null));
-const many = <T extends z.ZodType>(item: T) => z.preprocess((v) => (v === undefined || v === null || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(item));
+const many = <T extends z.ZodType>(item: T) =>
+  z.preprocess((v) => (v === undefined || v === null || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(item));
 const isDateTime = (v: string) => DATE_TIME.test(v) && !Number.isNaN(Date.parse(v));
 const dateTime = (what: string) =>
   text.pipe(z.string().refine(isDateTime, `${what} must be a CAP dateTime such as 2026-07-05T08:00:00+08:00`)).transform((v) => Date.parse(v));
@@ -198,7 +199,8 @@ function references(s: string | null): CapReference[] | CapParseError {
   const out: CapReference[] = [];
   for (const triple of s.split(/\s+/).filter(Boolean)) {
     const [sender, identifier, sent, ...rest] = triple.split(',');
-    if (!sender || !identifier || !sent || rest.length > 0 || !isDateTime(sent)) return new CapParseError(`"${triple.slice(0, 80)}" is not "sender,identifier,sent"`, 'references');
+    if (!sender || !identifier || !sent || rest.length > 0 || !isDateTime(sent))
+      return new CapParseError(`"${triple.slice(0, 80)}" is not "sender,identifier,sent"`, 'references');
     out.push({ sender, identifier, sent });
   }
   return out;
@@ -249,11 +251,18 @@ function parse(input: string | unknown): CapWarning {
     }
   }
   if (raw && typeof raw === 'object' && !Array.isArray(raw) && 'alert' in raw && Object.keys(raw).length === 1) raw = (raw as { alert: unknown }).alert;
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new CapParseError('a CAP message is an object with identifier, sender, sent, status, msgType, scope and info');
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new CapParseError('a CAP message is an object with identifier, sender, sent, status, msgType, scope and info');
   const r = alertSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    throw new CapParseError(issue.message, issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, ''));
+    throw new CapParseError(
+      issue.message,
+      issue.path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+        .join('')
+        .replace(/^\./, ''),
+    );
   }
   const a = r.data;
   const refs = references(a.references);
@@ -266,7 +275,13 @@ function parse(input: string | unknown): CapWarning {
   const grade = gradeIn(info.headline) ?? gradeIn(info.event) ?? gradeIn(Object.values(parameters).join(' '));
   const explicit = Object.entries(parameters).find(([k]) => COLOUR_PARAMETERS.test(k));
   const colour =
-    colourIn(explicit?.[1]) ?? colourIn(info.severity) ?? colourIn(info.headline) ?? colourIn(info.event) ?? (grade ? GRADE_COLOUR[grade] : null) ?? SEVERITY_COLOUR[severity] ?? null;
+    colourIn(explicit?.[1]) ??
+    colourIn(info.severity) ??
+    colourIn(info.headline) ??
+    colourIn(info.event) ??
+    (grade ? GRADE_COLOUR[grade] : null) ??
+    SEVERITY_COLOUR[severity] ??
+    null;
   const gb = GB_IDENTIFIER.exec(a.identifier);
   return {
     identifier: a.identifier,

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: the parsed XML of a feed is untyped until read field by field below
 import { randomUUID } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Logger } from 'pino';
@@ -39,7 +40,9 @@ export function feedEntries(xml: string, base: string): FeedEntry[] {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new Error('DOCTYPE and entity declarations are not accepted in a feed');
   const valid = XMLValidator.validate(xml);
   if (valid !== true) throw new Error(`feed is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', removeNSPrefix: true, parseTagValue: false, stopNodes: ['*.content'] }).parse(xml) as Record<string, any>;
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', removeNSPrefix: true, parseTagValue: false, stopNodes: ['*.content'] }).parse(
+    xml,
+  ) as Record<string, any>;
   const abs = (href: unknown) => (typeof href === 'string' && href.trim() ? new URL(href.trim(), base).toString() : null);
   if (doc.feed) {
     return asArray(doc.feed.entry).map((e: any) => {
@@ -108,7 +111,10 @@ export class WarningFeed {
   }
 
   private async get(url: string): Promise<string> {
-    const res = await (this.d.fetchImpl ?? fetch)(url, { signal: AbortSignal.timeout(this.d.timeoutMs ?? 10_000), headers: { accept: 'application/atom+xml, application/rss+xml, application/cap+xml, application/xml' } });
+    const res = await (this.d.fetchImpl ?? fetch)(url, {
+      signal: AbortSignal.timeout(this.d.timeoutMs ?? 10_000),
+      headers: { accept: 'application/atom+xml, application/rss+xml, application/cap+xml, application/xml' },
+    });
     if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
     return res.text();
   }

@@ -102,7 +102,10 @@ export class OutsideWarningService {
       for (const id of touched) await this.d.reconcile(id);
       await this.d.advise().catch((err: unknown) => this.d.log.warn({ err }, 'advice after an outside warning failed; the sweep retries'));
     }
-    this.d.log.info({ identifier: cap.identifier, msgType: cap.msgType, status: cap.status, level, townships: covered.length, removed: removed.length }, 'outside warning received');
+    this.d.log.info(
+      { identifier: cap.identifier, msgType: cap.msgType, status: cap.status, level, townships: covered.length, removed: removed.length },
+      'outside warning received',
+    );
     return {
       identifier: cap.identifier,
       sender: cap.sender,

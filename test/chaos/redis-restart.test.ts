@@ -13,7 +13,19 @@ const fast = { ackWithin: '3s', arriveWithin: '1h' };
 
 describe('R2 Redis restart', () => {
   it('answers 503 while Redis is down and keeps every promise after', async () => {
-    d = await deploy({ policy: { levels: { IV: { notify: ['liaison-leader', 'township-head', 'duty-officer'], ...fast }, III: { notify: ['liaison-leader', 'township-head', 'duty-officer'], ...fast }, II: { notify: ['liaison-leader', 'township-head', 'duty-officer'], ...fast }, I: { notify: ['liaison-leader', 'township-head', 'duty-officer'], ...fast } }, mustAck: ['liaison-leader', 'township-head'], repeatEscalation: 1, sweepEvery: '1s' } }); // the leader must answer this warning (the mechanics calibration, test/helpers.ts)
+    d = await deploy({
+      policy: {
+        levels: {
+          IV: { notify: ['liaison-leader', 'township-head', 'duty-officer'], ...fast },
+          III: { notify: ['liaison-leader', 'township-head', 'duty-officer'], ...fast },
+          II: { notify: ['liaison-leader', 'township-head', 'duty-officer'], ...fast },
+          I: { notify: ['liaison-leader', 'township-head', 'duty-officer'], ...fast },
+        },
+        mustAck: ['liaison-leader', 'township-head'],
+        repeatEscalation: 1,
+        sweepEvery: '1s',
+      },
+    }); // the leader must answer this warning (the mechanics calibration, test/helpers.ts)
     const { url } = await d.api();
     d.worker();
     const now = Date.now();
@@ -21,8 +33,22 @@ describe('R2 Redis restart', () => {
       townships: [{ id: 'T1', name: '西津街道', commandPost: { lat: 30.63, lon: 118.98 } }],
       stations: [{ id: 'W1', name: '西津河宁国站', kind: 'river', townshipId: 'T1', thresholds: { warning: 35.5, guarantee: 37, record: 38.2 } }],
       people: [
-        { id: 'lead', name: '市领导甲', contacts: [{ channel: 'sms', to: '+8613800000001' }, { channel: 'webhook', to: 'http://127.0.0.1:9/x' }] },
-        { id: 'head', name: '街道主任', contacts: [{ channel: 'sms', to: '+8613800000002' }, { channel: 'webhook', to: 'http://127.0.0.1:9/y' }] },
+        {
+          id: 'lead',
+          name: '市领导甲',
+          contacts: [
+            { channel: 'sms', to: '+8613800000001' },
+            { channel: 'webhook', to: 'http://127.0.0.1:9/x' },
+          ],
+        },
+        {
+          id: 'head',
+          name: '街道主任',
+          contacts: [
+            { channel: 'sms', to: '+8613800000002' },
+            { channel: 'webhook', to: 'http://127.0.0.1:9/y' },
+          ],
+        },
         { id: 'duty', name: '值班员', contacts: [{ channel: 'sms', to: '+8613700000000' }] },
         { id: 'shift', name: '带班领导', contacts: [{ channel: 'sms', to: '+8613600000000' }] },
       ],
@@ -30,7 +56,9 @@ describe('R2 Redis restart', () => {
         { townshipId: 'T1', personId: 'lead', role: 'liaison-leader' },
         { townshipId: 'T1', personId: 'head', role: 'township-head' },
       ],
-      shifts: [{ id: 'now', start: new Date(now - 3_600_000).toISOString(), end: new Date(now + 86_400_000).toISOString(), leaderId: 'shift', officerIds: ['duty'] }],
+      shifts: [
+        { id: 'now', start: new Date(now - 3_600_000).toISOString(), end: new Date(now + 86_400_000).toISOString(), leaderId: 'shift', officerIds: ['duty'] },
+      ],
     };
     expect((await http(url, d.token, 'POST', '/v1/admin/import', dataset)).status).toBe(200);
     const key = (await http(url, d.token, 'POST', '/v1/admin/gauge-keys', { name: 'r2', stations: ['*'] })).body.key;

@@ -17,19 +17,26 @@ describe.each([
 ])('R6 two APIs and two workers on %s', (_, cluster) => {
   it('give the results one process would', async () => {
     await d?.close();
-    d = await deploy({ cluster, service: { evaluation: { claimBatch: 50, sweepEvery: '1s', claimLease: '5s', refreshEvery: '60s', concurrency: 2, hotRetention: '26h' } } });
+    d = await deploy({
+      cluster,
+      service: { evaluation: { claimBatch: 50, sweepEvery: '1s', claimLease: '5s', refreshEvery: '60s', concurrency: 2, hotRetention: '26h' } },
+    });
     const [a, b] = await Promise.all([d.api(), d.api()]);
     d.worker();
     d.worker();
     const now = Date.now();
     const townships = Array.from({ length: 10 }, (_, i) => ({ id: `T${i}`, name: `镇${i}` }));
-    const stations = townships.flatMap((t, i) => Array.from({ length: 10 }, (_, j) => ({ id: `S${i}-${j}`, name: `站${i}-${j}`, kind: 'rain', townshipId: t.id })));
+    const stations = townships.flatMap((t, i) =>
+      Array.from({ length: 10 }, (_, j) => ({ id: `S${i}-${j}`, name: `站${i}-${j}`, kind: 'rain', townshipId: t.id })),
+    );
     const people = [...townships.map((t) => ({ id: `lead-${t.id}`, name: `领导${t.id}`, contacts: [{ channel: 'sms', to: '+8613800000000' }] }))];
     const assignments = townships.map((t) => ({ townshipId: t.id, personId: `lead-${t.id}`, role: 'liaison-leader' }));
     expect((await http(a.url, d.token, 'POST', '/v1/admin/import', { townships, stations, people, assignments })).status).toBe(200);
     const key = (await http(b.url, d.token, 'POST', '/v1/admin/gauge-keys', { name: 'r6', stations: ['*'] })).body.key;
     // 20,000 readings, 200 per station (0.3 mm each: 60 mm in 10 h → Ⅳ), alternating APIs, resent once.
-    const all = stations.flatMap((s) => Array.from({ length: 200 }, (_, k) => ({ stationId: s.id, observedAt: new Date(now - 10 * 3_600_000 + k * 180_000).toISOString(), rainfallMm: 0.3 })));
+    const all = stations.flatMap((s) =>
+      Array.from({ length: 200 }, (_, k) => ({ stationId: s.id, observedAt: new Date(now - 10 * 3_600_000 + k * 180_000).toISOString(), rainfallMm: 0.3 })),
+    );
     all.sort((x, y) => x.observedAt.localeCompare(y.observedAt));
     const batches: Array<typeof all> = [];
     for (let i = 0; i < all.length; i += 500) batches.push(all.slice(i, i + 500));

@@ -18,24 +18,35 @@ afterAll(() => d?.close());
 
 describe('R1 worker crash', () => {
   it('loses nothing and counts nothing twice', async () => {
-    d = await deploy({ service: { evaluation: { claimLease: '2s', claimBatch: 200, refreshEvery: '60s', sweepEvery: '1s', concurrency: 2, hotRetention: '26h' } }, policy: { sweepEvery: '2s' } });
+    d = await deploy({
+      service: { evaluation: { claimLease: '2s', claimBatch: 200, refreshEvery: '60s', sweepEvery: '1s', concurrency: 2, hotRetention: '26h' } },
+      policy: { sweepEvery: '2s' },
+    });
     const { url } = await d.api();
     let worker = d.worker();
     const now = Date.now();
     const townships = Array.from({ length: TOWNSHIPS }, (_, i) => ({ id: `T${i}`, name: `测试镇${i}` }));
-    const stations = townships.flatMap((t, i) => Array.from({ length: PER_TOWNSHIP }, (_, j) => ({ id: `S${i}-${j}`, name: `站${i}-${j}`, kind: 'rain', townshipId: t.id })));
+    const stations = townships.flatMap((t, i) =>
+      Array.from({ length: PER_TOWNSHIP }, (_, j) => ({ id: `S${i}-${j}`, name: `站${i}-${j}`, kind: 'rain', townshipId: t.id })),
+    );
     const people = [
       ...townships.map((t) => ({ id: `lead-${t.id}`, name: `联系领导${t.id}`, contacts: [{ channel: 'sms', to: '+8613800000000' }] })),
       { id: 'duty', name: '值班员', contacts: [{ channel: 'sms', to: '+8613700000000' }] },
       { id: 'shift', name: '带班领导', contacts: [{ channel: 'sms', to: '+8613600000000' }] },
     ];
     const assignments = townships.map((t) => ({ townshipId: t.id, personId: `lead-${t.id}`, role: 'liaison-leader' }));
-    const shifts = [{ id: 'now', start: new Date(now - 3_600_000).toISOString(), end: new Date(now + 86_400_000).toISOString(), leaderId: 'shift', officerIds: ['duty'] }];
+    const shifts = [
+      { id: 'now', start: new Date(now - 3_600_000).toISOString(), end: new Date(now + 86_400_000).toISOString(), leaderId: 'shift', officerIds: ['duty'] },
+    ];
     expect((await http(url, d.token, 'POST', '/v1/admin/import', { townships, stations, people, assignments, shifts })).status).toBe(200);
     const key = (await http(url, d.token, 'POST', '/v1/admin/gauge-keys', { name: 'chaos', stations: ['*'] })).body.key;
 
     const all = stations.flatMap((s) =>
-      Array.from({ length: READINGS_PER_STATION }, (_, k) => ({ stationId: s.id, observedAt: new Date(now - 10 * 3_600_000 + k * 180_000).toISOString(), rainfallMm: MM })),
+      Array.from({ length: READINGS_PER_STATION }, (_, k) => ({
+        stationId: s.id,
+        observedAt: new Date(now - 10 * 3_600_000 + k * 180_000).toISOString(),
+        rainfallMm: MM,
+      })),
     );
     // Interleave stations so every batch touches many of them.
     all.sort((a, b) => a.observedAt.localeCompare(b.observedAt));
@@ -63,7 +74,12 @@ describe('R1 worker crash', () => {
     expect(accepted).toBe(all.length);
 
     await waitForEvaluation(d.redis.url, { timeoutMs: 90_000, pollMs: 200 });
-    const views = (await http(url, d.token, 'GET', '/v1/stations')).body as Array<{ id: string; rainfall: Record<string, number>; upToDate: boolean; level: string | null }>;
+    const views = (await http(url, d.token, 'GET', '/v1/stations')).body as Array<{
+      id: string;
+      rainfall: Record<string, number>;
+      upToDate: boolean;
+      level: string | null;
+    }>;
     expect(views).toHaveLength(stations.length);
     const wrong = views.filter((v) => v.rainfall['24h'] !== 60 || !v.upToDate);
     expect(wrong.map((v) => `${v.id}: ${v.rainfall['24h']}`)).toEqual([]);

@@ -43,9 +43,7 @@ export async function openBrowser(svc: TestService): Promise<BrowserHarness> {
 
 /** A page at one of the two sizes; a phone page is a touch device at 3× like the phones leaders carry. */
 export async function newPage(browser: Browser, size: SizeName): Promise<Page> {
-  const context = await browser.newContext(
-    size === 'phone' ? { viewport: PHONE, deviceScaleFactor: 3, isMobile: true, hasTouch: true } : { viewport: DESK },
-  );
+  const context = await browser.newContext(size === 'phone' ? { viewport: PHONE, deviceScaleFactor: 3, isMobile: true, hasTouch: true } : { viewport: DESK });
   return context.newPage();
 }
 

@@ -66,12 +66,20 @@ export function checkExposition(text: string): { problems: string[]; families: M
     const value = parseValue(valueText!);
     if (!labels) problems.push(`${at}: bad labels {${labelText}}`);
     if (value === null) problems.push(`${at}: bad value ${valueText}`);
-    const family = current && (name === current || (['histogram', 'summary'].includes(families.get(current)!.type) && [`${current}_bucket`, `${current}_sum`, `${current}_count`].includes(name!))) ? current : null;
+    const family =
+      current &&
+      (name === current ||
+        (['histogram', 'summary'].includes(families.get(current)!.type) && [`${current}_bucket`, `${current}_sum`, `${current}_count`].includes(name!)))
+        ? current
+        : null;
     if (!family) {
       problems.push(`${at}: ${name} is not part of the family declared before it (${current ?? 'none'})`);
       continue;
     }
-    const key = `${name}{${Object.entries(labels ?? {}).sort().map(([k, v]) => `${k}=${v}`).join(',')}}`;
+    const key = `${name}{${Object.entries(labels ?? {})
+      .sort()
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')}}`;
     if (seen.has(key)) problems.push(`${at}: duplicate series ${key}`);
     seen.add(key);
     families.get(family)!.samples.push({ name: name!, labels: labels ?? {}, value: value ?? NaN });

@@ -34,7 +34,15 @@ export interface Received {
   at: number;
 }
 
-export const FAKE_SECRETS = { webhook: 'hook-secret', dingtalk: 'ding-secret', aliyunId: 'LTAI-test', aliyunSecret: 'aliyun-secret', smsToken: 'sms-token', tencentId: 'AKID-test', tencentKey: 'tencent-secret' };
+export const FAKE_SECRETS = {
+  webhook: 'hook-secret',
+  dingtalk: 'ding-secret',
+  aliyunId: 'LTAI-test',
+  aliyunSecret: 'aliyun-secret',
+  smsToken: 'sms-token',
+  tencentId: 'AKID-test',
+  tencentKey: 'tencent-secret',
+};
 
 export interface FakeProviders {
   url: string;
@@ -112,24 +120,46 @@ export async function startFakeProviders(): Promise<FakeProviders> {
       if (failure.mode === 'drop') return req.socket.destroy();
       if (failure.mode === '500') return send(res, 500, { error: 'provider down' });
       if (route === 'tencent') return send(res, 200, { Response: { Error: { Code: 'LimitExceeded', Message: '频率限制' }, RequestId: 'req' } });
-      return send(res, 200, route === 'aliyun' || route === 'aliyun-voice' ? { Code: 'isv.BUSINESS_LIMIT_CONTROL', Message: '触发流控' } : { errcode: 45009, errmsg: 'api freq out of limit' });
+      return send(
+        res,
+        200,
+        route === 'aliyun' || route === 'aliyun-voice'
+          ? { Code: 'isv.BUSINESS_LIMIT_CONTROL', Message: '触发流控' }
+          : { errcode: 45009, errmsg: 'api freq out of limit' },
+      );
     }
-    if (problem && route === 'tencent') return send(res, 200, { Response: { Error: { Code: 'AuthFailure.SignatureFailure', Message: problem }, RequestId: 'req' } });
-    if (problem) return send(res, route === 'aliyun' || route === 'aliyun-voice' ? 400 : 401, route === 'aliyun' || route === 'aliyun-voice' ? { Code: 'SignatureDoesNotMatch', Message: problem } : { errcode: 310000, errmsg: problem });
+    if (problem && route === 'tencent')
+      return send(res, 200, { Response: { Error: { Code: 'AuthFailure.SignatureFailure', Message: problem }, RequestId: 'req' } });
+    if (problem)
+      return send(
+        res,
+        route === 'aliyun' || route === 'aliyun-voice' ? 400 : 401,
+        route === 'aliyun' || route === 'aliyun-voice' ? { Code: 'SignatureDoesNotMatch', Message: problem } : { errcode: 310000, errmsg: problem },
+      );
     if (route === 'aliyun-voice' || route === 'tencent') {
       const number = route === 'tencent' ? String(entry.json.CalledNumber).replace(/^\+86/, '') : query.CalledNumber!;
       // The provider's own per-number limit: a second call within a minute is refused.
       if (calls.some((c) => c.number === number && Date.now() - c.at < 60_000)) {
         entry.ok = false;
         entry.problem = `limit: a second call to ${number} within 60 s`;
-        return send(res, 200, route === 'tencent' ? { Response: { Error: { Code: 'LimitExceeded.PhoneNumberLimit', Message: entry.problem }, RequestId: 'req' } } : { Code: 'isv.BUSINESS_LIMIT_CONTROL', Message: entry.problem });
+        return send(
+          res,
+          200,
+          route === 'tencent'
+            ? { Response: { Error: { Code: 'LimitExceeded.PhoneNumberLimit', Message: entry.problem }, RequestId: 'req' } }
+            : { Code: 'isv.BUSINESS_LIMIT_CONTROL', Message: entry.problem },
+        );
       }
       const callId = `call-${received.length}`;
       const provider = route === 'tencent' ? 'tencent' : 'aliyun';
       calls.push({ number, at: Date.now(), provider, action: route === 'tencent' ? 'SendTtsVoice' : query.Action!, callId });
       const ivr = route === 'tencent' || query.Action === 'IvrCall';
-      push(route === 'tencent' ? 'tencent-voice' : 'aliyun-voice', voiceReceipts(provider, callees.get(number) ?? 'answer', { callId, outId: query.OutId ?? '', number, ivr }));
-      if (route === 'tencent') return send(res, 200, { Response: { SendStatus: { CallId: callId, SessionContext: entry.json.SessionContext ?? '' }, RequestId: 'req' } });
+      push(
+        route === 'tencent' ? 'tencent-voice' : 'aliyun-voice',
+        voiceReceipts(provider, callees.get(number) ?? 'answer', { callId, outId: query.OutId ?? '', number, ivr }),
+      );
+      if (route === 'tencent')
+        return send(res, 200, { Response: { SendStatus: { CallId: callId, SessionContext: entry.json.SessionContext ?? '' }, RequestId: 'req' } });
       return send(res, 200, { Code: 'OK', Message: 'OK', CallId: callId, RequestId: 'req' });
     }
     if (route === 'aliyun') {
@@ -199,7 +229,8 @@ function check(route: Route, r: Received): string | null {
       if (common) return common;
       for (const f of ['PhoneNumbers', 'SignName', 'TemplateCode', 'TemplateParam']) if (!r.query[f]) return `missing ${f}`;
       // Aliyun's default limit on a template variable: 35 characters (isv.PARAM_LENGTH_LIMIT).
-      for (const [k, v] of Object.entries(JSON.parse(r.query.TemplateParam!) as Record<string, unknown>)) if (typeof v !== 'string' || [...v].length > 35) return `isv.PARAM_LENGTH_LIMIT ${k}`;
+      for (const [k, v] of Object.entries(JSON.parse(r.query.TemplateParam!) as Record<string, unknown>))
+        if (typeof v !== 'string' || [...v].length > 35) return `isv.PARAM_LENGTH_LIMIT ${k}`;
       return null;
     }
     case 'aliyun-voice':

@@ -23,8 +23,10 @@ export function checkAliyunCommon(query: Record<string, string>, id: string, sec
   if (!Signature) return 'missing Signature';
   for (const f of COMMON) if (!params[f]) return `missing ${f}`;
   if (params.AccessKeyId !== id) return 'unknown AccessKeyId';
-  if (params.Version !== '2017-05-25' || params.SignatureMethod !== 'HMAC-SHA1' || params.SignatureVersion !== '1.0' || params.Format !== 'JSON') return 'wrong version, format or method';
-  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(params.Timestamp!) || Math.abs(Date.parse(params.Timestamp!) - Date.now()) > 15 * 60_000) return 'Timestamp not ISO 8601 UTC within 15 minutes';
+  if (params.Version !== '2017-05-25' || params.SignatureMethod !== 'HMAC-SHA1' || params.SignatureVersion !== '1.0' || params.Format !== 'JSON')
+    return 'wrong version, format or method';
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(params.Timestamp!) || Math.abs(Date.parse(params.Timestamp!) - Date.now()) > 15 * 60_000)
+    return 'Timestamp not ISO 8601 UTC within 15 minutes';
   if (aliyunSignature('GET', params, secret) !== Signature) return 'SignatureDoesNotMatch';
   return null;
 }
@@ -48,7 +50,10 @@ function checkTts(json: string | undefined, field: string): string | null {
 
 const ALLOWED: Record<string, { required: string[]; optional: string[] }> = {
   SingleCallByTts: { required: ['CalledNumber', 'TtsCode', 'TtsParam'], optional: ['CalledShowNumber', 'PlayTimes', 'Volume', 'Speed', 'OutId'] },
-  IvrCall: { required: ['CalledShowNumber', 'CalledNumber', 'StartCode', 'StartTtsParams', 'Timeout', 'MenuKeyMap.1.Key', 'MenuKeyMap.1.Code'], optional: ['PlayTimes', 'ByeCode', 'ByeTtsParams', 'OutId', 'MenuKeyMap.1.TtsParams'] },
+  IvrCall: {
+    required: ['CalledShowNumber', 'CalledNumber', 'StartCode', 'StartTtsParams', 'Timeout', 'MenuKeyMap.1.Key', 'MenuKeyMap.1.Code'],
+    optional: ['PlayTimes', 'ByeCode', 'ByeTtsParams', 'OutId', 'MenuKeyMap.1.TtsParams'],
+  },
 };
 
 export function checkAliyunCall(query: Record<string, string>, id: string, secret: string): string | null {
@@ -82,13 +87,15 @@ export function checkTencentCall(headers: IncomingHttpHeaders, body: string, jso
   if (new Date(timestamp * 1000).toISOString().slice(0, 10) !== m[2]) return 'credential date is not the timestamp date';
   if (headers['content-type'] !== 'application/json; charset=utf-8') return 'content-type must be application/json; charset=utf-8';
   if (tc3Signature({ host: String(headers.host), service: 'vms', body, timestamp, secretKey: key }) !== m[3]) return 'AuthFailure.SignatureFailure';
-  if (headers['x-tc-action'] !== 'SendTtsVoice' || headers['x-tc-version'] !== '2020-09-02' || !headers['x-tc-region']) return 'X-TC-Action, X-TC-Version or X-TC-Region wrong';
+  if (headers['x-tc-action'] !== 'SendTtsVoice' || headers['x-tc-version'] !== '2020-09-02' || !headers['x-tc-region'])
+    return 'X-TC-Action, X-TC-Version or X-TC-Region wrong';
   if (!json || typeof json !== 'object') return 'body is not a JSON object';
   const unknown = Object.keys(json).find((k) => !TENCENT_FIELDS.includes(k));
   if (unknown) return `unknown field ${unknown}`;
   if (typeof json.TemplateId !== 'string' || typeof json.VoiceSdkAppid !== 'string') return 'TemplateId and VoiceSdkAppid are strings';
   if (!/^\+861\d{10}$/.test(json.CalledNumber)) return 'CalledNumber must be E.164 (+86…)';
-  if (!Array.isArray(json.TemplateParamSet) || json.TemplateParamSet.length !== 3 || json.TemplateParamSet.some((x: unknown) => typeof x !== 'string' || !x)) return 'TemplateParamSet must be the 3 template values';
+  if (!Array.isArray(json.TemplateParamSet) || json.TemplateParamSet.length !== 3 || json.TemplateParamSet.some((x: unknown) => typeof x !== 'string' || !x))
+    return 'TemplateParamSet must be the 3 template values';
   if (!Number.isInteger(json.PlayTimes) || json.PlayTimes < 1 || json.PlayTimes > 3) return 'PlayTimes must be 1–3';
   return null;
 }
@@ -133,7 +140,16 @@ export function voiceReceipts(provider: 'aliyun' | 'tencent', callee: Callee, c:
   }
   const base = { callid: c.callId, mobile: c.number, nationcode: '86', call_from: '' };
   if (TENCENT_FAILURE[callee]) return [{ voice_failure_callback: { ...base, failure_code: '8', failure_reason: TENCENT_FAILURE[callee] } }];
-  const prompt = { voiceprompt_callback: { ...base, result: callee === 'no-answer' ? '1' : '0', accept_time: String(Math.floor(now / 1000) - 20), start_calltime: String(Math.floor(now / 1000) - 25), end_calltime: String(Math.floor(now / 1000)), fee: '1' } };
+  const prompt = {
+    voiceprompt_callback: {
+      ...base,
+      result: callee === 'no-answer' ? '1' : '0',
+      accept_time: String(Math.floor(now / 1000) - 20),
+      start_calltime: String(Math.floor(now / 1000) - 25),
+      end_calltime: String(Math.floor(now / 1000)),
+      fee: '1',
+    },
+  };
   return callee === 'press1' ? [{ voicekey_callback: { ...base, keypress: '1' } }, prompt] : [prompt];
 }
 

@@ -19,4 +19,3 @@ export const sampleMessage: OutboundMessage = {
   speech: { township: '西津街道', level: '二级橙色', notice: '请立即赶赴指挥部，确认收到请按1' },
   outId: 'fxTESTOUTID',
 };
-

@@ -42,7 +42,16 @@ export async function deploy(patch: { service?: Record<string, unknown>; policy?
   let redis: LocalRedis = patch.cluster ? await startRedisCluster({ size: 3, dir: redisDir }) : await startRedisServer({ port: redisPort, dir: redisDir });
   const token = 'chaos-admin-token';
   const procs = new Set<ChildProcess>();
-  const env = { ...process.env, REDIS_URL: redis.url, FANGXUN_ADMIN_TOKEN: token, FANGXUN_CONFIG_DIR: configDir, FANGXUN_DEMO: '0', FANGXUN_DRILL: '1', SL651_PORT: '0', LOG_LEVEL: 'warn' };
+  const env = {
+    ...process.env,
+    REDIS_URL: redis.url,
+    FANGXUN_ADMIN_TOKEN: token,
+    FANGXUN_CONFIG_DIR: configDir,
+    FANGXUN_DEMO: '0',
+    FANGXUN_DRILL: '1',
+    SL651_PORT: '0',
+    LOG_LEVEL: 'warn',
+  };
   const run = (args: string[], extra: Record<string, string> = {}) => {
     const p = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...env, ...extra }, stdio: ['ignore', 'ignore', 'inherit'] });
     procs.add(p);
@@ -92,7 +101,14 @@ export async function deploy(patch: { service?: Record<string, unknown>; policy?
   return d;
 }
 
-export async function http(url: string, token: string, method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<{ status: number; body: any; ms: number }> {
+export async function http(
+  url: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  timeoutMs = 10_000,
+): Promise<{ status: number; body: any; ms: number }> {
   const started = Date.now();
   const res = await fetch(`${url}${path}`, {
     method,

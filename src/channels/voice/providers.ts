@@ -87,7 +87,14 @@ export class TencentVoice extends HttpVoiceProvider<TencentVoiceConfig> {
     });
     const url = new URL(this.cfg.baseUrl);
     const headers = {
-      ...tc3Headers({ host: url.host, service: 'vms', body, timestamp: Math.floor(this.now() / 1000), secretId: this.cfg.secretId, secretKey: this.cfg.secretKey }),
+      ...tc3Headers({
+        host: url.host,
+        service: 'vms',
+        body,
+        timestamp: Math.floor(this.now() / 1000),
+        secretId: this.cfg.secretId,
+        secretKey: this.cfg.secretKey,
+      }),
       'x-tc-action': 'SendTtsVoice',
       'x-tc-version': '2020-09-02',
       'x-tc-region': this.cfg.region,
@@ -96,7 +103,11 @@ export class TencentVoice extends HttpVoiceProvider<TencentVoiceConfig> {
       const reply = json<{ Response?: { SendStatus?: { CallId?: string }; Error?: { Code?: string; Message?: string } } }>(text)?.Response;
       if (status === 200 && reply?.SendStatus?.CallId) return { ok: true, id: reply.SendStatus.CallId };
       const code = reply?.Error?.Code ?? `HTTP ${status}`;
-      return { ok: false, error: `${code}${reply?.Error?.Message ? ` ${reply.Error.Message}` : ''}`, retryable: status >= 500 || /LimitExceeded|InternalError|RequestLimit/i.test(code) };
+      return {
+        ok: false,
+        error: `${code}${reply?.Error?.Message ? ` ${reply.Error.Message}` : ''}`,
+        retryable: status >= 500 || /LimitExceeded|InternalError|RequestLimit/i.test(code),
+      };
     });
   }
 }

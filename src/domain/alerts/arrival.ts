@@ -27,7 +27,9 @@ export function checkArrival(
   const distance = where && commandPost ? distanceM(where, commandPost) : null;
   const far = distance !== null && distance > policy.arrivalRadiusM;
   const noLocation = where === null;
-  const multiPost = [...new Set(others.filter((o) => o.townshipId !== townshipId && Math.abs(now - o.at) <= policy.arrivalMultiPostWithin).map((o) => o.townshipId))];
+  const multiPost = [
+    ...new Set(others.filter((o) => o.townshipId !== townshipId && Math.abs(now - o.at) <= policy.arrivalMultiPostWithin).map((o) => o.townshipId)),
+  ];
   return { far, distanceM: distance, noLocation, multiPost, flagged: far || noLocation || multiPost.length > 0 };
 }
 
@@ -51,7 +53,12 @@ export function arrive(
   r.farFromPost = check.distanceM === null ? null : check.far;
   r.arrival = check;
   alert.updatedAt = ctx.now;
-  alert.timeline.push({ at: ctx.now, type: 'arrived', personId, detail: { distanceM: r.distanceM, farFromPost: r.farFromPost, ...(check.flagged ? { arrival: check } : {}) } });
+  alert.timeline.push({
+    at: ctx.now,
+    type: 'arrived',
+    personId,
+    detail: { distanceM: r.distanceM, farFromPost: r.farFromPost, ...(check.flagged ? { arrival: check } : {}) },
+  });
   // Arriving answers the call too.
   if (r.ackedAt === null) {
     const acked = acknowledge(alert, personId, 'arrival', ctx);

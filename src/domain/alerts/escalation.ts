@@ -16,12 +16,17 @@ export function chainLength(policy: Policy): number {
  * open, the timer belongs to the person's current deadlines, they have not answered (or
  * arrived), and the step has not run before. Returns no effects otherwise.
  */
-export function runEscalation(alert: Alert, timer: Pick<Timer, 'personId' | 'kind' | 'epoch' | 'step'>, ctx: AlertContext, early: { by: string } | null = null): { ran: boolean; effects: Effects } {
+export function runEscalation(
+  alert: Alert,
+  timer: Pick<Timer, 'personId' | 'kind' | 'epoch' | 'step'>,
+  ctx: AlertContext,
+  early: { by: string } | null = null,
+): { ran: boolean; effects: Effects } {
   const fx = emptyEffects();
   const none = { ran: false, effects: fx };
   if (alert.status !== 'open') return none;
   const r = alert.recipients.find((x) => x.personId === timer.personId);
-  if (!r || !r.mustAck || r.epoch !== timer.epoch) return none;
+  if (!r?.mustAck || r.epoch !== timer.epoch) return none;
   // Someone at the command post is never escalated or booked as missing (DOMAIN: 到岗到位).
   if (r.arrivedAt !== null) return none;
   const deadline = timer.kind === 'ack' ? r.ackDeadline : r.arriveDeadline;
@@ -46,20 +51,44 @@ export function runEscalation(alert: Alert, timer: Pick<Timer, 'personId' | 'kin
     // deadline is past: the message gives the time the next step runs.
     const call = action === 'call' ? { call: true, contactOffset: 0 } : { contactOffset: round + 1 };
     const renewed = escalationDue(deadline, timer.step + 1, alert.level, ctx.policy);
-    addMessage(alert, fx, ctx.now, { personId: r.personId, aboutPersonId: null, kind: timer.kind === 'ack' ? 'renotify' : 'reminder', withLink: true, deadline: renewed, ...call }, tag);
+    addMessage(
+      alert,
+      fx,
+      ctx.now,
+      { personId: r.personId, aboutPersonId: null, kind: timer.kind === 'ack' ? 'renotify' : 'reminder', withLink: true, deadline: renewed, ...call },
+      tag,
+    );
     record.notified.push(r.personId);
   } else {
     for (const p of ctx.whoIs(action)) {
       if (p.id === r.personId) continue;
-      addMessage(alert, fx, ctx.now, { personId: p.id, aboutPersonId: r.personId, kind: 'escalate', contactOffset: 0, withLink: false, deadline }, `${r.personId}:${tag}`);
+      addMessage(
+        alert,
+        fx,
+        ctx.now,
+        { personId: p.id, aboutPersonId: r.personId, kind: 'escalate', contactOffset: 0, withLink: false, deadline },
+        `${r.personId}:${tag}`,
+      );
       record.notified.push(p.id);
     }
   }
   r.escalations.push(record);
   alert.updatedAt = ctx.now;
-  alert.timeline.push({ at: ctx.now, type: timer.kind === 'ack' ? 'ack-overdue' : 'arrival-overdue', personId: r.personId, detail: { step: timer.step, action, notified: record.notified, ...(early ? { early: true, by: early.by } : {}) } });
+  alert.timeline.push({
+    at: ctx.now,
+    type: timer.kind === 'ack' ? 'ack-overdue' : 'arrival-overdue',
+    personId: r.personId,
+    detail: { step: timer.step, action, notified: record.notified, ...(early ? { early: true, by: early.by } : {}) },
+  });
   if (timer.step + 1 < total) {
-    fx.timers.push({ alertId: alert.id, personId: r.personId, kind: timer.kind, epoch: timer.epoch, step: timer.step + 1, due: escalationDue(deadline, timer.step + 1, alert.level, ctx.policy) });
+    fx.timers.push({
+      alertId: alert.id,
+      personId: r.personId,
+      kind: timer.kind,
+      epoch: timer.epoch,
+      step: timer.step + 1,
+      due: escalationDue(deadline, timer.step + 1, alert.level, ctx.policy),
+    });
   }
   return { ran: true, effects: fx };
 }

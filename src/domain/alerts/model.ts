@@ -225,8 +225,6 @@ export function newRecipient(p: Person, role: RecipientRole, mustAck: boolean): 
   };
 }
 
-
-
 export function addMessage(
   alert: Alert,
   fx: Effects,
@@ -241,8 +239,19 @@ export function addMessage(
   fx.messages.push(msg);
 }
 
-
 export function ledgerEntry(alert: Alert, r: Recipient, type: LedgerEntry['type'], deadline: number | null, actual: number | null, at: number): LedgerEntry {
-  return { type, alertId: alert.id, kind: alert.kind ?? 'warning', responseId: alert.responseId ?? null, townshipId: alert.townshipId, personId: r.personId, role: r.role, level: alert.level, notifiedAt: r.notifiedAt, deadline, actual, at };
+  return {
+    type,
+    alertId: alert.id,
+    kind: alert.kind ?? 'warning',
+    responseId: alert.responseId ?? null,
+    townshipId: alert.townshipId,
+    personId: r.personId,
+    role: r.role,
+    level: alert.level,
+    notifiedAt: r.notifiedAt,
+    deadline,
+    actual,
+    at,
+  };
 }
-

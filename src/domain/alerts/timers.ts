@@ -43,4 +43,3 @@ export function pendingTimers(alert: Alert, policy: Policy): Timer[] {
   }
   return out;
 }
-

@@ -141,7 +141,12 @@ function raise(alert: Alert, level: Level, reasons: TownshipReason[], ctx: Alert
   alert.raisedAt = ctx.now;
   alert.updatedAt = ctx.now;
   alert.lowering = null;
-  alert.timeline.push({ at: ctx.now, type: 'raised', level, detail: { from, reasons, notice: alert.declared?.level === level ? alert.declared.notice : undefined } });
+  alert.timeline.push({
+    at: ctx.now,
+    type: 'raised',
+    level,
+    detail: { from, reasons, notice: alert.declared?.level === level ? alert.declared.notice : undefined },
+  });
   notifyAtLevel(alert, ctx, fx);
 }
 
@@ -155,7 +160,13 @@ function lower(alert: Alert, level: Level, reasons: TownshipReason[], ctx: Alert
   // Those who acknowledged are told; no new deadlines start.
   for (const r of alert.recipients) {
     if (r.ackedAt === null) continue;
-    addMessage(alert, fx, ctx.now, { personId: r.personId, aboutPersonId: null, kind: 'lowered', contactOffset: 0, withLink: false, deadline: null }, `${level}`);
+    addMessage(
+      alert,
+      fx,
+      ctx.now,
+      { personId: r.personId, aboutPersonId: null, kind: 'lowered', contactOffset: 0, withLink: false, deadline: null },
+      `${level}`,
+    );
   }
 }
 
@@ -178,7 +189,15 @@ export function resolveAlert(alert: Alert, by: string, reason: string, ctx: Aler
 }
 
 /** Ends a call-out: pending messages cancelled, everyone told was told it ended. */
-export function closeCallout(alert: Alert, by: string, reason: string, ctx: AlertContext, fx: Effects, type: string, detail: Record<string, unknown> = {}): Effects {
+export function closeCallout(
+  alert: Alert,
+  by: string,
+  reason: string,
+  ctx: AlertContext,
+  fx: Effects,
+  type: string,
+  detail: Record<string, unknown> = {},
+): Effects {
   if (alert.status !== 'open') return fx;
   alert.status = 'resolved';
   alert.resolvedAt = ctx.now;

@@ -23,12 +23,27 @@ function checkTownships(ids: readonly string[], all: ReadonlySet<string>): strin
   const unique = [...new Set(ids)];
   if (unique.length === 0) throw new ResponseActError('empty_scope', 'name at least one township, or use scope "city"');
   const unknown = unique.filter((id) => !all.has(id));
-  if (unknown.length > 0) throw new ResponseActError('unknown_township', `no township with id ${unknown.slice(0, 5).map((u) => `"${u.slice(0, 40)}"`).join(', ')}; GET /v1/townships lists them`);
+  if (unknown.length > 0)
+    throw new ResponseActError(
+      'unknown_township',
+      `no township with id ${unknown
+        .slice(0, 5)
+        .map((u) => `"${u.slice(0, 40)}"`)
+        .join(', ')}; GET /v1/townships lists them`,
+    );
   return unique;
 }
 
 function targetsOf(r: Response, townshipIds: readonly string[], act: ResponseAct): TownshipTarget[] {
-  return townshipIds.map((townshipId) => ({ townshipId, responseId: r.id, level: r.level, noticeNumber: act.noticeNumber, reason: act.reason, by: act.by, at: act.at }));
+  return townshipIds.map((townshipId) => ({
+    townshipId,
+    responseId: r.id,
+    level: r.level,
+    noticeNumber: act.noticeNumber,
+    reason: act.reason,
+    by: act.by,
+    at: act.at,
+  }));
 }
 
 /** Other active responses lose the townships `taker` now covers; one left with none ends. */
@@ -42,7 +57,16 @@ function supersede(taker: Response, covered: readonly string[], actives: readonl
     const next: Response = structuredClone(other);
     next.townshipIds = other.townshipIds.filter((t) => !taken.has(t));
     if (next.scope === 'city') next.scope = 'townships';
-    next.acts.push({ type: 'superseded', level: other.level, townshipIds: lost, noticeNumber: act.noticeNumber, reason: act.reason, by: act.by, at: act.at, byResponseId: taker.id });
+    next.acts.push({
+      type: 'superseded',
+      level: other.level,
+      townshipIds: lost,
+      noticeNumber: act.noticeNumber,
+      reason: act.reason,
+      by: act.by,
+      at: act.at,
+      byResponseId: taker.id,
+    });
     if (next.townshipIds.length === 0) {
       next.status = 'ended';
       next.endedAt = act.at;
@@ -82,16 +106,33 @@ export function startResponse(
   return { changed: [response, ...supersede(response, townshipIds, actives, act)], targets: targetsOf(response, townshipIds, act), ended: [] };
 }
 
-export function adjustResponse(current: Response, input: AdjustInput, allTownships: readonly string[], actives: readonly Response[], by: string, now: number): ActOutcome {
+export function adjustResponse(
+  current: Response,
+  input: AdjustInput,
+  allTownships: readonly string[],
+  actives: readonly Response[],
+  by: string,
+  now: number,
+): ActOutcome {
   if (current.status !== 'active') throw new ResponseActError('response_not_active', `response ${current.id} has ended; start a new one (POST /v1/responses)`);
   const r: Response = structuredClone(current);
   const level = input.level ?? r.level;
-  const townshipIds = input.townships === undefined ? r.townshipIds : input.townships === 'city' ? [...allTownships] : checkTownships(input.townships, new Set(allTownships));
+  const townshipIds =
+    input.townships === undefined ? r.townshipIds : input.townships === 'city' ? [...allTownships] : checkTownships(input.townships, new Set(allTownships));
   const before = new Set(r.townshipIds);
   const after = new Set(townshipIds);
   const added = townshipIds.filter((t) => !before.has(t));
   const removed = r.townshipIds.filter((t) => !after.has(t));
-  const type = levelRank(level) > levelRank(r.level) ? 'raise' : levelRank(level) < levelRank(r.level) ? 'lower' : added.length > 0 ? 'widen' : removed.length > 0 ? 'narrow' : 'renotice';
+  const type =
+    levelRank(level) > levelRank(r.level)
+      ? 'raise'
+      : levelRank(level) < levelRank(r.level)
+        ? 'lower'
+        : added.length > 0
+          ? 'widen'
+          : removed.length > 0
+            ? 'narrow'
+            : 'renotice';
   const act: ResponseAct = { type, level, townshipIds, noticeNumber: input.noticeNumber, reason: input.reason, by, at: now };
   r.level = level;
   r.townshipIds = townshipIds;
@@ -115,7 +156,11 @@ export function endResponse(current: Response, input: EndInput, by: string, now:
   r.status = 'ended';
   r.endedAt = now;
   r.acts.push({ type: 'end', level: r.level, townshipIds: r.townshipIds, noticeNumber: input.noticeNumber, reason: input.reason, by, at: now });
-  return { changed: [r], targets: [], ended: r.townshipIds.map((townshipId) => ({ townshipId, responseId: r.id, noticeNumber: input.noticeNumber, reason: input.reason, by, at: now })) };
+  return {
+    changed: [r],
+    targets: [],
+    ended: r.townshipIds.map((townshipId) => ({ townshipId, responseId: r.id, noticeNumber: input.noticeNumber, reason: input.reason, by, at: now })),
+  };
 }
 
 /** The active response covering each township. */

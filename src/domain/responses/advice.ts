@@ -74,21 +74,41 @@ export interface Recommendation {
  * What to recommend now, given the response level in force per township (`covered`). Returns
  * null when the warnings point nowhere above what is in force.
  */
-export function recommend(picture: CityPicture, townships: readonly TownshipWarning[], covered: ReadonlyMap<string, Level>, townshipsFrom: Level = 'II'): Recommendation | null {
+export function recommend(
+  picture: CityPicture,
+  townships: readonly TownshipWarning[],
+  covered: ReadonlyMap<string, Level>,
+  townshipsFrom: Level = 'II',
+): Recommendation | null {
   const cityLevel = picture.level;
   const below = (id: string, level: Level) => levelRank(covered.get(id) ?? null) < levelRank(level);
-  const city = cityLevel && townships.some((t) => below(t.id, cityLevel)) ? { level: cityLevel, reasons: picture.reasons.filter((r) => r.level === cityLevel) } : null;
+  const city =
+    cityLevel && townships.some((t) => below(t.id, cityLevel)) ? { level: cityLevel, reasons: picture.reasons.filter((r) => r.level === cityLevel) } : null;
   const floor = city?.level ?? null;
   // A township of its own only from `townshipsFrom` (default Ⅱ): below that the city picture speaks,
   // so a storm spreading over townships does not page the HQ once per township.
   const own = townships.flatMap((t) =>
-    t.level && levelRank(t.level) >= levelRank(townshipsFrom) && below(t.id, t.level) && levelRank(t.level) > levelRank(floor) ? [{ id: t.id, name: t.name, level: t.level }] : [],
+    t.level && levelRank(t.level) >= levelRank(townshipsFrom) && below(t.id, t.level) && levelRank(t.level) > levelRank(floor)
+      ? [{ id: t.id, name: t.name, level: t.level }]
+      : [],
   );
   if (!city && own.length === 0) return null;
   return { city, townships: own.sort((a, b) => levelRank(b.level) - levelRank(a.level)) };
 }
 
-const WINDOW_WORDS: Record<string, string> = { '10m': '10分钟', '30m': '30分钟', '1h': '1小时', '3h': '3小时', '6h': '6小时', '12h': '12小时', '24h': '24小时', day: '当日', '72h': '72小时', '7d': '7天', season: '入汛以来' };
+const WINDOW_WORDS: Record<string, string> = {
+  '10m': '10分钟',
+  '30m': '30分钟',
+  '1h': '1小时',
+  '3h': '3小时',
+  '6h': '6小时',
+  '12h': '12小时',
+  '24h': '24小时',
+  day: '当日',
+  '72h': '72小时',
+  '7d': '7天',
+  season: '入汛以来',
+};
 
 const num = (l: Level) => LEVEL_LABEL[l].numeral;
 
@@ -114,7 +134,11 @@ export function recommendationText(rec: Recommendation, townships: readonly Town
         return ids.length ? [`${ids.join('、')}${num(l)}`] : [];
       });
     parts.push(`${rec.city ? '另' : ''}建议启动${byLevel.join('，')}应急响应（预警高于现行响应）。`);
-    if (!rec.city) title = `【响应建议】${rec.townships.map((t) => t.name).slice(0, 3).join('、')}${rec.townships.length > 3 ? '等' : ''}`;
+    if (!rec.city)
+      title = `【响应建议】${rec.townships
+        .map((t) => t.name)
+        .slice(0, 3)
+        .join('、')}${rec.townships.length > 3 ? '等' : ''}`;
   }
   parts.push(`预警是对防指的建议，是否启动由防指决定。宣布响应：${link}`);
   return { title, text: parts.join('\n') };

@@ -1,6 +1,16 @@
 import { levelRank } from '../levels.js';
 import type { TownshipReason } from '../township.js';
-import { addMessage, closeCallout, emptyEffects, notifyAtLevel, openAlert, recipientsAt, type Alert, type AlertContext, type Effects } from '../alerts/index.js';
+import {
+  addMessage,
+  closeCallout,
+  emptyEffects,
+  notifyAtLevel,
+  openAlert,
+  recipientsAt,
+  type Alert,
+  type AlertContext,
+  type Effects,
+} from '../alerts/index.js';
 import type { TownshipTarget } from './model.js';
 
 /**
@@ -38,7 +48,14 @@ export function applyResponseTarget(alert: Alert, target: TownshipTarget, reason
   alert.declared = { level: target.level, notice: target.noticeNumber, reason: target.reason, by: target.by, at: target.at };
   alert.updatedAt = ctx.now;
   alert.reasons = reasons;
-  const detail = { from, notice: target.noticeNumber, reason: target.reason, by: target.by, responseId: target.responseId, ...(fromResponse !== target.responseId ? { fromResponseId: fromResponse } : {}) };
+  const detail = {
+    from,
+    notice: target.noticeNumber,
+    reason: target.reason,
+    by: target.by,
+    responseId: target.responseId,
+    ...(fromResponse !== target.responseId ? { fromResponseId: fromResponse } : {}),
+  };
   if (levelRank(target.level) > levelRank(from)) {
     alert.level = target.level;
     alert.epoch += 1;
@@ -69,7 +86,13 @@ export function applyResponseTarget(alert: Alert, target: TownshipTarget, reason
   const tag = `${target.level}:${alert.timeline.length}`;
   for (const r of alert.recipients) {
     if (r.notifiedAt === null) continue;
-    addMessage(alert, fx, ctx.now, { personId: r.personId, aboutPersonId: null, kind: lowered ? 'lowered' : 'adjusted', contactOffset: 0, withLink: false, deadline: null }, tag);
+    addMessage(
+      alert,
+      fx,
+      ctx.now,
+      { personId: r.personId, aboutPersonId: null, kind: lowered ? 'lowered' : 'adjusted', contactOffset: 0, withLink: false, deadline: null },
+      tag,
+    );
   }
   return fx;
 }

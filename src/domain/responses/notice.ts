@@ -17,7 +17,10 @@ const ACT_WORDS: Record<ResponseAct['type'], string> = {
 };
 
 export function actNotice(r: Response, act: ResponseAct, townshipName: (id: string) => string, link: string): { title: string; text: string } {
-  const where = r.scope === 'city' ? '全市' : act.townshipIds.slice(0, 6).map(townshipName).join('、') + (act.townshipIds.length > 6 ? `等${act.townshipIds.length}个乡镇` : '');
+  const where =
+    r.scope === 'city'
+      ? '全市'
+      : act.townshipIds.slice(0, 6).map(townshipName).join('、') + (act.townshipIds.length > 6 ? `等${act.townshipIds.length}个乡镇` : '');
   const level = levelText(act.level);
   const what = act.type === 'end' ? `${where}终止防汛应急响应` : `${where}${ACT_WORDS[act.type]}防汛${level}应急响应`;
   const title = act.type === 'end' ? `【防指决定】${where}终止应急响应` : `【防指决定】${where}${level}应急响应`;

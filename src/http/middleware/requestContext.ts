@@ -23,7 +23,9 @@ export function requestContext(svc: Pick<Services, 'metrics' | 'log'>): Middlewa
     const seconds = (performance.now() - started) / 1000;
     const status = c.res.status;
     svc.metrics.requests.observe({ method: c.req.method, route: c.req.routePath, status: String(status) }, seconds);
-    if (status >= 500) svc.log.warn({ requestId: id, method: c.req.method, path: loggedPath(c.req.path), status, ms: Math.round(seconds * 1000) }, 'request failed');
-    else if (svc.log.isLevelEnabled('debug')) svc.log.debug({ requestId: id, method: c.req.method, path: loggedPath(c.req.path), status, ms: Math.round(seconds * 1000) }, 'request');
+    if (status >= 500)
+      svc.log.warn({ requestId: id, method: c.req.method, path: loggedPath(c.req.path), status, ms: Math.round(seconds * 1000) }, 'request failed');
+    else if (svc.log.isLevelEnabled('debug'))
+      svc.log.debug({ requestId: id, method: c.req.method, path: loggedPath(c.req.path), status, ms: Math.round(seconds * 1000) }, 'request');
   };
 }

@@ -2,7 +2,8 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../auth.js';
 
 /** No 'unsafe-inline': every style and script is a file served by the service (pages put theirs under /board/assets). */
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 const FIXED: ReadonlyArray<[string, string]> = [
   ['X-Content-Type-Options', 'nosniff'],

@@ -25,14 +25,29 @@ export const calendarTokenBody = z.strictObject({
 
 const counts = z.object({ created: z.number().int(), updated: z.number().int(), unchanged: z.number().int() });
 const gaugeKeyRecord = z.object({ id: z.string(), name: z.string(), stations: z.array(z.string()), createdAt: isoTime, hint: z.string() });
-const tokenRecord = z.object({ id: z.string(), role: z.enum(['admin', 'duty', 'leader']), personId: z.string().nullable(), name: z.string().nullable(), createdAt: isoTime, hint: z.string() });
+const tokenRecord = z.object({
+  id: z.string(),
+  role: z.enum(['admin', 'duty', 'leader']),
+  personId: z.string().nullable(),
+  name: z.string().nullable(),
+  createdAt: isoTime,
+  hint: z.string(),
+});
 
 const calendarTokenRecord = tokenRecord.extend({ role: z.literal('calendar'), personId: z.string() });
 
 const secret = z.string().meta({ description: 'The secret, shown only here' });
 
 /** Gauge keys and staff tokens: created (the secret shown once, stored hashed), listed, revoked. */
-function credentialOps<N extends string, C extends z.ZodType, R extends z.ZodType>(name: N, segment: string, one: string, many: string, body: z.ZodType, created: C, record: R) {
+function credentialOps<N extends string, C extends z.ZodType, R extends z.ZodType>(
+  name: N,
+  segment: string,
+  one: string,
+  many: string,
+  body: z.ZodType,
+  created: C,
+  record: R,
+) {
   const path = `/v1/admin/${segment}`;
   const base = { tag: 'Credentials', roles: ['admin'] } as const;
   return {
@@ -60,12 +75,20 @@ export const adminApi = operations({
     }),
     errors: [422],
   },
-  ...credentialOps('GaugeKey', 'gauge-keys', 'a gauge key', 'Gauge keys', gaugeKeyBody, gaugeKeyRecord.omit({ hint: true }).extend({ key: secret }), gaugeKeyRecord),
+  ...credentialOps(
+    'GaugeKey',
+    'gauge-keys',
+    'a gauge key',
+    'Gauge keys',
+    gaugeKeyBody,
+    gaugeKeyRecord.omit({ hint: true }).extend({ key: secret }),
+    gaugeKeyRecord,
+  ),
   ...credentialOps('Token', 'tokens', 'a staff token', 'Staff tokens', tokenBody, tokenRecord.extend({ token: secret }), tokenRecord),
   ...credentialOps(
     'CalendarToken',
     'calendar-tokens',
-    "a calendar token for one person (read-only, their duty.ics only; the feed URL shown with it)",
+    'a calendar token for one person (read-only, their duty.ics only; the feed URL shown with it)',
     'Calendar tokens',
     calendarTokenBody,
     calendarTokenRecord.extend({ token: secret, url: z.string().meta({ description: 'The duty.ics address to subscribe to (carries the token)' }) }),
@@ -98,7 +121,15 @@ export const adminApi = operations({
     roles: ['admin'],
     query: { stationId: 'station id', limit: '1–1000' },
     status: 200,
-    response: z.array(z.object({ id: z.string(), stationId: z.string(), receivedAt: z.string(), reason: z.string(), reading: z.unknown().meta({ description: 'The reading as posted' }) })),
+    response: z.array(
+      z.object({
+        id: z.string(),
+        stationId: z.string(),
+        receivedAt: z.string(),
+        reason: z.string(),
+        reading: z.unknown().meta({ description: 'The reading as posted' }),
+      }),
+    ),
   },
   listSl651Refused: {
     method: 'get',
@@ -119,7 +150,9 @@ export const adminApi = operations({
     query: { personId: 'person id', limit: '1–1000' },
     status: 200,
     response: z.array(
-      z.looseObject({ id: z.string(), at: isoTime, channel: z.string(), to: z.string(), personId: z.string().optional() }).meta({ description: 'The rendered message (title, text, ackUrl, …) with where it would have gone' }),
+      z
+        .looseObject({ id: z.string(), at: isoTime, channel: z.string(), to: z.string(), personId: z.string().optional() })
+        .meta({ description: 'The rendered message (title, text, ackUrl, …) with where it would have gone' }),
     ),
   },
 });

@@ -62,7 +62,12 @@ export function adminRoutes(svc: HttpServices) {
       const ref = await svc.reference.snapshot();
       const unknown = body.stations.filter((s) => !ref.stations.has(s));
       if (unknown.length > 0) {
-        throw new ApiError(422, 'unknown_station', `Unknown station(s): ${unknown.join(', ')}`, unknown.map((s) => ({ path: 'stations', message: `unknown station "${s}"` })));
+        throw new ApiError(
+          422,
+          'unknown_station',
+          `Unknown station(s): ${unknown.join(', ')}`,
+          unknown.map((s) => ({ path: 'stations', message: `unknown station "${s}"` })),
+        );
       }
     }
     const { id, key, record } = await svc.credentials.createGaugeKey(body.name, body.stations, who(c));
@@ -98,7 +103,8 @@ export function adminRoutes(svc: HttpServices) {
   app.delete('/v1/admin/calendar-tokens/:id', admin, async (c) => {
     const id = c.req.param('id');
     const known = (await svc.credentials.listTokens()).some((t) => t.id === id && t.role === 'calendar');
-    if (!known || !(await svc.credentials.revokeToken(id, who(c), 'calendar-tokens.revoke'))) throw new ApiError(404, 'not_found', 'No calendar token with this id; GET /v1/admin/calendar-tokens lists them');
+    if (!known || !(await svc.credentials.revokeToken(id, who(c), 'calendar-tokens.revoke')))
+      throw new ApiError(404, 'not_found', 'No calendar token with this id; GET /v1/admin/calendar-tokens lists them');
     return c.body(null, 204);
   });
 

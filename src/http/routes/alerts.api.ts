@@ -24,7 +24,9 @@ export const arriveBody = z
   })
   .refine((b) => (b.lat === undefined) === (b.lon === undefined), { message: 'give both lat and lon, or neither' })
   .default({});
-export const escalateBody = z.strictObject({ personId: z.string().min(1).max(200).optional().meta({ description: 'Only this person; without it everyone who must answer and has not' }) }).default({});
+export const escalateBody = z
+  .strictObject({ personId: z.string().min(1).max(200).optional().meta({ description: 'Only this person; without it everyone who must answer and has not' }) })
+  .default({});
 export const resolveBody = z.strictObject({ reason: plainText(500, { length: 2, message: 'say why the response is ended (解除原因)' }) });
 export const declareBody = z.strictObject({
   level: z.enum(LEVELS, { error: `level must be one of ${LEVELS.join(', ')}` }),
@@ -34,15 +36,30 @@ export const declareBody = z.strictObject({
 export const smsBody = z.strictObject({ from: z.string().trim().min(5), text: z.string().max(500) });
 
 const receipt = z
-  .object({ outcome: z.enum(RECEIPT_OUTCOMES), text: z.string().meta({ description: 'Chinese, e.g. 已送达, 关机, 已接听并按1确认' }), at: isoTime.nullable(), provider: z.string() })
-  .meta({ description: 'The provider\'s receipt of this delivery (POST /v1/inbound/<endpoint>/<secret>)' });
+  .object({
+    outcome: z.enum(RECEIPT_OUTCOMES),
+    text: z.string().meta({ description: 'Chinese, e.g. 已送达, 关机, 已接听并按1确认' }),
+    at: isoTime.nullable(),
+    provider: z.string(),
+  })
+  .meta({ description: "The provider's receipt of this delivery (POST /v1/inbound/<endpoint>/<secret>)" });
 const delivery = z
   .object({
     channel: z.string(),
     to: z.string().meta({ description: 'Masked address' }),
-    status: z.enum(['sent', 'failed', 'retrying', 'cancelled', 'no-contact', 'skipped']).meta({ description: 'skipped: a call not placed (per-number limit), error says why' }),
+    status: z
+      .enum(['sent', 'failed', 'retrying', 'cancelled', 'no-contact', 'skipped'])
+      .meta({ description: 'skipped: a call not placed (per-number limit), error says why' }),
   })
-  .extend({ at: isoTime.nullable(), attempt: z.number().int(), provider: z.string().nullable(), error: z.string().nullable(), messageId: z.string(), providerMessageId: z.string().nullable(), receipt: receipt.nullable() });
+  .extend({
+    at: isoTime.nullable(),
+    attempt: z.number().int(),
+    provider: z.string().nullable(),
+    error: z.string().nullable(),
+    messageId: z.string(),
+    providerMessageId: z.string().nullable(),
+    receipt: receipt.nullable(),
+  });
 
 const recipientSchema = z.object({
   personId: z.string(),
@@ -63,13 +80,20 @@ const recipientSchema = z.object({
   farFromPost: z.boolean().nullable(),
   arrival: arrivalCheckSchema.nullable(),
   escalations: z.array(
-    z.object({ kind: z.enum(['ack', 'arrive']), epoch: z.number().int(), step: z.number().int(), action: z.enum(ESCALATION_STEPS), at: isoTime.nullable(), notified: z.array(z.string()) }),
+    z.object({
+      kind: z.enum(['ack', 'arrive']),
+      epoch: z.number().int(),
+      step: z.number().int(),
+      action: z.enum(ESCALATION_STEPS),
+      at: isoTime.nullable(),
+      notified: z.array(z.string()),
+    }),
   ),
 });
 
 export const alertViewSchema = z.object({
   id: z.string(),
-  kind: z.enum(['warning', 'response']).meta({ description: 'warning (预警, from the gauges) or a township\'s part of an HQ response (应急响应)' }),
+  kind: z.enum(['warning', 'response']).meta({ description: "warning (预警, from the gauges) or a township's part of an HQ response (应急响应)" }),
   responseId: z.string().nullable(),
   townshipId: z.string(),
   level,
@@ -95,7 +119,15 @@ export const alertViewSchema = z.object({
       createdAt: isoTime.nullable(),
     }),
   ),
-  timeline: z.array(z.object({ at: isoTime.nullable(), type: z.string(), level: maybeLevel.optional(), personId: z.string().optional(), detail: z.record(z.string(), z.unknown()).optional() })),
+  timeline: z.array(
+    z.object({
+      at: isoTime.nullable(),
+      type: z.string(),
+      level: maybeLevel.optional(),
+      personId: z.string().optional(),
+      detail: z.record(z.string(), z.unknown()).optional(),
+    }),
+  ),
 });
 
 const accountabilitySchema = z.object({
@@ -115,7 +147,9 @@ const accountabilitySchema = z.object({
       deadline: isoTime.nullable(),
       actual: isoTime.nullable(),
       lateSeconds: z.number().nullable(),
-      arrival: arrivalCheckSchema.nullable().meta({ description: 'set on an arrival that is doubtful: far from the post, without a location, or at several posts within minutes' }),
+      arrival: arrivalCheckSchema
+        .nullable()
+        .meta({ description: 'set on an arrival that is doubtful: far from the post, without a location, or at several posts within minutes' }),
     }),
   ),
   people: z.array(
@@ -147,9 +181,35 @@ export const alertsApi = operations({
     status: 201,
     response: alertViewSchema.extend({ response: responseSummarySchema }),
   },
-  listAlerts: { method: 'get', path: '/v1/alerts', summary: 'Alerts (a leader sees only their own)', tag: 'Alerts', roles: STAFF, query: { status: 'open | resolved', townshipId: 'township id', limit: '1–1000' }, status: 200, response: z.array(alertViewSchema) },
-  getAlert: { method: 'get', path: '/v1/alerts/{id}', summary: 'One alert with recipients, deliveries, escalations and timeline', tag: 'Alerts', roles: STAFF, status: 200, response: alertViewSchema },
-  ackAlert: { method: 'post', path: '/v1/alerts/{id}/ack', summary: 'Acknowledge (叫应): yourself, or on behalf of someone (duty/admin)', tag: 'Alerts', roles: STAFF, body: ackBody, status: 200, response: z.object({ outcome, alert: alertViewSchema }) },
+  listAlerts: {
+    method: 'get',
+    path: '/v1/alerts',
+    summary: 'Alerts (a leader sees only their own)',
+    tag: 'Alerts',
+    roles: STAFF,
+    query: { status: 'open | resolved', townshipId: 'township id', limit: '1–1000' },
+    status: 200,
+    response: z.array(alertViewSchema),
+  },
+  getAlert: {
+    method: 'get',
+    path: '/v1/alerts/{id}',
+    summary: 'One alert with recipients, deliveries, escalations and timeline',
+    tag: 'Alerts',
+    roles: STAFF,
+    status: 200,
+    response: alertViewSchema,
+  },
+  ackAlert: {
+    method: 'post',
+    path: '/v1/alerts/{id}/ack',
+    summary: 'Acknowledge (叫应): yourself, or on behalf of someone (duty/admin)',
+    tag: 'Alerts',
+    roles: STAFF,
+    body: ackBody,
+    status: 200,
+    response: z.object({ outcome, alert: alertViewSchema }),
+  },
   arriveAlert: {
     method: 'post',
     path: '/v1/alerts/{id}/arrive',
@@ -158,13 +218,30 @@ export const alertsApi = operations({
     roles: STAFF,
     body: arriveBody,
     status: 200,
-    response: z.object({ outcome, arrivedAt: isoTime.nullable(), distanceM: z.number().nullable(), farFromPost: z.boolean().nullable(), alert: alertViewSchema }),
+    response: z.object({
+      outcome,
+      arrivedAt: isoTime.nullable(),
+      distanceM: z.number().nullable(),
+      farFromPost: z.boolean().nullable(),
+      alert: alertViewSchema,
+    }),
   },
-  resolveAlert: { method: 'post', path: '/v1/alerts/{id}/resolve', summary: 'Resolve a warning (解除预警) with a reason; a township call-out of a response is ended with the response (409 response_callout)', errors: [409], tag: 'Alerts', roles: ['duty', 'admin'], body: resolveBody, status: 200, response: alertViewSchema },
+  resolveAlert: {
+    method: 'post',
+    path: '/v1/alerts/{id}/resolve',
+    summary: 'Resolve a warning (解除预警) with a reason; a township call-out of a response is ended with the response (409 response_callout)',
+    errors: [409],
+    tag: 'Alerts',
+    roles: ['duty', 'admin'],
+    body: resolveBody,
+    status: 200,
+    response: alertViewSchema,
+  },
   escalateAlert: {
     method: 'post',
     path: '/v1/alerts/{id}/escalate',
-    summary: 'Escalate now (立即升级): run the next escalation step at once for one person or everyone who has not answered; 409 nothing_to_escalate when none is left',
+    summary:
+      'Escalate now (立即升级): run the next escalation step at once for one person or everyone who has not answered; 409 nothing_to_escalate when none is left',
     errors: [404, 409],
     tag: 'Alerts',
     roles: ['duty', 'admin'],
@@ -191,7 +268,12 @@ export const alertsApi = operations({
     roles: ['duty', 'admin'],
     body: smsBody,
     status: 200,
-    response: z.object({ acknowledged: z.boolean(), alertId: z.string().optional(), personId: z.string().optional(), reply: z.string().meta({ description: 'Chinese text to send back to the phone' }) }),
+    response: z.object({
+      acknowledged: z.boolean(),
+      alertId: z.string().optional(),
+      personId: z.string().optional(),
+      reply: z.string().meta({ description: 'Chinese text to send back to the phone' }),
+    }),
   },
   accountabilityReport: {
     method: 'get',
@@ -203,9 +285,33 @@ export const alertsApi = operations({
     status: 200,
     response: accountabilitySchema,
   },
-  alertCap: { method: 'get', path: '/v1/alerts/{id}/cap.xml', summary: 'The alert as CAP 1.2 (its latest message: Alert, Update or Cancel)', tag: 'Alerts', roles: STAFF, status: 200, produces: 'application/cap+xml' },
-  capFeed: { method: 'get', path: '/v1/cap/alerts.xml', summary: 'Atom feed of open alerts, and of resolved ones for a while, with their CAP 1.2', tag: 'Alerts', roles: STAFF, status: 200, produces: 'application/atom+xml' },
-  answerPage: { method: 'get', path: '/a/{token}', summary: 'Personal answer page (never acknowledges on GET)', tag: 'Answer links', roles: ['none'], status: 200, produces: 'text/html' },
+  alertCap: {
+    method: 'get',
+    path: '/v1/alerts/{id}/cap.xml',
+    summary: 'The alert as CAP 1.2 (its latest message: Alert, Update or Cancel)',
+    tag: 'Alerts',
+    roles: STAFF,
+    status: 200,
+    produces: 'application/cap+xml',
+  },
+  capFeed: {
+    method: 'get',
+    path: '/v1/cap/alerts.xml',
+    summary: 'Atom feed of open alerts, and of resolved ones for a while, with their CAP 1.2',
+    tag: 'Alerts',
+    roles: STAFF,
+    status: 200,
+    produces: 'application/atom+xml',
+  },
+  answerPage: {
+    method: 'get',
+    path: '/a/{token}',
+    summary: 'Personal answer page (never acknowledges on GET)',
+    tag: 'Answer links',
+    roles: ['none'],
+    status: 200,
+    produces: 'text/html',
+  },
   answer: {
     method: 'post',
     path: '/a/{token}',

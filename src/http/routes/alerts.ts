@@ -1,6 +1,6 @@
 import { seesAlert } from '../../auth/scope.js';
 import { Hono, type Context } from 'hono';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Services } from '../../services.js';
 import { requireRole, type AppEnv } from '../auth.js';
 import { ApiError, parseJson, validationError } from '../errors.js';
@@ -12,7 +12,7 @@ import { acknowledgeBySms } from '../../inbound/smsReply.js';
 import { actor } from './responses/index.js';
 import { responseSummary } from './responses/view.js';
 import { reply } from '../api.js';
-import { ackBody, alertsApi, alertViewSchema, arriveBody, declareBody, escalateBody, resolveBody, smsBody } from './alerts.api.js';
+import { ackBody, alertsApi, type alertViewSchema, arriveBody, declareBody, escalateBody, resolveBody, smsBody } from './alerts.api.js';
 import { actorOf } from '../../store/audit.js';
 
 /** JSON of an alert. Field names are the contract; times are ISO 8601. */
@@ -66,7 +66,15 @@ export function alertView(a: Alert): z.input<typeof alertViewSchema> {
       arrival: r.arrival ?? null,
       escalations: r.escalations.map((e) => ({ ...e, at: iso(e.at) })),
     })),
-    messages: Object.values(a.messages).map((m) => ({ id: m.id, personId: m.personId, kind: m.kind, level: m.level, status: m.status, aboutPersonId: m.aboutPersonId, createdAt: iso(m.createdAt) })),
+    messages: Object.values(a.messages).map((m) => ({
+      id: m.id,
+      personId: m.personId,
+      kind: m.kind,
+      level: m.level,
+      status: m.status,
+      aboutPersonId: m.aboutPersonId,
+      createdAt: iso(m.createdAt),
+    })),
     timeline: a.timeline.map((t) => ({ ...t, at: iso(t.at) })),
   };
 }
@@ -86,7 +94,6 @@ async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.i
   if (!result.success) throw validationError(result.error);
   return result.data;
 }
-
 
 export function alertRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
@@ -113,9 +120,7 @@ export function alertRoutes(svc: Services) {
     const townships = townshipId ? [townshipId] : [...ref.townships.keys()];
     const ids = await svc.alerts.store.list(townships, limit);
     const p = c.get('principal')!;
-    const alerts = (await svc.alerts.store.getMany(ids)).filter(
-      (a) => (!status || a.status === status) && seesAlert(p, a),
-    );
+    const alerts = (await svc.alerts.store.getMany(ids)).filter((a) => (!status || a.status === status) && seesAlert(p, a));
     return reply(c, alertsApi.listAlerts, alerts.map(alertView));
   });
 
@@ -134,7 +139,10 @@ export function alertRoutes(svc: Services) {
     } else {
       throw new ApiError(400, 'validation_failed', 'This token belongs to no person: give onBehalfOf (the person you answer for) and a note');
     }
-    const res = await svc.alerts.acknowledge(alert.id, personId, body.onBehalfOf ? 'duty-room' : 'api', { by: body.onBehalfOf ? actor(p) : undefined, note: body.note });
+    const res = await svc.alerts.acknowledge(alert.id, personId, body.onBehalfOf ? 'duty-room' : 'api', {
+      by: body.onBehalfOf ? actor(p) : undefined,
+      note: body.note,
+    });
     return reply(c, alertsApi.ackAlert, { outcome: res.outcome, alert: alertView(res.alert) });
   });
 
@@ -147,7 +155,13 @@ export function alertRoutes(svc: Services) {
     const where = body.lat !== undefined && body.lon !== undefined ? { lat: body.lat, lon: body.lon } : null;
     const res = await svc.alerts.arrive(alert.id, personId, where);
     const r = res.alert.recipients.find((x) => x.personId === personId);
-    return reply(c, alertsApi.arriveAlert, { outcome: res.outcome, arrivedAt: iso(r?.arrivedAt), distanceM: r?.distanceM ?? null, farFromPost: r?.farFromPost ?? null, alert: alertView(res.alert) });
+    return reply(c, alertsApi.arriveAlert, {
+      outcome: res.outcome,
+      arrivedAt: iso(r?.arrivedAt),
+      distanceM: r?.distanceM ?? null,
+      farFromPost: r?.farFromPost ?? null,
+      alert: alertView(res.alert),
+    });
   });
 
   app.post('/v1/alerts/:id/resolve', requireRole('duty', 'admin'), async (c) => {
@@ -170,8 +184,10 @@ export function alertRoutes(svc: Services) {
     const tid = c.req.param('id');
     if (!ref.townships.has(tid)) throw new ApiError(404, 'not_found', `No township with id "${tid.slice(0, 64)}"; GET /v1/townships lists them`);
     const body = await parseJson(c, declareBody);
-    const response = await svc.responses
-      .start({ level: body.level, scope: { townships: [tid] }, noticeNumber: body.notice, reason: body.reason }, actor(c.get('principal')!));
+    const response = await svc.responses.start(
+      { level: body.level, scope: { townships: [tid] }, noticeNumber: body.notice, reason: body.reason },
+      actor(c.get('principal')!),
+    );
     const callout = (await svc.responses.callouts(response)).get(tid);
     if (!callout) throw new ApiError(503, 'not_ready', 'The response is recorded; its people are being notified. GET /v1/responses/' + response.id);
     return reply(c, alertsApi.declareLevel, { ...alertView(callout), response: responseSummary(response) });
@@ -189,12 +205,18 @@ export function alertRoutes(svc: Services) {
     const parse = (v: string | undefined, name: string) => {
       if (!v) return undefined;
       const t = Date.parse(v);
-      if (Number.isNaN(t)) throw new ApiError(400, 'validation_failed', `${name} must be an ISO 8601 date or time, e.g. 2026-07-01 or 2026-07-01T08:00:00+08:00`);
+      if (Number.isNaN(t))
+        throw new ApiError(400, 'validation_failed', `${name} must be an ISO 8601 date or time, e.g. 2026-07-01 or 2026-07-01T08:00:00+08:00`);
       return t;
     };
     const ref = await svc.reference.snapshot();
     const entries = await svc.alerts.store.ledger([...ref.townships.keys()]);
-    const report = accountabilityReport(entries, { from: parse(from, 'from'), to: parse(to, 'to') }, (id) => ref.people.get(id)?.name ?? id, (id) => ref.townships.get(id)?.name ?? id);
+    const report = accountabilityReport(
+      entries,
+      { from: parse(from, 'from'), to: parse(to, 'to') },
+      (id) => ref.people.get(id)?.name ?? id,
+      (id) => ref.townships.get(id)?.name ?? id,
+    );
     if ((c.req.header('accept') ?? '').includes('text/csv')) {
       c.header('Content-Type', 'text/csv; charset=utf-8');
       c.header('Content-Disposition', `attachment; filename="accountability.csv"; filename*=UTF-8''${encodeURIComponent('问责台账.csv')}`);

@@ -88,7 +88,8 @@ export function answerRoutes(svc: Services) {
       return render(c, found.alert, personId, outcome === 'acked' ? '确认成功，谢谢。' : '此前已确认。');
     } catch (err) {
       if (err instanceof AlertError && (err.code === 'alert_not_open' || err.code === 'not_found' || err.code === 'not_recipient')) {
-        if (alertId !== found.alert.id && err.code !== 'alert_not_open') return c.html(shell('无法确认', html`<h1>无法确认</h1><p>该事项不属于本链接的接收人。</p>`), 403);
+        if (alertId !== found.alert.id && err.code !== 'alert_not_open')
+          return c.html(shell('无法确认', html`<h1>无法确认</h1><p>该事项不属于本链接的接收人。</p>`), 403);
         return render(c, found.alert, personId);
       }
       throw err;

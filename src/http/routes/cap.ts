@@ -20,7 +20,14 @@ export function capRoutes(svc: Services) {
     const t = ref.townships.get(alert.townshipId);
     const events = capEvents(alert);
     const messages = capMessages(events, await svc.capNumbers.forSeries(cap.sender, `alert:${alert.id}`, events.length), cap);
-    return capXml(alert, messages, { id: alert.townshipId, name: t?.name ?? alert.townshipId, commandPost: t?.commandPost ?? null }, (id) => ref.stations.get(id)?.name ?? id, svc.config.policy, svc.config.policy.publicUrl);
+    return capXml(
+      alert,
+      messages,
+      { id: alert.townshipId, name: t?.name ?? alert.townshipId, commandPost: t?.commandPost ?? null },
+      (id) => ref.stations.get(id)?.name ?? id,
+      svc.config.policy,
+      svc.config.policy.publicUrl,
+    );
   };
 
   app.get('/v1/alerts/:id/cap.xml', requireRole(...STAFF_ROLES), async (c) => {

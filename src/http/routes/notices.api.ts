@@ -22,7 +22,16 @@ export const noticeSchema = z.object({
   deliveries: z
     .record(
       z.string(),
-      z.array(z.object({ channel: z.string(), to: z.string(), status: z.enum(['sent', 'failed', 'retrying', 'no-contact']), at: z.number(), attempt: z.number().int(), error: z.string().optional() })),
+      z.array(
+        z.object({
+          channel: z.string(),
+          to: z.string(),
+          status: z.enum(['sent', 'failed', 'retrying', 'no-contact']),
+          at: z.number(),
+          attempt: z.number().int(),
+          error: z.string().optional(),
+        }),
+      ),
     )
     .meta({ description: 'Delivery attempts by person id' }),
 });
@@ -30,8 +39,25 @@ export const noticeSchema = z.object({
 const silenceSchema = z.object({ stationId: z.string(), until: isoTime, reason: z.string(), by: z.string() });
 
 export const noticesApi = operations({
-  listNotices: { method: 'get', path: '/v1/notices', summary: 'Notices sent (daily report, reminders, gauge offline/recovered, roster gaps)', tag: 'Duties', roles: ['duty', 'admin'], query: { kind: 'notice kind', limit: '1–500' }, status: 200, response: z.array(noticeSchema) },
-  getNotice: { method: 'get', path: '/v1/notices/{id}', summary: 'One notice with its deliveries', tag: 'Duties', roles: ['duty', 'admin'], status: 200, response: noticeSchema },
+  listNotices: {
+    method: 'get',
+    path: '/v1/notices',
+    summary: 'Notices sent (daily report, reminders, gauge offline/recovered, roster gaps)',
+    tag: 'Duties',
+    roles: ['duty', 'admin'],
+    query: { kind: 'notice kind', limit: '1–500' },
+    status: 200,
+    response: z.array(noticeSchema),
+  },
+  getNotice: {
+    method: 'get',
+    path: '/v1/notices/{id}',
+    summary: 'One notice with its deliveries',
+    tag: 'Duties',
+    roles: ['duty', 'admin'],
+    status: 200,
+    response: noticeSchema,
+  },
   runDuty: {
     method: 'post',
     path: '/v1/admin/duties/{name}/run',
@@ -41,7 +67,24 @@ export const noticesApi = operations({
     status: 200,
     response: z.object({ duty: z.string(), result: z.unknown().meta({ description: 'What the duty did (its own summary), or null' }) }),
   },
-  listSilences: { method: 'get', path: '/v1/admin/silences', summary: 'Silenced stations', tag: 'Duties', roles: ['admin', 'duty'], status: 200, response: z.array(silenceSchema.extend({ active: z.boolean() })) },
-  silenceStation: { method: 'put', path: '/v1/admin/stations/{id}/silence', summary: 'Silence a broken station until a time (offline notices suppressed; readings still stored)', tag: 'Duties', roles: ['admin'], body: silenceBody, status: 200, response: silenceSchema },
+  listSilences: {
+    method: 'get',
+    path: '/v1/admin/silences',
+    summary: 'Silenced stations',
+    tag: 'Duties',
+    roles: ['admin', 'duty'],
+    status: 200,
+    response: z.array(silenceSchema.extend({ active: z.boolean() })),
+  },
+  silenceStation: {
+    method: 'put',
+    path: '/v1/admin/stations/{id}/silence',
+    summary: 'Silence a broken station until a time (offline notices suppressed; readings still stored)',
+    tag: 'Duties',
+    roles: ['admin'],
+    body: silenceBody,
+    status: 200,
+    response: silenceSchema,
+  },
   unsilenceStation: { method: 'delete', path: '/v1/admin/stations/{id}/silence', summary: 'Lift a silence', tag: 'Duties', roles: ['admin'], status: 204 },
 });

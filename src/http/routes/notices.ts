@@ -18,7 +18,11 @@ export function noticeRoutes(svc: HttpServices) {
   app.get('/v1/notices', requireRole('duty', 'admin'), async (c) => {
     const limit = limitParam(c.req.query('limit'), 50, 500);
     const list = await svc.notices.list(limit, c.req.query('kind'));
-    return reply(c, noticesApi.listNotices, list.map((n) => ({ ...n, createdAt: new Date(n.createdAt).toISOString() })));
+    return reply(
+      c,
+      noticesApi.listNotices,
+      list.map((n) => ({ ...n, createdAt: new Date(n.createdAt).toISOString() })),
+    );
   });
 
   app.get('/v1/notices/:id', requireRole('duty', 'admin'), async (c) => {
@@ -43,7 +47,11 @@ export function noticeRoutes(svc: HttpServices) {
 
   app.get('/v1/admin/silences', requireRole('admin', 'duty'), async (c) => {
     const all = await svc.scheduled.silences();
-    return reply(c, noticesApi.listSilences, [...all].map(([stationId, s]) => ({ stationId, ...s, until: new Date(s.until).toISOString(), active: s.until > svc.now() })));
+    return reply(
+      c,
+      noticesApi.listSilences,
+      [...all].map(([stationId, s]) => ({ stationId, ...s, until: new Date(s.until).toISOString(), active: s.until > svc.now() })),
+    );
   });
 
   app.put('/v1/admin/stations/:id/silence', requireRole('admin'), async (c) => {
@@ -60,7 +68,8 @@ export function noticeRoutes(svc: HttpServices) {
 
   app.delete('/v1/admin/stations/:id/silence', requireRole('admin'), async (c) => {
     const id = c.req.param('id');
-    if (!(await svc.silences.remove(id, actorOf(c.get('principal'), c.get('requestId'))))) throw new ApiError(404, 'not_found', `Station "${id}" is not silenced`);
+    if (!(await svc.silences.remove(id, actorOf(c.get('principal'), c.get('requestId')))))
+      throw new ApiError(404, 'not_found', `Station "${id}" is not silenced`);
     return c.body(null, 204);
   });
 

@@ -3,7 +3,7 @@ import type { HttpServices } from '../../services.js';
 import type { AppEnv } from '../auth.js';
 import type { z } from 'zod';
 import { reply } from '../api.js';
-import { opsApi, readySchema } from './ops.api.js';
+import { opsApi, type readySchema } from './ops.api.js';
 import { storeFault } from '../../queue/storeFault.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readEnv } from '../../config/env.js';
@@ -44,7 +44,8 @@ export function opsRoutes(svc: HttpServices, metricsToken = readEnv().metricsTok
       }
       const oldest = await svc.health.oldestWaiting();
       const lag = oldest !== null ? (svc.now() - oldest) / 1000 : 0;
-      checks.evaluation = lag < 60 ? { ok: true, detail: `lag ${lag.toFixed(1)} s` } : { ok: false, detail: `readings wait ${lag.toFixed(0)} s for evaluation` };
+      checks.evaluation =
+        lag < 60 ? { ok: true, detail: `lag ${lag.toFixed(1)} s` } : { ok: false, detail: `readings wait ${lag.toFixed(0)} s for evaluation` };
     }
     const ok = Object.values(checks).every((x) => x.ok);
     const body: z.input<typeof readySchema> = { status: ok ? 'ready' : 'not ready', checks };
@@ -53,7 +54,8 @@ export function opsRoutes(svc: HttpServices, metricsToken = readEnv().metricsTok
 
   app.get('/metrics', async (c) => {
     const token = metricsToken;
-    if (token && !sameSecret(c.req.header('authorization') ?? '', `Bearer ${token}`)) return c.text('metrics need Authorization: Bearer <FANGXUN_METRICS_TOKEN>\n', 401);
+    if (token && !sameSecret(c.req.header('authorization') ?? '', `Bearer ${token}`))
+      return c.text('metrics need Authorization: Bearer <FANGXUN_METRICS_TOKEN>\n', 401);
     c.header('Content-Type', svc.metrics.registry.contentType);
     return c.body(await svc.metrics.registry.metrics());
   });

@@ -24,7 +24,17 @@ function collectionOps(c: Collection) {
   return operations({
     [`list${one}Records`]: { method: 'get', path, summary: `List ${noun}s (each with its version)`, tag, roles, status: 200, response: record.array() },
     [`get${one}Record`]: { method: 'get', path: `${path}/{id}`, summary: `One ${noun} with its version (ETag)`, tag, roles, status: 200, response: record },
-    [`create${one}Record`]: { method: 'post', path, summary: `Create a ${noun} (409 if it exists, 422 on unknown references)`, tag, roles, body: SCHEMAS[c], status: 201, response: record, errors: [409, 422] },
+    [`create${one}Record`]: {
+      method: 'post',
+      path,
+      summary: `Create a ${noun} (409 if it exists, 422 on unknown references)`,
+      tag,
+      roles,
+      body: SCHEMAS[c],
+      status: 201,
+      response: record,
+      errors: [409, 422],
+    },
     [`replace${one}Record`]: {
       method: 'put',
       path: `${path}/{id}`,
@@ -36,7 +46,15 @@ function collectionOps(c: Collection) {
       response: record,
       errors: [412, 422, 428],
     },
-    [`delete${one}Record`]: { method: 'delete', path: `${path}/{id}`, summary: `Delete a ${noun} (409 when still in use)`, tag, roles, status: 204, errors: [409] },
+    [`delete${one}Record`]: {
+      method: 'delete',
+      path: `${path}/{id}`,
+      summary: `Delete a ${noun} (409 when still in use)`,
+      tag,
+      roles,
+      status: 204,
+      errors: [409],
+    },
   } as Record<string, OperationSpec>);
 }
 

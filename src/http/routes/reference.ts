@@ -32,20 +32,42 @@ export function deleteBlocker(c: Collection, id: string, ref: ReferenceSnapshot,
     const stations = (ref.stationsByTownship.get(id) ?? []).map((s) => s.id);
     const assignments = ref.assignments.filter((a) => a.townshipId === id);
     if (stations.length || assignments.length) {
-      return { message: `Township ${id} still has ${stations.length} station(s) and ${assignments.length} assignment(s); move or delete them first`, details: { stations, assignments } };
+      return {
+        message: `Township ${id} still has ${stations.length} station(s) and ${assignments.length} assignment(s); move or delete them first`,
+        details: { stations, assignments },
+      };
     }
   }
   if (c === 'people') {
     const shifts = ref.shifts.filter((s) => Date.parse(s.end) > now && (s.leaderId === id || s.officerIds.includes(id))).map((s) => s.id);
-    if (shifts.length) return { message: `${id} is on ${shifts.length} current or future shift(s); swap them out first (POST /v1/admin/shifts/:id/swap)`, details: { shifts } };
+    if (shifts.length)
+      return { message: `${id} is on ${shifts.length} current or future shift(s); swap them out first (POST /v1/admin/shifts/:id/swap)`, details: { shifts } };
     const mine = ref.assignments.filter((a) => a.personId === id);
-    const sole = mine.filter((a) => a.role === 'liaison-leader' && current(a, date) && !ref.assignments.some((b) => b !== a && b.townshipId === a.townshipId && b.role === 'liaison-leader' && current(b, date) && ref.people.has(b.personId)));
-    if (sole.length) return { message: `${id} is the only liaison leader of ${sole.map((a) => a.townshipId).join(', ')}; assign a replacement first`, details: { townships: sole.map((a) => a.townshipId) } };
-    if (mine.length) return { message: `${id} still has ${mine.length} assignment(s); delete them first (DELETE /v1/admin/assignments/:id)`, details: { assignments: mine.map((a) => recordId('assignments', a)) } };
+    const sole = mine.filter(
+      (a) =>
+        a.role === 'liaison-leader' &&
+        current(a, date) &&
+        !ref.assignments.some((b) => b !== a && b.townshipId === a.townshipId && b.role === 'liaison-leader' && current(b, date) && ref.people.has(b.personId)),
+    );
+    if (sole.length)
+      return {
+        message: `${id} is the only liaison leader of ${sole.map((a) => a.townshipId).join(', ')}; assign a replacement first`,
+        details: { townships: sole.map((a) => a.townshipId) },
+      };
+    if (mine.length)
+      return {
+        message: `${id} still has ${mine.length} assignment(s); delete them first (DELETE /v1/admin/assignments/:id)`,
+        details: { assignments: mine.map((a) => recordId('assignments', a)) },
+      };
   }
   if (c === 'assignments') {
     const a = ref.assignments.find((x) => recordId('assignments', x) === id);
-    if (a && a.role === 'liaison-leader' && current(a, date) && !ref.assignments.some((b) => b !== a && b.townshipId === a.townshipId && b.role === 'liaison-leader' && current(b, date))) {
+    if (
+      a &&
+      a.role === 'liaison-leader' &&
+      current(a, date) &&
+      !ref.assignments.some((b) => b !== a && b.townshipId === a.townshipId && b.role === 'liaison-leader' && current(b, date))
+    ) {
       return { message: `This is the only liaison leader of township ${a.townshipId}; assign a replacement first`, details: { townshipId: a.townshipId } };
     }
   }
@@ -58,11 +80,20 @@ function expectedVersion(c: Context, body: Record<string, unknown>): number {
   const fromBody = body.version;
   if (fromHeader !== undefined && Number.isFinite(fromHeader)) return fromHeader;
   if (typeof fromBody === 'number') return fromBody;
-  throw new ApiError(428, 'precondition_required', 'Send the version you edited: header If-Match: "<version>" or "version": n in the body (GET the record for its version)');
+  throw new ApiError(
+    428,
+    'precondition_required',
+    'Send the version you edited: header If-Match: "<version>" or "version": n in the body (GET the record for its version)',
+  );
 }
 
 function answer(c: Context, outcome: WriteOutcome, op: Operation) {
-  if (!outcome.ok) throw new AppError(outcome.code, outcome.message, outcome.details ?? (outcome.currentVersion !== undefined ? { currentVersion: outcome.currentVersion } : null));
+  if (!outcome.ok)
+    throw new AppError(
+      outcome.code,
+      outcome.message,
+      outcome.details ?? (outcome.currentVersion !== undefined ? { currentVersion: outcome.currentVersion } : null),
+    );
   c.header('ETag', `"${outcome.version}"`);
   // Records are the collection schema's own output (records.check parsed them), plus their version.
   return reply(c, op, { ...(outcome.record as object), version: outcome.version } as never);
@@ -101,9 +132,17 @@ export function referenceRoutes(svc: HttpServices) {
       const { version: _v, ...input } = body ?? {};
       const ref = await svc.reference.snapshot({ fresh: true });
       const checked = await records.check(c, input, ref);
-      if (!checked.ok) throw new ApiError(422, 'validation_failed', `The ${c} record is not valid: ${checked.issues[0]?.path}: ${checked.issues[0]?.message}`, checked.issues);
+      if (!checked.ok)
+        throw new ApiError(422, 'validation_failed', `The ${c} record is not valid: ${checked.issues[0]?.path}: ${checked.issues[0]?.message}`, checked.issues);
       const id = recordId(c, checked.record);
-      const out = await records.write(c, id, checked.record, 'absent', { ...actorOf(ctx.get('principal')), action: `${c}.create`, before: null, requestId: ctx.get('requestId') }, dirtyFor(c, id, checked.record, ref));
+      const out = await records.write(
+        c,
+        id,
+        checked.record,
+        'absent',
+        { ...actorOf(ctx.get('principal')), action: `${c}.create`, before: null, requestId: ctx.get('requestId') },
+        dirtyFor(c, id, checked.record, ref),
+      );
       if (out.ok) svc.kicker.kick();
       return answer(ctx, out, op('post', base));
     });
@@ -111,15 +150,29 @@ export function referenceRoutes(svc: HttpServices) {
     app.put(`${base}/:id`, async (ctx) => {
       const id = ctx.req.param('id');
       const body = (await readJson(ctx)) as Record<string, unknown>;
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'validation_failed', `Send the whole ${c} record as a JSON object`);
+      if (body === null || typeof body !== 'object' || Array.isArray(body))
+        throw new ApiError(400, 'validation_failed', `Send the whole ${c} record as a JSON object`);
       const expected = expectedVersion(ctx, body);
       const { version: _v, ...input } = body;
       const ref = await svc.reference.snapshot({ fresh: true });
       const checked = await records.check(c, c === 'shifts' ? { ...input, id } : input, ref);
-      if (!checked.ok) throw new ApiError(422, 'validation_failed', `The ${c} record is not valid: ${checked.issues[0]?.path}: ${checked.issues[0]?.message}`, checked.issues);
-      if (recordId(c, checked.record) !== id) throw new ApiError(422, 'id_mismatch', `The record's id (${recordId(c, checked.record)}) differs from the URL (${id}); ids cannot be changed, create a new record instead`);
+      if (!checked.ok)
+        throw new ApiError(422, 'validation_failed', `The ${c} record is not valid: ${checked.issues[0]?.path}: ${checked.issues[0]?.message}`, checked.issues);
+      if (recordId(c, checked.record) !== id)
+        throw new ApiError(
+          422,
+          'id_mismatch',
+          `The record's id (${recordId(c, checked.record)}) differs from the URL (${id}); ids cannot be changed, create a new record instead`,
+        );
       const before = await records.get(c, id);
-      const out = await records.write(c, id, checked.record, expected, { ...actorOf(ctx.get('principal')), action: `${c}.update`, before: before?.record ?? null, requestId: ctx.get('requestId') }, dirtyFor(c, id, checked.record, ref));
+      const out = await records.write(
+        c,
+        id,
+        checked.record,
+        expected,
+        { ...actorOf(ctx.get('principal')), action: `${c}.update`, before: before?.record ?? null, requestId: ctx.get('requestId') },
+        dirtyFor(c, id, checked.record, ref),
+      );
       if (out.ok) svc.kicker.kick();
       return answer(ctx, out, op('put', one));
     });
@@ -133,7 +186,12 @@ export function referenceRoutes(svc: HttpServices) {
       if (blocker) throw new ApiError(409, 'in_use', blocker.message, blocker.details);
       const header = ctx.req.header('if-match');
       const expected = header ? Number(header.replace(/^W\//, '').replaceAll('"', '')) : null;
-      const out = await records.write(c, id, null, expected !== null && Number.isFinite(expected) ? expected : null, { ...actorOf(ctx.get('principal')), action: `${c}.delete`, before: before.record, requestId: ctx.get('requestId') });
+      const out = await records.write(c, id, null, expected !== null && Number.isFinite(expected) ? expected : null, {
+        ...actorOf(ctx.get('principal')),
+        action: `${c}.delete`,
+        before: before.record,
+        requestId: ctx.get('requestId'),
+      });
       if (!out.ok) return answer(ctx, out, op('delete', one));
       // A deleted person's tokens end with them (their answer links stop at the answer route).
       if (c === 'people') await svc.credentials.revokeTokensOf(id);

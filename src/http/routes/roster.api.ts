@@ -11,7 +11,11 @@ export const swapBody = z.strictObject({
   to: z.string().min(1, 'to: the person taking it'),
   reason: plainText(500).optional(),
   /** 换班: the id of a shift `to` is on; the two exchange shifts (from takes to's place there). */
-  withShift: z.string().min(1).optional().meta({ description: "Exchange (换班): a shift `to` is on; `from` takes `to`'s place there as `to` takes `from`'s here" }),
+  withShift: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: "Exchange (换班): a shift `to` is on; `from` takes `to`'s place there as `to` takes `from`'s here" }),
 });
 
 const named = z.object({ id: z.string(), name: z.string() });
@@ -32,7 +36,8 @@ export const rosterApi = operations({
   importShifts: {
     method: 'post',
     path: '/v1/admin/shifts/import',
-    summary: 'Import a monthly 值班表 CSV (日期, 带班领导, 值班员, 值班电话; UTF-8 or GB18030; multipart field "file" too); unknown or ambiguous names listed by row, nothing imported',
+    summary:
+      'Import a monthly 值班表 CSV (日期, 带班领导, 值班员, 值班电话; UTF-8 or GB18030; multipart field "file" too); unknown or ambiguous names listed by row, nothing imported',
     tag: 'Duty roster',
     roles: ['admin'],
     query: { dryRun: '1: show what would change', startHour: 'shift boundary hour (default the day start, 8)', year: 'for dates like 7月1日' },
@@ -46,12 +51,31 @@ export const rosterApi = operations({
       updated: z.number().int(),
       unchanged: z.number().int(),
       shifts: z.array(shiftViewSchema.extend({ change: z.enum(['created', 'updated', 'unchanged']) })),
-      gaps: z.array(gapSchema).meta({ description: 'What the months the file covers still lack once it is in: moments without a 带班领导 (shift-leader) or 值班员 (duty-officer)' }),
+      gaps: z
+        .array(gapSchema)
+        .meta({ description: 'What the months the file covers still lack once it is in: moments without a 带班领导 (shift-leader) or 值班员 (duty-officer)' }),
     }),
     errors: [415, 422],
   },
-  dutyNow: { method: 'get', path: '/v1/duty/now', summary: 'The shift on duty now and the next one', tag: 'Duty roster', roles: STAFF, status: 200, response: z.object({ now: isoTime, current: z.array(shiftViewSchema), next: shiftViewSchema.nullable() }) },
-  listDuty: { method: 'get', path: '/v1/duty', summary: "Shifts overlapping a range, with the people's names", tag: 'Duty roster', roles: STAFF, query: { from: 'date or ISO time (default yesterday)', to: 'date or ISO time (default +7 days)' }, status: 200, response: z.array(shiftViewSchema) },
+  dutyNow: {
+    method: 'get',
+    path: '/v1/duty/now',
+    summary: 'The shift on duty now and the next one',
+    tag: 'Duty roster',
+    roles: STAFF,
+    status: 200,
+    response: z.object({ now: isoTime, current: z.array(shiftViewSchema), next: shiftViewSchema.nullable() }),
+  },
+  listDuty: {
+    method: 'get',
+    path: '/v1/duty',
+    summary: "Shifts overlapping a range, with the people's names",
+    tag: 'Duty roster',
+    roles: STAFF,
+    query: { from: 'date or ISO time (default yesterday)', to: 'date or ISO time (default +7 days)' },
+    status: 200,
+    response: z.array(shiftViewSchema),
+  },
   dutyGaps: {
     method: 'get',
     path: '/v1/duty/gaps',
@@ -65,18 +89,31 @@ export const rosterApi = operations({
   swapShift: {
     method: 'post',
     path: '/v1/admin/shifts/{id}/swap',
-    summary: 'Swap a person on a shift, or exchange two people\'s shifts with withShift (kept in the history)',
+    summary: "Swap a person on a shift, or exchange two people's shifts with withShift (kept in the history)",
     tag: 'Duty roster',
     roles: ['admin', 'duty'],
     body: swapBody,
     status: 200,
-    response: shiftViewSchema.extend({ version, reason: z.string().nullable(), exchanged: shiftViewSchema.extend({ version }).nullable().meta({ description: 'With withShift: the other shift after the exchange' }) }),
+    response: shiftViewSchema.extend({
+      version,
+      reason: z.string().nullable(),
+      exchanged: shiftViewSchema.extend({ version }).nullable().meta({ description: 'With withShift: the other shift after the exchange' }),
+    }),
   },
-  shiftHistory: { method: 'get', path: '/v1/admin/shifts/{id}/history', summary: 'Every change of a shift', tag: 'Duty roster', roles: ['admin', 'duty'], status: 200, response: z.array(auditEntrySchema) },
+  shiftHistory: {
+    method: 'get',
+    path: '/v1/admin/shifts/{id}/history',
+    summary: 'Every change of a shift',
+    tag: 'Duty roster',
+    roles: ['admin', 'duty'],
+    status: 200,
+    response: z.array(auditEntrySchema),
+  },
   dutyCalendar: {
     method: 'get',
     path: '/v1/duty.ics',
-    summary: "RFC 5545 calendar of a person's shifts (a calendar token in the query, for phone calendars; staff tokens are refused with 403 calendar_token_required)",
+    summary:
+      "RFC 5545 calendar of a person's shifts (a calendar token in the query, for phone calendars; staff tokens are refused with 403 calendar_token_required)",
     tag: 'Duty roster',
     roles: ['none'],
     query: { personId: "optional: the token's own person", token: 'a calendar token (POST /v1/admin/calendar-tokens)' },

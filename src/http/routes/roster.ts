@@ -9,7 +9,7 @@ import { findGaps } from '../../roster/gaps.js';
 import type { ReferenceSnapshot } from '../../reference/store.js';
 import type { Shift } from '../../reference/schema.js';
 import { reply } from '../api.js';
-import { rosterApi, shiftViewSchema, swapBody } from './roster.api.js';
+import { rosterApi, type shiftViewSchema, swapBody } from './roster.api.js';
 
 /**
  * The duty roster (值班表) over HTTP: import of the office's monthly CSV, who is on duty now and
@@ -18,7 +18,16 @@ import { rosterApi, shiftViewSchema, swapBody } from './roster.api.js';
  */
 export function shiftView(s: Shift, ref: ReferenceSnapshot): z.input<typeof shiftViewSchema> {
   const person = (id: string) => ({ id, name: ref.people.get(id)?.name ?? id });
-  return { id: s.id, start: s.start, end: s.end, leaderId: s.leaderId, officerIds: s.officerIds, phone: s.phone ?? null, leader: person(s.leaderId), officers: s.officerIds.map(person) };
+  return {
+    id: s.id,
+    start: s.start,
+    end: s.end,
+    leaderId: s.leaderId,
+    officerIds: s.officerIds,
+    phone: s.phone ?? null,
+    leader: person(s.leaderId),
+    officers: s.officerIds.map(person),
+  };
 }
 
 function instant(raw: string | undefined, name: string, fallback: number): number {
@@ -37,13 +46,20 @@ async function csvBody(c: Context): Promise<Uint8Array> {
     return new Uint8Array(await file.arrayBuffer());
   }
   if (!/text\/csv|application\/csv|text\/plain|application\/octet-stream/.test(type)) {
-    throw new ApiError(415, 'unsupported_media_type', `Send the roster CSV as the body with Content-Type: text/csv (got ${type || 'none'}), or as multipart field "file"`);
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      `Send the roster CSV as the body with Content-Type: text/csv (got ${type || 'none'}), or as multipart field "file"`,
+    );
   }
   return new Uint8Array(await c.req.arrayBuffer());
 }
 
-
-const gapView = (g: { from: number; to: number; missing: Array<'duty-officer' | 'shift-leader'> }) => ({ from: new Date(g.from).toISOString(), to: new Date(g.to).toISOString(), missing: g.missing });
+const gapView = (g: { from: number; to: number; missing: Array<'duty-officer' | 'shift-leader'> }) => ({
+  from: new Date(g.from).toISOString(),
+  to: new Date(g.to).toISOString(),
+  missing: g.missing,
+});
 
 export function rosterRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
@@ -58,7 +74,17 @@ export function rosterRoutes(svc: Services) {
     const out = await svc.roster.importCsv(bytes, { dryRun, startHour, year }, { ...actorOf(c.get('principal')), requestId: c.get('requestId') });
     const { problems } = out;
     if (problems.length) {
-      throw new ApiError(422, 'roster_rejected', `Nothing was imported: ${problems.length} problem(s), first on row ${problems[0]!.row}: ${problems[0]!.message}`, problems.map((p) => ({ path: `rows[${p.row}]${p.column ? `.${p.column}` : ''}`, row: p.row, ...(p.column ? { column: p.column } : {}), message: p.message })));
+      throw new ApiError(
+        422,
+        'roster_rejected',
+        `Nothing was imported: ${problems.length} problem(s), first on row ${problems[0]!.row}: ${problems[0]!.message}`,
+        problems.map((p) => ({
+          path: `rows[${p.row}]${p.column ? `.${p.column}` : ''}`,
+          row: p.row,
+          ...(p.column ? { column: p.column } : {}),
+          message: p.message,
+        })),
+      );
     }
     if (out.shifts.length === 0) throw new ApiError(422, 'roster_rejected', 'The file has no shifts (a header row and one row per day are expected)', []);
     const ref = await svc.reference.snapshot();
@@ -76,7 +102,11 @@ export function rosterRoutes(svc: Services) {
     const now = svc.now();
     const current = ref.shifts.filter((s) => Date.parse(s.start) <= now && now < Date.parse(s.end));
     const next = ref.shifts.find((s) => Date.parse(s.start) > now);
-    return reply(c, rosterApi.dutyNow, { now: new Date(now).toISOString(), current: current.map((s) => shiftView(s, ref)), next: next ? shiftView(next, ref) : null });
+    return reply(c, rosterApi.dutyNow, {
+      now: new Date(now).toISOString(),
+      current: current.map((s) => shiftView(s, ref)),
+      next: next ? shiftView(next, ref) : null,
+    });
   });
 
   app.get('/v1/duty', requireRole(...STAFF_ROLES), async (c) => {
@@ -86,7 +116,11 @@ export function rosterRoutes(svc: Services) {
     if (from > to) throw new ApiError(400, 'validation_failed', 'from must not be after to');
     if (to - from > 366 * 86_400_000) throw new ApiError(400, 'validation_failed', 'the range may span at most 366 days');
     const ref = await svc.reference.snapshot();
-    return reply(c, rosterApi.listDuty, ref.shifts.filter((s) => Date.parse(s.end) > from && Date.parse(s.start) < to).map((s) => shiftView(s, ref)));
+    return reply(
+      c,
+      rosterApi.listDuty,
+      ref.shifts.filter((s) => Date.parse(s.end) > from && Date.parse(s.start) < to).map((s) => shiftView(s, ref)),
+    );
   });
 
   app.get('/v1/duty/gaps', requireRole(...STAFF_ROLES), async (c) => {
@@ -105,7 +139,9 @@ export function rosterRoutes(svc: Services) {
     return reply(c, rosterApi.swapShift, { ...shiftView(out.shift, ref), version: out.version, reason: body.reason ?? null, exchanged });
   });
 
-  app.get('/v1/admin/shifts/:id/history', requireRole('admin', 'duty'), async (c) => reply(c, rosterApi.shiftHistory, await svc.roster.history(c.req.param('id'))));
+  app.get('/v1/admin/shifts/:id/history', requireRole('admin', 'duty'), async (c) =>
+    reply(c, rosterApi.shiftHistory, await svc.roster.history(c.req.param('id'))),
+  );
 
   /**
    * Calendar feed for phone calendars, which cannot send headers: the token is in the query, so
@@ -116,10 +152,15 @@ export function rosterRoutes(svc: Services) {
     const principal = await svc.credentials.resolve(c.req.query('token') ?? '');
     if (!principal) throw new ApiError(401, 'unauthorized', 'Add ?token=<calendar token> to the calendar address (POST /v1/admin/calendar-tokens issues one)');
     if (principal.role !== 'calendar' || !principal.personId) {
-      throw new ApiError(403, 'calendar_token_required', 'A staff token must not go into a calendar address; ask an administrator for a calendar token (POST /v1/admin/calendar-tokens) and revoke this one if it was shared');
+      throw new ApiError(
+        403,
+        'calendar_token_required',
+        'A staff token must not go into a calendar address; ask an administrator for a calendar token (POST /v1/admin/calendar-tokens) and revoke this one if it was shared',
+      );
     }
     const personId = principal.personId;
-    if (c.req.query('personId') && c.req.query('personId') !== personId) throw new ApiError(403, 'forbidden', 'A calendar token shows only its own person\'s shifts');
+    if (c.req.query('personId') && c.req.query('personId') !== personId)
+      throw new ApiError(403, 'forbidden', "A calendar token shows only its own person's shifts");
     const ics = await svc.roster.calendar(personId);
     if (ics === null) throw new ApiError(404, 'not_found', `No person "${personId}"`);
     c.header('Content-Type', 'text/calendar; charset=utf-8');

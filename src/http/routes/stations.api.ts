@@ -17,23 +17,30 @@ export const stationViewSchema = z.object({
   rainfall: rainfallWindows.meta({ description: 'Rainfall (mm) over the windows ending now, and over the hydrological day' }),
   hydrologicalDay: z.string().nullable(),
   waterLevel: z
-    .object({ value: z.number(), observedAt: isoTime.nullable(), excess: z.record(z.string(), z.number()).meta({ description: 'Signed metres above each threshold' }), risePerHour: z.number().nullable() })
+    .object({
+      value: z.number(),
+      observedAt: isoTime.nullable(),
+      excess: z.record(z.string(), z.number()).meta({ description: 'Signed metres above each threshold' }),
+      risePerHour: z.number().nullable(),
+    })
     .nullable(),
   thresholds: thresholdsSchema.nullable(),
   level: maybeLevel,
   reasons: z.array(reason),
   evaluatedAt: isoTime.nullable(),
   upToDate: z.boolean().meta({ description: 'False while accepted readings still wait for evaluation' }),
-  stale: z.object({ since: isoTime.nullable() }).nullable().meta({ description: '数据中断: the gauge fell silent; its state and level are those of its last reading (not a recovery)' }),
+  stale: z
+    .object({ since: isoTime.nullable() })
+    .nullable()
+    .meta({ description: '数据中断: the gauge fell silent; its state and level are those of its last reading (not a recovery)' }),
 });
 
 export const stationStateSchema = stationViewSchema.extend({
   seenAt: isoTime.nullable(),
   offlineSince: isoTime.nullable(),
-  clockOff: z
-    .object({ since: isoTime, reason: z.string() })
-    .nullable()
-    .meta({ description: "The gauge reports, but its clock puts its readings out of range (SL 651): they wait in the quarantine and the station counts as silent" }),
+  clockOff: z.object({ since: isoTime, reason: z.string() }).nullable().meta({
+    description: 'The gauge reports, but its clock puts its readings out of range (SL 651): they wait in the quarantine and the station counts as silent',
+  }),
   silence: z.object({ until: isoTime, reason: z.string(), by: z.string() }).nullable(),
 });
 
@@ -58,15 +65,50 @@ export const townshipViewSchema = z.object({
     .object({ id: z.string(), level, notice: z.string(), since: isoTime, calloutId: z.string().nullable() })
     .nullable()
     .meta({ description: 'The HQ response (应急响应) in force for the township, or null; `level` above is the warning' }),
-  outsideWarnings: z.array(outsideWarningSchema).meta({ description: 'Outside warnings (CAP, POST /v1/warnings) stored for the township; those `active` count in `level` and `reasons`' }),
+  outsideWarnings: z
+    .array(outsideWarningSchema)
+    .meta({ description: 'Outside warnings (CAP, POST /v1/warnings) stored for the township; those `active` count in `level` and `reasons`' }),
 });
 
-export const townshipEventSchema = z.object({ id: z.string(), townshipId: z.string(), at: isoTime, from: maybeLevel, to: maybeLevel, reasons: z.array(reason) });
+export const townshipEventSchema = z.object({
+  id: z.string(),
+  townshipId: z.string(),
+  at: isoTime,
+  from: maybeLevel,
+  to: maybeLevel,
+  reasons: z.array(reason),
+});
 
 export const stationsApi = operations({
-  listStations: { method: 'get', path: '/v1/stations', summary: 'Stations with windows, water level, level and evidence', tag: 'State', roles: STAFF, query: { townshipId: 'only this township' }, status: 200, response: z.array(stationStateSchema) },
+  listStations: {
+    method: 'get',
+    path: '/v1/stations',
+    summary: 'Stations with windows, water level, level and evidence',
+    tag: 'State',
+    roles: STAFF,
+    query: { townshipId: 'only this township' },
+    status: 200,
+    response: z.array(stationStateSchema),
+  },
   getStation: { method: 'get', path: '/v1/stations/{id}', summary: 'One station', tag: 'State', roles: STAFF, status: 200, response: stationStateSchema },
-  listTownships: { method: 'get', path: '/v1/townships', summary: 'Townships with warning level, the response in force, evidence, stations, liaison leaders', tag: 'State', roles: STAFF, status: 200, response: z.array(townshipViewSchema) },
+  listTownships: {
+    method: 'get',
+    path: '/v1/townships',
+    summary: 'Townships with warning level, the response in force, evidence, stations, liaison leaders',
+    tag: 'State',
+    roles: STAFF,
+    status: 200,
+    response: z.array(townshipViewSchema),
+  },
   getTownship: { method: 'get', path: '/v1/townships/{id}', summary: 'One township', tag: 'State', roles: STAFF, status: 200, response: townshipViewSchema },
-  listTownshipEvents: { method: 'get', path: '/v1/townships/{id}/events', summary: 'Level changes of a township, newest first', tag: 'State', roles: STAFF, query: { limit: '1–1000' }, status: 200, response: z.array(townshipEventSchema) },
+  listTownshipEvents: {
+    method: 'get',
+    path: '/v1/townships/{id}/events',
+    summary: 'Level changes of a township, newest first',
+    tag: 'State',
+    roles: STAFF,
+    query: { limit: '1–1000' },
+    status: 200,
+    response: z.array(townshipEventSchema),
+  },
 });

@@ -7,7 +7,7 @@ import { calendarOf } from '../../evaluation/engine.js';
 import type { Station } from '../../reference/schema.js';
 import { STAFF_ROLES } from '../../auth/credentials.js';
 import { reply } from '../api.js';
-import { stationsApi, stationStateSchema } from './stations.api.js';
+import { stationsApi, type stationStateSchema } from './stations.api.js';
 import type { z } from 'zod';
 
 /** Stations' current state, read in one round trip. */

@@ -22,7 +22,10 @@ function localDate(svc: HttpServices): string {
 async function readTownships(svc: HttpServices, ref: ReferenceSnapshot, ids: string[]) {
   const rows = await svc.townshipState.read(ids);
   const covering = coverage((await svc.responses.store.active()).map((s) => s.response));
-  const stationViews = await readStationViews(svc, ids.flatMap((id) => ref.stationsByTownship.get(id) ?? []));
+  const stationViews = await readStationViews(
+    svc,
+    ids.flatMap((id) => ref.stationsByTownship.get(id) ?? []),
+  );
   const today = localDate(svc);
   return ids.map((id) => {
     const { state: stateJson, since, alert, response: callout, outside } = rows.get(id)!;
@@ -32,8 +35,27 @@ async function readTownships(svc: HttpServices, ref: ReferenceSnapshot, ids: str
     const outsideWarnings = outsideView(outside, svc.now());
     const r = covering.get(id);
     // `level` is the warning (预警) from the gauges; `response` the HQ's decision in force (应急响应).
-    const response = r ? { id: r.id, level: r.level, notice: r.noticeNumber, since: new Date([...r.acts].reverse().find((a) => a.townshipIds.includes(id))?.at ?? r.startsAt).toISOString(), calloutId: callout || null } : null;
-    return { ...townshipView(ref, id, { state, since }, stationViews.filter((s) => s.townshipId === id), today), openAlertId: alert, response, outsideWarnings };
+    const response = r
+      ? {
+          id: r.id,
+          level: r.level,
+          notice: r.noticeNumber,
+          since: new Date([...r.acts].reverse().find((a) => a.townshipIds.includes(id))?.at ?? r.startsAt).toISOString(),
+          calloutId: callout || null,
+        }
+      : null;
+    return {
+      ...townshipView(
+        ref,
+        id,
+        { state, since },
+        stationViews.filter((s) => s.townshipId === id),
+        today,
+      ),
+      openAlertId: alert,
+      response,
+      outsideWarnings,
+    };
   });
 }
 

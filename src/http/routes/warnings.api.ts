@@ -18,7 +18,7 @@ export const outsideWarningSchema = z.object({
   expires: isoTime.nullable(),
   headline: z.string().nullable(),
   status: z.string().meta({ description: 'CAP status; only Actual counts, an Exercise or Test is shown and never notifies' }),
-  active: z.boolean().meta({ description: 'True while it raises the township\'s warning level (Actual, not expired)' }),
+  active: z.boolean().meta({ description: "True while it raises the township's warning level (Actual, not expired)" }),
 });
 
 const outcomeSchema = z.object({
@@ -30,8 +30,12 @@ const outcomeSchema = z.object({
   colour,
   level: level.nullable(),
   expires: isoTime.nullable(),
-  townships: z.array(z.object({ id: z.string(), name: z.string(), by: z.enum(['geocode', 'polygon', 'circle']) })).meta({ description: 'The townships it is stored on' }),
-  removed: z.array(z.object({ townshipId: z.string(), identifier: z.string() })).meta({ description: 'Earlier warnings this Update replaced or this Cancel ended' }),
+  townships: z
+    .array(z.object({ id: z.string(), name: z.string(), by: z.enum(['geocode', 'polygon', 'circle']) }))
+    .meta({ description: 'The townships it is stored on' }),
+  removed: z
+    .array(z.object({ townshipId: z.string(), identifier: z.string() }))
+    .meta({ description: 'Earlier warnings this Update replaced or this Cancel ended' }),
   counts: z.boolean().meta({ description: 'False for an Exercise/Test/Draft: stored and shown, nobody is notified' }),
   note: z.string(),
 });
@@ -41,7 +45,7 @@ export const warningsApi = operations({
     method: 'post',
     path: '/v1/warnings',
     summary:
-      'An outside warning (气象台 暴雨预警信号, 山洪灾害气象风险预警, 水文 洪水预警) as CAP 1.2 XML (application/cap+xml or application/xml) or the same fields as JSON: stored on the townships its area covers; an Actual one raises their warning to at least its colour\'s level (notified and answered like a gauge warning), an Update replaces what it references, a Cancel ends it; an Exercise is stored and never notifies. A malformed message is a 400 saying where.',
+      "An outside warning (气象台 暴雨预警信号, 山洪灾害气象风险预警, 水文 洪水预警) as CAP 1.2 XML (application/cap+xml or application/xml) or the same fields as JSON: stored on the townships its area covers; an Actual one raises their warning to at least its colour's level (notified and answered like a gauge warning), an Update replaces what it references, a Cancel ends it; an Exercise is stored and never notifies. A malformed message is a 400 saying where.",
     tag: 'Warnings',
     roles: ['duty', 'admin'],
     bodyType: 'application/cap+xml',

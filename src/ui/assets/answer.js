@@ -7,9 +7,17 @@
       if (!navigator.geolocation || f.dataset.done) return;
       e.preventDefault();
       navigator.geolocation.getCurrentPosition(
-        function (p) { f.lat.value = p.coords.latitude; f.lon.value = p.coords.longitude; f.dataset.done = 1; f.submit(); },
-        function () { f.dataset.done = 1; f.submit(); },
-        { timeout: 8000 }
+        function (p) {
+          f.lat.value = p.coords.latitude;
+          f.lon.value = p.coords.longitude;
+          f.dataset.done = 1;
+          f.submit();
+        },
+        function () {
+          f.dataset.done = 1;
+          f.submit();
+        },
+        { timeout: 8000 },
       );
     });
   });

@@ -21,7 +21,8 @@
   }
   // Over an hour: 1小时44分 (the seconds no longer matter); under: 12分5秒.
   function fmt(s) {
-    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+    var h = Math.floor(s / 3600),
+      m = Math.floor((s % 3600) / 60);
     if (h) return h + '小时' + (m ? m + '分' : '');
     return (m ? m + '分' : '') + (s % 60) + '秒';
   }
@@ -67,7 +68,10 @@
     syncAttributes(a, b);
     var old = Array.prototype.slice.call(a.childNodes);
     var byKey = {};
-    old.forEach(function (n) { var k = keyOf(n); if (k) byKey[k] = n; });
+    old.forEach(function (n) {
+      var k = keyOf(n);
+      if (k) byKey[k] = n;
+    });
     var used = [];
     var fresh = Array.prototype.slice.call(b.childNodes);
     var cursor = 0;
@@ -78,7 +82,10 @@
       else {
         while (cursor < old.length && (keyOf(old[cursor]) || used.indexOf(old[cursor]) >= 0)) cursor++;
         var cand = old[cursor];
-        if (cand && cand.nodeName === nb.nodeName) { match = cand; cursor++; }
+        if (cand && cand.nodeName === nb.nodeName) {
+          match = cand;
+          cursor++;
+        }
       }
       if (match) {
         used.push(match);
@@ -101,7 +108,10 @@
     if (pending) return pending;
     pending = fetch(fragmentUrl(), { credentials: 'same-origin' })
       .then(function (r) {
-        if (r.status === 401) { location.href = '/board/login'; return null; }
+        if (r.status === 401) {
+          location.href = '/board/login';
+          return null;
+        }
         return r.ok ? r.text() : null;
       })
       .then(function (html) {
@@ -112,7 +122,9 @@
         tick();
         document.dispatchEvent(new CustomEvent('board:patched'));
       })
-      .finally(function () { pending = null; });
+      .finally(function () {
+        pending = null;
+      });
     return pending;
   }
 
@@ -121,37 +133,65 @@
     toast.textContent = text;
     toast.className = bad ? 'show bad' : 'show';
     clearTimeout(say.timer);
-    say.timer = setTimeout(function () { toast.className = ''; }, bad ? 8000 : 3000);
+    say.timer = setTimeout(
+      function () {
+        toast.className = '';
+      },
+      bad ? 8000 : 3000,
+    );
   }
 
   // Actions post with fetch; the answer patches the page (no reload, no jump to the top).
-  if (live) document.addEventListener('submit', function (e) {
-    var form = e.target;
-    if (!live || !form.matches('form[method=post]') || form.action.indexOf('/board/logout') >= 0) return;
-    e.preventDefault();
-    var button = form.querySelector('button[type=submit]');
-    if (button) button.disabled = true;
-    fetch(form.action, { method: 'POST', credentials: 'same-origin', headers: { 'X-Requested-With': 'fetch' }, body: new URLSearchParams(new FormData(form)) })
-      .then(function (r) {
-        if (r.status === 401) { location.href = '/board/login'; return; }
-        if (!r.ok) return r.text().then(function (t) { say(t.trim() || '操作失败', true); });
-        form.reset();
-        form.querySelectorAll('select').forEach(function (s) { s.removeAttribute('data-touched'); });
-        say((button && button.textContent ? button.textContent.trim() : '操作') + '：已完成');
-        return refresh();
+  if (live)
+    document.addEventListener('submit', function (e) {
+      var form = e.target;
+      if (!live || !form.matches('form[method=post]') || form.action.indexOf('/board/logout') >= 0) return;
+      e.preventDefault();
+      var button = form.querySelector('button[type=submit]');
+      if (button) button.disabled = true;
+      fetch(form.action, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'X-Requested-With': 'fetch' },
+        body: new URLSearchParams(new FormData(form)),
       })
-      .catch(function () { say('网络中断，操作未送达，请重试', true); })
-      .finally(function () { if (button) button.disabled = false; });
-  });
-  if (live) document.addEventListener('change', function (e) {
-    if (e.target.tagName === 'SELECT') e.target.setAttribute('data-touched', '1');
-  });
+        .then(function (r) {
+          if (r.status === 401) {
+            location.href = '/board/login';
+            return;
+          }
+          if (!r.ok)
+            return r.text().then(function (t) {
+              say(t.trim() || '操作失败', true);
+            });
+          form.reset();
+          form.querySelectorAll('select').forEach(function (s) {
+            s.removeAttribute('data-touched');
+          });
+          say((button?.textContent ? button.textContent.trim() : '操作') + '：已完成');
+          return refresh();
+        })
+        .catch(function () {
+          say('网络中断，操作未送达，请重试', true);
+        })
+        .finally(function () {
+          if (button) button.disabled = false;
+        });
+    });
+  if (live)
+    document.addEventListener('change', function (e) {
+      if (e.target.tagName === 'SELECT') e.target.setAttribute('data-touched', '1');
+    });
 
   if (window.EventSource && live) {
     var es = new EventSource('/board/events');
     es.addEventListener('refresh', refresh);
-    es.onopen = function () { banner.classList.remove('show'); };
-    es.onerror = function () { banner.classList.add('show'); };
+    es.onopen = function () {
+      banner.classList.remove('show');
+    };
+    es.onerror = function () {
+      banner.classList.add('show');
+    };
   }
   window.fangxunBoard = { refresh: refresh };
   setInterval(tick, 1000);

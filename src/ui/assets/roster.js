@@ -7,7 +7,7 @@
       input.select();
       try {
         await navigator.clipboard.writeText(input.value);
-      } catch (e) {
+      } catch {
         document.execCommand('copy');
       }
       button.textContent = '已复制';

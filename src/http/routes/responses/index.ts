@@ -32,8 +32,10 @@ export function responseRoutes(svc: Services) {
 
   app.post('/v1/responses', requireRole('duty', 'admin'), async (c) => {
     const body = await parseJson(c, startBody);
-    const r = await svc.responses
-      .start({ level: body.level, scope: body.scope, noticeNumber: body.notice, reason: body.reason, startsAt: body.startsAt ? Date.parse(body.startsAt) : undefined }, actor(c.get('principal')!));
+    const r = await svc.responses.start(
+      { level: body.level, scope: body.scope, noticeNumber: body.notice, reason: body.reason, startsAt: body.startsAt ? Date.parse(body.startsAt) : undefined },
+      actor(c.get('principal')!),
+    );
     const ref = await svc.reference.snapshot();
     return reply(c, responsesApi.startResponse, responseDetail(r, await svc.responses.callouts(r), ref));
   });
@@ -61,7 +63,11 @@ export function responseRoutes(svc: Services) {
 
   app.post('/v1/responses/:id/adjust', requireRole('duty', 'admin'), async (c) => {
     const body = await parseJson(c, adjustBody);
-    const r = await svc.responses.adjust(c.req.param('id'), { level: body.level, townships: body.townships, noticeNumber: body.notice, reason: body.reason }, actor(c.get('principal')!));
+    const r = await svc.responses.adjust(
+      c.req.param('id'),
+      { level: body.level, townships: body.townships, noticeNumber: body.notice, reason: body.reason },
+      actor(c.get('principal')!),
+    );
     return reply(c, responsesApi.adjustResponse, responseDetail(r, await svc.responses.callouts(r), await svc.reference.snapshot()));
   });
 

@@ -89,7 +89,15 @@ export const responseDetailSchema = responseSummarySchema.extend({
       people: z.array(personStatus).meta({ description: '到岗到位: each person told, with notified / acknowledged / arrived and the distance from the post' }),
     }),
   ),
-  timeline: z.array(z.object({ at: isoTime.nullable(), type: z.string(), townshipId: z.string().nullable(), personId: z.string().nullable(), detail: z.record(z.string(), z.unknown()) })),
+  timeline: z.array(
+    z.object({
+      at: isoTime.nullable(),
+      type: z.string(),
+      townshipId: z.string().nullable(),
+      personId: z.string().nullable(),
+      detail: z.record(z.string(), z.unknown()),
+    }),
+  ),
 });
 
 const cityReason = z.looseObject({ kind: z.enum(['city-rainfall', 'townships']), level: levelOut });
@@ -102,7 +110,10 @@ export const cityViewSchema = z.object({
   cityLevel: maybeLevel.meta({ description: 'What the city rules (levels.yaml city:) give' }),
   cityReasons: z.array(cityReason),
   recommendation: z
-    .object({ city: z.object({ level: levelOut, reasons: z.array(cityReason) }).nullable(), townships: z.array(z.object({ id: z.string(), name: z.string(), level: levelOut })) })
+    .object({
+      city: z.object({ level: levelOut, reasons: z.array(cityReason) }).nullable(),
+      townships: z.array(z.object({ id: z.string(), name: z.string(), level: levelOut })),
+    })
     .nullable(),
   responses: z.array(responseSummarySchema),
 });
@@ -119,9 +130,54 @@ export const responsesApi = operations({
     response: responseDetailSchema,
     errors: [422],
   },
-  listResponses: { method: 'get', path: '/v1/responses', summary: 'Responses, newest first', tag: 'Responses', roles: STAFF, query: { status: 'active | ended', limit: '1–1000' }, status: 200, response: z.array(responseSummarySchema) },
-  getResponse: { method: 'get', path: '/v1/responses/{id}', summary: 'One response: per township each person told with notifiedAt / ackedAt / arrivedAt / distance, and the timeline', tag: 'Responses', roles: STAFF, status: 200, response: responseDetailSchema },
-  adjustResponse: { method: 'post', path: '/v1/responses/{id}/adjust', summary: 'Adjust (调整) a response by notice: raise, lower, widen or narrow', tag: 'Responses', roles: ['duty', 'admin'], body: adjustBody, status: 200, response: responseDetailSchema, errors: [409, 422] },
-  endResponse: { method: 'post', path: '/v1/responses/{id}/end', summary: 'End (终止) a response by notice; everyone told is informed', tag: 'Responses', roles: ['duty', 'admin'], body: endBody, status: 200, response: responseDetailSchema, errors: [409] },
-  getCity: { method: 'get', path: '/v1/city', summary: 'The city as a whole: mean rainfall over every window, townships per warning level, responses in force, the recommendation', tag: 'State', roles: STAFF, status: 200, response: cityViewSchema },
+  listResponses: {
+    method: 'get',
+    path: '/v1/responses',
+    summary: 'Responses, newest first',
+    tag: 'Responses',
+    roles: STAFF,
+    query: { status: 'active | ended', limit: '1–1000' },
+    status: 200,
+    response: z.array(responseSummarySchema),
+  },
+  getResponse: {
+    method: 'get',
+    path: '/v1/responses/{id}',
+    summary: 'One response: per township each person told with notifiedAt / ackedAt / arrivedAt / distance, and the timeline',
+    tag: 'Responses',
+    roles: STAFF,
+    status: 200,
+    response: responseDetailSchema,
+  },
+  adjustResponse: {
+    method: 'post',
+    path: '/v1/responses/{id}/adjust',
+    summary: 'Adjust (调整) a response by notice: raise, lower, widen or narrow',
+    tag: 'Responses',
+    roles: ['duty', 'admin'],
+    body: adjustBody,
+    status: 200,
+    response: responseDetailSchema,
+    errors: [409, 422],
+  },
+  endResponse: {
+    method: 'post',
+    path: '/v1/responses/{id}/end',
+    summary: 'End (终止) a response by notice; everyone told is informed',
+    tag: 'Responses',
+    roles: ['duty', 'admin'],
+    body: endBody,
+    status: 200,
+    response: responseDetailSchema,
+    errors: [409],
+  },
+  getCity: {
+    method: 'get',
+    path: '/v1/city',
+    summary: 'The city as a whole: mean rainfall over every window, townships per warning level, responses in force, the recommendation',
+    tag: 'State',
+    roles: STAFF,
+    status: 200,
+    response: cityViewSchema,
+  },
 });

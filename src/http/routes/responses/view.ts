@@ -19,7 +19,16 @@ export function responseSummary(r: Response) {
     createdAt: iso(r.createdAt),
     createdBy: r.createdBy,
     endedAt: iso(r.endedAt),
-    acts: r.acts.map((a) => ({ type: a.type, level: a.level, townshipIds: a.townshipIds, notice: a.noticeNumber, reason: a.reason, by: a.by, at: iso(a.at), byResponseId: a.byResponseId ?? null })),
+    acts: r.acts.map((a) => ({
+      type: a.type,
+      level: a.level,
+      townshipIds: a.townshipIds,
+      notice: a.noticeNumber,
+      reason: a.reason,
+      by: a.by,
+      at: iso(a.at),
+      byResponseId: a.byResponseId ?? null,
+    })),
   };
 }
 
@@ -51,8 +60,22 @@ export function responseDetail(r: Response, callouts: ReadonlyMap<string, Alert>
     };
   });
   const timeline = [
-    ...r.acts.map((a) => ({ at: a.at, type: `response-${a.type}`, townshipId: null as string | null, personId: null as string | null, detail: { level: a.level, notice: a.noticeNumber, reason: a.reason, by: a.by, townshipIds: a.townshipIds } as Record<string, unknown> })),
-    ...[...callouts.values()].flatMap((a) => a.timeline.map((t) => ({ at: t.at, type: t.type, townshipId: a.townshipId, personId: t.personId ?? null, detail: { level: t.level ?? null, ...(t.detail ?? {}) } }))),
+    ...r.acts.map((a) => ({
+      at: a.at,
+      type: `response-${a.type}`,
+      townshipId: null as string | null,
+      personId: null as string | null,
+      detail: { level: a.level, notice: a.noticeNumber, reason: a.reason, by: a.by, townshipIds: a.townshipIds } as Record<string, unknown>,
+    })),
+    ...[...callouts.values()].flatMap((a) =>
+      a.timeline.map((t) => ({
+        at: t.at,
+        type: t.type,
+        townshipId: a.townshipId,
+        personId: t.personId ?? null,
+        detail: { level: t.level ?? null, ...(t.detail ?? {}) },
+      })),
+    ),
   ]
     .sort((x, y) => x.at - y.at)
     .map((t) => ({ ...t, at: iso(t.at) }));
