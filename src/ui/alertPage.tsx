@@ -134,28 +134,8 @@ const Person: FC<{ r: Recipient; s: AlertStory; next: NextStep | undefined }> = 
         {st.label}
       </td>
       <td class="small" data-col>
-        {r.ackDeadline !== null && r.mustAck && (
-          <div>
-            确认时限 {t(r.ackDeadline)}
-            {r.ackedAt === null && (
-              <>
-                {' '}
-                <Countdown deadline={r.ackDeadline} now={s.now} />
-              </>
-            )}
-          </div>
-        )}
-        {r.arriveDeadline !== null && r.mustAck && (
-          <div>
-            到岗时限 {t(r.arriveDeadline)}
-            {r.arrivedAt === null && (
-              <>
-                {' '}
-                <Countdown deadline={r.arriveDeadline} now={s.now} />
-              </>
-            )}
-          </div>
-        )}
+        {r.ackDeadline !== null && r.mustAck && <Deadline label="确认时限" at={r.ackDeadline} open={r.ackedAt === null} s={s} />}
+        {r.arriveDeadline !== null && r.mustAck && <Deadline label="到岗时限" at={r.arriveDeadline} open={r.arrivedAt === null} s={s} />}
         {r.notifiedAt !== null && <div class="muted">通知于 {t(r.notifiedAt)}</div>}
       </td>
       <td class="small" data-col>
@@ -192,6 +172,19 @@ const Person: FC<{ r: Recipient; s: AlertStory; next: NextStep | undefined }> = 
     </tr>
   );
 };
+
+/** A deadline and, while it is still owed, its countdown. */
+const Deadline: FC<{ label: string; at: number; open: boolean; s: AlertStory }> = ({ label, at, open, s }) => (
+  <div>
+    {label} {localTimeText(at, s.tz)}
+    {open && (
+      <>
+        {' '}
+        <Countdown deadline={at} now={s.now} />
+      </>
+    )}
+  </div>
+);
 
 const Informed: FC<{ people: Recipient[]; s: AlertStory }> = ({ people, s }) => (
   <table class="stack people">

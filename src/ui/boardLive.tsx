@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx';
 import { levelText, localTimeText } from '../domain/wording.js';
 import type { BoardData } from './board.js';
-import { Alerts, Ended, Filters, levelFiltered, Responses, Strip, TownshipMap, TownshipsTable, Unanswered } from './boardParts.js';
+import { Alerts, DutyLine, Ended, Filters, levelFiltered, Responses, Strip, TownshipMap, TownshipsTable, Unanswered } from './boardParts.js';
 
 /**
  * The live part of the board (what /board/fragment answers and board.js patches in place): the
@@ -63,15 +63,7 @@ const Duty: FC<{ data: BoardData }> = ({ data }) => (
     {data.duty.current.length === 0 && <p class="error">当前无人值班！</p>}
     {data.duty.current.map((d) => (
       <p>
-        带班领导 {d.leader}；值班员 {d.officers.join('、')}
-        {d.phone && (
-          <>
-            ；值班电话{' '}
-            <a href={`tel:${d.phone.replace(/[^\d+]/g, '')}`} class="tel">
-              {d.phone}
-            </a>
-          </>
-        )}
+        <DutyLine d={d} />
         <span class="small muted">（至 {d.end}）</span>
       </p>
     ))}

@@ -31,6 +31,21 @@ export function filterHref(f: BoardFilter): string {
 }
 
 /** 状态 and 级别 filters, plain links (a bookmark keeps them). */
+/** One shift on duty: 带班领导, 值班员 and the 值班电话 to tap. */
+export const DutyLine: FC<{ d: BoardData['duty']['current'][number] }> = ({ d }) => (
+  <>
+    带班领导 {d.leader}；值班员 {d.officers.join('、')}
+    {d.phone && (
+      <>
+        ；值班电话{' '}
+        <a href={`tel:${d.phone.replace(/[^\d+]/g, '')}`} class="tel">
+          {d.phone}
+        </a>
+      </>
+    )}
+  </>
+);
+
 export const Filters: FC<{ data: BoardData }> = ({ data }) => {
   const f = data.filter;
   return (
@@ -118,15 +133,7 @@ export const Strip: FC<{ data: BoardData }> = ({ data }) => {
         ) : (
           data.duty.current.map((d) => (
             <div>
-              带班领导 {d.leader}；值班员 {d.officers.join('、')}
-              {d.phone && (
-                <>
-                  ；值班电话{' '}
-                  <a href={`tel:${d.phone.replace(/[^\d+]/g, '')}`} class="tel">
-                    {d.phone}
-                  </a>
-                </>
-              )}
+              <DutyLine d={d} />
             </div>
           ))
         )}
