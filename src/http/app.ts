@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Services } from '../services.js';
-import { authenticate, type AppEnv } from './auth.js';
+import { authenticate, guardOperations, type AppEnv } from './auth.js';
+import { OPERATIONS } from './openapi.js';
 import { ApiError, fromAppError, sendError } from './errors.js';
 import { readingRoutes } from './routes/readings.js';
 import { stationRoutes } from './routes/stations.js';
@@ -57,6 +58,7 @@ export function createApp(svc: Services): Hono<AppEnv> {
   app.use('/a/*', answerLinkLimit(limits, clients, buckets, svc.links, svc.now));
   app.use('/board/login', loginLimit(limits, clients, buckets));
   app.use('/board/login/:step', loginLimit(limits, clients, buckets)); // code and verify; not /board/login twice
+  guardOperations(app, OPERATIONS);
   app.route('/', readingRoutes(svc));
   app.route('/', stationRoutes(svc));
   app.route('/', townshipRoutes(svc));

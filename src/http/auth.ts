@@ -1,4 +1,5 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
+import type { Operation } from './api.js';
 import type { Principal, Role } from '../auth/credentials.js';
 import type { Services } from '../services.js';
 import { ApiError } from './errors.js';
@@ -32,4 +33,17 @@ export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
     }
     await next();
   };
+}
+
+/**
+ * The roles an operation documents in its `<area>.api.ts` entry are the roles it is served to: one list,
+ * beside the handler, enforced here for every operation of the registry before the routes run. `none`
+ * marks a public operation (health, answer links and receipts carry their own secret). The areas keep a
+ * coarse net of their own (`/v1/admin/*` is for office staff) for paths no operation names.
+ */
+export function guardOperations(app: Hono<AppEnv>, operations: readonly Pick<Operation, 'method' | 'path' | 'roles'>[]): void {
+  for (const op of operations) {
+    if (op.roles.includes('none')) continue;
+    app.on(op.method.toUpperCase(), op.path.replace(/\{(\w+)\}/g, ':$1'), requireRole(...(op.roles as Role[])));
+  }
 }

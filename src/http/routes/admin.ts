@@ -24,17 +24,16 @@ export function adminRoutes(svc: HttpServices) {
   const app = new Hono<AppEnv>();
   // Safety net for everything under /v1/admin: office staff only. Each route states its own role too.
   app.use('/v1/admin/*', requireRole('admin', 'duty'));
-  const admin = requireRole('admin');
   const who = (c: Context<AppEnv>) => actorOf(c.get('principal'), c.get('requestId'));
 
   /** Every admin change, newest first. */
-  app.get('/v1/admin/audit', admin, async (c) => {
+  app.get('/v1/admin/audit', async (c) => {
     const limit = limitParam(c.req.query('limit'), 200, 5000);
     const entries = await svc.audit.read({ limit, target: c.req.query('target'), action: c.req.query('action') });
     return reply(c, adminApi.listAudit, entries);
   });
 
-  app.post('/v1/admin/import', admin, async (c) => {
+  app.post('/v1/admin/import', async (c) => {
     const type = c.req.header('content-type') ?? '';
     let body: unknown;
     if (/yaml/i.test(type)) {
@@ -56,7 +55,7 @@ export function adminRoutes(svc: HttpServices) {
     return reply(c, adminApi.importDataset, result);
   });
 
-  app.post('/v1/admin/gauge-keys', admin, async (c) => {
+  app.post('/v1/admin/gauge-keys', async (c) => {
     const body = await parseJson(c, gaugeKeyBody);
     if (!body.stations.includes('*')) {
       const ref = await svc.reference.snapshot();
@@ -75,7 +74,7 @@ export function adminRoutes(svc: HttpServices) {
     return reply(c, adminApi.createGaugeKey, { id, key, name: record.name, stations: record.stations, createdAt: record.createdAt });
   });
 
-  app.post('/v1/admin/tokens', admin, async (c) => {
+  app.post('/v1/admin/tokens', async (c) => {
     const body = await parseJson(c, tokenBody);
     if (body.personId) {
       const ref = await svc.reference.snapshot();
@@ -86,10 +85,10 @@ export function adminRoutes(svc: HttpServices) {
     return reply(c, adminApi.createToken, { ...record, role: body.role, token });
   });
 
-  app.get('/v1/admin/tokens', admin, async (c) => reply(c, adminApi.listTokens, (await svc.credentials.listTokens()).filter(isStaffToken)));
+  app.get('/v1/admin/tokens', async (c) => reply(c, adminApi.listTokens, (await svc.credentials.listTokens()).filter(isStaffToken)));
 
   /** Calendar tokens: one person's duty calendar feed, nothing else; for the URL a phone calendar subscribes to. */
-  app.post('/v1/admin/calendar-tokens', admin, async (c) => {
+  app.post('/v1/admin/calendar-tokens', async (c) => {
     const body = await parseJson(c, calendarTokenBody);
     const ref = await svc.reference.snapshot({ fresh: true });
     if (!ref.people.has(body.personId)) throw new ApiError(422, 'unknown_person', `No person with id "${body.personId}"; import or create the person first`);
@@ -98,9 +97,9 @@ export function adminRoutes(svc: HttpServices) {
     return reply(c, adminApi.createCalendarToken, { ...record, role: 'calendar', personId: body.personId, token, url });
   });
 
-  app.get('/v1/admin/calendar-tokens', admin, async (c) => reply(c, adminApi.listCalendarTokens, (await svc.credentials.listTokens()).filter(isCalendarToken)));
+  app.get('/v1/admin/calendar-tokens', async (c) => reply(c, adminApi.listCalendarTokens, (await svc.credentials.listTokens()).filter(isCalendarToken)));
 
-  app.delete('/v1/admin/calendar-tokens/:id', admin, async (c) => {
+  app.delete('/v1/admin/calendar-tokens/:id', async (c) => {
     const id = c.req.param('id');
     const known = (await svc.credentials.listTokens()).some((t) => t.id === id && t.role === 'calendar');
     if (!known || !(await svc.credentials.revokeToken(id, who(c), 'calendar-tokens.revoke')))
@@ -108,16 +107,16 @@ export function adminRoutes(svc: HttpServices) {
     return c.body(null, 204);
   });
 
-  app.delete('/v1/admin/tokens/:id', admin, async (c) => {
+  app.delete('/v1/admin/tokens/:id', async (c) => {
     const revoked = await svc.credentials.revokeToken(c.req.param('id'), who(c));
     if (!revoked) throw new ApiError(404, 'not_found', `No token with id "${c.req.param('id')}"`);
     svc.log.info({ tokenId: c.req.param('id') }, 'token revoked');
     return c.body(null, 204);
   });
 
-  app.get('/v1/admin/gauge-keys', admin, async (c) => reply(c, adminApi.listGaugeKeys, await svc.credentials.listGaugeKeys()));
+  app.get('/v1/admin/gauge-keys', async (c) => reply(c, adminApi.listGaugeKeys, await svc.credentials.listGaugeKeys()));
 
-  app.delete('/v1/admin/gauge-keys/:id', admin, async (c) => {
+  app.delete('/v1/admin/gauge-keys/:id', async (c) => {
     const revoked = await svc.credentials.revokeGaugeKey(c.req.param('id'), who(c));
     if (!revoked) throw new ApiError(404, 'not_found', `No gauge key with id "${c.req.param('id')}"`);
     svc.log.info({ gaugeKeyId: c.req.param('id') }, 'gauge key revoked');
@@ -125,11 +124,11 @@ export function adminRoutes(svc: HttpServices) {
   });
 
   /** What kind of deployment this is: tools that write (replay:storm) refuse a live one unless told. */
-  app.get('/v1/admin/deployment', admin, (c) => reply(c, adminApi.getDeployment, svc.deployment));
+  app.get('/v1/admin/deployment', (c) => reply(c, adminApi.getDeployment, svc.deployment));
 
   /** Drill mode: the messages that would have gone out, newest first. */
 
-  app.get('/v1/admin/outbox', admin, async (c) => {
+  app.get('/v1/admin/outbox', async (c) => {
     const limit = limitParam(c.req.query('limit'), 100, 1000);
     const personId = c.req.query('personId');
     const entries = await svc.streams.outbox(limit);
@@ -143,7 +142,7 @@ export function adminRoutes(svc: HttpServices) {
   });
 
   /** SL 651 frames refused: unknown station addresses and wrong passwords, newest first. */
-  app.get('/v1/admin/sl651/refused', admin, async (c) => {
+  app.get('/v1/admin/sl651/refused', async (c) => {
     const entries = await svc.streams.sl651Refused(limitParam(c.req.query('limit'), 100, 1000));
     return reply(
       c,
@@ -153,7 +152,7 @@ export function adminRoutes(svc: HttpServices) {
   });
 
   /** Readings refused for being outside their station's bounds, newest first. */
-  app.get('/v1/admin/quarantine', admin, async (c) => {
+  app.get('/v1/admin/quarantine', async (c) => {
     const limit = limitParam(c.req.query('limit'), 100, 1000);
     const stationId = c.req.query('stationId');
     const entries = await svc.streams.quarantine(limit);

@@ -1,9 +1,8 @@
 import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
 import type { Services } from '../../services.js';
-import { requireRole, type AppEnv } from '../auth.js';
+import type { AppEnv } from '../auth.js';
 import { ApiError, parseJson } from '../errors.js';
-import { STAFF_ROLES } from '../../auth/credentials.js';
 import { actorOf } from '../../store/audit.js';
 import { findGaps } from '../../roster/gaps.js';
 import type { ReferenceSnapshot } from '../../reference/store.js';
@@ -64,7 +63,7 @@ const gapView = (g: { from: number; to: number; missing: Array<'duty-officer' | 
 export function rosterRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
 
-  app.post('/v1/admin/shifts/import', requireRole('admin'), async (c) => {
+  app.post('/v1/admin/shifts/import', async (c) => {
     const startHour = c.req.query('startHour') === undefined ? svc.config.levels.dayStartHour : Number(c.req.query('startHour'));
     if (!Number.isInteger(startHour) || startHour < 0 || startHour > 23) throw new ApiError(400, 'validation_failed', 'startHour must be an hour 0–23');
     const year = c.req.query('year') === undefined ? new Date(svc.now()).getUTCFullYear() : Number(c.req.query('year'));
@@ -97,7 +96,7 @@ export function rosterRoutes(svc: Services) {
     });
   });
 
-  app.get('/v1/duty/now', requireRole(...STAFF_ROLES), async (c) => {
+  app.get('/v1/duty/now', async (c) => {
     const ref = await svc.reference.snapshot();
     const now = svc.now();
     const current = ref.shifts.filter((s) => Date.parse(s.start) <= now && now < Date.parse(s.end));
@@ -109,7 +108,7 @@ export function rosterRoutes(svc: Services) {
     });
   });
 
-  app.get('/v1/duty', requireRole(...STAFF_ROLES), async (c) => {
+  app.get('/v1/duty', async (c) => {
     const now = svc.now();
     const from = instant(c.req.query('from'), 'from', now - 86_400_000);
     const to = instant(c.req.query('to'), 'to', now + 7 * 86_400_000);
@@ -123,7 +122,7 @@ export function rosterRoutes(svc: Services) {
     );
   });
 
-  app.get('/v1/duty/gaps', requireRole(...STAFF_ROLES), async (c) => {
+  app.get('/v1/duty/gaps', async (c) => {
     const days = c.req.query('days') === undefined ? 14 : Number(c.req.query('days'));
     if (!Number.isInteger(days) || days < 1 || days > 92) throw new ApiError(400, 'validation_failed', 'days must be 1–92');
     const ref = await svc.reference.snapshot();
@@ -131,7 +130,7 @@ export function rosterRoutes(svc: Services) {
     return reply(c, rosterApi.dutyGaps, findGaps(ref.shifts, now, now + days * 86_400_000).map(gapView));
   });
 
-  app.post('/v1/admin/shifts/:id/swap', requireRole('admin', 'duty'), async (c) => {
+  app.post('/v1/admin/shifts/:id/swap', async (c) => {
     const body = await parseJson(c, swapBody);
     const out = await svc.roster.swap(c.req.param('id'), body, { ...actorOf(c.get('principal')), requestId: c.get('requestId') });
     const ref = await svc.reference.snapshot({ fresh: true });
@@ -139,9 +138,7 @@ export function rosterRoutes(svc: Services) {
     return reply(c, rosterApi.swapShift, { ...shiftView(out.shift, ref), version: out.version, reason: body.reason ?? null, exchanged });
   });
 
-  app.get('/v1/admin/shifts/:id/history', requireRole('admin', 'duty'), async (c) =>
-    reply(c, rosterApi.shiftHistory, await svc.roster.history(c.req.param('id'))),
-  );
+  app.get('/v1/admin/shifts/:id/history', async (c) => reply(c, rosterApi.shiftHistory, await svc.roster.history(c.req.param('id'))));
 
   /**
    * Calendar feed for phone calendars, which cannot send headers: the token is in the query, so
