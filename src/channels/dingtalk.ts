@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Channel, DeliveryResult, OutboundMessage } from './types.js';
-import { json, postOnce, type FetchLike } from './http.js';
+import { errcodeReply, postOnce, type FetchLike } from './http.js';
 
 /**
  * 钉钉 robot: POST `<baseUrl>/robot/send?access_token=…&timestamp=<ms>&sign=…` where sign is
@@ -45,16 +45,8 @@ export class DingtalkChannel implements Channel {
       { headers: { 'content-type': 'application/json; charset=utf-8' }, body },
       this.timeoutMs,
       signal,
-      (status, text) => {
-        if (status !== 200) return { ok: false, error: `HTTP ${status}`, retryable: status === 429 || status >= 500 };
-        const reply = json<{ errcode?: number; errmsg?: string }>(text);
-        if (reply?.errcode === 0) return { ok: true };
-        return {
-          ok: false,
-          error: `errcode ${reply?.errcode ?? '?'} ${reply?.errmsg ?? ''}`.trim(),
-          retryable: reply?.errcode === 130101 || reply?.errcode === -1,
-        };
-      },
+      // 130101: sent too fast (限流); -1: busy.
+      errcodeReply([130101, -1]),
     );
   }
 }

@@ -45,3 +45,20 @@ export function json<T>(text: string): T | null {
     return null;
   }
 }
+
+/**
+ * How WeCom and DingTalk robots answer: HTTP 200 with `{ errcode, errmsg }`, errcode 0 when taken. Other
+ * statuses retry on 429/5xx; an errcode retries when it is one of `retryable` (rate limit, busy).
+ */
+export function errcodeReply(retryable: readonly number[]) {
+  return (status: number, text: string): { ok: true } | { ok: false; error: string; retryable: boolean } => {
+    if (status !== 200) return { ok: false, error: `HTTP ${status}`, retryable: status === 429 || status >= 500 };
+    const reply = json<{ errcode?: number; errmsg?: string }>(text);
+    if (reply?.errcode === 0) return { ok: true };
+    return {
+      ok: false,
+      error: `errcode ${reply?.errcode ?? '?'} ${reply?.errmsg ?? ''}`.trim(),
+      retryable: reply?.errcode !== undefined && retryable.includes(reply.errcode),
+    };
+  };
+}

@@ -1,5 +1,5 @@
 import type { Channel, DeliveryResult, OutboundMessage } from './types.js';
-import { json, postOnce, type FetchLike } from './http.js';
+import { errcodeReply, postOnce, type FetchLike } from './http.js';
 
 /**
  * 企业微信 group robot: POST `<baseUrl>/cgi-bin/webhook/send?key=<key>` with a markdown
@@ -26,16 +26,8 @@ export class WecomChannel implements Channel {
       { headers: { 'content-type': 'application/json; charset=utf-8' }, body },
       this.timeoutMs,
       signal,
-      (status, text) => {
-        if (status !== 200) return { ok: false, error: `HTTP ${status}`, retryable: status === 429 || status >= 500 };
-        const reply = json<{ errcode?: number; errmsg?: string }>(text);
-        if (reply?.errcode === 0) return { ok: true };
-        return {
-          ok: false,
-          error: `errcode ${reply?.errcode ?? '?'} ${reply?.errmsg ?? ''}`.trim(),
-          retryable: reply?.errcode === 45009 || reply?.errcode === -1,
-        };
-      },
+      // 45009: over the API's frequency limit; -1: busy.
+      errcodeReply([45009, -1]),
     );
   }
 }

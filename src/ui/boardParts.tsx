@@ -73,6 +73,20 @@ export const Filters: FC<{ data: BoardData }> = ({ data }) => {
 };
 
 /** The counts strip: townships by warning and by response level, people overdue, gauges in trouble, who is on duty. */
+/** Townships per level in the counts strip (预警 or 响应). */
+const LevelCounts: FC<{ title: string; counts: ReadonlyArray<readonly [string, number]> }> = ({ title, counts }) => (
+  <div class="cell" data-col>
+    <div class="k">{title}</div>
+    <div>
+      {counts.map(([l, n]) => (
+        <span class={n ? 'count' : 'count zero'}>
+          <Lv level={l} /> {n}
+        </span>
+      ))}
+    </div>
+  </div>
+);
+
 export const Strip: FC<{ data: BoardData }> = ({ data }) => {
   const by = (pick: (t: TownshipView) => string | null) => [...LEVELS].reverse().map((l) => [l, data.townships.filter((t) => pick(t) === l).length] as const);
   const overdue = data.unanswered.filter((u) => u.deadline !== null && u.deadline < data.now).length;
@@ -83,26 +97,8 @@ export const Strip: FC<{ data: BoardData }> = ({ data }) => {
   const stale = data.stations.filter((s) => (s as { stale?: unknown }).stale).length;
   return (
     <section id="strip" class="strip" aria-label="概况">
-      <div class="cell" data-col>
-        <div class="k">预警乡镇</div>
-        <div>
-          {by((t) => t.level).map(([l, n]) => (
-            <span class={n ? 'count' : 'count zero'}>
-              <Lv level={l} /> {n}
-            </span>
-          ))}
-        </div>
-      </div>
-      <div class="cell" data-col>
-        <div class="k">响应乡镇</div>
-        <div>
-          {by((t) => t.response).map(([l, n]) => (
-            <span class={n ? 'count' : 'count zero'}>
-              <Lv level={l} /> {n}
-            </span>
-          ))}
-        </div>
-      </div>
+      <LevelCounts title="预警乡镇" counts={by((t) => t.level)} />
+      <LevelCounts title="响应乡镇" counts={by((t) => t.response)} />
       <div class="cell" data-col>
         <div class="k">未应答</div>
         <div>
