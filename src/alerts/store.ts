@@ -93,14 +93,6 @@ export class AlertStore {
     return out;
   }
 
-  /** Each alert's version (changes with every commit): a cheap fingerprint for live views. */
-  async versions(alertIds: readonly string[]): Promise<Array<string | null>> {
-    if (alertIds.length === 0) return [];
-    const pipe = batch(this.redis);
-    for (const id of alertIds) pipe.hget(this.keys.alert(id), 'ver');
-    return ((await pipe.exec()) ?? []).map(([, v]) => (v as string | null) ?? null);
-  }
-
   async newAlertId(townshipId: string, kind: CalloutKind = 'warning'): Promise<string> {
     if (kind === 'response') return `${townshipId}~r${await this.redis.hincrby(this.keys.township(townshipId), 'calloutSeq', 1)}`;
     const n = await this.redis.hincrby(this.keys.township(townshipId), 'alertSeq', 1);

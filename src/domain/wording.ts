@@ -6,7 +6,8 @@ import { outsideWarningText } from './outside.js';
  * How evidence and levels are written for the people who read the messages: the office's
  * own wording ("超警戒 0.32 米", "3小时降雨 104 毫米"). Pure text, no I/O.
  */
-const WINDOW_WORDS: Record<string, string> = {
+/** A rainfall window in words (3h → 3小时); `day` is the hydrological day. */
+export const WINDOW_WORDS: Record<string, string> = {
   '10m': '10分钟',
   '30m': '30分钟',
   '1h': '1小时',
@@ -15,6 +16,9 @@ const WINDOW_WORDS: Record<string, string> = {
   '12h': '12小时',
   '24h': '24小时',
   day: '日',
+  '72h': '72小时',
+  '7d': '7天',
+  season: '入汛以来',
 };
 const THRESHOLD_WORDS: Record<string, string> = {
   warning: '警戒',

@@ -3,6 +3,12 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { zodIssues, type InputIssue } from '../lib/issues.js';
 import type { AppError } from '../domain/errors.js';
+import type { AlertError } from '../alerts/service.js';
+import type { ResponseError } from '../responses/service.js';
+import type { ResponseActError } from '../domain/responses/acts.js';
+import type { RosterError } from '../roster/service.js';
+import type { InboundFormatError } from '../inbound/parse.js';
+import type { WriteOutcome } from '../reference/records.js';
 import { readText } from './body.js';
 
 /**
@@ -25,7 +31,18 @@ export class ApiError extends Error {
  * The one table from an error code below HTTP (AppError) to its status. A code missing here is a bug:
  * it answers 500 and is logged.
  */
-const STATUS_OF: Record<string, ContentfulStatusCode> = {
+type AppErrorCode =
+  | AlertError['code']
+  | ResponseError['code']
+  | ResponseActError['code']
+  | RosterError['code']
+  | InboundFormatError['code']
+  | Extract<WriteOutcome, { ok: false }>['code']
+  | 'validation_failed'
+  | 'batch_too_large';
+
+// Typed by every AppError's codes: a new code without a status is a compile error, not a 500.
+const STATUS_OF: Record<AppErrorCode, ContentfulStatusCode> = {
   validation_failed: 400,
   empty_scope: 400,
   no_change: 400,
@@ -49,7 +66,7 @@ const STATUS_OF: Record<string, ContentfulStatusCode> = {
 
 /** The HTTP form of an error thrown below HTTP, or null when its code has no status (a bug). */
 export function fromAppError(err: AppError): ApiError | null {
-  const status = STATUS_OF[err.code];
+  const status = (STATUS_OF as Record<string, ContentfulStatusCode | undefined>)[err.code];
   return status ? new ApiError(status, err.code, err.message, err.details) : null;
 }
 

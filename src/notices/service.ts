@@ -57,6 +57,7 @@ const NO_CALLS = { firstAt: [], limits: { perMinute: 0, perHour: 0, perDay: 0 } 
 
 export class NoticeService {
   private readonly sender: ContactSender;
+  private readonly prefs: PersonPrefsStore;
 
   constructor(
     private readonly d: {
@@ -70,6 +71,7 @@ export class NoticeService {
     },
   ) {
     this.sender = new ContactSender(d.redis, d.keys, d.channels, () => NO_CALLS, d.now);
+    this.prefs = new PersonPrefsStore(d.redis, d.keys);
   }
 
   /** Sends once per `key`; returns the notice, or null when that key was already sent. */
@@ -132,7 +134,7 @@ export class NoticeService {
     const person = ref.people.get(personId);
     // Notices (reports, reminders) never ring a phone: calls are for 叫应 only. A board-only
     // person (smsOptOut) gets them on the board and their other channels, not by SMS.
-    const boardOnly = (await new PersonPrefsStore(this.d.redis, this.d.keys).get(personId)).smsOptOut;
+    const boardOnly = (await this.prefs.get(personId)).smsOptOut;
     const contacts = (person?.contacts ?? []).filter((c) => c.channel !== 'voice' && !(boardOnly && c.channel === 'sms') && this.d.channels.has(c.channel));
     const record = (d: NoticeDelivery) =>
       this.d.redis

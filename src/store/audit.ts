@@ -4,7 +4,7 @@ import type { Principal } from '../auth/credentials.js';
 
 /**
  * The audit trail: every admin change (who, when, what, before and after), append-only in a Redis
- * stream. It is written in one way only: `AuditLog.append` adds the entry to the same MULTI (or Lua
+ * stream. It is written in one way only: `auditArgs` puts the entry into the same MULTI (or Lua
  * call) as the change it records, so an accepted change never lacks its record. The stream shares the
  * global slot with the records it audits (Redis Cluster).
  */
@@ -48,18 +48,7 @@ export class AuditLog {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-    private readonly now: () => number,
   ) {}
-
-  /** The entry for a change made now by `who`. */
-  entry(who: AuditActor, change: AuditChange): AuditEntry {
-    return { at: new Date(this.now()).toISOString(), ...who, ...change };
-  }
-
-  /** Adds the entry to the transaction that makes the change. */
-  append(tx: { xadd(...args: [string, ...string[]]): unknown }, who: AuditActor, change: AuditChange): void {
-    tx.xadd(...auditArgs(this.keys, this.entry(who, change)));
-  }
 
   /** Entries newest first, filtered by target (and what lies under it) and action. */
   read(opts: { limit: number; target?: string; action?: string }): Promise<Array<AuditEntry & { id: string }>> {

@@ -60,10 +60,4 @@ export class StationStateReader {
   async samples(id: string): Promise<StationSnapshot['samples']> {
     return (await loadStations(this.redis, this.keys, [id])).get(id)?.samples ?? [];
   }
-
-  /** How many stations are offline and silenced: part of the board's change fingerprint. */
-  async counts(): Promise<{ offline: number; silenced: number }> {
-    const [offline, silenced] = await Promise.all([this.redis.hlen(this.keys.offline()), this.redis.hlen(this.keys.silences())]);
-    return { offline, silenced };
-  }
 }

@@ -19,7 +19,8 @@ export const Bars = ({ values, label, every }: { values: number[]; label: (i: nu
           </text>
         ) : null,
       )}
-      <text x={W - 90} y={12}>{`最大 ${max.toFixed(1)} 毫米`}</text>
+      {/* Top left: the newest bars are on the right, where a label would sit on them. */}
+      <text x={4} y={12}>{`最大 ${max.toFixed(1)} 毫米`}</text>
     </svg>
   );
 };

@@ -64,6 +64,8 @@ export function feedEntries(xml: string, base: string): FeedEntry[] {
   throw new Error('neither an Atom <feed> nor an RSS <rss><channel>');
 }
 
+const RELEASE_IF_HELD = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
 export class WarningFeed {
   constructor(private readonly d: FeedDeps) {}
 
@@ -79,8 +81,8 @@ export class WarningFeed {
     try {
       return await this.pollOnce();
     } finally {
-      // Released only by its holder (a lease that ran out may belong to the next poll by now).
-      if ((await this.d.redis.get(lock)) === token) await this.d.redis.del(lock);
+      // Released only by its holder, in one step (a lease that ran out may belong to the next poll by now).
+      await this.d.redis.eval(RELEASE_IF_HELD, 1, lock, token);
     }
   }
 

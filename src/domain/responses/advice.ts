@@ -1,5 +1,6 @@
 import { LEVELS, LEVEL_LABEL, levelRank, maxLevel, type Level, type MaybeLevel } from '../levels.js';
 import type { RainfallRule, RainWindow } from '../rules.js';
+import { WINDOW_WORDS } from '../wording.js';
 
 /**
  * The city as a whole (全市) and the advice to the HQ: warnings advise, the HQ declares. When
@@ -96,19 +97,8 @@ export function recommend(
   return { city, townships: own.sort((a, b) => levelRank(b.level) - levelRank(a.level)) };
 }
 
-const WINDOW_WORDS: Record<string, string> = {
-  '10m': '10分钟',
-  '30m': '30分钟',
-  '1h': '1小时',
-  '3h': '3小时',
-  '6h': '6小时',
-  '12h': '12小时',
-  '24h': '24小时',
-  day: '当日',
-  '72h': '72小时',
-  '7d': '7天',
-  season: '入汛以来',
-};
+// The city mean over the hydrological day reads 当日 (全市平均当日降雨…); the other windows as everywhere.
+const CITY_WINDOW_WORDS: Record<string, string> = { ...WINDOW_WORDS, day: '当日' };
 
 const num = (l: Level) => LEVEL_LABEL[l].numeral;
 
@@ -121,7 +111,7 @@ export function recommendationText(rec: Recommendation, townships: readonly Town
     const why = rec.city.reasons.map((r) =>
       r.kind === 'townships'
         ? `${r.count}个乡镇达到${num(r.atLeast)}及以上预警（${r.townshipIds.slice(0, 8).map(name).join('、')}${r.townshipIds.length > 8 ? '等' : ''}）`
-        : `全市平均${WINDOW_WORDS[r.window] ?? r.window}降雨${Math.round(r.value)}毫米`,
+        : `全市平均${CITY_WINDOW_WORDS[r.window] ?? r.window}降雨${Math.round(r.value)}毫米`,
     );
     parts.push(`建议启动全市${num(rec.city.level)}应急响应：${why.join('，')}。`);
     title = `【响应建议】建议启动全市${num(rec.city.level)}应急响应`;
